@@ -1,0 +1,231 @@
+/**
+ * The algorithm contract, Surprise's `AlgoBase` in TypeScript.
+ *
+ * An algorithm is a small class: `fit(trainset)` and `estimate(u, i)` on inner ids, where an
+ * estimate may be "impossible" with a reason. The shared `predict` maps raw ids, falls back to the
+ * global mean when impossible and clips to the rating scale, exactly as Surprise does.
+ *
+ * On top of Surprise: `estimateFor(profile, i)` and `scoreAll(profile, out)` answer for a live
+ * member from their current ratings (fold-in, no retrain), and `recommend` ranks every item in one
+ * pass. Algorithms keep their learned state in `state()` / `restore()` so snapshots are generic.
+ */
+import type { Profile, Trainset } from './trainset.ts';
+import { topN, type Scored } from './topn.ts';
+
+export type Estimate = { value: number; impossible?: undefined } | { impossible: string; value?: undefined };
+
+export interface Prediction {
+  user: string;
+  item: string;
+  /** the true rating when known (evaluation), else NaN */
+  rTrue: number;
+  /** the final estimate: fallback applied and clipped */
+  est: number;
+  wasImpossible: boolean;
+  reason?: string;
+}
+
+export type ParamValue = number | string | boolean;
+export type Params = Record<string, ParamValue>;
+
+/** One parameter of an algorithm, with Surprise's name and default. */
+export type ParamSpec =
+  | { type: 'int'; default: number; min?: number; max?: number; doc?: string }
+  | { type: 'float'; default: number; min?: number; max?: number; exclusiveMin?: boolean; doc?: string }
+  | { type: 'bool'; default: boolean; doc?: string }
+  | { type: 'choice'; default: string; choices: readonly string[]; doc?: string }
+  | { type: 'seed'; default: number; doc?: string };
+
+export type ParamSpecs = Record<string, ParamSpec>;
+
+export class ParamError extends Error {
+  override name = 'ParamError';
+}
+
+/** Learned state: plain numbers/strings and typed arrays, so any model can be snapshotted. */
+export type ModelState = Record<
+  string,
+  number | string | boolean | null | Float64Array | Float32Array | Int32Array | Uint8Array
+>;
+
+export class NotFittedError extends Error {
+  override name = 'NotFittedError';
+}
+
+/**
+ * Validates user-supplied parameters against specs: unknown names and out-of-range values are
+ * refused with the accepted names and values; missing ones take their defaults.
+ */
+export function resolveParams(algo: string, specs: ParamSpecs, given: Record<string, unknown> = {}): Params {
+  const out: Params = {};
+  for (const key of Object.keys(given)) {
+    if (!(key in specs)) {
+      const accepted = Object.keys(specs);
+      throw new ParamError(
+        `${algo} has no parameter "${key}"; accepted: ${accepted.length ? accepted.join(', ') : '(none)'}`,
+      );
+    }
+  }
+  for (const [key, spec] of Object.entries(specs)) {
+    const raw = given[key];
+    if (raw === undefined) {
+      out[key] = spec.default;
+      continue;
+    }
+    out[key] = coerce(algo, key, spec, raw);
+  }
+  return out;
+}
+
+function coerce(algo: string, key: string, spec: ParamSpec, raw: unknown): ParamValue {
+  const where = `${algo}: parameter ${key}`;
+  switch (spec.type) {
+    case 'bool': {
+      if (typeof raw === 'boolean') return raw;
+      const s = String(raw).toLowerCase();
+      if (s === 'true' || s === '1' || s === 'yes') return true;
+      if (s === 'false' || s === '0' || s === 'no') return false;
+      throw new ParamError(`${where} must be true or false, got "${String(raw)}"`);
+    }
+    case 'choice': {
+      const s = String(raw).toLowerCase();
+      const hit = spec.choices.find((c) => c.toLowerCase() === s);
+      if (hit === undefined) throw new ParamError(`${where} must be one of ${spec.choices.join(', ')}, got "${String(raw)}"`);
+      return hit;
+    }
+    case 'int':
+    case 'seed': {
+      const v = typeof raw === 'number' ? raw : Number(String(raw).trim());
+      if (!Number.isInteger(v) || String(raw).trim() === '') throw new ParamError(`${where} must be a whole number, got "${String(raw)}"`);
+      if (spec.type === 'int') {
+        if (spec.min !== undefined && v < spec.min) throw new ParamError(`${where} must be at least ${spec.min}, got ${v}`);
+        if (spec.max !== undefined && v > spec.max) throw new ParamError(`${where} must be at most ${spec.max}, got ${v}`);
+      }
+      return v;
+    }
+    case 'float': {
+      const v = typeof raw === 'number' ? raw : Number(String(raw).trim());
+      if (!Number.isFinite(v) || String(raw).trim() === '') throw new ParamError(`${where} must be a number, got "${String(raw)}"`);
+      if (spec.min !== undefined) {
+        if (spec.exclusiveMin ? v <= spec.min : v < spec.min) {
+          throw new ParamError(`${where} must be ${spec.exclusiveMin ? 'greater than' : 'at least'} ${spec.min}, got ${v}`);
+        }
+      }
+      if (spec.max !== undefined && v > spec.max) throw new ParamError(`${where} must be at most ${spec.max}, got ${v}`);
+      return v;
+    }
+  }
+}
+
+export abstract class Algorithm {
+  /** stable kebab-case name shared by code, CLI and /recommend */
+  abstract readonly name: string;
+  readonly params: Readonly<Params>;
+  protected ts: Trainset | undefined;
+
+  protected constructor(params: Params) {
+    this.params = Object.freeze({ ...params });
+  }
+
+  get trainset(): Trainset {
+    if (!this.ts) throw new NotFittedError(`${this.name} is not fitted: call fit(trainset) first`);
+    return this.ts;
+  }
+
+  get fitted(): boolean {
+    return this.ts !== undefined;
+  }
+
+  /** Learns from the trainset. Throws on an empty trainset. */
+  abstract fit(ts: Trainset): this;
+
+  /** Surprise's estimate on inner ids; u or i may be -1 for "unknown". Not clipped. */
+  abstract estimate(u: number, i: number): Estimate;
+
+  /**
+   * Estimate for a profile (a live member): with `p.user` set the trained user is used; without
+   * it the algorithm folds the member in from `p.items`/`p.ratings`. Not clipped.
+   */
+  abstract estimateFor(p: Profile, i: number): Estimate;
+
+  /**
+   * Scores every item for the profile in one pass: out[i] = estimate, NaN where impossible.
+   * The fast path behind `recommend`; no anti-testset.
+   */
+  abstract scoreAll(p: Profile, out: Float64Array): void;
+
+  /** Learned state for snapshots (typed arrays and scalars). */
+  abstract state(): ModelState;
+
+  /** Restores learned state saved by `state()` for the same trainset. */
+  abstract restore(ts: Trainset, state: ModelState): void;
+
+  /** Surprise's default prediction when an estimate is impossible: the global mean. */
+  defaultPrediction(): number {
+    return this.trainset.globalMean;
+  }
+
+  /** Surprise's `predict`: raw ids, fallback to the mean when impossible, clipped to the scale. */
+  predict(rawUser: string, rawItem: string, rTrue = NaN, clip = true): Prediction {
+    const ts = this.trainset;
+    const u = ts.innerUser(rawUser) ?? -1;
+    const i = ts.innerItem(rawItem) ?? -1;
+    return this.finish(rawUser, rawItem, rTrue, this.estimate(u, i), clip);
+  }
+
+  /** `predict` for a live member's profile. */
+  predictFor(p: Profile, rawItem: string, clip = true): Prediction {
+    const i = this.trainset.innerItem(rawItem) ?? -1;
+    const e: Estimate = i < 0 ? { impossible: 'Item is unknown.' } : this.estimateFor(p, i);
+    return this.finish(p.user !== undefined ? this.trainset.rawUser(p.user) : '(member)', rawItem, NaN, e, clip);
+  }
+
+  private finish(user: string, item: string, rTrue: number, e: Estimate, clip: boolean): Prediction {
+    let est: number;
+    let wasImpossible = false;
+    let reason: string | undefined;
+    if (e.impossible !== undefined) {
+      est = this.defaultPrediction();
+      wasImpossible = true;
+      reason = e.impossible;
+    } else {
+      est = e.value;
+    }
+    if (clip) est = clipTo(est, this.trainset.scale);
+    return { user, item, rTrue, est, wasImpossible, reason };
+  }
+
+  /**
+   * Top-n items for the profile by `scoreAll`, skipping what the profile rated and `exclude`
+   * (inner item ids). Impossible items (NaN) are never recommended. Scores are clipped.
+   */
+  recommend(p: Profile, n: number, opts: { exclude?: Iterable<number> } = {}): Scored[] {
+    const ts = this.trainset;
+    const scores = new Float64Array(ts.nItems);
+    this.scoreAll(p, scores);
+    for (let k = 0; k < p.items.length; k++) scores[p.items[k]] = NaN;
+    if (opts.exclude) for (const i of opts.exclude) if (i >= 0 && i < scores.length) scores[i] = NaN;
+    const [lo, hi] = ts.scale;
+    return topN(scores, n).map((s) => ({ item: s.item, score: Math.min(hi, Math.max(lo, s.score)) }));
+  }
+}
+
+export function clipTo(x: number, scale: readonly [number, number]): number {
+  return x < scale[0] ? scale[0] : x > scale[1] ? scale[1] : x;
+}
+
+/** Common guard for `fit`. */
+export function requireRatings(algo: string, ts: Trainset): void {
+  if (ts.nRatings === 0) throw new ParamError(`${algo}: cannot fit on an empty trainset (no ratings)`);
+}
+
+/** How the registry knows an algorithm: its name, parameters and constructor. */
+export interface AlgorithmDescriptor {
+  name: string;
+  /** Surprise's class name, for docs and reports */
+  surpriseName?: string;
+  description: string;
+  params: ParamSpecs;
+  /** validates `given` with resolveParams (unknown or out-of-range values throw ParamError) */
+  create(given?: Record<string, unknown>): Algorithm;
+}

@@ -1,0 +1,267 @@
+/**
+ * The trainset: ratings indexed for fitting, Surprise's `Trainset` in typed arrays.
+ *
+ * Inner ids are given in order of first appearance in the rating list, and each CSR row keeps
+ * its ratings in that same order (a stable counting sort). Surprise's SGD fits walk
+ * `all_ratings()` (users in inner order, each user's ratings in appearance order) and its kNN
+ * tie-breaking follows `ur`/`ir` order, so keeping this order is what makes results match.
+ */
+
+/** Compressed sparse rows: row r holds `indices[indptr[r] .. indptr[r+1])` with `values` alongside. */
+export interface Csr {
+  readonly indptr: Int32Array;
+  readonly indices: Int32Array;
+  readonly values: Float32Array;
+}
+
+export type RatingScale = readonly [lo: number, hi: number];
+
+/** Ratings as parallel columns (raw ids are strings, as in Surprise). */
+export interface RatingColumns {
+  users: ArrayLike<string>;
+  items: ArrayLike<string>;
+  ratings: ArrayLike<number>;
+}
+
+export interface RawRating {
+  user: string;
+  item: string;
+  rating: number;
+}
+
+export class TrainsetError extends Error {
+  override name = 'TrainsetError';
+}
+
+export class Trainset {
+  readonly nUsers: number;
+  readonly nItems: number;
+  readonly nRatings: number;
+  readonly globalMean: number;
+  readonly scale: RatingScale;
+  /** rows = users, indices = inner item ids */
+  readonly byUser: Csr;
+  /** rows = items, indices = inner user ids */
+  readonly byItem: Csr;
+
+  private readonly userRaw: readonly string[];
+  private readonly itemRaw: readonly string[];
+  private readonly userIndex: ReadonlyMap<string, number>;
+  private readonly itemIndex: ReadonlyMap<string, number>;
+
+  private constructor(args: {
+    userRaw: string[];
+    itemRaw: string[];
+    userIndex: Map<string, number>;
+    itemIndex: Map<string, number>;
+    byUser: Csr;
+    byItem: Csr;
+    globalMean: number;
+    scale: RatingScale;
+  }) {
+    this.userRaw = args.userRaw;
+    this.itemRaw = args.itemRaw;
+    this.userIndex = args.userIndex;
+    this.itemIndex = args.itemIndex;
+    this.byUser = args.byUser;
+    this.byItem = args.byItem;
+    this.nUsers = args.userRaw.length;
+    this.nItems = args.itemRaw.length;
+    this.nRatings = args.byUser.indices.length;
+    this.globalMean = args.globalMean;
+    this.scale = args.scale;
+  }
+
+  /** Builds a trainset from ratings in the given order (that order fixes inner ids and ties). */
+  static fromColumns(cols: RatingColumns, scale: RatingScale = [1, 5]): Trainset {
+    const n = cols.ratings.length;
+    if (cols.users.length !== n || cols.items.length !== n) {
+      throw new TrainsetError(
+        `rating columns differ in length: ${cols.users.length} users, ${cols.items.length} items, ${n} ratings`,
+      );
+    }
+    if (!(scale[0] < scale[1])) {
+      throw new TrainsetError(`rating scale must be [lo, hi] with lo < hi, got [${scale[0]}, ${scale[1]}]`);
+    }
+    const userIndex = new Map<string, number>();
+    const itemIndex = new Map<string, number>();
+    const userRaw: string[] = [];
+    const itemRaw: string[] = [];
+    const uOf = new Int32Array(n);
+    const iOf = new Int32Array(n);
+    let sum = 0;
+    for (let k = 0; k < n; k++) {
+      const ru = cols.users[k];
+      const ri = cols.items[k];
+      const r = cols.ratings[k];
+      if (!Number.isFinite(r)) throw new TrainsetError(`rating ${k} (user ${ru}, item ${ri}) is not a number`);
+      let u = userIndex.get(ru);
+      if (u === undefined) {
+        u = userRaw.length;
+        userIndex.set(ru, u);
+        userRaw.push(ru);
+      }
+      let i = itemIndex.get(ri);
+      if (i === undefined) {
+        i = itemRaw.length;
+        itemIndex.set(ri, i);
+        itemRaw.push(ri);
+      }
+      uOf[k] = u;
+      iOf[k] = i;
+      sum += r;
+    }
+    const byUser = buildCsr(userRaw.length, uOf, iOf, cols.ratings);
+    const byItem = buildCsr(itemRaw.length, iOf, uOf, cols.ratings);
+    return new Trainset({
+      userRaw,
+      itemRaw,
+      userIndex,
+      itemIndex,
+      byUser,
+      byItem,
+      globalMean: n > 0 ? sum / n : NaN,
+      scale,
+    });
+  }
+
+  static fromRatings(ratings: Iterable<RawRating>, scale: RatingScale = [1, 5]): Trainset {
+    const users: string[] = [];
+    const items: string[] = [];
+    const values: number[] = [];
+    for (const r of ratings) {
+      users.push(r.user);
+      items.push(r.item);
+      values.push(r.rating);
+    }
+    return Trainset.fromColumns({ users, items, ratings: values }, scale);
+  }
+
+  rawUser(u: number): string {
+    const raw = this.userRaw[u];
+    if (raw === undefined) throw new TrainsetError(`inner user id ${u} is out of range 0..${this.nUsers - 1}`);
+    return raw;
+  }
+
+  rawItem(i: number): string {
+    const raw = this.itemRaw[i];
+    if (raw === undefined) throw new TrainsetError(`inner item id ${i} is out of range 0..${this.nItems - 1}`);
+    return raw;
+  }
+
+  innerUser(raw: string): number | undefined {
+    return this.userIndex.get(raw);
+  }
+
+  innerItem(raw: string): number | undefined {
+    return this.itemIndex.get(raw);
+  }
+
+  /** Number of ratings of user u (|I_u|). */
+  userDegree(u: number): number {
+    return this.byUser.indptr[u + 1] - this.byUser.indptr[u];
+  }
+
+  /** Number of ratings of item i (|U_i|). */
+  itemDegree(i: number): number {
+    return this.byItem.indptr[i + 1] - this.byItem.indptr[i];
+  }
+
+  /** Mean rating of every user (Float64Array of nUsers). */
+  userMeans(): Float64Array {
+    return rowMeans(this.byUser);
+  }
+
+  /** Mean rating of every item (Float64Array of nItems). */
+  itemMeans(): Float64Array {
+    return rowMeans(this.byItem);
+  }
+
+  /**
+   * Visits every rating in Surprise's `all_ratings()` order: users by inner id, each user's
+   * ratings in appearance order.
+   */
+  forEachRating(fn: (u: number, i: number, r: number) => void): void {
+    const { indptr, indices, values } = this.byUser;
+    for (let u = 0; u < this.nUsers; u++) {
+      for (let k = indptr[u]; k < indptr[u + 1]; k++) fn(u, indices[k], values[k]);
+    }
+  }
+
+  /** The user's ratings as a profile that names the trained user. */
+  profileOf(u: number): Profile {
+    const { indptr, indices, values } = this.byUser;
+    return {
+      user: u,
+      items: indices.subarray(indptr[u], indptr[u + 1]),
+      ratings: values.subarray(indptr[u], indptr[u + 1]),
+    };
+  }
+
+  /**
+   * A profile for ratings given by raw item id (a live member): items unknown to the trainset are
+   * dropped, since no model can use them. `user` is set only when `rawUser` was trained.
+   */
+  profileFromRaw(ratings: Iterable<{ item: string; rating: number }>, rawUser?: string): Profile {
+    const items: number[] = [];
+    const values: number[] = [];
+    for (const r of ratings) {
+      const i = this.itemIndex.get(r.item);
+      if (i === undefined) continue;
+      items.push(i);
+      values.push(r.rating);
+    }
+    const user = rawUser === undefined ? undefined : this.userIndex.get(rawUser);
+    return { user, items: Int32Array.from(items), ratings: Float32Array.from(values) };
+  }
+
+  /** Raw ids in inner order (for snapshots and reporting). */
+  rawUserIds(): readonly string[] {
+    return this.userRaw;
+  }
+
+  rawItemIds(): readonly string[] {
+    return this.itemRaw;
+  }
+}
+
+/**
+ * A user as the algorithms see them at query time: their ratings (inner item ids), and the
+ * trained user id when the model was fitted with exactly these ratings. A live member whose
+ * ratings changed since training is passed without `user`, and the algorithm folds them in.
+ */
+export interface Profile {
+  readonly user?: number;
+  readonly items: Int32Array;
+  readonly ratings: Float32Array;
+}
+
+/** Stable counting sort of (row, col, value) triples into CSR, keeping input order inside rows. */
+function buildCsr(nRows: number, rowOf: Int32Array, colOf: Int32Array, vals: ArrayLike<number>): Csr {
+  const n = rowOf.length;
+  const indptr = new Int32Array(nRows + 1);
+  for (let k = 0; k < n; k++) indptr[rowOf[k] + 1]++;
+  for (let r = 0; r < nRows; r++) indptr[r + 1] += indptr[r];
+  const fill = indptr.slice(0, nRows);
+  const indices = new Int32Array(n);
+  const values = new Float32Array(n);
+  for (let k = 0; k < n; k++) {
+    const pos = fill[rowOf[k]]++;
+    indices[pos] = colOf[k];
+    values[pos] = vals[k];
+  }
+  return { indptr, indices, values };
+}
+
+function rowMeans(csr: Csr): Float64Array {
+  const nRows = csr.indptr.length - 1;
+  const out = new Float64Array(nRows);
+  for (let r = 0; r < nRows; r++) {
+    const a = csr.indptr[r];
+    const b = csr.indptr[r + 1];
+    let s = 0;
+    for (let k = a; k < b; k++) s += csr.values[k];
+    out[r] = b > a ? s / (b - a) : NaN;
+  }
+  return out;
+}

@@ -1,0 +1,93 @@
+/**
+ * The store's public surface. `openStore(path)` in ./store.ts returns one of these; the service
+ * and the commands talk to this interface only.
+ */
+import type { LoadedDataset, MovieRecord, RatingTable } from '../data/types.ts';
+
+export type Platform = 'console' | 'discord' | 'slack';
+
+export interface Member {
+  id: number;
+  platform: Platform;
+  platformUserId: string;
+  displayName: string | null;
+  createdAt: number;
+}
+
+export interface MemberRating {
+  movieId: string;
+  rating: number;
+  /** milliseconds since the epoch */
+  ratedAt: number;
+}
+
+export interface DatasetInfo {
+  name: string;
+  format: string;
+  /** a hash of the imported content: same data, same fingerprint */
+  fingerprint: string;
+  nMovies: number;
+  nRatings: number;
+  importedAt: number;
+}
+
+export interface ImportProgress {
+  phase: 'movies' | 'ratings';
+  done: number;
+  total: number;
+}
+
+export interface ImportResult {
+  /** false when the same data was already imported (nothing changed) */
+  changed: boolean;
+  movies: number;
+  ratings: number;
+}
+
+export interface Snapshot {
+  /** what the model was trained on (dataset fingerprint + members' ratings version + params) */
+  key: string;
+  blob: Uint8Array;
+  createdAt: number;
+}
+
+export interface Store {
+  readonly path: string;
+  close(): void;
+
+  /** One transaction; importing the same data twice changes nothing. Replaces a different dataset. */
+  importDataset(ds: LoadedDataset, onProgress?: (p: ImportProgress) => void): ImportResult;
+  datasetInfo(): DatasetInfo | undefined;
+  movies(): MovieRecord[];
+  movie(movieId: string): MovieRecord | undefined;
+  /** dataset ratings in file order */
+  datasetRatings(): RatingTable;
+
+  /** Finds or creates the member for a platform user. */
+  member(platform: Platform, platformUserId: string, displayName?: string): Member;
+  findMember(platform: Platform, platformUserId: string): Member | undefined;
+  memberById(id: number): Member | undefined;
+  /** Upsert; committed (synchronous=FULL) before it returns. Returns the previous rating, if any. */
+  rate(memberId: number, movieId: string, rating: number, ratedAt?: number): { previous: number | null };
+  /** Many ratings in one transaction (imports). */
+  rateMany(memberId: number, ratings: ReadonlyArray<{ movieId: string; rating: number; ratedAt?: number }>): number;
+  unrate(memberId: number, movieId: string): boolean;
+  /** newest first */
+  memberRatings(memberId: number): MemberRating[];
+  allMemberRatings(): Array<MemberRating & { memberId: number }>;
+  /** Deletes the member and everything of theirs. Returns the number of ratings removed. */
+  forget(memberId: number): number;
+  /** Grows on every change to members' ratings (for snapshot keys and retrain triggers). */
+  ratingsVersion(): number;
+
+  saveSnapshot(name: string, snap: Omit<Snapshot, 'createdAt'>): void;
+  loadSnapshot(name: string): Snapshot | undefined;
+
+  saveEvaluation(report: unknown): void;
+  lastEvaluation(): { report: unknown; createdAt: number } | undefined;
+}
+
+/** A store problem a person can fix (a bad rating, an unknown movie): the message says what. */
+export class StoreError extends Error {
+  override name = 'StoreError';
+}
