@@ -28,6 +28,8 @@ export interface DatasetInfo {
   fingerprint: string;
   nMovies: number;
   nRatings: number;
+  /** the dataset's rating scale [lo, hi] (members always rate 0.5..5 in steps of 0.5) */
+  scale: readonly [number, number];
   importedAt: number;
 }
 

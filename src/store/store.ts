@@ -1,0 +1,560 @@
+/**
+ * The SQLite store: one better-sqlite3 connection, statements prepared once, every write in an
+ * IMMEDIATE transaction (taking the write lock up front, so a concurrent writer waits on
+ * busy_timeout instead of failing half-way), WAL with synchronous=FULL so a write is on disk when
+ * the call returns.
+ *
+ * Replacing the dataset keeps members' ratings: movies a member rated stay in `movies` even when
+ * the new dataset lacks them (they lose their dataset position and sort last in `movies()`), so
+ * no member ever loses a rating to a dataset change. Dataset ratings are replaced as a whole.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import type { LoadedDataset, MovieRecord, RatingTable } from '../data/types.ts';
+import {
+  StoreError,
+  type DatasetInfo,
+  type ImportProgress,
+  type ImportResult,
+  type Member,
+  type MemberRating,
+  type Platform,
+  type Snapshot,
+  type Store,
+} from './api.ts';
+import { packColumns, unpackColumns, type PackedColumns } from './columns.ts';
+import { checkDataset, datasetFingerprint } from './fingerprint.ts';
+import { migrate } from './migrations.ts';
+
+export interface StoreOptions {
+  /** how long a write waits for another process's lock before failing (default 5000 ms) */
+  busyTimeoutMs?: number;
+  /** the clock for created/rated/imported times, in ms since the epoch (tests pin it) */
+  now?: () => number;
+}
+
+const PLATFORMS: readonly Platform[] = ['console', 'discord', 'slack'];
+const PROGRESS_EVERY = 10_000;
+/** rows per multi-row INSERT (4 parameters each, far below SQLite's parameter limit) */
+const RATING_BATCH = 250;
+
+/** Opens (creating it and its folder if needed) the store at `path`, migrated to the current schema. */
+export function openStore(path: string, opts: StoreOptions = {}): Store {
+  const inMemory = path === ':memory:';
+  const label = inMemory ? 'the in-memory database' : resolve(path);
+  if (!inMemory) {
+    try {
+      mkdirSync(dirname(label), { recursive: true });
+    } catch (err) {
+      throw new StoreError(`cannot create the folder for the database ${label}: ${(err as Error).message}`);
+    }
+  }
+  let db: Database.Database;
+  try {
+    db = new Database(inMemory ? ':memory:' : label);
+  } catch (err) {
+    throw asStoreError(err, label);
+  }
+  try {
+    // Set first, so switching to WAL below waits for a busy file instead of failing.
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
+    // The first statement that reads the file is where SQLite notices it is not a database.
+    if (!inMemory) db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('synchronous = FULL');
+    migrate(db, label);
+    return new SqliteStore(db, inMemory ? ':memory:' : label, opts.now ?? Date.now);
+  } catch (err) {
+    db.close();
+    throw asStoreError(err, label);
+  }
+}
+
+function asStoreError(err: unknown, label: string): unknown {
+  if (err instanceof StoreError) return err;
+  if (err instanceof Database.SqliteError) {
+    if (err.code === 'SQLITE_NOTADB') {
+      return new StoreError(`${label} is not a Marquee database (the file is not SQLite); point Marquee at another path`);
+    }
+    if (err.code.startsWith('SQLITE_CORRUPT')) {
+      return new StoreError(`${label} is damaged (SQLite reports corruption: ${err.message})`);
+    }
+    if (err.code.startsWith('SQLITE_CANTOPEN')) {
+      return new StoreError(`cannot open the database ${label} (${err.message}): is it a folder, or unwritable?`);
+    }
+  }
+  return err;
+}
+
+interface MovieRow {
+  movie_id: string;
+  title: string;
+  display_title: string;
+  year: number | null;
+  genres: string;
+  imdb_id: string | null;
+  tmdb_id: string | null;
+  overview: string | null;
+  tagline: string | null;
+  keywords: string | null;
+  tags: string | null;
+}
+
+interface InfoRow {
+  name: string;
+  format: string;
+  fingerprint: string;
+  n_movies: number;
+  n_ratings: number;
+  scale_lo: number;
+  scale_hi: number;
+  imported_at: number;
+}
+
+interface MemberRow {
+  id: number;
+  platform: Platform;
+  platform_user_id: string;
+  display_name: string | null;
+  created_at: number;
+}
+
+interface MemberRatingRow {
+  member_id: number;
+  movie_id: string;
+  rating: number;
+  rated_at: number;
+}
+
+type MovieParams = [
+  movieId: string,
+  title: string,
+  displayTitle: string,
+  year: number | null,
+  genres: string,
+  imdbId: string | null,
+  tmdbId: string | null,
+  overview: string | null,
+  tagline: string | null,
+  keywords: string | null,
+  tags: string | null,
+  position: number,
+];
+
+const MOVIE_COLUMNS = 'movie_id, title, display_title, year, genres, imdb_id, tmdb_id, overview, tagline, keywords, tags';
+
+class SqliteStore implements Store {
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly now: () => number;
+  private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
+  private readonly st;
+
+  constructor(db: Database.Database, path: string, now: () => number) {
+    this.db = db;
+    this.path = path;
+    this.now = now;
+    this.tx = db.transaction((fn: () => unknown) => fn());
+    this.st = {
+      info: db.prepare<[], InfoRow>('SELECT * FROM dataset_info WHERE id = 1'),
+      putInfo: db.prepare<[string, string, string, number, number, number, number, number]>(
+        `INSERT OR REPLACE INTO dataset_info
+           (id, name, format, fingerprint, n_movies, n_ratings, scale_lo, scale_hi, imported_at)
+         VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      dropUnratedMovies: db.prepare('DELETE FROM movies WHERE movie_id NOT IN (SELECT movie_id FROM member_ratings)'),
+      clearPositions: db.prepare('UPDATE movies SET position = NULL'),
+      upsertMovie: db.prepare<MovieParams>(
+        `INSERT INTO movies (${MOVIE_COLUMNS}, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (movie_id) DO UPDATE SET
+           title = excluded.title, display_title = excluded.display_title, year = excluded.year,
+           genres = excluded.genres, imdb_id = excluded.imdb_id, tmdb_id = excluded.tmdb_id,
+           overview = excluded.overview, tagline = excluded.tagline, keywords = excluded.keywords,
+           tags = excluded.tags, position = excluded.position`,
+      ),
+      movies: db.prepare<[], MovieRow>(
+        `SELECT ${MOVIE_COLUMNS} FROM movies ORDER BY position IS NULL, position, rowid`,
+      ),
+      movie: db.prepare<[string], MovieRow>(`SELECT ${MOVIE_COLUMNS} FROM movies WHERE movie_id = ?`),
+      movieExists: db.prepare<[string], number>('SELECT 1 FROM movies WHERE movie_id = ?').pluck(),
+      clearDatasetRatings: db.prepare('DELETE FROM dataset_ratings'),
+      addDatasetRating: db.prepare<[string, string, number, number | null]>(
+        'INSERT INTO dataset_ratings (user_id, movie_id, rating, ts) VALUES (?, ?, ?, ?)',
+      ),
+      addDatasetRatingBatch: db.prepare<[Array<string | number | null>]>(
+        'INSERT INTO dataset_ratings (user_id, movie_id, rating, ts) VALUES ' +
+          Array.from({ length: RATING_BATCH }, () => '(?, ?, ?, ?)').join(', '),
+      ),
+      putColumns: db.prepare<[PackedColumns]>(
+        `INSERT OR REPLACE INTO dataset_columns
+           (id, n, user_ids, user_codes, movie_ids, movie_codes, ratings, timestamps)
+         VALUES (1, @n, @user_ids, @user_codes, @movie_ids, @movie_codes, @ratings, @timestamps)`,
+      ),
+      columns: db.prepare<[], PackedColumns>(
+        'SELECT n, user_ids, user_codes, movie_ids, movie_codes, ratings, timestamps FROM dataset_columns WHERE id = 1',
+      ),
+      countDatasetRatings: db.prepare<[], number>('SELECT count(*) FROM dataset_ratings').pluck(),
+      datasetRatings: db
+        .prepare<[], [string, string, number, number | null]>(
+          'SELECT user_id, movie_id, rating, ts FROM dataset_ratings ORDER BY rowid',
+        )
+        .raw(),
+
+      findMember: db.prepare<[string, string], MemberRow>(
+        'SELECT * FROM members WHERE platform = ? AND platform_user_id = ?',
+      ),
+      memberById: db.prepare<[number], MemberRow>('SELECT * FROM members WHERE id = ?'),
+      addMember: db.prepare<[string, string, string | null, number], MemberRow>(
+        'INSERT INTO members (platform, platform_user_id, display_name, created_at) VALUES (?, ?, ?, ?) RETURNING *',
+      ),
+      renameMember: db.prepare<[string, number]>('UPDATE members SET display_name = ? WHERE id = ?'),
+      deleteMember: db.prepare<[number]>('DELETE FROM members WHERE id = ?'),
+
+      rating: db
+        .prepare<[number, string], number>('SELECT rating FROM member_ratings WHERE member_id = ? AND movie_id = ?')
+        .pluck(),
+      upsertRating: db.prepare<[number, string, number, number]>(
+        `INSERT INTO member_ratings (member_id, movie_id, rating, rated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (member_id, movie_id) DO UPDATE SET rating = excluded.rating, rated_at = excluded.rated_at`,
+      ),
+      deleteRating: db.prepare<[number, string]>('DELETE FROM member_ratings WHERE member_id = ? AND movie_id = ?'),
+      countMemberRatings: db.prepare<[number], number>('SELECT count(*) FROM member_ratings WHERE member_id = ?').pluck(),
+      memberRatings: db.prepare<[number], MemberRatingRow>(
+        `SELECT member_id, movie_id, rating, rated_at FROM member_ratings WHERE member_id = ?
+         ORDER BY rated_at DESC, rowid DESC`,
+      ),
+      allMemberRatings: db.prepare<[], MemberRatingRow>(
+        'SELECT member_id, movie_id, rating, rated_at FROM member_ratings ORDER BY member_id, rated_at, rowid',
+      ),
+      bumpVersion: db.prepare("UPDATE meta SET value = value + 1 WHERE key = 'ratings_version'"),
+      version: db.prepare<[], number>("SELECT value FROM meta WHERE key = 'ratings_version'").pluck(),
+
+      putSnapshot: db.prepare<[string, string, Buffer, number]>(
+        'INSERT OR REPLACE INTO snapshots (name, key, blob, created_at) VALUES (?, ?, ?, ?)',
+      ),
+      snapshot: db.prepare<[string], { key: string; blob: Buffer; created_at: number }>(
+        'SELECT key, blob, created_at FROM snapshots WHERE name = ?',
+      ),
+      addEvaluation: db.prepare<[string, number]>('INSERT INTO evaluations (report, created_at) VALUES (?, ?)'),
+      lastEvaluation: db.prepare<[], { report: string; created_at: number }>(
+        'SELECT report, created_at FROM evaluations ORDER BY id DESC LIMIT 1',
+      ),
+    };
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private write<T>(fn: () => T): T {
+    return this.tx.immediate(fn) as T;
+  }
+
+  // ---- dataset -------------------------------------------------------------------------------
+
+  importDataset(ds: LoadedDataset, onProgress?: (p: ImportProgress) => void): ImportResult {
+    checkDataset(ds);
+    const packed = packColumns(ds.ratings);
+    const fingerprint = datasetFingerprint(ds, packed);
+    const nMovies = ds.movies.length;
+    const nRatings = ds.ratings.ratings.length;
+    return this.write(() => {
+      const current = this.st.info.get();
+      if (current?.fingerprint === fingerprint) {
+        return { changed: false, movies: current.n_movies, ratings: current.n_ratings };
+      }
+      // Movies members rated must survive (their ratings reference them); the rest go.
+      this.st.dropUnratedMovies.run();
+      this.st.clearPositions.run();
+      for (let k = 0; k < nMovies; k++) {
+        this.st.upsertMovie.run(...movieParams(ds.movies[k], k));
+        if ((k + 1) % PROGRESS_EVERY === 0) onProgress?.({ phase: 'movies', done: k + 1, total: nMovies });
+      }
+      if (nMovies % PROGRESS_EVERY !== 0 || nMovies === 0) onProgress?.({ phase: 'movies', done: nMovies, total: nMovies });
+
+      this.st.clearDatasetRatings.run();
+      const { users, items, ratings, timestamps } = ds.ratings;
+      // Many rows per statement: better-sqlite3's per-call cost, not SQLite, dominates single-row inserts.
+      const batch = new Array<string | number | null>(4 * RATING_BATCH);
+      let k = 0;
+      let reported = -1;
+      for (; k + RATING_BATCH <= nRatings; k += RATING_BATCH) {
+        for (let j = 0, p = 0; j < RATING_BATCH; j++) {
+          const ts = timestamps[k + j];
+          batch[p++] = users[k + j];
+          batch[p++] = items[k + j];
+          batch[p++] = ratings[k + j];
+          batch[p++] = Number.isNaN(ts) ? null : ts;
+        }
+        this.st.addDatasetRatingBatch.run(batch);
+        if (k + RATING_BATCH - Math.max(reported, 0) >= PROGRESS_EVERY) {
+          reported = k + RATING_BATCH;
+          onProgress?.({ phase: 'ratings', done: reported, total: nRatings });
+        }
+      }
+      for (; k < nRatings; k++) {
+        const ts = timestamps[k];
+        this.st.addDatasetRating.run(users[k], items[k], ratings[k], Number.isNaN(ts) ? null : ts);
+      }
+      this.st.putColumns.run(packed);
+      if (reported !== nRatings) onProgress?.({ phase: 'ratings', done: nRatings, total: nRatings });
+
+      this.st.putInfo.run(ds.name, ds.format, fingerprint, nMovies, nRatings, ds.scale[0], ds.scale[1], this.now());
+      return { changed: true, movies: nMovies, ratings: nRatings };
+    });
+  }
+
+  datasetInfo(): DatasetInfo | undefined {
+    const row = this.st.info.get();
+    if (!row) return undefined;
+    return {
+      name: row.name,
+      format: row.format,
+      fingerprint: row.fingerprint,
+      nMovies: row.n_movies,
+      nRatings: row.n_ratings,
+      scale: [row.scale_lo, row.scale_hi],
+      importedAt: row.imported_at,
+    };
+  }
+
+  movies(): MovieRecord[] {
+    return this.st.movies.all().map(toMovie);
+  }
+
+  movie(movieId: string): MovieRecord | undefined {
+    const row = this.st.movie.get(movieId);
+    return row && toMovie(row);
+  }
+
+  datasetRatings(): RatingTable {
+    const packed = this.st.columns.get();
+    return packed ? unpackColumns(packed) : this.datasetRatingRows();
+  }
+
+  /** The row table read into columns: the fallback when no packed copy exists (an empty store). */
+  private datasetRatingRows(): RatingTable {
+    // Raw rows straight into preallocated columns skip building an object per rating.
+    const n = this.st.countDatasetRatings.get() ?? 0;
+    const users = new Array<string>(n);
+    const items = new Array<string>(n);
+    const ratings = new Float32Array(n);
+    const timestamps = new Float64Array(n);
+    let k = 0;
+    for (const row of this.st.datasetRatings.iterate()) {
+      users[k] = row[0];
+      items[k] = row[1];
+      ratings[k] = row[2];
+      timestamps[k] = row[3] ?? NaN;
+      k++;
+    }
+    return { users, items, ratings, timestamps };
+  }
+
+  // ---- members -------------------------------------------------------------------------------
+
+  member(platform: Platform, platformUserId: string, displayName?: string): Member {
+    checkPlatformUser(platform, platformUserId);
+    const found = this.st.findMember.get(platform, platformUserId);
+    if (found && (displayName === undefined || displayName === found.display_name)) return toMember(found);
+    return this.write(() => {
+      const row = this.st.findMember.get(platform, platformUserId);
+      if (!row) return toMember(this.st.addMember.get(platform, platformUserId, displayName ?? null, this.now())!);
+      // People rename themselves; keep the name the platform last reported.
+      if (displayName !== undefined && displayName !== row.display_name) {
+        this.st.renameMember.run(displayName, row.id);
+        row.display_name = displayName;
+      }
+      return toMember(row);
+    });
+  }
+
+  findMember(platform: Platform, platformUserId: string): Member | undefined {
+    const row = this.st.findMember.get(platform, platformUserId);
+    return row && toMember(row);
+  }
+
+  memberById(id: number): Member | undefined {
+    const row = this.st.memberById.get(id);
+    return row && toMember(row);
+  }
+
+  rate(memberId: number, movieId: string, rating: number, ratedAt?: number): { previous: number | null } {
+    checkRating(rating);
+    const at = checkTime(ratedAt ?? this.now());
+    return this.write(() => {
+      this.checkTarget(memberId, movieId);
+      const previous = this.st.rating.get(memberId, movieId) ?? null;
+      this.st.upsertRating.run(memberId, movieId, rating, at);
+      this.st.bumpVersion.run();
+      return { previous };
+    });
+  }
+
+  rateMany(memberId: number, ratings: ReadonlyArray<{ movieId: string; rating: number; ratedAt?: number }>): number {
+    // Validate everything first so a bad entry names its position and nothing is written.
+    const now = this.now();
+    const rows = ratings.map((r, k) => {
+      try {
+        checkRating(r.rating);
+        return { movieId: r.movieId, rating: r.rating, at: checkTime(r.ratedAt ?? now) };
+      } catch (err) {
+        throw new StoreError(`rating ${k + 1} of ${ratings.length} (movie ${String(r.movieId)}): ${(err as Error).message}`);
+      }
+    });
+    if (rows.length === 0) return 0;
+    return this.write(() => {
+      rows.forEach((r, k) => {
+        try {
+          this.checkTarget(memberId, r.movieId);
+        } catch (err) {
+          throw new StoreError(`rating ${k + 1} of ${rows.length}: ${(err as Error).message}`);
+        }
+        this.st.upsertRating.run(memberId, r.movieId, r.rating, r.at);
+      });
+      this.st.bumpVersion.run();
+      return rows.length;
+    });
+  }
+
+  unrate(memberId: number, movieId: string): boolean {
+    return this.write(() => {
+      const removed = this.st.deleteRating.run(memberId, movieId).changes > 0;
+      if (removed) this.st.bumpVersion.run();
+      return removed;
+    });
+  }
+
+  memberRatings(memberId: number): MemberRating[] {
+    return this.st.memberRatings.all(memberId).map((r) => ({ movieId: r.movie_id, rating: r.rating, ratedAt: r.rated_at }));
+  }
+
+  allMemberRatings(): Array<MemberRating & { memberId: number }> {
+    return this.st.allMemberRatings
+      .all()
+      .map((r) => ({ memberId: r.member_id, movieId: r.movie_id, rating: r.rating, ratedAt: r.rated_at }));
+  }
+
+  forget(memberId: number): number {
+    return this.write(() => {
+      const n = this.st.countMemberRatings.get(memberId) ?? 0;
+      // member_ratings rows go with the member (ON DELETE CASCADE).
+      this.st.deleteMember.run(memberId);
+      if (n > 0) this.st.bumpVersion.run();
+      return n;
+    });
+  }
+
+  ratingsVersion(): number {
+    return this.st.version.get() ?? 0;
+  }
+
+  private checkTarget(memberId: number, movieId: string): void {
+    if (!Number.isInteger(memberId) || !this.st.memberById.get(memberId)) {
+      throw new StoreError(`no member with id ${String(memberId)}`);
+    }
+    if (typeof movieId !== 'string' || !this.st.movieExists.get(movieId)) {
+      throw new StoreError(`no movie with id ${JSON.stringify(movieId)} in the catalogue`);
+    }
+  }
+
+  // ---- snapshots and evaluations ------------------------------------------------------------
+
+  saveSnapshot(name: string, snap: Omit<Snapshot, 'createdAt'>): void {
+    if (typeof name !== 'string' || name === '') throw new StoreError('a snapshot needs a non-empty name');
+    if (!(snap.blob instanceof Uint8Array)) throw new StoreError(`snapshot ${name}: blob must be a Uint8Array`);
+    // A Buffer view over the same bytes: better-sqlite3 binds Buffers as BLOBs, without a copy.
+    const blob = Buffer.from(snap.blob.buffer, snap.blob.byteOffset, snap.blob.byteLength);
+    this.write(() => this.st.putSnapshot.run(name, snap.key, blob, this.now()));
+  }
+
+  loadSnapshot(name: string): Snapshot | undefined {
+    const row = this.st.snapshot.get(name);
+    if (!row) return undefined;
+    const b = row.blob;
+    return { key: row.key, blob: new Uint8Array(b.buffer, b.byteOffset, b.byteLength), createdAt: row.created_at };
+  }
+
+  saveEvaluation(report: unknown): void {
+    const json = JSON.stringify(report);
+    if (json === undefined) throw new StoreError('an evaluation report must be a JSON value (got undefined or a function)');
+    this.write(() => this.st.addEvaluation.run(json, this.now()));
+  }
+
+  lastEvaluation(): { report: unknown; createdAt: number } | undefined {
+    const row = this.st.lastEvaluation.get();
+    return row && { report: JSON.parse(row.report) as unknown, createdAt: row.created_at };
+  }
+}
+
+// ---- validation and row mapping ---------------------------------------------------------------
+
+/** The one rule for a member's rating, shared by rate() and rateMany(); the schema's CHECK is the backstop. */
+function checkRating(rating: unknown): asserts rating is number {
+  if (typeof rating !== 'number' || !Number.isFinite(rating) || rating < 0.5 || rating > 5 || !Number.isInteger(rating * 2)) {
+    const shown = typeof rating === 'string' ? JSON.stringify(rating) : String(rating);
+    throw new StoreError(`a rating must be a number from 0.5 to 5 in steps of 0.5 (got ${shown})`);
+  }
+}
+
+function checkTime(ms: unknown): number {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) {
+    throw new StoreError(`ratedAt must be a time in milliseconds since the epoch (got ${String(ms)})`);
+  }
+  return Math.round(ms);
+}
+
+function checkPlatformUser(platform: Platform, platformUserId: string): void {
+  if (!PLATFORMS.includes(platform)) {
+    throw new StoreError(`unknown platform ${JSON.stringify(platform)} (accepted: ${PLATFORMS.join(', ')})`);
+  }
+  if (typeof platformUserId !== 'string' || platformUserId === '') {
+    throw new StoreError(`a ${platform} member needs a non-empty platform user id`);
+  }
+}
+
+function movieParams(m: MovieRecord, position: number): MovieParams {
+  return [
+    m.movieId,
+    m.title,
+    m.displayTitle,
+    m.year ?? null,
+    JSON.stringify(m.genres ?? []),
+    m.imdbId ?? null,
+    m.tmdbId ?? null,
+    m.overview ?? null,
+    m.tagline ?? null,
+    m.keywords ? JSON.stringify(m.keywords) : null,
+    m.tags ? JSON.stringify(m.tags) : null,
+    position,
+  ];
+}
+
+function toMovie(r: MovieRow): MovieRecord {
+  const m: MovieRecord = {
+    movieId: r.movie_id,
+    title: r.title,
+    displayTitle: r.display_title,
+    year: r.year,
+    genres: JSON.parse(r.genres) as string[],
+  };
+  // Absent fields stay absent (not undefined-valued), so records round-trip exactly.
+  if (r.imdb_id !== null) m.imdbId = r.imdb_id;
+  if (r.tmdb_id !== null) m.tmdbId = r.tmdb_id;
+  if (r.overview !== null) m.overview = r.overview;
+  if (r.tagline !== null) m.tagline = r.tagline;
+  if (r.keywords !== null) m.keywords = JSON.parse(r.keywords) as string[];
+  if (r.tags !== null) m.tags = JSON.parse(r.tags) as string[];
+  return m;
+}
+
+function toMember(r: MemberRow): Member {
+  return {
+    id: r.id,
+    platform: r.platform,
+    platformUserId: r.platform_user_id,
+    displayName: r.display_name,
+    createdAt: r.created_at,
+  };
+}

@@ -1,0 +1,189 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { StoreError, type ImportProgress } from '../../src/store/api.ts';
+import { openStore } from '../../src/store/store.ts';
+import { dataset, movie, tinyDataset, type RatingRow } from './fixtures.ts';
+
+describe('importing a dataset', () => {
+  it('stores the movies and the ratings in file order, timestamps included', () => {
+    const store = openStore(':memory:', { now: () => 1_700_000_000_000 });
+    const ds = tinyDataset();
+    expect(store.importDataset(ds)).toEqual({ changed: true, movies: 4, ratings: 5 });
+
+    expect(store.movies()).toEqual(ds.movies);
+    expect(store.movie('2')).toEqual({
+      movieId: '2',
+      title: 'Jumanji (1995)',
+      displayTitle: 'Jumanji',
+      year: 1995,
+      genres: ['Adventure'],
+      imdbId: '0113497',
+      tmdbId: '8844',
+      keywords: ['board game'],
+    });
+    expect(store.movie('4')?.year).toBeNull();
+    expect(store.movie('404')).toBeUndefined();
+
+    const table = store.datasetRatings();
+    expect(table.users).toEqual(['7', '7', '2', '9', '2']);
+    expect(table.items).toEqual(['3', '1', '1', '4', '2']);
+    expect(Array.from(table.ratings)).toEqual([4, 3.5, 5, 1, 0.5]);
+    expect(table.ratings).toBeInstanceOf(Float32Array);
+    expect(table.timestamps[0]).toBe(964982703);
+    expect(table.timestamps[3]).toBeNaN();
+
+    const info = store.datasetInfo();
+    expect(info).toMatchObject({
+      name: 'tiny',
+      format: 'movielens-csv',
+      nMovies: 4,
+      nRatings: 5,
+      scale: [0.5, 5],
+      importedAt: 1_700_000_000_000,
+    });
+    expect(info?.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    store.close();
+  });
+
+  it('importing the same data twice changes nothing the second time', () => {
+    let clock = 1_000;
+    const store = openStore(':memory:', { now: () => clock });
+    const first = store.importDataset(tinyDataset());
+    const infoBefore = store.datasetInfo();
+    clock = 2_000;
+    const seen: ImportProgress[] = [];
+    // A fresh, equal copy (not the same object) is still recognised as the same data.
+    const second = store.importDataset(tinyDataset(), (p) => seen.push(p));
+    expect(second).toEqual({ changed: false, movies: first.movies, ratings: first.ratings });
+    expect(store.datasetInfo()).toEqual(infoBefore);
+    expect(seen).toEqual([]);
+    expect(store.datasetRatings().users).toHaveLength(5);
+    store.close();
+  });
+
+  it('a fresh store has no dataset and empty rating columns', () => {
+    const store = openStore(':memory:');
+    expect(store.datasetInfo()).toBeUndefined();
+    expect(store.movies()).toEqual([]);
+    const t = store.datasetRatings();
+    expect([t.users.length, t.items.length, t.ratings.length, t.timestamps.length]).toEqual([0, 0, 0, 0]);
+    store.close();
+  });
+
+  it("a different dataset replaces the old one but keeps the movies members rated, and their ratings", () => {
+    const store = openStore(':memory:');
+    store.importDataset(tinyDataset());
+    const alice = store.member('console', 'alice');
+    store.rate(alice.id, '3', 4, 10); // Heat: not in the new dataset
+    store.rate(alice.id, '1', 5, 20); // Toy Story: in both
+    const version = store.ratingsVersion();
+
+    const next = dataset(
+      'next',
+      [movie('5', 'Casino', 1995, ['Crime']), { ...movie('1', 'Toy Story', 1995, ['Animation']), tmdbId: '862' }],
+      [
+        ['11', '5', 3, 100],
+        ['12', '1', 4, 200],
+      ],
+    );
+    expect(store.importDataset(next)).toEqual({ changed: true, movies: 2, ratings: 2 });
+
+    // the new dataset's movies in its file order, then Heat, kept because alice rated it
+    expect(store.movies().map((m) => m.movieId)).toEqual(['5', '1', '3']);
+    expect(store.movie('1')?.tmdbId).toBe('862');
+    expect(store.movie('1')?.genres).toEqual(['Animation']);
+    expect(store.movie('2')).toBeUndefined(); // nobody rated Jumanji: gone with its dataset
+    expect(store.movie('4')).toBeUndefined();
+    expect(store.datasetRatings().users).toEqual(['11', '12']);
+    expect(store.datasetInfo()).toMatchObject({ name: 'next', nMovies: 2, nRatings: 2 });
+    expect(store.memberRatings(alice.id).map((r) => r.movieId)).toEqual(['1', '3']);
+    expect(store.ratingsVersion()).toBe(version);
+
+    expect(() => store.rate(alice.id, '2', 3)).toThrow(/no movie with id "2"/);
+
+    // Going back: Heat takes its place in file order again.
+    expect(store.importDataset(tinyDataset()).changed).toBe(true);
+    expect(store.movies().map((m) => m.movieId)).toEqual(['1', '2', '3', '4']);
+    store.close();
+  });
+
+  it('reports progress per phase, every 10,000 rows and at the end', () => {
+    const rows: RatingRow[] = [];
+    for (let k = 0; k < 25_000; k++) rows.push([String(k % 300), String(k % 40), 0.5 + (k % 10) / 2, k]);
+    const movies = Array.from({ length: 40 }, (_, i) => movie(String(i), `Film ${i}`, 2000 + i));
+    const store = openStore(':memory:');
+    const seen: ImportProgress[] = [];
+    store.importDataset(dataset('synthetic', movies, rows), (p) => seen.push(p));
+    expect(seen).toEqual([
+      { phase: 'movies', done: 40, total: 40 },
+      { phase: 'ratings', done: 10_000, total: 25_000 },
+      { phase: 'ratings', done: 20_000, total: 25_000 },
+      { phase: 'ratings', done: 25_000, total: 25_000 },
+    ]);
+    // a total on a 10,000 boundary is reported once, not twice
+    const exact: ImportProgress[] = [];
+    store.importDataset(dataset('exact', movies, rows.slice(0, 20_000)), (p) => exact.push(p));
+    expect(exact.filter((p) => p.phase === 'ratings').map((p) => p.done)).toEqual([10_000, 20_000]);
+
+    store.importDataset(dataset('synthetic', movies, rows));
+    const t = store.datasetRatings();
+    expect(t.users[24_999]).toBe(String(24_999 % 300));
+    expect(t.ratings[24_999]).toBe(0.5 + (24_999 % 10) / 2);
+    expect(t.timestamps[12_345]).toBe(12_345);
+    store.close();
+  });
+
+  it('the rating rows table holds the same ratings in file order as the packed copy', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'marquee-store-'));
+    try {
+      const path = join(dir, 'm.db');
+      const store = openStore(path);
+      const rows: RatingRow[] = [];
+      // more than one multi-row INSERT batch, plus a remainder
+      for (let k = 0; k < 1_037; k++) rows.push([`u${k % 17}`, String(k % 4 + 1), 1 + (k % 9) / 2, k % 5 === 0 ? NaN : k]);
+      store.importDataset(dataset('rows', tinyDataset().movies, rows));
+      const packed = store.datasetRatings();
+      store.close();
+
+      // Without the packed copy, the store falls back to reading the rows.
+      const db = new Database(path);
+      db.exec('DELETE FROM dataset_columns');
+      db.close();
+      const again = openStore(path);
+      const fromRows = again.datasetRatings();
+      expect(fromRows).toEqual(packed);
+      expect(fromRows.users.slice(0, 3)).toEqual(['u0', 'u1', 'u2']);
+      expect(fromRows.timestamps[5]).toBeNaN();
+      again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects a malformed dataset with a clear error and leaves the store as it was', () => {
+    const store = openStore(':memory:');
+    store.importDataset(tinyDataset());
+    const before = store.datasetInfo();
+
+    const dup = tinyDataset();
+    dup.name = 'dup';
+    dup.movies.push(movie('2', 'Jumanji again', 1995));
+    expect(() => store.importDataset(dup)).toThrow(new StoreError('dataset dup: movie id "2" appears twice'));
+
+    const ragged = tinyDataset();
+    ragged.name = 'ragged';
+    ragged.ratings.users.pop();
+    expect(() => store.importDataset(ragged)).toThrow(/dataset ragged: rating columns differ in length \(4 users, 5 items/);
+
+    const nan = tinyDataset();
+    nan.ratings.ratings[2] = NaN;
+    expect(() => store.importDataset(nan)).toThrow(/rating 2 \(user 2, movie 1\) is not a number/);
+
+    expect(store.datasetInfo()).toEqual(before);
+    expect(store.movies()).toHaveLength(4);
+    store.close();
+  });
+});

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { Trainset } from '../../src/core/trainset.ts';
+import { openStore } from '../../src/store/store.ts';
+import { memberRawId, parseMemberRawId, trainingColumns } from '../../src/store/training-data.ts';
+import { tinyDataset } from './fixtures.ts';
+
+describe('training data', () => {
+  it('is the dataset in file order, then members by id, each member oldest rating first', () => {
+    const store = openStore(':memory:');
+    store.importDataset(tinyDataset());
+    const zoe = store.member('discord', 'zoe');
+    const yan = store.member('slack', 'yan');
+    store.rate(yan.id, '2', 2, 300);
+    store.rate(zoe.id, '4', 4.5, 200);
+    store.rate(zoe.id, '1', 1, 100);
+    // user '7' of the dataset also rated movie '3': a member's rating of it adds, never replaces
+    store.rate(zoe.id, '3', 5, 400);
+
+    const cols = trainingColumns(store);
+    expect(cols.users).toEqual(['7', '7', '2', '9', '2', 'member:1', 'member:1', 'member:1', 'member:2']);
+    expect(cols.items).toEqual(['3', '1', '1', '4', '2', '1', '4', '3', '2']);
+    expect(Array.from(cols.ratings)).toEqual([4, 3.5, 5, 1, 0.5, 1, 4.5, 5, 2]);
+    expect(cols.ratings).toBeInstanceOf(Float32Array);
+
+    const ts = Trainset.fromColumns(cols, [0.5, 5]);
+    expect(ts.nUsers).toBe(5);
+    expect(ts.nItems).toBe(4);
+    expect(ts.nRatings).toBe(9);
+    expect(ts.innerUser(memberRawId(zoe.id))).toBe(3);
+    const heat = ts.innerItem('3')!;
+    expect(ts.itemDegree(heat)).toBe(2);
+    store.close();
+  });
+
+  it('is just the dataset when nobody has rated yet, and empty for an empty store', () => {
+    const store = openStore(':memory:');
+    expect(trainingColumns(store)).toEqual({ users: [], items: [], ratings: new Float32Array(0) });
+    store.importDataset(tinyDataset());
+    expect(trainingColumns(store).users).toEqual(['7', '7', '2', '9', '2']);
+    store.close();
+  });
+
+  it('member raw ids round-trip and are never confused with dataset users', () => {
+    expect(memberRawId(12)).toBe('member:12');
+    expect(parseMemberRawId(memberRawId(12))).toBe(12);
+    expect(parseMemberRawId('12')).toBeUndefined();
+    expect(parseMemberRawId('member:')).toBeUndefined();
+    expect(parseMemberRawId('member:abc')).toBeUndefined();
+    expect(parseMemberRawId('member:012')).toBeUndefined();
+    expect(parseMemberRawId('xmember:1')).toBeUndefined();
+  });
+});
