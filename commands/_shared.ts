@@ -1,0 +1,155 @@
+/**
+ * Helpers shared by the commands (files starting with `_` are not commands: the registry skips
+ * them). Title lookup with its three outcomes, star ratings, and progress from a callback API.
+ */
+import type { MovieRecord } from '../src/data/types.ts';
+import { clip, type CommandContext } from '../src/bot/command.ts';
+import { errorReply, type Progress, type Reply, type ReplyAction, type ReplyItem } from '../src/bot/reply.ts';
+
+/** The title option every movie command uses; `id:<movieId>` names a movie exactly. */
+export const titleOption = {
+  name: 'title',
+  description: 'a movie title such as The Matrix (the year is optional), or id:<movieId>',
+  type: 'string',
+  required: true,
+  maxLength: 200,
+  autocomplete: true,
+} as const;
+
+const ID_FORM = /^id:\s*(\S{1,40})$/i;
+
+/** The command line that names a movie exactly, for choices and buttons. */
+export function titleArg(movieId: string): string {
+  return `title:id:${movieId}`;
+}
+
+/**
+ * Resolves what the member typed to one movie, or to a reply: numbered choices when several
+ * match (each re-runs the command with `id:<movieId>`), close suggestions when none does.
+ */
+export function resolveMovie(
+  ctx: CommandContext,
+  query: string,
+  rerun: (movieId: string) => string,
+): { movie: MovieRecord } | { reply: Reply } {
+  const { service } = ctx;
+  const byId = ID_FORM.exec(query.trim());
+  if (byId) {
+    const movie = service.movie(byId[1]);
+    if (movie) return { movie };
+    return { reply: errorReply(`No movie has the id ${byId[1]}. Ids appear in /movie and in lists of choices.`) };
+  }
+  const match = service.resolveTitle(query);
+  if (match.kind === 'found') return { movie: match.movie };
+  const shown = clip(query.trim(), 60);
+  if (match.kind === 'ambiguous') {
+    return {
+      reply: {
+        title: `Which “${shown}”?`,
+        text: 'Several movies match. Pick one:',
+        ...choices(ctx, match.choices.slice(0, 10), rerun),
+        ephemeral: true,
+      },
+    };
+  }
+  if (match.suggestions.length === 0) {
+    return { reply: errorReply(`I couldn't find a movie called “${shown}”. Check the spelling, or try a shorter part of the title.`) };
+  }
+  return {
+    reply: {
+      title: `No movie called “${shown}”`,
+      text: 'Did you mean one of these?',
+      ...choices(ctx, match.suggestions.slice(0, 10), rerun),
+      ephemeral: true,
+    },
+  };
+}
+
+function choices(
+  ctx: CommandContext,
+  movies: MovieRecord[],
+  rerun: (movieId: string) => string,
+): { items: ReplyItem[]; actions: ReplyAction[] } {
+  return {
+    items: movies.map((m) => ({ label: ctx.service.label(m), detail: m.genres.join(', ') || undefined, movieId: m.movieId })),
+    actions: movies.map((m) => ({
+      kind: 'choose' as const,
+      id: `choose:${m.movieId}`,
+      label: clip(ctx.service.label(m), 80),
+      command: rerun(m.movieId),
+    })),
+  };
+}
+
+/** A 'rate' action: the adapter appends the score to `command`. */
+export function rateAction(ctx: CommandContext, movie: MovieRecord): ReplyAction {
+  return {
+    kind: 'rate',
+    id: `rate:${movie.movieId}`,
+    label: clip(`Rate ${ctx.service.label(movie)}`, 80),
+    command: `/rate ${titleArg(movie.movieId)} score:`,
+  };
+}
+
+/** 4.5 -> "★★★★½ 4.5" */
+export function stars(rating: number): string {
+  const full = Math.floor(rating);
+  const half = rating - full >= 0.5;
+  return `${'★'.repeat(full)}${half ? '½' : ''} ${formatRating(rating)}`;
+}
+
+export function formatRating(r: number): string {
+  return Number.isInteger(r) ? String(r) : r.toFixed(1);
+}
+
+/** an average for people: 4.16 */
+export function formatMean(x: number): string {
+  return x.toFixed(2);
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** YYYY-MM-DD in UTC */
+export function day(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/**
+ * Bridges a callback-based long task to the progress stream of a command: yields each progress
+ * report as it arrives and returns the task's result (or throws its error).
+ */
+export async function* withProgress<T>(
+  start: (emit: (p: Progress) => void) => Promise<T>,
+): AsyncGenerator<Progress, T> {
+  const queue: Progress[] = [];
+  let wake: (() => void) | undefined;
+  let settled: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
+  const poke = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  start((p) => {
+    queue.push(p);
+    poke();
+  }).then(
+    (value) => {
+      settled = { ok: true, value };
+      poke();
+    },
+    (error: unknown) => {
+      settled = { ok: false, error };
+      poke();
+    },
+  );
+  for (;;) {
+    while (queue.length > 0) yield queue.shift()!;
+    if (settled) {
+      if (settled.ok) return settled.value;
+      throw settled.error;
+    }
+    await new Promise<void>((resolve) => (wake = resolve));
+  }
+}

@@ -1,0 +1,51 @@
+/** /recommend [algo] [n]: personal recommendations; a popularity chart until you have rated enough. */
+import { defineCommand } from '../src/bot/command.ts';
+import type { Reply } from '../src/bot/reply.ts';
+import { plural, rateAction } from './_shared.ts';
+
+export const command = defineCommand({
+  name: 'recommend',
+  description: 'Movies picked for you from your ratings',
+  options: [
+    {
+      name: 'algo',
+      description: 'the recommender to ask (default: the best in the last evaluation)',
+      type: 'string',
+      accepts: (service) => service.algorithms(),
+      autocomplete: true,
+    },
+    { name: 'n', description: 'how many movies', type: 'integer', min: 1, max: 25, default: 10 },
+  ],
+  examples: ['/recommend', '/recommend svd 5', '/recommend n:20'],
+  async run(ctx, opts): Promise<Reply> {
+    const { service } = ctx;
+    const result = service.recommend(ctx.member, { algo: opts.algo, n: opts.n });
+    if (result.coldStart) {
+      const { have, need } = result.coldStart;
+      const more = Math.max(1, need - have);
+      return {
+        title: 'Popular picks to start with',
+        text: `You have ${plural(have, 'rating')}. Rate ${more} more to unlock personal recommendations. Seen any of these? Rate them:`,
+        items: result.items.map((r) => ({ label: service.label(r.movie), why: r.reason, movieId: r.movie.movieId })),
+        actions: result.items.map((r) => rateAction(ctx, r.movie)),
+        footer: result.note,
+        ephemeral: true,
+      };
+    }
+    if (result.items.length === 0) {
+      return { text: result.note ?? 'I have nothing new to recommend: you may have rated every movie I know.', ephemeral: true };
+    }
+    return {
+      title: 'Recommended for you',
+      text: result.note,
+      items: result.items.map((r) => ({
+        label: service.label(r.movie),
+        detail: r.score >= 0.5 && r.score <= 5.0001 ? `predicted ${r.score.toFixed(1)}` : undefined,
+        why: r.reason,
+        movieId: r.movie.movieId,
+      })),
+      footer: `by ${result.algo}`,
+      ephemeral: true,
+    };
+  },
+});

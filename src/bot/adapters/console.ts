@@ -1,0 +1,220 @@
+/**
+ * The console adapter: a member at a terminal, or a script piping lines in.
+ *
+ * Each input line is a command (`/rate The Matrix 4.5`, the slash optional); answers go to
+ * stdout as plain text, progress and greetings to stderr so `echo "/top" | npm start` prints
+ * only the answer. After a reply with actions, a number picks one (`2`), and a number plus a
+ * score rates an offered movie (`2 4.5`). Images and attachments are written to files whose
+ * paths the answer shows. At the end of piped input the session ends.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Dispatcher } from '../dispatch.ts';
+import type { Reply, ReplyAction } from '../reply.ts';
+
+export interface ConsoleUser {
+  userId: string;
+  displayName?: string;
+}
+
+/** Where rendered files go; returns the path written. */
+export type SaveFile = (filename: string, data: Uint8Array | string) => string;
+
+/** Writes into `dir` (created when needed), never overwriting: `name-1.ext`, `name-2.ext`, … */
+export function fileSaver(dir: string): SaveFile {
+  return (filename, data) => {
+    mkdirSync(dir, { recursive: true });
+    const safe = filename.replace(/[^\w.-]+/g, '_').replace(/^\.+/, '') || 'file';
+    const ext = extname(safe);
+    const stem = safe.slice(0, safe.length - ext.length);
+    let path = join(dir, safe);
+    for (let k = 1; existsSync(path); k++) path = join(dir, `${stem}-${k}${ext}`);
+    writeFileSync(path, data);
+    return resolve(path);
+  };
+}
+
+/** How typed numbers map to a reply's actions. */
+export interface ActionMenu {
+  /** choose / page / confirm, numbered from 1 */
+  pick: ReplyAction[];
+  /** rate, numbered from 1; the typed score is appended to the command */
+  rate: ReplyAction[];
+}
+
+export function actionMenu(reply: Reply): ActionMenu {
+  const actions = (reply.actions ?? []).filter((a) => a.command !== undefined);
+  return { pick: actions.filter((a) => a.kind !== 'rate'), rate: actions.filter((a) => a.kind === 'rate') };
+}
+
+/** Actions that follow the reply's numbered items one for one: the item numbers select them. */
+function alignedWithItems(reply: Reply, actions: ReplyAction[]): boolean {
+  const items = reply.items ?? [];
+  return (
+    actions.length > 0 &&
+    actions.length === items.length &&
+    actions.every((a, i) => items[i].movieId !== undefined && a.id.endsWith(`:${items[i].movieId}`))
+  );
+}
+
+/** Display width: wide East Asian characters and emoji take two columns in a terminal. */
+export function textWidth(s: string): number {
+  let w = 0;
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    if (cp < 0x20 || (cp >= 0x300 && cp < 0x370) || cp === 0x200d || (cp >= 0xfe00 && cp <= 0xfe0f)) continue;
+    const wide =
+      (cp >= 0x1100 && cp <= 0x115f) ||
+      (cp >= 0x2e80 && cp <= 0xa4cf) ||
+      (cp >= 0xac00 && cp <= 0xd7a3) ||
+      (cp >= 0xf900 && cp <= 0xfaff) ||
+      (cp >= 0xfe30 && cp <= 0xfe4f) ||
+      (cp >= 0xff00 && cp <= 0xff60) ||
+      (cp >= 0xffe0 && cp <= 0xffe6) ||
+      (cp >= 0x1f300 && cp <= 0x1faff) ||
+      (cp >= 0x20000 && cp <= 0x3fffd);
+    w += wide ? 2 : 1;
+  }
+  return w;
+}
+
+function pad(s: string, width: number, right = false): string {
+  const fill = ' '.repeat(Math.max(0, width - textWidth(s)));
+  return right ? fill + s : s + fill;
+}
+
+export function renderTable(columns: string[], rows: string[][]): string {
+  const widths = columns.map((c, j) => Math.max(textWidth(c), ...rows.map((r) => textWidth(r[j] ?? ''))));
+  // numbers line up on the right, text on the left
+  const numeric = columns.map((_, j) => rows.length > 0 && rows.every((r) => /^-?[\d.,]+%?$/.test(r[j] ?? '')));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, j) => pad(c ?? '', widths[j], numeric[j]))
+      .join('  ')
+      .trimEnd();
+  return [line(columns), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function indent(text: string, by: string): string {
+  return text
+    .split('\n')
+    .map((l) => (l === '' ? l : by + l))
+    .join('\n');
+}
+
+/** A Reply as terminal text; images and attachments are saved with `save`. */
+export function renderReply(reply: Reply, save: SaveFile): string {
+  const out: string[] = [];
+  if (reply.title) out.push(reply.title, '='.repeat(Math.min(72, textWidth(reply.title))));
+  if (reply.text) out.push(reply.text);
+  const items = reply.items ?? [];
+  if (items.length) {
+    const numWidth = String(items.length).length;
+    items.forEach((it, i) => {
+      const head = `${pad(String(i + 1), numWidth, true)}. ${it.label}${it.detail ? ` — ${it.detail}` : ''}`;
+      out.push(it.why ? `${head}\n${' '.repeat(numWidth + 2)}${it.why}` : head);
+    });
+  }
+  for (const f of reply.fields ?? []) {
+    out.push(f.value.includes('\n') ? `${f.name}:\n${indent(f.value, '  ')}` : `${f.name}: ${f.value}`);
+  }
+  if (reply.table) out.push(renderTable(reply.table.columns, reply.table.rows));
+  if (reply.image) {
+    const path = save(reply.image.filename, reply.image.png);
+    out.push(`[image: ${reply.image.alt}] saved to ${path}`);
+  }
+  if (reply.attachment) {
+    const path = save(reply.attachment.name, reply.attachment.data);
+    out.push(`[file: ${reply.attachment.name}] saved to ${path}`);
+  }
+  const menu = actionMenu(reply);
+  if (menu.pick.length) {
+    if (alignedWithItems(reply, menu.pick)) out.push('Type a number to choose.');
+    else out.push(...menu.pick.map((a, i) => `[${i + 1}] ${a.label}`), 'Type a number to choose.');
+  }
+  if (menu.rate.length) {
+    if (alignedWithItems(reply, menu.rate)) out.push('To rate one of these, type its number and a score, e.g. "1 4.5".');
+    else out.push(...menu.rate.map((a, i) => `(${i + 1}) ${a.label}`), `To rate, type the number in parentheses and a score, e.g. "1 4.5".`);
+  }
+  if (reply.footer) out.push(`-- ${reply.footer}`);
+  return out.join('\n');
+}
+
+/** Turns what the member typed into a command line, using the last reply's actions for numbers. */
+export function resolveInput(line: string, menu: ActionMenu): { command: string } | { error: string } {
+  const m = /^(\d+)(?:\s+(\S+))?$/.exec(line.trim());
+  if (!m) return { command: line };
+  const n = Number(m[1]);
+  if (m[2] !== undefined) {
+    const action = menu.rate[n - 1];
+    if (!action) return { error: menu.rate.length ? `There is no movie ${n} to rate here (1 to ${menu.rate.length}).` : 'Nothing here to rate by number. Use /rate <title> <score>.' };
+    return { command: `${action.command}${m[2]}` };
+  }
+  const action = menu.pick[n - 1];
+  if (!action) {
+    if (menu.rate[n - 1]) return { error: `Add a score to rate it, e.g. "${n} 4.5".` };
+    return { error: menu.pick.length ? `There is no choice ${n} (1 to ${menu.pick.length}).` : 'There is nothing to choose by number right now. Type /help.' };
+  }
+  return { command: action.command! };
+}
+
+export interface ConsoleOptions {
+  dispatcher: Dispatcher;
+  user: ConsoleUser;
+  input?: NodeJS.ReadableStream;
+  output?: NodeJS.WritableStream;
+  /** progress lines and greetings; default stderr */
+  status?: NodeJS.WritableStream;
+  /** where images and attachments are saved */
+  outDir: string;
+  /** show a prompt and a greeting; default: whether input is a TTY */
+  interactive?: boolean;
+}
+
+/** Runs the session until `quit` or the end of input. */
+export async function runConsole(opts: ConsoleOptions): Promise<void> {
+  const input = opts.input ?? process.stdin;
+  const output = opts.output ?? process.stdout;
+  const status = opts.status ?? process.stderr;
+  const interactive = opts.interactive ?? Boolean((input as NodeJS.ReadStream).isTTY);
+  const save = fileSaver(opts.outDir);
+  const rl = createInterface({ input, output: interactive ? output : undefined, terminal: interactive });
+  rl.setPrompt('marquee> ');
+  const { userId, displayName } = opts.user;
+  let menu: ActionMenu = { pick: [], rate: [] };
+
+  if (interactive) {
+    const admin = opts.dispatcher.isAdmin('console', userId) ? ' (admin)' : '';
+    output.write(`Marquee: signed in as console:${userId}${admin}. Type /help for the commands, quit to leave.\n`);
+    rl.prompt();
+  }
+
+  for await (const raw of rl) {
+    const line = raw.trim();
+    if (line === 'quit' || line === 'exit' || line === '/quit' || line === '/exit') break;
+    if (line !== '' && !line.startsWith('#')) {
+      const resolved = resolveInput(line, menu);
+      let text: string;
+      if ('error' in resolved) text = resolved.error;
+      else {
+        const reply = await opts.dispatcher.dispatch({
+          platform: 'console',
+          userId,
+          displayName,
+          line: resolved.command,
+          onProgress: (p) => {
+            status.write(`… ${p.progress}${p.total ? ` (${p.done ?? 0}/${p.total})` : ''}\n`);
+          },
+        });
+        const next = actionMenu(reply);
+        // a reply without actions keeps the previous menu, so "/help" between picks does no harm
+        if (next.pick.length || next.rate.length) menu = next;
+        text = renderReply(reply, save);
+      }
+      output.write(`${text}\n\n`);
+    }
+    if (interactive) rl.prompt();
+  }
+  rl.close();
+}

@@ -1,0 +1,170 @@
+/**
+ * One entry point for every platform: (platform, user, raw command) -> Reply.
+ *
+ * Order: find the command, rate limit, permission, parse options, run. Anything a member can
+ * cause comes back as an ephemeral Reply; an unexpected error is logged with its stack and the
+ * member sees a short apology, never the stack.
+ */
+import type { AdminRef, RateLimitSetting } from '../config.ts';
+import { log } from '../log.ts';
+import type { Member, Platform } from '../store/api.ts';
+import {
+  closest,
+  describeOption,
+  parseOptions,
+  usage,
+  type AnyCommand,
+  type CommandContext,
+  type CommandRegistry,
+  type RawOptions,
+} from './command.ts';
+import { errorReply, isProgress, type Progress, type Reply } from './reply.ts';
+import { createRateLimiter } from './rate-limit.ts';
+import type { MarqueeService } from './service-api.ts';
+
+export interface DispatcherOptions {
+  service: MarqueeService;
+  commands: CommandRegistry;
+  /** undefined: the console user is the admin (MARQUEE_ADMINS unset) */
+  admins?: readonly AdminRef[];
+  /** default 20 commands in 10 s per member */
+  rateLimit?: RateLimitSetting;
+  /**
+   * Platforms not rate limited. Default: the console, which is the operator's own terminal; a
+   * script piped into it should not be throttled.
+   */
+  unlimited?: readonly Platform[];
+  /** the clock, for tests */
+  now?: () => number;
+}
+
+export interface DispatchRequest {
+  platform: Platform;
+  userId: string;
+  displayName?: string;
+  /** a whole command line: `/rate The Matrix 4.5` (the slash is optional) */
+  line?: string;
+  /** or the command's name and one raw string per option (Discord) */
+  command?: string;
+  options?: Readonly<Record<string, string | undefined>>;
+  /** status lines while a long command runs */
+  onProgress?: (p: Progress) => void | Promise<void>;
+}
+
+export interface Dispatcher {
+  dispatch(req: DispatchRequest): Promise<Reply>;
+  isAdmin(platform: Platform, userId: string): boolean;
+  readonly commands: CommandRegistry;
+}
+
+/** Errors whose message is written for the member (bad input the service or store refused). */
+const USER_ERRORS = new Set(['UserError', 'StoreError', 'ParamError', 'DataFileError']);
+
+export const DEFAULT_RATE_LIMIT: RateLimitSetting = { count: 20, windowMs: 10_000 };
+
+export function createDispatcher(opts: DispatcherOptions): Dispatcher {
+  const { service, commands } = opts;
+  const now = opts.now ?? Date.now;
+  const limiter = createRateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const unlimited = new Set<Platform>(opts.unlimited ?? ['console']);
+
+  function isAdmin(platform: Platform, userId: string): boolean {
+    if (opts.admins === undefined) return platform === 'console';
+    return opts.admins.some((a) => a.platform === platform && a.userId === userId);
+  }
+
+  async function dispatch(req: DispatchRequest): Promise<Reply> {
+    let name: string;
+    let raw: RawOptions;
+    if (req.line !== undefined) {
+      const m = /^\s*\/?(\S*)\s*([\s\S]*)$/.exec(req.line)!;
+      name = m[1].toLowerCase();
+      raw = { text: m[2] };
+    } else {
+      name = (req.command ?? '').replace(/^\//, '').toLowerCase();
+      raw = { values: req.options ?? {} };
+    }
+    if (name === '') return errorReply('Type a command, e.g. /help.');
+    const def = commands.get(name);
+    if (!def) {
+      const near = closest(name, commands.list.map((c) => c.name), 2);
+      const hint = near.length ? ` Did you mean ${near.map((n) => `/${n}`).join(' or ')}?` : '';
+      return errorReply(`I don't know /${name.slice(0, 32)}.${hint} Type /help to see every command.`);
+    }
+
+    const t = now();
+    if (!unlimited.has(req.platform)) {
+      const verdict = limiter.check(`${req.platform}:${req.userId}`, t);
+      if (!verdict.ok) {
+        const secs = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
+        return errorReply(
+          `Slow down: at most ${limiter.count} commands every ${formatWindow(limiter.windowMs)}. Try again in ${secs} s.`,
+        );
+      }
+    }
+
+    const admin = isAdmin(req.platform, req.userId);
+    if (def.adminOnly && !admin) {
+      return errorReply(`/${def.name} is for the bot's admins only. Ask an admin (the MARQUEE_ADMINS setting lists them).`);
+    }
+
+    const parsed = parseOptions(def, raw, { platform: req.platform, service });
+    if (!parsed.ok) return usageReply(def, parsed.error);
+
+    let member: Member | undefined;
+    const ctx: CommandContext = {
+      service,
+      platform: req.platform,
+      userId: req.userId,
+      isAdmin: admin,
+      now: t,
+      commands: commands.list,
+      get member() {
+        // created lazily: /help or a refused command leaves no member record behind
+        return (member ??= service.member(req.platform, req.userId, req.displayName));
+      },
+    };
+    try {
+      return await runToReply(def, ctx, parsed.options, req.onProgress);
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      if (USER_ERRORS.has(e.name)) return errorReply(e.message);
+      log.error({ err: e, command: def.name, platform: req.platform, userId: req.userId }, 'command failed');
+      return errorReply(`Sorry, something went wrong while running /${def.name}. It has been logged; please try again in a moment.`);
+    }
+  }
+
+  return { dispatch, isAdmin, commands };
+}
+
+async function runToReply(
+  def: AnyCommand,
+  ctx: CommandContext,
+  options: Parameters<AnyCommand['run']>[1],
+  onProgress: DispatchRequest['onProgress'],
+): Promise<Reply> {
+  const result = def.run(ctx, options);
+  if (!(Symbol.asyncIterator in result)) return result;
+  let final: Reply | undefined;
+  for await (const step of result) {
+    if (isProgress(step)) await onProgress?.(step);
+    else final = step;
+  }
+  if (!final) throw new Error(`/${def.name} finished without a reply`);
+  return final;
+}
+
+/** The member typed something wrong: say what, then how to type it. */
+export function usageReply(def: AnyCommand, problem: string): Reply {
+  const lines = [problem, '', `Usage: ${usage(def)}`];
+  for (const o of def.options) lines.push(`  ${o.name}: ${describeOption(o)}`);
+  if (def.examples?.length) lines.push(`Example: ${def.examples[0]}`);
+  return errorReply(lines.join('\n'));
+}
+
+function formatWindow(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms % 1000 === 0) return `${ms / 1000} s`;
+  return `${ms} ms`;
+}

@@ -1,0 +1,68 @@
+/**
+ * What a command answers, independent of any platform. Adapters render it: the console as text,
+ * Discord as an embed with buttons, Slack as Block Kit. Commands never format for a platform.
+ */
+
+export interface ReplyField {
+  name: string;
+  value: string;
+  inline?: boolean;
+}
+
+/** One entry of a numbered list (recommendations, search choices, ratings). */
+export interface ReplyItem {
+  label: string;
+  detail?: string;
+  /** one line explaining why this item is here */
+  why?: string;
+  movieId?: string;
+}
+
+export interface ReplyTable {
+  columns: string[];
+  rows: string[][];
+}
+
+/**
+ * Something the member can do next.
+ * - `rate`: rate movie `id`; `command` is a command line to which the score is appended
+ *   (`/rate title:id:2571 score:` + `4.5`).
+ * - `page`, `choose`, `confirm`: run `command` as it is.
+ * `id` is stable and short (it becomes a Discord custom_id / Slack action_id, ≤ 100 chars).
+ */
+export interface ReplyAction {
+  kind: 'rate' | 'page' | 'choose' | 'confirm';
+  id: string;
+  label: string;
+  command?: string;
+}
+
+export interface Reply {
+  title?: string;
+  text?: string;
+  fields?: ReplyField[];
+  items?: ReplyItem[];
+  table?: ReplyTable;
+  actions?: ReplyAction[];
+  image?: { png: Uint8Array; alt: string; filename: string };
+  attachment?: { name: string; mime: string; data: Uint8Array | string };
+  /** only the member who asked sees it (errors, personal data) */
+  ephemeral?: boolean;
+  footer?: string;
+}
+
+/** A status line while a long command runs (e.g. /evaluate). */
+export interface Progress {
+  progress: string;
+  done?: number;
+  total?: number;
+}
+
+export function isProgress(x: Progress | Reply): x is Progress {
+  return typeof (x as Progress).progress === 'string';
+}
+
+/** An answer to something the member can fix: shown only to them. */
+export function errorReply(text: string, title?: string): Reply {
+  return { title, text, ephemeral: true };
+}

@@ -1,0 +1,288 @@
+/**
+ * Configuration from `.env` and the environment, validated once at start-up.
+ *
+ * Every setting is a string in the environment; each has a zod schema that turns it into a typed
+ * value. A bad setting becomes one line naming the setting, the value given and what is expected;
+ * `ConfigError` carries all such lines so a person fixes them in one go, without a stack trace.
+ * Values in the real environment win over `.env` (the usual dotenv rule).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseDotenv } from 'dotenv';
+import { z } from 'zod';
+import type { Platform } from './store/api.ts';
+import { LOG_LEVELS, type LogLevel } from './log.ts';
+
+export interface AdminRef {
+  platform: Platform;
+  userId: string;
+}
+
+export interface RateLimitSetting {
+  /** commands allowed per window; 0 = no limit */
+  count: number;
+  windowMs: number;
+}
+
+export interface Config {
+  discord?: { token: string; clientId: string; guildId?: string };
+  slack?: { botToken: string; signingSecret?: string; appToken?: string };
+  /** MARQUEE_DATA: a folder holding the dataset's files; undefined = ./data/<dataset> */
+  dataDir?: string;
+  dataset: string;
+  /** whether MARQUEE_DATASET was set (else `dataset` is the default) */
+  datasetExplicit: boolean;
+  dbPath: string;
+  /** undefined when MARQUEE_ADMINS is unset: then the local console user is the admin */
+  admins?: AdminRef[];
+  algorithms: string[];
+  coldStart: number;
+  retrainAfter: number;
+  retrainMinutes: number;
+  rateLimit: RateLimitSetting;
+  logLevel: LogLevel;
+  downloadBase?: string;
+}
+
+export const DEFAULTS = {
+  dataset: 'ml-latest-small',
+  dbPath: './data/marquee.db',
+  // SVD is the best single model on MovieLens in Surprise's tables; user-based kNN adds a
+  // neighbourhood view at a small cost (an item-based one needs a movies × movies matrix, ~380 MB
+  // on ml-latest-small); baseline is the cheap yardstick; popular serves cold starts.
+  algorithms: ['svd', 'knn-user', 'baseline', 'popular'],
+  coldStart: 5,
+  retrainAfter: 50,
+  retrainMinutes: 60,
+  rateLimit: '20/10s',
+  logLevel: 'info' as LogLevel,
+} as const;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(
+      problems.length === 1
+        ? `Configuration error: ${problems[0]}`
+        : `Configuration errors:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+  }
+}
+
+const PLATFORMS = ['console', 'discord', 'slack'] as const;
+
+/** Empty strings count as unset, so `DISCORD_TOKEN=` in .env means "no Discord". */
+const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+function wholeNumber(def: number, min: number, max: number) {
+  const expected = `expected a whole number from ${min} to ${max}`;
+  return optional.transform((v, ctx) => {
+    if (v === undefined) return def;
+    const n = /^\d+$/.test(v) ? Number(v) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      ctx.addIssue({ code: 'custom', message: expected });
+      return z.NEVER;
+    }
+    return n;
+  });
+}
+
+function pattern(re: RegExp, expected: string) {
+  return optional.refine((v) => v === undefined || re.test(v), { message: expected });
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+export function parseRateLimit(text: string): RateLimitSetting | undefined {
+  const t = text.trim().toLowerCase();
+  if (t === 'off' || t === '0') return { count: 0, windowMs: 0 };
+  const m = /^(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(t);
+  if (!m) return undefined;
+  const count = Number(m[1]);
+  const windowMs = Number(m[2]) * UNITS[m[3] ?? 's'];
+  if (count < 1 || count > 10_000 || windowMs < 1 || windowMs > 86_400_000) return undefined;
+  return { count, windowMs };
+}
+
+export function parseAdmins(text: string): { admins: AdminRef[] } | { bad: string } {
+  const admins: AdminRef[] = [];
+  for (const part of text.split(',')) {
+    const entry = part.trim();
+    if (entry === '') continue;
+    const colon = entry.indexOf(':');
+    const platform = entry.slice(0, colon).toLowerCase();
+    const userId = entry.slice(colon + 1).trim();
+    if (colon <= 0 || !(PLATFORMS as readonly string[]).includes(platform) || userId === '') return { bad: entry };
+    admins.push({ platform: platform as Platform, userId });
+  }
+  return { admins };
+}
+
+function schema(checkAlgorithm?: (spec: string) => void) {
+  return z.object({
+    DISCORD_TOKEN: pattern(/^\S{20,}$/, 'expected a Discord bot token (Developer Portal > Bot > Token)'),
+    DISCORD_CLIENT_ID: pattern(/^\d{17,20}$/, 'expected the application id, 17 to 20 digits'),
+    DISCORD_GUILD_ID: pattern(/^\d{17,20}$/, 'expected a server (guild) id, 17 to 20 digits'),
+    SLACK_BOT_TOKEN: pattern(/^xoxb-\S+$/, 'expected a bot token starting with "xoxb-"'),
+    SLACK_SIGNING_SECRET: pattern(/^[0-9a-f]{32}$/i, 'expected the 32 hex digit signing secret from Basic Information'),
+    SLACK_APP_TOKEN: pattern(/^xapp-\S+$/, 'expected an app-level token starting with "xapp-" (Socket Mode)'),
+    MARQUEE_DATA: optional.refine((v) => v === undefined || existsSync(v), {
+      message: 'expected an existing folder holding the dataset files',
+    }),
+    MARQUEE_DATASET: pattern(
+      /^[a-z0-9][a-z0-9._-]{0,63}$/,
+      'expected a dataset name such as ml-latest-small, ml-100k or the-movies-dataset',
+    ).transform((v) => v ?? DEFAULTS.dataset),
+    MARQUEE_DB: optional.transform((v) => v ?? DEFAULTS.dbPath),
+    MARQUEE_ADMINS: optional.transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const parsed = parseAdmins(v);
+      if ('bad' in parsed) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${parsed.bad}" is not platform:userId; expected a comma-separated list like console:local,slack:U123,discord:81234567890123456 (platforms: ${PLATFORMS.join(', ')})`,
+        });
+        return z.NEVER;
+      }
+      return parsed.admins;
+    }),
+    MARQUEE_ALGORITHMS: optional.transform((v, ctx) => {
+      // a comma inside a spec separates its parameters (knn-basic:user_based=false,name=pearson),
+      // so only a comma not followed by `key=` starts the next algorithm
+      const list = v === undefined ? [...DEFAULTS.algorithms] : v.split(/;|,(?![^,:]*=)/);
+      const specs = list.map((s) => s.trim()).filter((s) => s !== '');
+      if (specs.length === 0) {
+        ctx.addIssue({ code: 'custom', message: 'expected at least one algorithm name, e.g. svd,knn-item,popular' });
+        return z.NEVER;
+      }
+      if (checkAlgorithm) {
+        for (const spec of specs) {
+          try {
+            checkAlgorithm(spec);
+          } catch (err) {
+            ctx.addIssue({ code: 'custom', message: (err as Error).message });
+            return z.NEVER;
+          }
+        }
+      }
+      return specs;
+    }),
+    MARQUEE_COLD_START: wholeNumber(DEFAULTS.coldStart, 1, 100),
+    MARQUEE_RETRAIN_AFTER: wholeNumber(DEFAULTS.retrainAfter, 1, 1_000_000),
+    MARQUEE_RETRAIN_MINUTES: wholeNumber(DEFAULTS.retrainMinutes, 1, 10_080),
+    MARQUEE_RATE_LIMIT: optional.transform((v, ctx) => {
+      const parsed = parseRateLimit(v ?? DEFAULTS.rateLimit);
+      if (!parsed) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'expected COUNT/WINDOW such as 20/10s, 100/1m or 5/500ms (1 to 10000 commands, window up to 24h), or "off"',
+        });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+    LOG_LEVEL: optional.transform((v, ctx) => {
+      const level = (v ?? DEFAULTS.logLevel).toLowerCase();
+      if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+        ctx.addIssue({ code: 'custom', message: `expected one of ${LOG_LEVELS.join(', ')}` });
+        return z.NEVER;
+      }
+      return level as LogLevel;
+    }),
+    MARQUEE_DOWNLOAD_BASE: optional.refine(
+      (v) => {
+        if (v === undefined) return true;
+        try {
+          const u = new URL(v);
+          return u.protocol === 'https:' || u.protocol === 'http:';
+        } catch {
+          return false;
+        }
+      },
+      { message: 'expected an http:// or https:// URL of a folder holding <dataset>.zip and <dataset>.zip.md5' },
+    ),
+  });
+}
+
+export const SETTINGS = Object.keys(schema().shape) as ReadonlyArray<string>;
+
+export interface LoadConfigOptions {
+  /** the environment to read; default process.env */
+  env?: Record<string, string | undefined>;
+  /** a .env file merged under the environment; default ./.env; null = none */
+  dotenvPath?: string | null;
+  /** validates one algorithm spec, throwing with a message naming what is accepted */
+  checkAlgorithm?: (spec: string) => void;
+}
+
+/** Reads and validates every setting; throws ConfigError listing each bad one. */
+export function loadConfig(opts: LoadConfigOptions = {}): Config {
+  const env = { ...readDotenv(opts.dotenvPath === undefined ? '.env' : opts.dotenvPath), ...(opts.env ?? process.env) };
+  const result = schema(opts.checkAlgorithm).safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const key = String(issue.path[0]);
+      return `${key}=${describeValue(key, env[key])}: ${issue.message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const s = result.data;
+  const problems: string[] = [];
+
+  let discord: Config['discord'];
+  if (s.DISCORD_TOKEN !== undefined) {
+    if (s.DISCORD_CLIENT_ID === undefined) {
+      problems.push('DISCORD_CLIENT_ID is not set: it is required with DISCORD_TOKEN (the application id, 17 to 20 digits)');
+    } else {
+      discord = { token: s.DISCORD_TOKEN, clientId: s.DISCORD_CLIENT_ID, guildId: s.DISCORD_GUILD_ID };
+    }
+  } else if (s.DISCORD_CLIENT_ID !== undefined || s.DISCORD_GUILD_ID !== undefined) {
+    problems.push('DISCORD_TOKEN is not set, but DISCORD_CLIENT_ID/DISCORD_GUILD_ID are: set the bot token too, or remove them');
+  }
+
+  let slack: Config['slack'];
+  if (s.SLACK_BOT_TOKEN !== undefined) {
+    if (s.SLACK_SIGNING_SECRET === undefined && s.SLACK_APP_TOKEN === undefined) {
+      problems.push(
+        'SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode, xapp-…) nor SLACK_SIGNING_SECRET (HTTP events) is: set one of them',
+      );
+    } else {
+      slack = { botToken: s.SLACK_BOT_TOKEN, signingSecret: s.SLACK_SIGNING_SECRET, appToken: s.SLACK_APP_TOKEN };
+    }
+  } else if (s.SLACK_SIGNING_SECRET !== undefined || s.SLACK_APP_TOKEN !== undefined) {
+    problems.push('SLACK_BOT_TOKEN is not set, but SLACK_SIGNING_SECRET/SLACK_APP_TOKEN are: set the xoxb- bot token too, or remove them');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    discord,
+    slack,
+    dataDir: s.MARQUEE_DATA,
+    dataset: s.MARQUEE_DATASET,
+    datasetExplicit: env.MARQUEE_DATASET !== undefined && env.MARQUEE_DATASET.trim() !== '',
+    dbPath: s.MARQUEE_DB,
+    admins: s.MARQUEE_ADMINS,
+    algorithms: s.MARQUEE_ALGORITHMS,
+    coldStart: s.MARQUEE_COLD_START,
+    retrainAfter: s.MARQUEE_RETRAIN_AFTER,
+    retrainMinutes: s.MARQUEE_RETRAIN_MINUTES,
+    rateLimit: s.MARQUEE_RATE_LIMIT,
+    logLevel: s.LOG_LEVEL,
+    downloadBase: s.MARQUEE_DOWNLOAD_BASE,
+  };
+}
+
+function readDotenv(path: string | null): Record<string, string> {
+  if (path === null || !existsSync(path)) return {};
+  return parseDotenv(readFileSync(path));
+}
+
+/** Secrets are never echoed back in full: enough to recognise which value it was. */
+function describeValue(key: string, value: string | undefined): string {
+  if (value === undefined) return '(unset)';
+  const secret = /TOKEN|SECRET/.test(key);
+  const shown = secret ? `${value.slice(0, Math.min(4, Math.floor(value.length / 2)))}…(${value.length} characters)` : value;
+  return JSON.stringify(shown.length > 120 ? `${shown.slice(0, 117)}...` : shown);
+}

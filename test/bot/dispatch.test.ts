@@ -1,0 +1,124 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { log } from '../../src/log.ts';
+import { createRegistry, defineCommand, UserError } from '../../src/bot/command.ts';
+import { createDispatcher } from '../../src/bot/dispatch.ts';
+import type { Progress, Reply } from '../../src/bot/reply.ts';
+import { harness } from '../commands/harness.ts';
+import { FakeService } from './fake-service.ts';
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('the dispatcher', () => {
+  it('lets a member send 20 commands in 10 s, then says when to retry', async () => {
+    let t = 1_000_000;
+    const { ask } = await harness({ now: () => t });
+    for (let i = 0; i < 20; i++) {
+      t += 100;
+      expect((await ask('/top', 'U1', 'slack')).title).toMatch(/^Top/);
+    }
+    t += 100; // 2.1 s after the first command: it leaves the window in 7.9 s
+    const refused = await ask('/top', 'U1', 'slack');
+    expect(refused).toEqual({
+      text: 'Slow down: at most 20 commands every 10 s. Try again in 8 s.',
+      ephemeral: true,
+    });
+    // another member is not affected
+    expect((await ask('/top', 'U2', 'slack')).title).toMatch(/^Top/);
+    t += 8000;
+    expect((await ask('/top', 'U1', 'slack')).title).toMatch(/^Top/);
+  });
+
+  it('follows MARQUEE_RATE_LIMIT and leaves the console unthrottled', async () => {
+    const t = 5_000_000;
+    const { ask } = await harness({ now: () => t, rateLimit: { count: 2, windowMs: 60_000 } });
+    await ask('/top', '42', 'discord');
+    await ask('/top', '42', 'discord');
+    expect((await ask('/top', '42', 'discord')).text).toBe('Slow down: at most 2 commands every 1 min. Try again in 60 s.');
+    for (let i = 0; i < 30; i++) expect((await ask('/top', 'alice', 'console')).title).toMatch(/^Top/);
+  });
+
+  it('refuses admin commands to non-admins, clearly, without running them', async () => {
+    const { service, ask } = await harness({ admins: [{ platform: 'slack', userId: 'UADMIN' }] });
+    const refused = await ask('/evaluate', 'U1', 'slack');
+    expect(refused.text).toBe("/evaluate is for the bot's admins only. Ask an admin (the MARQUEE_ADMINS setting lists them).");
+    expect(refused.ephemeral).toBe(true);
+    expect(service.evaluations).toEqual([]);
+    // the console user is not an admin once MARQUEE_ADMINS is set without them
+    expect((await ask('/evaluate', 'alice', 'console')).text).toMatch(/admins only/);
+    const ran = await ask('/evaluate folds:2', 'UADMIN', 'slack');
+    expect(ran.table?.rows[0][0]).toBe('svd');
+    expect(service.evaluations).toEqual([{ algos: undefined, folds: 2 }]);
+  });
+
+  it('makes the console user the admin when MARQUEE_ADMINS is unset, and nobody else', async () => {
+    const { dispatcher } = await harness();
+    expect(dispatcher.isAdmin('console', 'alice')).toBe(true);
+    expect(dispatcher.isAdmin('discord', '123')).toBe(false);
+  });
+
+  it('streams progress from long commands and returns the final reply', async () => {
+    const { dispatcher } = await harness();
+    const seen: Progress[] = [];
+    const reply = await dispatcher.dispatch({ platform: 'console', userId: 'root', line: '/evaluate svd,knn-item 3', onProgress: (p) => void seen.push(p) });
+    expect(seen.map((p) => p.progress)).toEqual([
+      'Evaluating svd, knn-item; the bot keeps answering meanwhile.',
+      'fold 1 of 3',
+      'fold 2 of 3',
+      'fold 3 of 3',
+    ]);
+    expect(reply.title).toBe('Evaluation on ml-latest-small: 3-fold cross-validation');
+    expect(reply.image?.filename).toBe('evaluation.png');
+  });
+
+  it('turns an unexpected error into a short apology and logs the stack', async () => {
+    const errorLog = vi.spyOn(log, 'error').mockImplementation(() => undefined);
+    const boom = new Error('database is locked at /var/lib/secret.db');
+    const { ask } = await harness({ fake: { failTop: boom } });
+    const reply = await ask('/top');
+    expect(reply).toEqual({
+      text: 'Sorry, something went wrong while running /top. It has been logged; please try again in a moment.',
+      ephemeral: true,
+    });
+    expect(errorLog).toHaveBeenCalledTimes(1);
+    expect(errorLog.mock.calls[0][0]).toMatchObject({ err: boom, command: 'top', platform: 'console' });
+  });
+
+  it("shows the message of errors meant for the member (the store's, the registry's)", async () => {
+    const storeError = Object.assign(new Error('rating 4.25 is not a half star'), { name: 'StoreError' });
+    const { ask } = await harness({ fake: { failTop: storeError } });
+    expect(await ask('/top')).toEqual({ text: 'rating 4.25 is not a half star', ephemeral: true });
+  });
+
+  it('creates a member only when a command needs one', async () => {
+    const { service, ask } = await harness();
+    await ask('/help');
+    await ask('/rate The Matrix 9');
+    expect(service.members.size).toBe(0);
+    await ask('/rate The Matrix 4');
+    expect([...service.members.keys()]).toEqual(['console:alice']);
+  });
+
+  it('accepts command names and option values from platforms that split them', async () => {
+    const { service, dispatcher } = await harness();
+    const reply = await dispatcher.dispatch({ platform: 'discord', userId: '81', command: 'rate', options: { title: 'Alien', score: '4.5' } });
+    expect(reply.text).toBe('Rated Alien (1979): ★★★★½ 4.5.');
+    expect(service.writes).toEqual(['rate 1 1214 4.5']);
+  });
+
+  it('tells a member who typed nothing what to do', async () => {
+    const { ask } = await harness();
+    expect((await ask('   ')).text).toBe('Type a command, e.g. /help.');
+  });
+
+  it('runs commands that throw UserError as a plain message, and reports a command that yields no reply', async () => {
+    vi.spyOn(log, 'error').mockImplementation(() => undefined);
+    const commands = createRegistry([
+      { source: 'a.ts', def: defineCommand({ name: 'oops', description: 'fails politely', options: [], run: async (): Promise<Reply> => { throw new UserError('That movie is not in this dataset.'); } }) },
+      // eslint-disable-next-line require-yield
+      { source: 'b.ts', def: defineCommand({ name: 'silent', description: 'yields nothing', options: [], run: async function* () { yield { progress: 'working' }; } }) },
+    ]);
+    const d = createDispatcher({ service: new FakeService(), commands });
+    expect(await d.dispatch({ platform: 'console', userId: 'x', line: 'oops' })).toEqual({ text: 'That movie is not in this dataset.', ephemeral: true });
+    expect((await d.dispatch({ platform: 'console', userId: 'x', line: '/silent' })).text).toMatch(/^Sorry, something went wrong while running \/silent/);
+  });
+});

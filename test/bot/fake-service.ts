@@ -1,0 +1,205 @@
+/**
+ * An in-memory MarqueeService for testing the command layer alone: a handful of movies, members
+ * and ratings in maps, simple title matching, and a log of every write so tests can assert that
+ * refused input changed nothing. It is a test double of the interface, not a recommender.
+ */
+import type { MovieRecord } from '../../src/data/types.ts';
+import type {
+  ChartEntry,
+  EvaluationOutcome,
+  EvaluationProgress,
+  ImportOutcome,
+  MarqueeService,
+  MovieDetails,
+  RecommendResult,
+  RecommendedMovie,
+  TitleMatch,
+} from '../../src/bot/service-api.ts';
+import type { Member, MemberRating, Platform } from '../../src/store/api.ts';
+
+function movie(movieId: string, displayTitle: string, year: number | null, genres: string[]): MovieRecord {
+  return { movieId, title: `${displayTitle} (${year})`, displayTitle, year, genres };
+}
+
+export const MOVIES: MovieRecord[] = [
+  movie('1', 'Toy Story', 1995, ['Animation', 'Children', 'Comedy']),
+  movie('2571', 'The Matrix', 1999, ['Action', 'Sci-Fi', 'Thriller']),
+  movie('6365', 'The Matrix Reloaded', 2003, ['Action', 'Sci-Fi']),
+  movie('260', 'Star Wars: Episode IV - A New Hope', 1977, ['Action', 'Adventure', 'Sci-Fi']),
+  movie('1214', 'Alien', 1979, ['Horror', 'Sci-Fi']),
+  movie('1320', 'Alien³', 1992, ['Action', 'Horror', 'Sci-Fi']),
+  movie('1411', 'Hamlet', 1996, ['Drama']),
+  movie('3598', 'Hamlet', 2000, ['Drama']),
+  movie('4963', "Ocean's Eleven", 2001, ['Crime', 'Thriller']),
+  movie('2959', 'Fight Club', 1999, ['Action', 'Crime', 'Drama']),
+];
+
+export interface FakeOptions {
+  coldStart?: number;
+  /** make `top` throw, to exercise the dispatcher's catch-all */
+  failTop?: Error;
+}
+
+export class FakeService implements MarqueeService {
+  readonly writes: string[] = [];
+  readonly members = new Map<string, Member>();
+  readonly ratingsOf = new Map<number, MemberRating[]>();
+  readonly coldStartThreshold: number;
+  evaluations: Array<{ algos?: string[]; folds?: number }> = [];
+  imported: string[] = [];
+  private nextId = 1;
+  private clock = 1_700_000_000_000;
+
+  constructor(private readonly opts: FakeOptions = {}) {
+    this.coldStartThreshold = opts.coldStart ?? 3;
+  }
+
+  member(platform: Platform, platformUserId: string, displayName?: string): Member {
+    const key = `${platform}:${platformUserId}`;
+    let m = this.members.get(key);
+    if (!m) {
+      m = { id: this.nextId++, platform, platformUserId, displayName: displayName ?? null, createdAt: this.clock };
+      this.members.set(key, m);
+    }
+    return m;
+  }
+
+  findMember(platform: Platform, platformUserId: string): Member | undefined {
+    return this.members.get(`${platform}:${platformUserId}`);
+  }
+
+  resolveTitle(query: string): TitleMatch {
+    const q = query.trim().toLowerCase();
+    const yearMatch = /^(.*?)\s*\((\d{4})\)$/.exec(q);
+    const name = yearMatch ? yearMatch[1] : q;
+    const year = yearMatch ? Number(yearMatch[2]) : undefined;
+    const exact = MOVIES.filter((m) => m.displayTitle.toLowerCase() === name && (year === undefined || m.year === year));
+    if (exact.length === 1) return { kind: 'found', movie: exact[0] };
+    if (exact.length > 1) return { kind: 'ambiguous', choices: exact };
+    const near = MOVIES.filter((m) => name.length >= 3 && m.displayTitle.toLowerCase().includes(name.slice(0, 4)));
+    return { kind: 'unknown', suggestions: near };
+  }
+
+  autocomplete(partial: string, limit = 25): Array<{ name: string; value: string }> {
+    const p = partial.toLowerCase();
+    return MOVIES.filter((m) => m.displayTitle.toLowerCase().startsWith(p))
+      .slice(0, limit)
+      .map((m) => ({ name: this.label(m), value: m.movieId }));
+  }
+
+  movie(movieId: string): MovieRecord | undefined {
+    return MOVIES.find((m) => m.movieId === movieId);
+  }
+
+  label(m: MovieRecord): string {
+    return m.year === null ? m.displayTitle : `${m.displayTitle} (${m.year})`;
+  }
+
+  genres(): string[] {
+    return [...new Set(MOVIES.flatMap((m) => m.genres))].sort();
+  }
+
+  rate(member: Member, movieId: string, rating: number): { previous: number | null } {
+    this.writes.push(`rate ${member.id} ${movieId} ${rating}`);
+    const list = this.ratingsOf.get(member.id) ?? [];
+    const i = list.findIndex((r) => r.movieId === movieId);
+    const previous = i >= 0 ? list[i].rating : null;
+    if (i >= 0) list.splice(i, 1);
+    list.unshift({ movieId, rating, ratedAt: (this.clock += 1000) });
+    this.ratingsOf.set(member.id, list);
+    return { previous };
+  }
+
+  unrate(member: Member, movieId: string): boolean {
+    this.writes.push(`unrate ${member.id} ${movieId}`);
+    const list = this.ratingsOf.get(member.id) ?? [];
+    const i = list.findIndex((r) => r.movieId === movieId);
+    if (i < 0) return false;
+    list.splice(i, 1);
+    return true;
+  }
+
+  ratings(member: Member): Array<MemberRating & { movie: MovieRecord }> {
+    return (this.ratingsOf.get(member.id) ?? []).map((r) => ({ ...r, movie: this.movie(r.movieId)! }));
+  }
+
+  top(opts: { genre?: string; decade?: number; n: number }): ChartEntry[] {
+    if (this.opts.failTop) throw this.opts.failTop;
+    return MOVIES.filter((m) => (!opts.genre || m.genres.includes(opts.genre)) && (opts.decade === undefined || (m.year !== null && m.year - (m.year % 10) === opts.decade)))
+      .slice(0, opts.n)
+      .map((m, i) => ({ movie: m, score: 4.5 - i / 10, count: 100 - i, mean: 4.4 - i / 10 }));
+  }
+
+  recommend(member: Member, opts: { algo?: string; n: number }): RecommendResult {
+    const mine = new Set(this.ratings(member).map((r) => r.movieId));
+    const items = MOVIES.filter((m) => !mine.has(m.movieId))
+      .slice(0, opts.n)
+      .map((m, i) => ({ movie: m, score: 4.8 - i / 10, reason: i === 0 ? 'because you rated Alien 5' : 'popular with members like you' }));
+    if (mine.size < this.coldStartThreshold) {
+      return { algo: 'popular', items, coldStart: { have: mine.size, need: this.coldStartThreshold } };
+    }
+    return { algo: opts.algo ?? 'svd', items };
+  }
+
+  algorithms(): string[] {
+    return ['svd', 'knn-user', 'baseline', 'popular'];
+  }
+
+  because(movieId: string, n: number): { content: RecommendedMovie[]; alsoLiked: RecommendedMovie[]; note?: string } {
+    const others = MOVIES.filter((m) => m.movieId !== movieId);
+    return {
+      content: others.slice(0, n).map((m) => ({ movie: m, score: 0.9, reason: 'shared: Sci-Fi' })),
+      alsoLiked: others.slice(-n).map((m) => ({ movie: m, score: 0.5, reason: 'liked by 12 of its fans' })),
+    };
+  }
+
+  movieDetails(member: Member, movieId: string): MovieDetails {
+    const m = this.movie(movieId)!;
+    const mine = this.ratings(member).find((r) => r.movieId === movieId);
+    return { movie: m, communityMean: 4.16, communityCount: 278, myRating: mine?.rating ?? null, similar: [] };
+  }
+
+  movieNight(members: Member[], n: number): RecommendedMovie[] {
+    return MOVIES.slice(0, n).map((m) => ({ movie: m, score: 4, reason: `liked across the group of ${members.length}` }));
+  }
+
+  async evaluate(
+    opts: { algos?: string[]; folds?: number },
+    onProgress: (p: EvaluationProgress) => void,
+  ): Promise<EvaluationOutcome> {
+    this.evaluations.push(opts);
+    const folds = opts.folds ?? 5;
+    for (let f = 1; f <= folds; f++) {
+      await new Promise((r) => setTimeout(r, 1));
+      onProgress({ done: f, total: folds, message: `fold ${f} of ${folds}` });
+    }
+    return {
+      table: 'algo rmse',
+      rows: [
+        { algo: 'svd', rmse: 0.8736, mae: 0.6721, fitSeconds: 1.2 },
+        { algo: 'baseline', rmse: 0.8722, mae: 0.6723, fitSeconds: 0.1 },
+      ],
+      chartPng: new Uint8Array([0x89, 0x50, 0x4e, 0x47]),
+      dataset: 'ml-latest-small',
+      folds,
+    };
+  }
+
+  importRatings(member: Member, csvText: string): ImportOutcome {
+    this.writes.push(`import ${member.id}`);
+    this.imported.push(csvText);
+    return { imported: 2, updated: 1, unmatched: [{ title: 'Unknown Film', year: 2021, reason: 'no movie with this title and year' }] };
+  }
+
+  exportRatings(member: Member): string {
+    return ['movieId,title,rating,ratedAt', ...this.ratings(member).map((r) => `${r.movieId},"${r.movie.displayTitle}",${r.rating},${r.ratedAt}`)].join('\n');
+  }
+
+  forget(member: Member): number {
+    this.writes.push(`forget ${member.id}`);
+    const n = this.ratingsOf.get(member.id)?.length ?? 0;
+    this.ratingsOf.delete(member.id);
+    this.members.delete(`${member.platform}:${member.platformUserId}`);
+    return n;
+  }
+}

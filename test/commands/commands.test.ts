@@ -1,0 +1,185 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseDecade } from '../../commands/top.ts';
+import { splitAlgorithms } from '../../commands/evaluate.ts';
+import { harness, replyText } from './harness.ts';
+
+describe('a member rates movies', () => {
+  it('rates, then rating again says what it was updated from', async () => {
+    const { service, ask } = await harness();
+    const first = await ask('/rate The Matrix 4');
+    expect(first.text).toBe('Rated The Matrix (1999): ★★★★ 4.');
+    expect(first.footer).toBe('You have 1 rating. Rate 2 more to unlock personal recommendations.');
+    expect(first.ephemeral).toBe(true);
+    expect((await ask('/rate the matrix 2.5')).text).toBe('Updated The Matrix (1999) from 4 to ★★½ 2.5.');
+    expect((await ask('/rate id:2571 2.5')).text).toBe('Updated The Matrix (1999) from 2.5 to ★★½ 2.5 (no change).');
+    expect(service.writes).toEqual(['rate 1 2571 4', 'rate 1 2571 2.5', 'rate 1 2571 2.5']);
+  });
+
+  it('offers numbered choices for an ambiguous title, each re-running /rate with the movie id', async () => {
+    const { service, ask } = await harness();
+    const reply = await ask('/rate Hamlet 4.5');
+    expect(reply.items?.map((i) => i.label)).toEqual(['Hamlet (1996)', 'Hamlet (2000)']);
+    expect(reply.actions).toEqual([
+      { kind: 'choose', id: 'choose:1411', label: 'Hamlet (1996)', command: '/rate title:id:1411 score:4.5' },
+      { kind: 'choose', id: 'choose:3598', label: 'Hamlet (2000)', command: '/rate title:id:3598 score:4.5' },
+    ]);
+    expect(service.writes).toEqual([]);
+    expect((await ask(reply.actions![1].command!)).text).toBe('Rated Hamlet (2000): ★★★★½ 4.5.');
+  });
+
+  it('suggests close titles for an unknown one', async () => {
+    const { ask } = await harness();
+    const reply = await ask('/movie Aliens');
+    expect(reply.title).toBe('No movie called “Aliens”');
+    expect(reply.actions?.map((a) => a.command)).toEqual(['/movie title:id:1214', '/movie title:id:1320']);
+  });
+
+  it('removes a rating, and says so when there was none', async () => {
+    const { ask } = await harness();
+    await ask('/rate Alien 5');
+    expect((await ask('/unrate Alien')).text).toBe('Removed your rating of Alien (1979).');
+    expect((await ask('/unrate Alien')).text).toBe('You had not rated Alien (1979); nothing to remove.');
+  });
+
+  it('lists ratings newest first, ten a page, with page actions', async () => {
+    const { service, ask } = await harness();
+    const me = service.member('console', 'alice');
+    for (let i = 0; i < 23; i++) service.rate(me, ['1', '2571', '260'][i % 3], 3);
+    // the fake keeps one rating per movie; give it many distinct ones instead
+    service.ratingsOf.set(
+      me.id,
+      Array.from({ length: 23 }, (_, i) => ({ movieId: '1214', rating: (i % 10) / 2 + 0.5, ratedAt: 1_700_000_000_000 - i * 86_400_000 })),
+    );
+    const p1 = await ask('/ratings');
+    expect(p1.title).toBe('Your ratings (page 1 of 3)');
+    expect(p1.items).toHaveLength(10);
+    expect(p1.items?.[0].detail).toBe('½ 0.5 · 2023-11-14');
+    expect(p1.actions).toEqual([{ kind: 'page', id: 'ratings:2', label: 'Next page', command: '/ratings page:2' }]);
+    const p3 = await ask('/ratings 3');
+    expect(p3.items).toHaveLength(3);
+    expect(p3.actions?.map((a) => a.label)).toEqual(['Previous page']);
+    expect((await ask('/ratings 4')).text).toBe('There is no page 4: your 23 ratings fill 3 pages.');
+  });
+});
+
+describe('recommendations', () => {
+  it('shows a popularity chart with rate buttons until the member has rated enough', async () => {
+    const { ask } = await harness();
+    await ask('/rate Toy Story 4');
+    const cold = await ask('/recommend 3');
+    expect(cold.title).toBe('Popular picks to start with');
+    expect(cold.text).toMatch(/^You have 1 rating\. Rate 2 more to unlock personal recommendations\./);
+    expect(cold.actions).toEqual([
+      { kind: 'rate', id: 'rate:2571', label: 'Rate The Matrix (1999)', command: '/rate title:id:2571 score:' },
+      { kind: 'rate', id: 'rate:6365', label: 'Rate The Matrix Reloaded (2003)', command: '/rate title:id:6365 score:' },
+      { kind: 'rate', id: 'rate:260', label: 'Rate Star Wars: Episode IV - A New Hope (1977)', command: '/rate title:id:260 score:' },
+    ]);
+    // a rate button's command plus a score is a valid /rate
+    expect((await ask(`${cold.actions![0].command}4.5`)).text).toBe('Rated The Matrix (1999): ★★★★½ 4.5.');
+    await ask('/rate Alien 5');
+    const warm = await ask('/recommend knn-user 2');
+    expect(warm.title).toBe('Recommended for you');
+    expect(warm.items?.map((i) => [i.label, i.detail, i.why])).toEqual([
+      ['The Matrix Reloaded (2003)', 'predicted 4.8', 'because you rated Alien 5'],
+      ['Star Wars: Episode IV - A New Hope (1977)', 'predicted 4.7', 'popular with members like you'],
+    ]);
+    expect(warm.footer).toBe('by knn-user');
+  });
+
+  it('/because gives two lists; /movie the details; /top the chart', async () => {
+    const { ask } = await harness();
+    const because = await ask('/because The Matrix 2');
+    expect(because.title).toBe('Because you liked The Matrix (1999)');
+    expect(because.fields?.map((f) => f.name)).toEqual(['Similar in content', 'Members who liked it also liked']);
+    expect(because.fields?.[0].value).toBe('1. Toy Story (1995) — shared: Sci-Fi\n2. The Matrix Reloaded (2003) — shared: Sci-Fi');
+    const movie = await ask('/movie Alien (1979)');
+    expect(movie.title).toBe('Alien (1979)');
+    expect(Object.fromEntries(movie.fields!.map((f) => [f.name, f.value]))).toMatchObject({
+      Genres: 'Horror, Sci-Fi',
+      "Members' rating": '4.16 from 278 ratings',
+      'Your rating': 'not rated (/rate id:1214 4)',
+    });
+    const top = await ask('/top Sci-Fi 70s n:5');
+    expect(top.title).toBe('Top 2 Sci-Fi movies of the 1970s');
+    expect(top.items?.map((i) => i.label)).toEqual(['Star Wars: Episode IV - A New Hope (1977)', 'Alien (1979)']);
+    expect((await ask('/top Drama 1950s')).text).toBe('No rated movies found for Drama movies from the 1950s.');
+  });
+
+  it('/movienight needs known members and shows only the group', async () => {
+    const { service, ask } = await harness();
+    service.member('console', 'bob');
+    const night = await ask('/movienight @bob n:2');
+    expect(night.title).toBe('Movie night for 2');
+    expect(night.items?.map((i) => i.why)).toEqual(['liked across the group of 2', 'liked across the group of 2']);
+    expect(night.ephemeral).toBeUndefined();
+  });
+
+  it('reads decades and algorithm lists forgivingly', () => {
+    expect(['1990s', '1990', '1995', '90s', "'90s", '00s', '20s'].map(parseDecade)).toEqual([1990, 1990, 1990, 1990, 1990, 2000, 2020]);
+    expect(splitAlgorithms('svd, knn-basic:user_based=false,name=pearson;popular')).toEqual([
+      'svd',
+      'knn-basic:user_based=false,name=pearson',
+      'popular',
+    ]);
+  });
+});
+
+describe("a member's data", () => {
+  it('exports ratings as a CSV attachment', async () => {
+    const { ask } = await harness();
+    expect((await ask('/export')).text).toBe("You haven't rated anything yet, so there is nothing to export.");
+    await ask('/rate Alien 5');
+    const reply = await ask('/export');
+    expect(reply.attachment?.mime).toBe('text/csv');
+    expect(reply.attachment?.name).toMatch(/^marquee-ratings-\d{4}-\d{2}-\d{2}\.csv$/);
+    expect(String(reply.attachment?.data)).toMatch(/^movieId,title,rating,ratedAt\n1214,"Alien",5,/);
+  });
+
+  it('imports a file on the console and lists what did not match', async () => {
+    const { service, ask } = await harness();
+    const dir = mkdtempSync(join(tmpdir(), 'marquee-import-'));
+    const file = join(dir, 'ratings.csv');
+    writeFileSync(file, 'Date,Name,Year,Letterboxd URI,Rating\n2024-01-01,Alien,1979,https://boxd.it/1,5\n');
+    const reply = await ask(`/import ${file}`);
+    expect(reply.text).toBe('Imported 2 new ratings; updated 1 rating. 1 title could not be matched:');
+    expect(reply.items).toEqual([{ label: 'Unknown Film (2021)', detail: 'no movie with this title and year' }]);
+    expect(service.imported).toEqual(['Date,Name,Year,Letterboxd URI,Rating\n2024-01-01,Alien,1979,https://boxd.it/1,5\n']);
+  });
+
+  it('forgets a member only after confirmation', async () => {
+    const { service, ask } = await harness();
+    await ask('/rate Alien 5');
+    await ask('/rate Toy Story 3');
+    const ask1 = await ask('/forget');
+    expect(ask1.text).toBe('This deletes your 2 ratings and your member record. It cannot be undone.');
+    expect(ask1.actions).toEqual([{ kind: 'confirm', id: 'forget:confirm', label: 'Yes, delete all my data', command: '/forget confirm:yes' }]);
+    expect(service.writes.filter((w) => w.startsWith('forget'))).toEqual([]);
+    expect((await ask(ask1.actions![0].command!)).text).toBe('Done: I deleted your 2 ratings and your member record.');
+    expect(service.members.size).toBe(0);
+    expect((await ask('/forget confirm:yes')).text).toBe('Marquee keeps no data about you: there is nothing to forget.');
+  });
+});
+
+describe('/help', () => {
+  it('lists every command with its syntax, generated from the definitions', async () => {
+    const { ask } = await harness();
+    const help = await ask('/help');
+    expect(help.items?.map((i) => i.label)).toContain('/rate <title> <score>');
+    expect(help.items?.map((i) => i.label)).toContain('/evaluate [algos] [folds]');
+    expect(replyText(help)).toMatch(/by name, in any order: \/rate score:4\.5 title:"The Matrix"/);
+    expect(replyText(help)).toMatch(/type its number and a score to rate it: 2 4\.5/);
+    // a non-admin does not see admin commands
+    const slack = await ask('/help', 'U1', 'slack');
+    expect(slack.items?.map((i) => i.label)).not.toContain('/evaluate [algos] [folds]');
+    expect(replyText(slack)).not.toMatch(/On the console/);
+    const one = await ask('/help rate');
+    expect(one.title).toBe('/rate <title> <score>');
+    expect(one.fields).toEqual([
+      { name: 'title', value: 'a movie title such as The Matrix (the year is optional), or id:<movieId>' },
+      { name: 'score', value: 'your rating; a number from 0.5 to 5 in steps of 0.5' },
+    ]);
+  });
+});
