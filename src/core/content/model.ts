@@ -1,0 +1,352 @@
+/**
+ * Content-based recommendations: the public entry point.
+ *
+ * ```ts
+ * const model = ContentModel.build(movies);              // ContentMovie[]: id, title, genres, tags, ...
+ * model.because('1', 10);                                // movies like Toy Story, each with the shared terms
+ * model.profileRecommend([{ movieId: '1', rating: 5 }], 10, { scale: [0.5, 5] });
+ * model.explain('1', '3114');                            // what Toy Story and Toy Story 2 share
+ * ```
+ *
+ * Ids are the dataset's raw movie ids (strings). Each movie becomes a document of the chosen
+ * fields (see text.ts), vectorised with scikit-learn's TF-IDF defaults of the Kaggle tutorial
+ * (vectorizer.ts); every movie keeps its K most similar movies (cosine), computed once at build.
+ * Answers that cannot be given (unknown movie, a movie without any text, a member whose ratings
+ * say nothing) come back as `{ ok: false, code, reason }` with a sentence for the member, never
+ * as an empty or random list.
+ */
+import PorterStemmer from 'natural/lib/natural/stemmers/porter_stemmer.js';
+import { ALL_FIELDS, ContentError, GENRE_PREFIX, checkFields, genreToken, movieSegments } from './text.ts';
+import type { ContentField, ContentMovie } from './text.ts';
+import { fitTfidf, type TfidfModel, type VectorizerOptions } from './vectorizer.ts';
+import { SimilarityIndex, TopK, type NeighbourLists } from './similarity.ts';
+import { TermLabeler, profileColumns, sharedColumns, type SharedTerm } from './explain.ts';
+import { buildTaste, type RatedMovie, type TasteProfile } from './profile.ts';
+import { rowDot, rowNnz } from './sparse.ts';
+
+export type { ContentMovie, ContentField } from './text.ts';
+export type { SharedTerm } from './explain.ts';
+export type { RatedMovie } from './profile.ts';
+
+export interface ContentModelOptions {
+  /** fields that make a movie's document (default: all of title, genres, tags, overview, tagline, keywords) */
+  fields?: readonly ContentField[];
+  /**
+   * TF-IDF options (default: scikit-learn's TfidfVectorizer(ngram_range=(1, 2), stop_words='english')).
+   * With `stem: true` genre tokens are kept whole.
+   */
+  vectorizer?: VectorizerOptions;
+  /** neighbours kept per movie (default 50) */
+  k?: number;
+  /** shared terms attached to each result (default 3) */
+  explainTerms?: number;
+}
+
+export interface ContentHit {
+  id: string;
+  /** cosine similarity to the movie (because) or to the member's taste profile (profileRecommend) */
+  score: number;
+  /** the `rankBy` value when results were re-ranked by it (e.g. the weighted rating) */
+  rankScore?: number;
+  /** the shared terms that contribute most to the score */
+  terms: SharedTerm[];
+  /** profileRecommend: the liked movie this one most resembles */
+  becauseOf?: string;
+}
+
+export type ContentFailure = 'unknown-movie' | 'no-features' | 'no-profile' | 'no-match';
+
+export type ContentResult =
+  | { ok: true; items: ContentHit[] }
+  | { ok: false; code: ContentFailure; reason: string; items: ContentHit[] };
+
+export interface BecauseOptions {
+  /**
+   * Keep only these movies, e.g. those that qualify for the popularity chart (the tutorial's
+   * "improved recommender"). A set of raw ids or a predicate.
+   */
+  onlyQualifying?: ReadonlySet<string> | ((id: string) => boolean);
+  /**
+   * Re-rank the kept movies by this score, highest first (e.g. their weighted rating), similarity
+   * breaking ties. Applies to the `pool` most similar movies.
+   */
+  rankBy?: (id: string) => number;
+  /**
+   * How many of the most similar movies to consider before filtering and ranking. Default: the
+   * whole catalogue, or 25 (the tutorial's choice) when `rankBy` is given.
+   */
+  pool?: number;
+  /** raw ids never to return (e.g. movies the member has rated) */
+  exclude?: ReadonlySet<string>;
+}
+
+export interface ProfileOptions {
+  /** raw ids never to return besides the rated ones */
+  exclude?: ReadonlySet<string>;
+  /** the rating scale, e.g. [0.5, 5] for MovieLens, [1, 5] for ml-100k */
+  scale: readonly [number, number];
+}
+
+export class ContentModel {
+  private constructor(
+    private readonly movies: readonly ContentMovie[],
+    private readonly idIndex: ReadonlyMap<string, number>,
+    private readonly fields: readonly ContentField[],
+    readonly tfidf: TfidfModel,
+    private readonly sim: SimilarityIndex,
+    private readonly lists: NeighbourLists,
+    private readonly labeler: TermLabeler,
+    private readonly explainTerms: number,
+  ) {}
+
+  /** Vectorises every movie and precomputes its K nearest neighbours. Ids must be unique. */
+  static build(movies: readonly ContentMovie[], opts: ContentModelOptions = {}): ContentModel {
+    if (!Array.isArray(movies)) throw new ContentError('ContentModel.build needs an array of movies');
+    const fields = checkFields(opts.fields ?? ALL_FIELDS);
+    const k = opts.k ?? 50;
+    if (!Number.isInteger(k) || k < 1) throw new ContentError(`k (neighbours per movie) must be a whole number >= 1, got ${String(k)}`);
+    const explainTerms = opts.explainTerms ?? 3;
+    if (!Number.isInteger(explainTerms) || explainTerms < 0) {
+      throw new ContentError(`explainTerms must be a whole number >= 0, got ${String(explainTerms)}`);
+    }
+    const idIndex = new Map<string, number>();
+    const genreNames = new Map<string, string>();
+    movies.forEach((m, idx) => {
+      if (!m || typeof m.id !== 'string' || m.id === '') {
+        throw new ContentError(`movie at position ${idx} has no id (a non-empty string is required)`);
+      }
+      const prev = idIndex.get(m.id);
+      if (prev !== undefined) {
+        throw new ContentError(`movie id "${m.id}" appears twice (positions ${prev} and ${idx}); ids must be unique`);
+      }
+      idIndex.set(m.id, idx);
+      for (const g of m.genres ?? []) {
+        const t = genreToken(String(g));
+        if (t !== undefined && !genreNames.has(t)) genreNames.set(t, String(g).trim());
+      }
+    });
+
+    // Stemming: keep genre tokens whole, and remember a surface word per stem for labels.
+    const surface = new Map<string, string>();
+    const vopts: VectorizerOptions = { ...(opts.vectorizer ?? {}) };
+    const stem = vopts.stem;
+    if (stem === true || typeof stem === 'function') {
+      const base = stem === true ? (t: string) => PorterStemmer.stem(t) : stem;
+      vopts.stem = (t: string) => {
+        if (t.startsWith(GENRE_PREFIX)) return t;
+        const s = base(t);
+        if (!surface.has(s)) surface.set(s, t);
+        return s;
+      };
+    }
+    const docs = movies.map((m) => movieSegments(m, fields).map((s) => s.text));
+    const tfidf = fitTfidf(docs, vopts);
+    const sim = new SimilarityIndex(tfidf.matrix);
+    const lists = sim.neighbours(k);
+    return new ContentModel(movies, idIndex, fields, tfidf, sim, lists, new TermLabeler(genreNames, surface), explainTerms);
+  }
+
+  /** Number of movies in the model. */
+  get size(): number {
+    return this.movies.length;
+  }
+
+  /** Neighbours kept per movie. */
+  get k(): number {
+    return this.lists.k;
+  }
+
+  /** Raw ids in model order. */
+  ids(): string[] {
+    return this.movies.map((m) => m.id);
+  }
+
+  has(id: string): boolean {
+    return this.idIndex.has(id);
+  }
+
+  /** True when the movie has at least one term in the vocabulary. */
+  hasFeatures(id: string): boolean {
+    const a = this.idIndex.get(id);
+    return a !== undefined && rowNnz(this.tfidf.matrix, a) > 0;
+  }
+
+  /** Same as `because`. */
+  similar(id: string, n: number, opts: BecauseOptions = {}): ContentResult {
+    return this.because(id, n, opts);
+  }
+
+  /** The n movies most similar to `id` (never itself), best first, with the terms they share. */
+  because(id: string, n: number, opts: BecauseOptions = {}): ContentResult {
+    checkCount('n', n);
+    const a = this.idIndex.get(id);
+    if (a === undefined) return fail('unknown-movie', `movie ${id} is not in the content model`);
+    const title = this.movies[a].title || `movie ${id}`;
+    if (rowNnz(this.tfidf.matrix, a) === 0) {
+      return fail('no-features', `"${title}" has no text features (no usable title words, genres, tags or description), so nothing can be said to be like it`);
+    }
+    const exclude = opts.exclude;
+    const q = opts.onlyQualifying;
+    const qualifies: ((b: number) => boolean) | undefined =
+      q === undefined ? undefined : typeof q === 'function' ? (b) => q(this.movies[b].id) : (b) => q.has(this.movies[b].id);
+    const accept =
+      exclude === undefined && qualifies === undefined
+        ? undefined
+        : (b: number): boolean => !(exclude?.has(this.movies[b].id) ?? false) && (qualifies === undefined || qualifies(b));
+    const pool = opts.pool ?? (opts.rankBy ? 25 : undefined);
+    if (pool !== undefined) checkCount('pool', pool);
+
+    let picked: Array<{ index: number; score: number }>;
+    if (pool !== undefined) {
+      const candidates = this.nearest(a, pool, undefined);
+      picked = accept ? candidates.filter((c) => accept(c.index)) : candidates;
+    } else {
+      picked = this.nearest(a, n, accept);
+    }
+    let hits: ContentHit[];
+    if (opts.rankBy) {
+      const rankBy = opts.rankBy;
+      const ranked = picked.map((c) => ({ ...c, rank: rankBy(this.movies[c.index].id) }));
+      ranked.sort((x, y) => sortDesc(x.rank, y.rank) || y.score - x.score || x.index - y.index);
+      hits = ranked.slice(0, n).map((c) => ({ ...this.pairHit(a, c.index, c.score), rankScore: c.rank }));
+    } else {
+      hits = picked.slice(0, n).map((c) => this.pairHit(a, c.index, c.score));
+    }
+    if (hits.length === 0 && n > 0) {
+      return fail(
+        'no-match',
+        accept
+          ? `no movie that passes the filter shares any term with "${title}"`
+          : `no other movie shares any term with "${title}"`,
+      );
+    }
+    return { ok: true, items: hits };
+  }
+
+  /** The n nearest documents to a that pass accept: from the top-K list when it suffices. */
+  private nearest(a: number, n: number, accept: ((b: number) => boolean) | undefined): Array<{ index: number; score: number }> {
+    const { indptr, items, scores, k } = this.lists;
+    const out: Array<{ index: number; score: number }> = [];
+    for (let p = indptr[a]; p < indptr[a + 1] && out.length < n; p++) {
+      if (accept === undefined || accept(items[p])) out.push({ index: items[p], score: scores[p] });
+    }
+    const listFull = indptr[a + 1] - indptr[a] === k;
+    if (out.length < n && listFull) return this.sim.mostSimilar(a, n, accept);
+    return out;
+  }
+
+  /** The shared terms that make `aId` and `bId` similar, largest contribution first. */
+  explain(aId: string, bId: string, max = 5): SharedTerm[] {
+    const a = this.indexOrThrow(aId);
+    const b = this.indexOrThrow(bId);
+    return this.termsOf(sharedColumns(this.tfidf.matrix, a, b, max), [a, b]);
+  }
+
+  /** Cosine similarity of two movies (0 when they share nothing or one has no features). */
+  similarity(aId: string, bId: string): number {
+    return rowDot(this.tfidf.matrix, this.indexOrThrow(aId), this.indexOrThrow(bId));
+  }
+
+  /**
+   * The member's taste profile (see profile.ts), or why there is none. Exposed for the hybrid
+   * recommender; `profileRecommend` is the usual entry.
+   */
+  taste(ratings: readonly RatedMovie[], scale: readonly [number, number]):
+    | { ok: true; profile: TasteProfile }
+    | { ok: false; code: 'no-profile'; reason: string } {
+    return buildTaste(this.tfidf.matrix, (id) => this.idIndex.get(id), ratings, scale);
+  }
+
+  /** Unrated movies ranked by cosine to the member's taste profile, with the terms behind each. */
+  profileRecommend(ratings: readonly RatedMovie[], n: number, opts: ProfileOptions): ContentResult {
+    checkCount('n', n);
+    if (!opts || !opts.scale) throw new ContentError('profileRecommend needs opts.scale, the rating scale [lo, hi]');
+    const t = this.taste(ratings, opts.scale);
+    if (!t.ok) return fail(t.code, t.reason);
+    const profile = t.profile;
+    const x = this.tfidf.matrix;
+    const heap = new TopK(n);
+    for (let b = 0; b < x.nRows; b++) {
+      if (profile.isRated(b) || rowNnz(x, b) === 0) continue;
+      if (opts.exclude?.has(this.movies[b].id)) continue;
+      heap.offer(b, profile.score(b));
+    }
+    const idx = new Int32Array(heap.size);
+    const sc = new Float64Array(heap.size);
+    const m = heap.drainSorted(idx, sc, 0);
+    if (m === 0 && n > 0) {
+      return fail('no-match', 'nothing unrated resembles the movies you liked (or everything resembles the ones you disliked)');
+    }
+    const items: ContentHit[] = [];
+    for (let r = 0; r < m; r++) items.push(this.profileHit(profile, idx[r], sc[r]));
+    return { ok: true, items };
+  }
+
+  /** A hit for movie b scored against a taste profile (used by the hybrid too). */
+  profileHit(profile: TasteProfile, b: number, score: number): ContentHit {
+    const near = profile.nearestLiked(b);
+    const hit: ContentHit = {
+      id: this.movies[b].id,
+      score,
+      terms: this.termsOf(profileColumns(this.tfidf.matrix, profile.vector, b, this.explainTerms), [b, ...(near ? [near.index] : [])]),
+    };
+    if (near) hit.becauseOf = this.movies[near.index].id;
+    return hit;
+  }
+
+  /** Model index of a raw id (undefined when unknown). */
+  indexOf(id: string): number | undefined {
+    return this.idIndex.get(id);
+  }
+
+  /** Raw id of a model index. */
+  idAt(index: number): string {
+    const m = this.movies[index];
+    if (!m) throw new ContentError(`movie index ${index} is out of range 0..${this.movies.length - 1}`);
+    return m.id;
+  }
+
+  private pairHit(a: number, b: number, score: number): ContentHit {
+    return { id: this.movies[b].id, score, terms: this.termsOf(sharedColumns(this.tfidf.matrix, a, b, this.explainTerms), [a, b]) };
+  }
+
+  private indexOrThrow(id: string): number {
+    const i = this.idIndex.get(id);
+    if (i === undefined) throw new ContentError(`movie ${id} is not in the content model`);
+    return i;
+  }
+
+  /** Labels the columns and finds in which fields of the given movies each term occurs. */
+  private termsOf(cols: Array<{ col: number; weight: number }>, docs: number[]): SharedTerm[] {
+    if (cols.length === 0) return [];
+    const wanted = new Map<string, Set<ContentField>>();
+    for (const c of cols) wanted.set(this.tfidf.vocabulary[c.col], new Set());
+    for (const d of docs) {
+      for (const seg of movieSegments(this.movies[d], this.fields)) {
+        for (const term of this.tfidf.analyze(seg.text)) wanted.get(term)?.add(seg.field);
+      }
+    }
+    return cols.map((c) => {
+      const term = this.tfidf.vocabulary[c.col];
+      const { label, kind } = this.labeler.describe(term);
+      const fields = ALL_FIELDS.filter((f) => wanted.get(term)?.has(f));
+      return { term, label, kind, weight: c.weight, fields };
+    });
+  }
+}
+
+function fail(code: ContentFailure, reason: string): ContentResult {
+  return { ok: false, code, reason, items: [] };
+}
+
+function checkCount(name: string, n: number): void {
+  if (!Number.isInteger(n) || n < 0) throw new ContentError(`${name} must be a whole number >= 0, got ${String(n)}`);
+}
+
+/** Descending order that puts NaN last. */
+function sortDesc(a: number, b: number): number {
+  const an = Number.isNaN(a);
+  const bn = Number.isNaN(b);
+  if (an || bn) return an === bn ? 0 : an ? 1 : -1;
+  return b - a;
+}
