@@ -7,8 +7,11 @@ export interface MovieRecord {
   title: string;
   /** the title for people, e.g. "The Matrix" */
   displayTitle: string;
+  /** other names the title carries, e.g. "Le Fabuleux destin d'Amélie Poulain" for "Amelie" (for title lookup) */
+  alternateTitles?: string[];
   year: number | null;
   genres: string[];
+  /** IMDb id in its canonical "tt0114709" form, whatever form the file used */
   imdbId?: string;
   tmdbId?: string;
   overview?: string;
@@ -44,6 +47,17 @@ export interface LoadedDataset {
   scale: readonly [number, number];
   movies: MovieRecord[];
   ratings: RatingTable;
+  /** rows left out on purpose (known quirks of published files, e.g. malformed rows in movies_metadata.csv) */
+  skipped?: SkippedRows[];
+}
+
+/** Rows a loader skipped rather than failed on, so callers can say so to a person. */
+export interface SkippedRows {
+  file: string;
+  count: number;
+  reason: string;
+  /** the first few 1-based line numbers, for a person to look at */
+  lines: number[];
 }
 
 /** A file problem a person can fix: names the file and the line. */

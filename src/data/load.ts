@@ -1,0 +1,80 @@
+/**
+ * One entry point for every supported dataset folder: `detectFormat` tells which files are there,
+ * `loadDataset` reads them into a LoadedDataset. Any file problem is a DataFileError naming the file
+ * and line; nothing partial is ever returned.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { loadMl100k, STAR_SCALE } from './ml100k.ts';
+import { HALF_STAR_SCALE, loadMovieLensCsv } from './movielens-csv.ts';
+import { loadMovieLensDat } from './movielens-dat.ts';
+import { METADATA_FILES, RATINGS_FILES, firstExisting, loadMoviesDataset } from './movies-dataset.ts';
+import { DataFileError, type DatasetFormat, type LoadedDataset } from './types.ts';
+
+export { loadRatingsFile } from './ratings.ts';
+
+const SIGNATURES: ReadonlyArray<{ format: DatasetFormat; needs: ReadonlyArray<readonly string[]>; describe: string }> = [
+  { format: 'the-movies-dataset', needs: [METADATA_FILES, RATINGS_FILES], describe: 'movies_metadata.csv + ratings_small.csv (The Movies Dataset)' },
+  { format: 'movielens-csv', needs: [['movies.csv'], ['ratings.csv']], describe: 'movies.csv + ratings.csv (ml-latest-small, ml-25m, ml-32m)' },
+  { format: 'ml-100k', needs: [['u.item'], ['u.data']], describe: 'u.item + u.data (ml-100k)' },
+  { format: 'movielens-dat', needs: [['movies.dat'], ['ratings.dat']], describe: 'movies.dat + ratings.dat (ml-1m, ml-10m)' },
+];
+
+/** The format of a dataset folder, or undefined when it holds none of the known sets of files. */
+export function sniffFormat(dir: string): DatasetFormat | undefined {
+  if (!isDir(dir)) return undefined;
+  for (const s of SIGNATURES) if (s.needs.every((names) => firstExisting(dir, names) !== undefined)) return s.format;
+  return undefined;
+}
+
+/** The format of a dataset folder; a DataFileError listing what was expected and what is there otherwise. */
+export function detectFormat(dir: string): DatasetFormat {
+  if (!existsSync(dir)) throw new DataFileError(dir, undefined, 'folder not found');
+  if (!isDir(dir)) throw new DataFileError(dir, undefined, 'is a file, not a dataset folder');
+  const format = sniffFormat(dir);
+  if (format) return format;
+  const present = readdirSync(dir).slice(0, 12);
+  throw new DataFileError(
+    dir,
+    undefined,
+    `no known dataset files here (found: ${present.length ? present.join(', ') : 'nothing'}); expected one of: ${SIGNATURES.map((s) => s.describe).join('; ')}`,
+  );
+}
+
+export interface LoadOptions {
+  /** attach members' tags (tags.csv / tags.dat) to the movies; default true */
+  tags?: boolean;
+}
+
+export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<LoadedDataset> {
+  const abs = resolve(dir);
+  const format = detectFormat(abs);
+  const name = basename(abs);
+  switch (format) {
+    case 'movielens-csv': {
+      const { movies, ratings } = await loadMovieLensCsv(abs, opts);
+      return { name, format, dir: abs, scale: HALF_STAR_SCALE, movies, ratings };
+    }
+    case 'ml-100k': {
+      const { movies, ratings } = await loadMl100k(abs);
+      return { name, format, dir: abs, scale: STAR_SCALE, movies, ratings };
+    }
+    case 'movielens-dat': {
+      const { movies, ratings, scale } = await loadMovieLensDat(abs, opts);
+      return { name, format, dir: abs, scale, movies, ratings };
+    }
+    case 'the-movies-dataset': {
+      const { movies, ratings, skipped } = await loadMoviesDataset(abs);
+      return { name, format, dir: abs, scale: HALF_STAR_SCALE, movies, ratings, ...(skipped.length ? { skipped } : {}) };
+    }
+  }
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
