@@ -1,0 +1,112 @@
+/**
+ * What the commands may ask of the bot's service. Commands depend on this interface only; the
+ * service (./service.ts) implements it over the store, the trained models and the content model.
+ * Everything here is platform-neutral and never shows one member another member's ratings.
+ */
+import type { MovieRecord } from '../data/types.ts';
+import type { Member, MemberRating, Platform } from '../store/api.ts';
+
+export type TitleMatch =
+  | { kind: 'found'; movie: MovieRecord }
+  | { kind: 'ambiguous'; choices: MovieRecord[] }
+  | { kind: 'unknown'; suggestions: MovieRecord[] };
+
+export interface RecommendedMovie {
+  movie: MovieRecord;
+  /** the algorithm's score (predicted rating, weighted rating or similarity) */
+  score: number;
+  /** one line: "because you rated Alien 5", "shared: Sci-Fi, space", "popular with members like you" */
+  reason: string;
+}
+
+export interface RecommendResult {
+  /** the algorithm that answered (after any cold-start fallback) */
+  algo: string;
+  items: RecommendedMovie[];
+  /** set when the member has too few ratings for personal recommendations */
+  coldStart?: { have: number; need: number };
+  /** a note for the member, e.g. why a fallback was used */
+  note?: string;
+}
+
+export interface ChartEntry {
+  movie: MovieRecord;
+  score: number;
+  count: number;
+  mean: number;
+}
+
+export interface MovieDetails {
+  movie: MovieRecord;
+  communityMean: number | null;
+  communityCount: number;
+  myRating: number | null;
+  similar: RecommendedMovie[];
+}
+
+export interface EvaluationProgress {
+  done: number;
+  total: number;
+  message: string;
+}
+
+export interface EvaluationOutcome {
+  /** a plain-text table of the results */
+  table: string;
+  /** rows sorted by RMSE */
+  rows: Array<{ algo: string; rmse: number; mae: number; [metric: string]: number | string }>;
+  chartPng?: Uint8Array;
+  dataset: string;
+  folds: number;
+}
+
+export interface ImportOutcome {
+  imported: number;
+  updated: number;
+  unmatched: Array<{ title: string; year: number | null; reason: string }>;
+}
+
+export interface MarqueeService {
+  /** Finds or creates the member behind a platform user. */
+  member(platform: Platform, platformUserId: string, displayName?: string): Member;
+  /** Member lookup without creating (e.g. /movienight mentions). */
+  findMember(platform: Platform, platformUserId: string): Member | undefined;
+
+  /** Exact, then normalised (case, punctuation, articles, optional year), then fuzzy. */
+  resolveTitle(query: string): TitleMatch;
+  /** Up to `limit` (≤ 25) choices for a partly typed title: name shown, value = movie id. */
+  autocomplete(partial: string, limit?: number): Array<{ name: string; value: string }>;
+  movie(movieId: string): MovieRecord | undefined;
+  /** "The Matrix (1999)" */
+  label(movie: MovieRecord): string;
+  genres(): string[];
+
+  /** Commits to SQLite first; the member's next recommendation reflects it (fold-in). */
+  rate(member: Member, movieId: string, rating: number): { previous: number | null };
+  unrate(member: Member, movieId: string): boolean;
+  /** newest first */
+  ratings(member: Member): Array<MemberRating & { movie: MovieRecord }>;
+
+  top(opts: { genre?: string; decade?: number; n: number }): ChartEntry[];
+  /** Personal top-n; `algo` undefined = the best by the last offline evaluation. */
+  recommend(member: Member, opts: { algo?: string; n: number }): RecommendResult;
+  /** Algorithms `/recommend` accepts. */
+  algorithms(): string[];
+  because(movieId: string, n: number): { content: RecommendedMovie[]; alsoLiked: RecommendedMovie[]; note?: string };
+  movieDetails(member: Member, movieId: string): MovieDetails;
+  movieNight(members: Member[], n: number): RecommendedMovie[];
+
+  /** Runs in a worker; progress through the callback; the bot keeps answering meanwhile. */
+  evaluate(
+    opts: { algos?: string[]; folds?: number },
+    onProgress: (p: EvaluationProgress) => void,
+  ): Promise<EvaluationOutcome>;
+
+  importRatings(member: Member, csvText: string): ImportOutcome;
+  exportRatings(member: Member): string;
+  /** Deletes everything of the member's; returns the number of ratings removed. */
+  forget(member: Member): number;
+
+  /** Minimum ratings before personal recommendations. */
+  readonly coldStartThreshold: number;
+}

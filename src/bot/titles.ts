@@ -1,0 +1,419 @@
+/**
+ * Title resolution over the catalog, for people typing movie names in chat.
+ *
+ * Order of attempts: `id:<movieId>`; the exact title as stored or shown; the normalised title
+ * (case, accents, punctuation and a leading or trailing article ignored, "Matrix, The (1999)" =
+ * "the matrix"), optionally with a year ("Terminator (1984)", "terminator 1984"); a whole-word
+ * prefix ("shawshank"); then fuzzy matching for typos. Fuzzy candidates come from a character
+ * trigram index, so only a few dozen titles are scored with Jaro-Winkler (from `natural`'s
+ * distance submodule) per lookup instead of the whole catalog.
+ *
+ * Several equally good answers (remakes: "King Kong") come back as choices sorted by popularity;
+ * no good answer comes back as the closest suggestions.
+ */
+import { createRequire } from 'node:module';
+import type { MovieRecord } from '../data/types.ts';
+import { normalizeTitle, parseTitle } from '../data/titles.ts';
+import type { TitleMatch } from './service-api.ts';
+
+// natural ships CommonJS without per-file typings; the package root is slow to import and prints
+// to stdout, so the one submodule is required directly and typed here.
+const require = createRequire(import.meta.url);
+const jaroWinkler = require('natural/lib/natural/distance/jaro-winkler_distance.js') as (
+  a: string,
+  b: string,
+  options?: { ignoreCase?: boolean },
+) => number;
+
+/** Jaro-Winkler score from which a fuzzy match is taken as the answer. */
+const FUZZY_ACCEPT = 0.9;
+/** Fuzzy scores this close to the best are equally good (→ choices). */
+const FUZZY_TIE = 0.015;
+/** How much a typo'd prefix of a longer title counts below a whole-title match. */
+const PREFIX_PENALTY = 0.04;
+/** How many trigram candidates are scored with Jaro-Winkler. */
+const FUZZY_POOL = 48;
+const MAX_CHOICES = 10;
+const MAX_SUGGESTIONS = 5;
+/** Discord's limit for autocomplete choices and for a choice's name. */
+const AUTOCOMPLETE_MAX = 25;
+const CHOICE_NAME_MAX = 100;
+
+/** Letters NFKD does not split into base + accent (as in src/data/titles.ts). */
+const FOLD: Record<string, string> = { ß: 'ss', æ: 'ae', œ: 'oe', ø: 'o', ł: 'l', đ: 'd', ð: 'd', þ: 'th', ı: 'i' };
+
+/** Lower case, accents and punctuation removed, words split; articles kept (autocomplete, typos). */
+export function titleTokens(text: string): string[] {
+  const s = text
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/[ßæœøłđðþı]/gu, (c) => FOLD[c] ?? c)
+    .replace(/&/g, ' and ')
+    // elided articles ("l'homme") keep the article as its own word
+    .replace(/\b([ld])['’](?=\p{L})/gu, '$1 ')
+    .replace(/['’‘`´]/gu, '')
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+  return s === '' ? [] : s.split(' ');
+}
+
+/** The lookup key: the project's one title normalisation ("Matrix, The (1999)" → "matrix"). */
+export function titleKey(text: string): string {
+  return normalizeTitle(text);
+}
+
+/**
+ * The names a catalog title goes by: "City of Lost Children, The (Cité des enfants perdus, La)
+ * (1995)" → "The City of Lost Children" and "La Cité des enfants perdus".
+ */
+export function titleForms(movie: MovieRecord): string[] {
+  const parsed = parseTitle(movie.title);
+  const forms = [parsed.display, ...parsed.alternates];
+  if (movie.displayTitle && !forms.includes(movie.displayTitle)) forms.push(movie.displayTitle);
+  return forms.filter((f) => f.trim() !== '');
+}
+
+/** "The Matrix (1999)" */
+export function movieLabel(movie: MovieRecord): string {
+  const name = movie.displayTitle || parseTitle(movie.title).display;
+  return movie.year !== null && movie.year !== undefined ? `${name} (${movie.year})` : name;
+}
+
+/**
+ * Character trigrams of "  s " as small integers: each character gets a 10-bit id from `alphabet`
+ * (assigned on first sight, from 1; past 1023 distinct characters they share the last id), so a
+ * trigram is a 30-bit number, which V8 keeps unboxed in Maps and Sets.
+ */
+function forEachTrigram(s: string, alphabet: Alphabet, fn: (code: number) => void): void {
+  const p = `  ${s} `;
+  let a = charId(p.charCodeAt(0), alphabet);
+  let b = charId(p.charCodeAt(1), alphabet);
+  for (let k = 2; k < p.length; k++) {
+    const c = charId(p.charCodeAt(k), alphabet);
+    fn((a << 20) | (b << 10) | c);
+    a = b;
+    b = c;
+  }
+}
+
+/** UTF-16 code unit → 10-bit id (0 = not seen yet); `size` counts the ids given. */
+interface Alphabet {
+  ids: Uint16Array;
+  size: number;
+}
+
+function charId(code: number, alphabet: Alphabet): number {
+  let id = alphabet.ids[code];
+  if (id === 0) {
+    id = alphabet.size < 1023 ? ++alphabet.size : 1023;
+    alphabet.ids[code] = id;
+  }
+  return id;
+}
+
+/** A query split into its title part and an optional year ("terminator 1984", "Alien (1979)"). */
+function splitYear(query: string): { title: string; year: number | null } {
+  const m = /^(.*?\S)[\s,]*(?:\((\d{4})\)|(\d{4}))$/.exec(query.trim());
+  if (!m) return { title: query.trim(), year: null };
+  const year = Number(m[2] ?? m[3]);
+  if (year < 1870 || year > 2100) return { title: query.trim(), year: null };
+  return { title: m[1], year };
+}
+
+export class TitleIndex {
+  private readonly movies: readonly MovieRecord[];
+  private readonly byId = new Map<string, number>();
+  private readonly exact = new Map<string, number[]>();
+  private readonly byKey = new Map<string, number[]>();
+  /** per movie: its keys and article-full normalised forms, for Jaro-Winkler */
+  private readonly fuzzyForms: string[][] = [];
+  /** trigram code → row of the postings below (CSR: trigramPtr/trigramMovies) */
+  private readonly trigramIds = new Map<number, number>();
+  private readonly alphabet: Alphabet = { ids: new Uint16Array(65536), size: 0 };
+  private readonly trigramPtr: Int32Array;
+  private readonly trigramMovies: Int32Array;
+  /** per movie: its distinct words, for autocomplete's "all typed words" rule */
+  private readonly movieTokens: Array<ReadonlySet<string>> = [];
+  private readonly tokenPostings = new Map<string, Int32Array>();
+  private readonly vocabulary: string[];
+  private popularity: Float64Array;
+  /** scratch for fuzzy lookups (zeroed after each use) */
+  private readonly trigramCounts: Int32Array;
+  private byPopularity: Int32Array;
+
+  constructor(movies: readonly MovieRecord[], popularity?: (movieId: string) => number) {
+    this.movies = movies;
+    const tok = new Map<string, number[]>();
+    // Trigram postings from flat (trigram id, movie) pairs and a counting pass: far less garbage
+    // than growing one array per trigram (≈ 400k pairs for 9,742 titles). `lastOwner` keeps a
+    // movie's repeated trigrams out without a Set per movie.
+    const triId: number[] = [];
+    const triOwner: number[] = [];
+    let lastOwner = new Int32Array(4096).fill(-1);
+    const counts: number[] = [];
+    const addTrigram = (code: number, idx: number): void => {
+      let id = this.trigramIds.get(code);
+      if (id === undefined) {
+        id = counts.length;
+        this.trigramIds.set(code, id);
+        counts.push(0);
+        if (id >= lastOwner.length) {
+          const grown = new Int32Array(lastOwner.length * 2).fill(-1);
+          grown.set(lastOwner);
+          lastOwner = grown;
+        }
+      }
+      if (lastOwner[id] === idx) return;
+      lastOwner[id] = idx;
+      counts[id]++;
+      triId.push(id);
+      triOwner.push(idx);
+    };
+    movies.forEach((m, idx) => {
+      this.byId.set(m.movieId, idx);
+      for (const e of new Set([m.title, movieLabel(m), m.displayTitle])) if (e) push(this.exact, e, idx);
+      const keys = new Set<string>();
+      const fuzzy = new Set<string>();
+      const tokens = new Set<string>();
+      for (const form of titleForms(m)) {
+        const k = titleKey(form);
+        if (k === '') continue;
+        keys.add(k);
+        fuzzy.add(k);
+        const t = titleTokens(form);
+        fuzzy.add(t.join(' '));
+        for (const w of t) tokens.add(w);
+      }
+      if (m.year !== null && m.year !== undefined) tokens.add(String(m.year));
+      for (const k of keys) push(this.byKey, k, idx);
+      for (const f of fuzzy) forEachTrigram(f, this.alphabet, (code) => addTrigram(code, idx));
+      for (const w of tokens) push(tok, w, idx);
+      this.fuzzyForms.push([...fuzzy]);
+      this.movieTokens.push(tokens);
+    });
+    this.trigramPtr = new Int32Array(counts.length + 1);
+    for (let g = 0; g < counts.length; g++) this.trigramPtr[g + 1] = this.trigramPtr[g] + counts[g];
+    this.trigramMovies = new Int32Array(triId.length);
+    const fill = this.trigramPtr.slice(0, counts.length);
+    for (let k = 0; k < triId.length; k++) this.trigramMovies[fill[triId[k]]++] = triOwner[k];
+    for (const [w, list] of tok) this.tokenPostings.set(w, Int32Array.from(list));
+    this.vocabulary = [...tok.keys()].sort();
+    this.popularity = new Float64Array(movies.length);
+    this.trigramCounts = new Int32Array(movies.length);
+    this.byPopularity = new Int32Array(0);
+    this.setPopularity(popularity ?? (() => 0));
+  }
+
+  get size(): number {
+    return this.movies.length;
+  }
+
+  /** Popularity orders choices and suggestions (usually the number of ratings). */
+  setPopularity(popularity: (movieId: string) => number): void {
+    this.movies.forEach((m, idx) => {
+      const p = popularity(m.movieId);
+      this.popularity[idx] = Number.isFinite(p) ? p : 0;
+    });
+    const order = Int32Array.from(this.movies.keys());
+    order.sort((a, b) => this.popularity[b] - this.popularity[a] || a - b);
+    this.byPopularity = order;
+  }
+
+  movie(movieId: string): MovieRecord | undefined {
+    const idx = this.byId.get(movieId);
+    return idx === undefined ? undefined : this.movies[idx];
+  }
+
+  resolve(query: string): TitleMatch {
+    const q = query.trim();
+    if (q === '') return { kind: 'unknown', suggestions: [] };
+    const idForm = /^id\s*:\s*(\S+)$/i.exec(q);
+    if (idForm) {
+      const movie = this.movie(idForm[1]);
+      return movie ? { kind: 'found', movie } : { kind: 'unknown', suggestions: [] };
+    }
+    const exact = this.exact.get(q);
+    if (exact) return this.answer(exact);
+
+    const { title, year } = splitYear(q);
+    const titleKeyed = titleKey(title);
+    if (year !== null) {
+      const sameKey = this.byKey.get(titleKeyed) ?? [];
+      const withYear = sameKey.filter((i) => this.movies[i].year === year);
+      if (withYear.length > 0) return this.answer(withYear);
+    }
+    // the whole query as a title ("1917", "Blade Runner 2049")
+    const whole = this.byKey.get(titleKey(q));
+    if (whole) return this.answer(whole);
+    if (year !== null) {
+      const otherYears = this.byKey.get(titleKeyed);
+      // the title exists, but not in that year: offer the years it does exist in
+      if (otherYears) return { kind: 'unknown', suggestions: this.sortByPopularity(otherYears).slice(0, MAX_SUGGESTIONS) };
+    }
+    const prefixed = this.wordPrefix(titleKeyed, year);
+    if (prefixed.length > 0) return this.answer(prefixed);
+    return this.fuzzy(year === null ? q : title, year);
+  }
+
+  /**
+   * Up to `limit` (≤ 25) titles for a partly typed name: every typed word must appear in the
+   * title (the last one as a prefix); titles that start with what was typed come first, then the
+   * most popular. Falls back to typo-tolerant suggestions when nothing matches.
+   */
+  autocomplete(partial: string, limit = AUTOCOMPLETE_MAX): Array<{ name: string; value: string }> {
+    const n = Math.max(1, Math.min(AUTOCOMPLETE_MAX, Math.floor(limit)));
+    const q = partial.trim();
+    const choice = (m: MovieRecord) => ({ name: truncate(movieLabel(m), CHOICE_NAME_MAX), value: m.movieId });
+    if (q === '') return Array.from(this.byPopularity.subarray(0, n), (i) => choice(this.movies[i]));
+    const idForm = /^id\s*:\s*(\S+)$/i.exec(q);
+    if (idForm) {
+      const movie = this.movie(idForm[1]);
+      return movie ? [choice(movie)] : [];
+    }
+    const tokens = titleTokens(q);
+    if (tokens.length === 0) return [];
+    const endsWord = /[^\p{L}\p{N}]$/u.test(q);
+    const last = endsWord ? undefined : tokens[tokens.length - 1];
+    const whole = endsWord ? tokens : tokens.slice(0, -1);
+
+    const matches: number[] = [];
+    if (whole.length > 0) {
+      // walk the rarest complete word's titles; test the rest against each title's own words
+      const postings = whole.map((w) => this.tokenPostings.get(w) ?? new Int32Array(0));
+      postings.sort((a, b) => a.length - b.length);
+      for (const i of postings[0]) {
+        const words = this.movieTokens[i];
+        if (!whole.every((w) => words.has(w))) continue;
+        if (last !== undefined && !hasPrefixWord(words, last)) continue;
+        matches.push(i);
+      }
+    } else if (last !== undefined) {
+      const seen = new Uint8Array(this.movies.length);
+      for (let k = lowerBound(this.vocabulary, last); k < this.vocabulary.length; k++) {
+        const w = this.vocabulary[k];
+        if (!w.startsWith(last)) break;
+        for (const i of this.tokenPostings.get(w) ?? []) {
+          if (seen[i]) continue;
+          seen[i] = 1;
+          matches.push(i);
+        }
+      }
+    }
+    const phrase = tokens.join(' ');
+    if (matches.length === 0) {
+      const fallback = this.resolve(q);
+      const movies = fallback.kind === 'found' ? [fallback.movie] : fallback.kind === 'ambiguous' ? fallback.choices : fallback.suggestions;
+      return movies.slice(0, n).map(choice);
+    }
+    const byPopularity = (a: number, b: number) => this.popularity[b] - this.popularity[a] || a - b;
+    const first: number[] = [];
+    const rest: number[] = [];
+    for (const i of matches) (this.fuzzyForms[i].some((f) => f.startsWith(phrase)) ? first : rest).push(i);
+    first.sort(byPopularity);
+    if (first.length < n) rest.sort(byPopularity);
+    return [...first, ...rest].slice(0, n).map((i) => choice(this.movies[i]));
+  }
+
+  private answer(indices: readonly number[]): TitleMatch {
+    const unique = [...new Set(indices)];
+    if (unique.length === 1) return { kind: 'found', movie: this.movies[unique[0]] };
+    return { kind: 'ambiguous', choices: this.sortByPopularity(unique).slice(0, MAX_CHOICES) };
+  }
+
+  private sortByPopularity(indices: readonly number[]): MovieRecord[] {
+    return [...indices].sort((a, b) => this.popularity[b] - this.popularity[a] || a - b).map((i) => this.movies[i]);
+  }
+
+  /** Titles whose key starts with the query's words ("shawshank" → "shawshank redemption"). */
+  private wordPrefix(key: string, year: number | null): number[] {
+    if (key === '') return [];
+    const words = key.split(' ');
+    const last = words[words.length - 1];
+    const out: number[] = [];
+    const postings = this.tokenPostings.get(last);
+    if (!postings) return out;
+    for (const i of postings) {
+      if (year !== null && this.movies[i].year !== year) continue;
+      if (this.fuzzyForms[i].some((f) => f === key || f.startsWith(key + ' '))) out.push(i);
+    }
+    return out;
+  }
+
+  private fuzzy(text: string, year: number | null): TitleMatch {
+    const key = titleKey(text);
+    const full = titleTokens(text).join(' ');
+    if (key === '') return { kind: 'unknown', suggestions: [] };
+    // count shared trigrams per title, touching only titles that share at least one
+    const counts = this.trigramCounts;
+    const touched: number[] = [];
+    const grams = new Set<number>();
+    forEachTrigram(key, this.alphabet, (c) => grams.add(c));
+    forEachTrigram(full, this.alphabet, (c) => grams.add(c));
+    for (const code of grams) {
+      const g = this.trigramIds.get(code);
+      if (g === undefined) continue;
+      for (let k = this.trigramPtr[g]; k < this.trigramPtr[g + 1]; k++) {
+        const i = this.trigramMovies[k];
+        if (counts[i]++ === 0) touched.push(i);
+      }
+    }
+    let maxCount = 0;
+    for (const i of touched) if (counts[i] > maxCount) maxCount = counts[i];
+    // titles sharing under a third of the best overlap cannot win on Jaro-Winkler
+    const pool = touched
+      .filter((i) => counts[i] * 3 >= maxCount)
+      .sort((a, b) => counts[b] - counts[a] || a - b)
+      .slice(0, FUZZY_POOL);
+    for (const i of touched) counts[i] = 0;
+    const scored = pool.map((i) => {
+      let best = 0;
+      for (const f of this.fuzzyForms[i]) {
+        let s = jaroWinkler(key, f);
+        if (full !== key) s = Math.max(s, jaroWinkler(full, f));
+        // a typo in the first words of a longer title ("harry poter" → "Harry Potter and …"),
+        // a little below a whole-title match so that "termnator" stays "The Terminator"
+        if (f.length > key.length + 2) s = Math.max(s, jaroWinkler(key, f.slice(0, key.length)) - PREFIX_PENALTY);
+        if (s > best) best = s;
+      }
+      // a matching year settles remakes; a different one counts against
+      if (year !== null) best += this.movies[i].year === year ? 0.02 : -0.02;
+      return { i, score: best };
+    });
+    scored.sort((a, b) => b.score - a.score || this.popularity[b.i] - this.popularity[a.i] || a.i - b.i);
+    if (scored.length === 0) return { kind: 'unknown', suggestions: [] };
+    const best = scored[0].score;
+    if (best >= FUZZY_ACCEPT) {
+      const tied = scored.filter((s) => s.score >= best - FUZZY_TIE).map((s) => s.i);
+      return this.answer(tied);
+    }
+    return { kind: 'unknown', suggestions: scored.slice(0, MAX_SUGGESTIONS).map((s) => this.movies[s.i]) };
+  }
+}
+
+function push<K>(map: Map<K, number[]>, key: K, value: number): void {
+  const list = map.get(key);
+  if (list) {
+    if (list[list.length - 1] !== value) list.push(value);
+  } else map.set(key, [value]);
+}
+
+function hasPrefixWord(words: ReadonlySet<string>, prefix: string): boolean {
+  for (const w of words) if (w.startsWith(prefix)) return true;
+  return false;
+}
+
+function lowerBound(sorted: readonly string[], s: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < s) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function truncate(s: string, max: number): string {
+  return s.length <= max ? s : s.slice(0, max - 1) + '…';
+}

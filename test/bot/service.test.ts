@@ -1,0 +1,418 @@
+/**
+ * The bot's service through the real SQLite store, on a small generated catalogue: two camps of
+ * members (science-fiction fans and romance fans) who agree within their camp. Stories: a new
+ * member's cold start, a rating committed before it is acknowledged, fold-in on the very next
+ * recommendation, never recommending what was rated, a movie night that shows only aggregates,
+ * lazy algorithms, retraining in a worker, snapshots reused on restart, import/export, forget.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memberProfile } from '../../src/bot/models.ts';
+import { createService, type Service, type ServiceLogger } from '../../src/bot/service.ts';
+import { Trainset } from '../../src/core/trainset.ts';
+import type { LoadedDataset, MovieRecord } from '../../src/data/types.ts';
+import type { Member, Store } from '../../src/store/api.ts';
+import { openStore } from '../../src/store/store.ts';
+
+// ---- a catalogue with taste camps --------------------------------------------------------------
+
+const SCIFI = ['Star Voyage', 'Robot Dawn', 'Nebula Run', 'Quantum Gate', 'Mars Colony', 'Alien Signal', 'Time Loop', 'Cyber City', 'Void Walker', 'Orbit Zero', 'Photon Storm', 'Galaxy Drift'];
+const ROMANCE = ['Paris Letters', 'Summer Vows', 'Second Chances', 'Rainy Kisses', 'Autumn Hearts', 'Wedding Bells', 'Moonlit Promise', 'First Dance', 'Love Notes', 'Harbor Lights', 'Sweet Serenade', 'Rose Garden'];
+const COMEDY = ['Office Chaos', 'Pie Fight', 'Dog Days', 'Uncle Bob', 'Lost Luggage', 'Big Sneeze'];
+
+function catalogue(): MovieRecord[] {
+  const movies: MovieRecord[] = [];
+  const add = (names: string[], genre: string, base: number) =>
+    names.forEach((name, k) => {
+      const id = String(base + k);
+      const year = 1970 + ((base + k * 7) % 45);
+      movies.push({ movieId: id, title: `${name} (${year})`, displayTitle: name, year, genres: [genre, k % 3 === 0 ? 'Drama' : 'Adventure'] });
+    });
+  add(SCIFI, 'Sci-Fi', 100);
+  add(ROMANCE, 'Romance', 200);
+  add(COMEDY, 'Comedy', 300);
+  return movies;
+}
+
+/** A seeded generator, so the fixture is the same on every run. */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+function tasteDataset(): LoadedDataset {
+  const movies = catalogue();
+  const rnd = lcg(7);
+  const users: string[] = [];
+  const items: string[] = [];
+  const ratings: number[] = [];
+  for (let u = 1; u <= 60; u++) {
+    const scifiFan = u % 2 === 0;
+    for (const m of movies) {
+      // popular titles (low ids in each camp) are rated more often
+      const rank = Number(m.movieId) % 100;
+      if (rnd() > 0.75 - rank * 0.03) continue;
+      const genre = m.genres[0];
+      const loved = (genre === 'Sci-Fi') === scifiFan && genre !== 'Comedy';
+      const base = genre === 'Comedy' ? 3 : loved ? 4.5 : 1.5;
+      const r = Math.min(5, Math.max(0.5, Math.round((base + (rnd() - 0.5)) * 2) / 2));
+      users.push(String(u));
+      items.push(m.movieId);
+      ratings.push(r);
+    }
+  }
+  return {
+    name: 'taste-camps',
+    format: 'movielens-csv',
+    dir: '/nowhere/taste-camps',
+    scale: [0.5, 5],
+    movies,
+    ratings: { users, items, ratings: Float32Array.from(ratings), timestamps: new Float64Array(ratings.length).fill(NaN) },
+  };
+}
+
+const scifiIds = new Set(catalogue().filter((m) => m.genres[0] === 'Sci-Fi').map((m) => m.movieId));
+
+interface Logged {
+  level: string;
+  msg?: string;
+  obj: object;
+}
+
+function captureLogger(): { logger: ServiceLogger; lines: Logged[] } {
+  const lines: Logged[] = [];
+  const at = (level: string) => (obj: object, msg?: string) => void lines.push({ level, msg, obj });
+  return { logger: { info: at('info'), warn: at('warn'), error: at('error') }, lines };
+}
+
+async function until(cond: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'marquee-service-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function freshStore(name: string): Store {
+  const store = openStore(join(tmp, `${name}.db`));
+  store.importDataset(tasteDataset());
+  return store;
+}
+
+const ALGOS = ['svd', 'knn-item', 'baseline', 'popular'];
+
+async function start(store: Store, extra: Partial<Parameters<typeof createService>[0]> = {}): Promise<Service> {
+  return createService({
+    store,
+    algorithms: ALGOS,
+    coldStart: 3,
+    retrainAfter: 1000,
+    retrainMinutes: 60,
+    logger: captureLogger().logger,
+    ...extra,
+  });
+}
+
+describe("a member's profile for the models", () => {
+  const ts = Trainset.fromRatings(
+    [
+      { user: '1', item: 'a', rating: 4 },
+      { user: 'member:7', item: 'a', rating: 5 },
+      { user: 'member:7', item: 'b', rating: 2 },
+      { user: '1', item: 'b', rating: 3 },
+    ],
+    [0.5, 5],
+  );
+  const at = (movieId: string, rating: number) => ({ movieId, rating, ratedAt: 0 });
+
+  it('names the trained member while their ratings are exactly what was trained', () => {
+    const p = memberProfile(ts, [at('b', 2), at('a', 5)], 'member:7');
+    expect(p.user).toBe(ts.innerUser('member:7'));
+  });
+
+  it('leaves the user out, so the algorithms fold the member in, once anything changed', () => {
+    expect(memberProfile(ts, [at('a', 5), at('b', 4)], 'member:7').user).toBeUndefined(); // a new score
+    expect(memberProfile(ts, [at('a', 5)], 'member:7').user).toBeUndefined(); // one removed
+    expect(memberProfile(ts, [at('a', 5), at('b', 2), at('zz', 3)], 'member:7').user).toBeUndefined(); // an unknown movie added
+    const p = memberProfile(ts, [at('a', 5), at('b', 4)], 'member:7');
+    expect([...p.items]).toEqual([ts.innerItem('a'), ts.innerItem('b')]);
+    expect([...p.ratings]).toEqual([5, 4]);
+  });
+
+  it('a member who was never trained is always folded in', () => {
+    expect(memberProfile(ts, [at('a', 3)], 'member:8').user).toBeUndefined();
+  });
+});
+
+// ---- one service for the everyday stories ------------------------------------------------------
+
+describe('a member rating and asking for recommendations', () => {
+  let store: Store;
+  let svc: Service;
+  let ada: Member;
+
+  beforeAll(async () => {
+    store = freshStore('everyday');
+    svc = await start(store);
+    await svc.ready;
+    ada = svc.member('discord', 'ada', 'Ada');
+  });
+  afterAll(async () => {
+    await svc.close();
+    store.close();
+  });
+
+  it('a new member gets the popularity chart and is told how many ratings unlock more', () => {
+    const res = svc.recommend(ada, { n: 5 });
+    expect(res.coldStart).toEqual({ have: 0, need: 3 });
+    expect(res.algo).toBe('popular');
+    expect(res.items).toHaveLength(5);
+    for (const item of res.items) expect(item.reason).toMatch(/average from \d+ ratings/);
+  });
+
+  it('after one rating the chart leans towards what they rated and never repeats it', () => {
+    svc.rate(ada, '100', 5); // Star Voyage
+    const res = svc.recommend(ada, { n: 8 });
+    expect(res.coldStart).toEqual({ have: 1, need: 3 });
+    expect(res.items.map((i) => i.movie.movieId)).not.toContain('100');
+  });
+
+  it('with enough ratings the answer is personal, folded in without any retrain', () => {
+    const version = svc.stats().generation.ratingsVersion;
+    svc.rate(ada, '101', 4.5);
+    svc.rate(ada, '102', 5);
+    svc.rate(ada, '200', 1); // a romance she disliked
+    const res = svc.recommend(ada, { algo: 'svd', n: 6 });
+    expect(res.coldStart).toBeUndefined();
+    expect(res.algo).toBe('svd');
+    // she is a science-fiction fan: most picks come from that camp
+    const scifi = res.items.filter((i) => scifiIds.has(i.movie.movieId)).length;
+    expect(scifi).toBeGreaterThanOrEqual(4);
+    expect(svc.stats().generation.ratingsVersion).toBe(version); // same trained generation
+  });
+
+  it('the very next recommendation reflects a new rating', () => {
+    const before = svc.recommend(ada, { algo: 'svd', n: 3 }).items.map((i) => i.movie.movieId);
+    svc.rate(ada, before[0], 0.5);
+    const after = svc.recommend(ada, { algo: 'svd', n: 3 }).items.map((i) => i.movie.movieId);
+    expect(after).not.toContain(before[0]);
+  });
+
+  it('never recommends a movie the member rated, whatever the algorithm', () => {
+    const rated = new Set(svc.ratings(ada).map((r) => r.movieId));
+    for (const algo of ['svd', 'knn-item', 'baseline', 'popular', 'content', 'hybrid', undefined]) {
+      const res = svc.recommend(ada, { algo, n: 30 });
+      for (const item of res.items) expect(rated.has(item.movie.movieId), `${algo} recommended ${item.movie.movieId}`).toBe(false);
+    }
+  });
+
+  it('explains each pick in one line', () => {
+    const svd = svc.recommend(ada, { algo: 'svd', n: 5 });
+    for (const item of svd.items) expect(item.reason).toMatch(/^(because you rated .+ \d(\.5)?\/5|predicted \d\.\d for you)$/);
+    expect(svd.items.some((i) => i.reason.startsWith('because you rated'))).toBe(true);
+    const content = svc.recommend(ada, { algo: 'content', n: 3 });
+    for (const item of content.items) expect(item.reason).toMatch(/^shared: /);
+  });
+
+  it('an algorithm that is not loaded trains in the background; meanwhile another answers', async () => {
+    const first = svc.recommend(ada, { algo: 'knn-user', n: 5 });
+    expect(first.note).toMatch(/training knn-user, try again in a few seconds/);
+    expect(first.items.length).toBeGreaterThan(0);
+    await until(() => svc.stats().loaded.includes('knn-user'), 'knn-user to load');
+    const later = svc.recommend(ada, { algo: 'knn-user', n: 5 });
+    expect(later.algo).toBe('knn-user');
+    expect(later.note).toBeUndefined();
+    for (const item of later.items) expect(item.reason).toBe('popular with members like you');
+  });
+
+  it('rejects an unknown algorithm naming the accepted ones', () => {
+    expect(() => svc.recommend(ada, { algo: 'magic', n: 5 })).toThrow(/unknown algorithm "magic"; accepted: .*svd/);
+    expect(svc.algorithms()).toEqual(expect.arrayContaining(['svd', 'svdpp', 'knn-user', 'knn-item', 'baseline', 'slope-one', 'nmf', 'co-clustering', 'content', 'hybrid', 'popular']));
+  });
+
+  it('movie night averages the group and shows only aggregates', () => {
+    const bob = svc.member('discord', 'bob', 'Bob');
+    svc.rate(bob, '100', 4);
+    svc.rate(bob, '300', 5);
+    svc.rate(bob, '201', 1);
+    const picks = svc.movieNight([ada, bob], 5);
+    expect(picks.length).toBeGreaterThan(0);
+    const ratedByAnyone = new Set([...svc.ratings(ada), ...svc.ratings(bob)].map((r) => r.movieId));
+    for (const p of picks) {
+      expect(ratedByAnyone.has(p.movie.movieId)).toBe(false);
+      expect(p.reason).toMatch(/^predicted \d\.\d on average for the 2 of you$/);
+      expect(p.reason).not.toMatch(/Ada|Bob/);
+      expect(p.score).toBeGreaterThanOrEqual(2.5);
+    }
+  });
+
+  it('because: similar by content and by who liked it', () => {
+    const b = svc.because('100', 4);
+    expect(b.alsoLiked.length).toBeGreaterThan(0);
+    // members who like one science-fiction title like the others
+    expect(b.alsoLiked.filter((r) => scifiIds.has(r.movie.movieId)).length).toBeGreaterThanOrEqual(3);
+    for (const r of b.alsoLiked) expect(r.reason).toMatch(/^rated alike by \d+ members$/);
+    expect(b.content.length).toBeGreaterThan(0);
+    for (const r of b.content) expect(r.reason).toMatch(/^shared: /);
+  });
+
+  it('movie details give the community average and my own rating', () => {
+    const d = svc.movieDetails(ada, '100');
+    expect(d.myRating).toBe(5);
+    expect(d.communityCount).toBeGreaterThan(10);
+    expect(d.communityMean).toBeGreaterThan(2);
+    expect(d.similar.length).toBeGreaterThan(0);
+    expect(() => svc.movieDetails(ada, '999')).toThrow(/no movie with id "999"/);
+  });
+
+  it('top charts filter by genre and decade', () => {
+    const top = svc.top({ genre: 'romance', n: 5 });
+    expect(top.length).toBeGreaterThan(0);
+    for (const e of top) expect(e.movie.genres).toContain('Romance');
+    const seventies = svc.top({ decade: 1970, n: 25 });
+    for (const e of seventies) expect(e.movie.year! >= 1970 && e.movie.year! < 1980).toBe(true);
+    expect(() => svc.top({ genre: 'Western', n: 5 })).toThrow(/unknown genre "Western"; genres: .*Sci-Fi/);
+  });
+
+  it('titles resolve through the service', () => {
+    const m = svc.resolveTitle('star voyge');
+    expect(m.kind === 'found' && m.movie.movieId).toBe('100');
+    expect(svc.autocomplete('quant').map((c) => c.value)).toEqual(['103']);
+  });
+
+  it('export then import moves ratings to another member; unknown titles are listed', () => {
+    const csv = svc.exportRatings(ada);
+    expect(csv.split('\r\n')[0]).toBe('title,year,rating,rated_at');
+    const cleo = svc.member('slack', 'cleo');
+    const out = svc.importRatings(cleo, csv + 'Not A Real Film,1999,4,\r\n');
+    expect(out.imported).toBe(svc.ratings(ada).length);
+    expect(out.unmatched).toEqual([{ title: 'Not A Real Film', year: 1999, reason: 'not in the catalogue' }]);
+    const mine = new Map(svc.ratings(cleo).map((r) => [r.movieId, r.rating]));
+    for (const r of svc.ratings(ada)) expect(mine.get(r.movieId)).toBe(r.rating);
+    // importing the same file again changes nothing
+    expect(svc.importRatings(cleo, csv)).toMatchObject({ imported: 0, updated: 0 });
+  });
+
+  it('forget removes every rating of the member', () => {
+    const dan = svc.member('console', 'dan');
+    svc.rate(dan, '100', 3);
+    svc.rate(dan, '101', 4);
+    expect(svc.forget(dan)).toBe(2);
+    expect(svc.findMember('console', 'dan')).toBeUndefined();
+  });
+});
+
+// ---- durability and lifecycle ------------------------------------------------------------------
+
+describe('a rating is committed before it is acknowledged', () => {
+  it('survives the process being killed right after rate() returns', () => {
+    const path = join(tmp, 'crash.db');
+    freshStore('crash').close();
+    const root = resolve(__dirname, '..', '..');
+    // a separate process rates, prints the acknowledgement, then is killed without any cleanup
+    const script = `
+      import { openStore } from ${JSON.stringify(join(root, 'src/store/store.ts'))};
+      import { createService } from ${JSON.stringify(join(root, 'src/bot/service.ts'))};
+      const store = openStore(${JSON.stringify(path)});
+      const quiet = { info() {}, warn() {}, error() {} };
+      const svc = await createService({ store, algorithms: ['baseline'], coldStart: 3, retrainAfter: 1000, retrainMinutes: 60, logger: quiet });
+      const me = svc.member('console', 'crash-test');
+      const ack = svc.rate(me, '105', 4.5);
+      process.stdout.write('ack ' + JSON.stringify(ack) + '\\n');
+      process.kill(process.pid, 'SIGKILL');
+    `;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+    expect(child.stdout).toContain('ack {"previous":null}');
+    expect(child.signal).toBe('SIGKILL');
+    const store = openStore(path);
+    const member = store.findMember('console', 'crash-test')!;
+    expect(store.memberRatings(member.id).map((r) => [r.movieId, r.rating])).toEqual([['105', 4.5]]);
+    store.close();
+  });
+});
+
+describe('retraining and snapshots', () => {
+  it('retrains in a worker after enough new ratings and swaps the models atomically', async () => {
+    const store = freshStore('retrain');
+    const svc = await start(store, { retrainAfter: 4 });
+    await svc.ready;
+    const before = svc.stats().generation;
+    const eve = svc.member('discord', 'eve');
+    for (const [id, r] of [['200', 5], ['201', 4.5], ['202', 5], ['100', 1]] as const) svc.rate(eve, id, r);
+    // answering goes on while the worker trains
+    expect(svc.recommend(eve, { n: 3 }).items.length).toBe(3);
+    await until(() => svc.stats().generation.ratingsVersion !== before.ratingsVersion, 'the retrained generation');
+    const after = svc.stats().generation;
+    expect(after.nRatings).toBe(before.nRatings + 4);
+    expect(after.nUsers).toBe(before.nUsers + 1); // eve is now a trained user
+    expect(svc.stats().loaded.sort()).toEqual([...ALGOS].sort());
+    const rec = svc.recommend(eve, { algo: 'knn-item', n: 5 });
+    expect(rec.items.map((i) => i.movie.movieId)).not.toEqual(expect.arrayContaining(['200', '201', '202', '100']));
+    expect(rec.items.filter((i) => !scifiIds.has(i.movie.movieId)).length).toBeGreaterThanOrEqual(3);
+    await svc.close();
+    store.close();
+  });
+
+  it('reuses snapshots on restart when nothing changed, and retrains a corrupt one', async () => {
+    const store = freshStore('snapshots');
+    const first = await start(store);
+    await first.ready;
+    const top = first.recommend(first.member('console', 'x'), { algo: 'baseline', n: 3 });
+    await first.close();
+
+    // restart: everything comes from snapshots, nothing trains
+    const second = await start(store);
+    expect(second.stats().training).toEqual([]);
+    expect(second.stats().loaded.sort()).toEqual([...ALGOS].sort());
+    await second.ready;
+    expect(second.recommend(second.member('console', 'x'), { algo: 'baseline', n: 3 }).items.map((i) => i.movie.movieId)).toEqual(
+      top.items.map((i) => i.movie.movieId),
+    );
+    await second.close();
+
+    // a damaged snapshot is logged and retrained
+    const snap = store.loadSnapshot('model:svd')!;
+    const damaged = snap.blob.slice();
+    damaged[damaged.length - 100] ^= 0xff;
+    store.saveSnapshot('model:svd', { key: snap.key, blob: damaged });
+    const { logger, lines } = captureLogger();
+    const third = await start(store, { logger });
+    expect(lines.some((l) => l.level === 'warn' && /snapshot is unusable/.test(l.msg ?? ''))).toBe(true);
+    expect(third.stats().training).toEqual(['svd']);
+    await third.ready;
+    expect(third.stats().loaded).toContain('svd');
+    await third.close();
+    store.close();
+  });
+});
+
+describe('evaluation picks the default algorithm', () => {
+  it('runs in a worker with progress, saves the report and recommends with the winner', async () => {
+    const store = freshStore('evaluate');
+    const svc = await start(store, { algorithms: ['svd', 'baseline'] });
+    await svc.ready;
+    const progress: string[] = [];
+    const outcome = await svc.evaluate({ algos: ['baseline', 'normal'], folds: 2 }, (p) => progress.push(`${p.done}/${p.total} ${p.message}`));
+    expect(outcome.folds).toBe(2);
+    expect(outcome.rows.map((r) => r.algo)).toEqual(['baseline', 'normal']); // sorted by RMSE
+    expect(outcome.rows[0].rmse).toBeLessThan(outcome.rows[1].rmse);
+    expect(outcome.table).toMatch(/baseline/);
+    if (outcome.chartPng) expect([...outcome.chartPng.subarray(1, 4)]).toEqual([0x50, 0x4e, 0x47]); // "PNG"
+    expect(progress.at(-1)).toMatch(/^4\/4 /);
+    expect(store.lastEvaluation()).toBeDefined();
+    const fan = svc.member('console', 'fan');
+    for (const id of ['100', '101', '102']) svc.rate(fan, id, 5);
+    expect(svc.recommend(fan, { n: 3 }).algo).toBe('baseline');
+    await svc.close();
+    store.close();
+  });
+});
