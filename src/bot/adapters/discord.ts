@@ -1,0 +1,369 @@
+/**
+ * The Discord adapter (discord.js 14): slash commands, autocomplete and components in, rendered
+ * Replies out. Thin by design: every command goes through the dispatcher, every reply through
+ * renderDiscord (./discord-render.ts); nothing here knows what a command does.
+ *
+ * Timing (Discord's rules): an interaction must be answered within 3 s, after which its token
+ * lasts 15 min. Most commands answer in milliseconds and are replied to directly, with the
+ * ephemerality the Reply asks for. Work still running after DEFER_AFTER_MS (or reporting
+ * progress) is deferred as an ephemeral "thinking…" (private is the safe guess: ephemerality is
+ * fixed by the first response), progress edits it, and a public final answer is then posted as a
+ * follow-up. Autocomplete cannot be deferred and is answered from the service's in-memory index.
+ */
+import {
+  Client,
+  ComponentType,
+  Events,
+  GatewayIntentBits,
+  MessageFlags,
+  PermissionFlagsBits,
+  type AutocompleteInteraction,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type Interaction,
+  type InteractionEditReplyOptions,
+  type InteractionReplyOptions,
+  type InteractionUpdateOptions,
+  type StringSelectMenuInteraction,
+} from 'discord.js';
+import type { Logger } from 'pino';
+import type { AdapterStartOptions, RunningAdapter } from '../../cli/start.ts';
+import type { Config } from '../../config.ts';
+import { suggestValues, type AnyCommand, type CommandRegistry } from '../command.ts';
+import type { Dispatcher, DispatchRequest } from '../dispatch.ts';
+import { errorReply, type Progress, type Reply } from '../reply.ts';
+import type { MarqueeService } from '../service-api.ts';
+import { autocompletes, deployDiscordCommands, discordOptionKind } from './discord-commands.ts';
+import {
+  clipText,
+  decodeCustomId,
+  DEFAULT_SCORES,
+  DISCORD_LIMITS,
+  renderDiscord,
+  scoreMenu,
+  type DiscordMessage,
+} from './discord-render.ts';
+
+export { renderDiscord, type DiscordMessage } from './discord-render.ts';
+export { deployDiscordCommands, discordCommandData, toSlashCommand } from './discord-commands.ts';
+
+export type DiscordSettings = NonNullable<Config['discord']>;
+export type AdapterLog = Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
+
+/** Defer when the answer is not ready after this long: leaves ~1 s of Discord's 3 s for the network. */
+export const DEFER_AFTER_MS = 1800;
+/** Webhook edits are rate limited (about 5 per 2 s); progress needs far fewer. */
+export const PROGRESS_EVERY_MS = 1500;
+
+export interface DiscordHandlerDeps {
+  dispatcher: Dispatcher;
+  service: MarqueeService;
+  log: AdapterLog;
+  /** reads an attached file's text (default: fetch with a 15 s timeout) */
+  fetchText?: (url: string) => Promise<string>;
+  deferAfterMs?: number;
+  progressEveryMs?: number;
+}
+
+/**
+ * The scores a rate menu offers, from the rate command's `score` option (0.5 to 5 in steps of
+ * 0.5 for Marquee), best first; the default scale when there is no such option.
+ */
+export function ratingScale(commands: CommandRegistry): number[] {
+  const score = commands.get('rate')?.options.find((o) => o.name === 'score');
+  if (!score || score.min === undefined || score.max === undefined || !score.step) return [...DEFAULT_SCORES];
+  const out: number[] = [];
+  for (let k = Math.round((score.max - score.min) / score.step); k >= 0 && out.length < DISCORD_LIMITS.selectOptions; k--) {
+    out.push(Math.round((score.min + k * score.step) * 1000) / 1000);
+  }
+  return out;
+}
+
+/** A problem with what the member attached, told to them. */
+class AttachmentError extends Error {}
+
+async function fetchAttachmentText(url: string): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(15_000) });
+  } catch (err) {
+    throw new AttachmentError(`I couldn't download the attached file (${(err as Error).message}). Try attaching it again.`);
+  }
+  if (!res.ok) throw new AttachmentError(`I couldn't download the attached file (HTTP ${res.status}). Try attaching it again.`);
+  return res.text();
+}
+
+type ComponentInteraction = ButtonInteraction | StringSelectMenuInteraction;
+type Answerable = ChatInputCommandInteraction | ComponentInteraction;
+
+/** `new`: a new message; `update`: replace the (ephemeral) message whose component was used. */
+type Mode = 'new' | 'update';
+
+export function createInteractionHandler(deps: DiscordHandlerDeps): (interaction: Interaction) => Promise<void> {
+  const { dispatcher, service, log } = deps;
+  const fetchText = deps.fetchText ?? fetchAttachmentText;
+  const deferAfter = deps.deferAfterMs ?? DEFER_AFTER_MS;
+  const progressEvery = deps.progressEveryMs ?? PROGRESS_EVERY_MS;
+  const scores = ratingScale(dispatcher.commands);
+
+  const who = (i: Answerable) => ({
+    platform: 'discord' as const,
+    userId: i.user.id,
+    displayName: i.user.displayName ?? i.user.username,
+    // Manage Server on this server makes a member an admin. The dispatcher reads MARQUEE_ADMINS
+    // only; this field is for it to honour (see the adapter's report).
+    platformAdmin: i.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false,
+  });
+
+  const dispatch = (req: DispatchRequest & { platformAdmin?: boolean }) => dispatcher.dispatch(req);
+
+  async function answer(i: Answerable, mode: Mode, work: (onProgress: (p: Progress) => void) => Promise<Reply>): Promise<void> {
+    let deferred: Promise<unknown> | undefined;
+    const defer = () =>
+      (deferred ??= (mode === 'update' ? (i as ComponentInteraction).deferUpdate() : i.deferReply({ flags: MessageFlags.Ephemeral })).catch(
+        (err: unknown) => log.warn({ err }, 'discord: deferring the interaction failed'),
+      ));
+    const timer = setTimeout(() => void defer(), deferAfter);
+    let finished = false;
+    let lastEdit = -Infinity;
+    let edits: Promise<unknown> = Promise.resolve();
+    const onProgress = (p: Progress) => {
+      const now = Date.now();
+      if (finished || now - lastEdit < progressEvery) return;
+      lastEdit = now;
+      const content = clipText(`⏳ ${p.progress}${p.total ? ` (${p.done ?? 0}/${p.total})` : ''}`, 2000);
+      edits = edits
+        .then(() => defer())
+        .then(() => (finished ? undefined : i.editReply({ content, embeds: [], components: [], attachments: [] })))
+        .catch((err: unknown) => log.warn({ err }, 'discord: showing progress failed'));
+    };
+
+    let reply: Reply;
+    try {
+      reply = await work(onProgress);
+    } catch (err) {
+      const message = err instanceof AttachmentError ? err.message : undefined;
+      if (!message) log.error({ err, command: interactionLabel(i) }, 'discord: handling an interaction failed');
+      reply = errorReply(message ?? 'Sorry, something went wrong. It has been logged; please try again in a moment.');
+    } finally {
+      finished = true;
+      clearTimeout(timer);
+    }
+    await edits;
+
+    const msg = renderDiscord(reply, { scores });
+    try {
+      if (msg.ephemeral) {
+        if (deferred) {
+          await deferred;
+          await i.editReply(editPayload(msg));
+        } else if (mode === 'update') await (i as ComponentInteraction).update(updatePayload(msg));
+        else await i.reply(replyPayload(msg));
+      } else if (!deferred && mode === 'new') {
+        await i.reply(replyPayload(msg));
+      } else {
+        // the private message (a deferral, or the one acted on) cannot turn public: it says where
+        // the answer went, and the answer gets a public message of its own
+        const note = { content: 'Done: the answer is posted in the channel.', embeds: [], components: [], attachments: [] };
+        if (deferred) {
+          await deferred;
+          await i.editReply(note);
+        } else await (i as ComponentInteraction).update(note);
+        await i.followUp(replyPayload(msg));
+      }
+    } catch (err) {
+      log.error({ err, command: interactionLabel(i) }, 'discord: sending the reply failed');
+    }
+  }
+
+  async function readOptions(i: ChatInputCommandInteraction, def: AnyCommand): Promise<Record<string, string | undefined>> {
+    const values: Record<string, string | undefined> = {};
+    for (const spec of def.options) {
+      const name = spec.name;
+      switch (discordOptionKind(spec)) {
+        case 'attachment': {
+          const file = i.options.getAttachment(name);
+          if (!file) break;
+          const limit = spec.maxLength ?? DISCORD_LIMITS.fileBytes;
+          if (file.size > limit) throw new AttachmentError(`${file.name} is ${file.size} bytes; ${name} takes at most ${limit} bytes.`);
+          if (file.contentType && /^(image|video|audio)\//.test(file.contentType)) {
+            throw new AttachmentError(`${file.name} is ${file.contentType}; ${name} needs a text (CSV) file.`);
+          }
+          values[name] = await fetchText(file.url);
+          break;
+        }
+        case 'user': {
+          const user = i.options.getUser(name);
+          if (user) values[name] = `<@${user.id}>`;
+          break;
+        }
+        case 'boolean': {
+          const b = i.options.getBoolean(name);
+          if (b !== null) values[name] = b ? 'yes' : 'no';
+          break;
+        }
+        case 'number': {
+          const n = i.options.getNumber(name);
+          if (n !== null) values[name] = String(n);
+          break;
+        }
+        case 'integer': {
+          const n = i.options.getInteger(name);
+          if (n !== null) values[name] = String(n);
+          break;
+        }
+        case 'string':
+          values[name] = i.options.getString(name) ?? undefined;
+          break;
+      }
+    }
+    return values;
+  }
+
+  async function onCommand(i: ChatInputCommandInteraction): Promise<void> {
+    await answer(i, 'new', async (onProgress) => {
+      const def = dispatcher.commands.get(i.commandName);
+      // an unknown name (commands deployed by an older version) still gets the dispatcher's answer
+      const options = def ? await readOptions(i, def) : {};
+      return dispatch({ ...who(i), command: i.commandName, options, onProgress });
+    });
+  }
+
+  async function onAutocomplete(i: AutocompleteInteraction): Promise<void> {
+    try {
+      const def = dispatcher.commands.get(i.commandName);
+      const focused = i.options.getFocused(true);
+      const spec = def?.options.find((o) => o.name === focused.name);
+      let choices: Array<{ name: string; value: string }> = [];
+      if (def && spec && autocompletes(spec)) {
+        // an `accepts` list suggests itself even when the command did not ask for autocomplete
+        const asked = spec.autocomplete ? def : { options: [{ ...spec, autocomplete: true }] };
+        choices = suggestValues(asked, spec.name, String(focused.value ?? ''), service, DISCORD_LIMITS.selectOptions);
+      }
+      await i.respond(
+        choices
+          .filter((c) => c.value.length <= DISCORD_LIMITS.optionText && c.name.trim() !== '')
+          .slice(0, DISCORD_LIMITS.selectOptions)
+          .map((c) => ({ name: clipText(c.name, DISCORD_LIMITS.optionText), value: c.value })),
+      );
+    } catch (err) {
+      log.warn({ err, command: i.commandName }, 'discord: autocomplete failed');
+      if (!i.responded) await i.respond([]).catch(() => undefined);
+    }
+  }
+
+  async function onComponent(i: ComponentInteraction): Promise<void> {
+    const decoded = decodeCustomId(i.customId);
+    if (!decoded) return; // not one of Marquee's components
+    const value = i.isStringSelectMenu() ? i.values[0] : undefined;
+    const fromPrivate = i.message?.flags?.has(MessageFlags.Ephemeral) ?? false;
+    let line: string;
+    let mode: Mode = fromPrivate ? 'update' : 'new';
+    switch (decoded.kind) {
+      case 'run':
+        line = decoded.command;
+        break;
+      case 'pick-choice':
+        if (value === undefined) return;
+        line = value;
+        break;
+      case 'score':
+        if (value === undefined) return;
+        line = `${decoded.command}${value}`;
+        // a score picked in the little "your score?" message replaces it; picked under a movie's
+        // details, the details stay and the confirmation comes as a message of its own
+        mode = decoded.replace && fromPrivate ? 'update' : 'new';
+        break;
+      case 'pick-movie': {
+        if (value === undefined) return;
+        const label = i.isStringSelectMenu() ? i.component?.options?.find((o) => o.value === value)?.label : undefined;
+        try {
+          await i.reply({
+            components: [{ type: ComponentType.ActionRow, components: [scoreMenu(value, label ?? 'Your score', scores, true)] }],
+            flags: MessageFlags.Ephemeral,
+          });
+        } catch (err) {
+          log.error({ err }, 'discord: showing the score menu failed');
+        }
+        return;
+      }
+    }
+    await answer(i, mode, (onProgress) => dispatch({ ...who(i), line, onProgress }));
+  }
+
+  return async (interaction: Interaction) => {
+    try {
+      if (interaction.isChatInputCommand()) await onCommand(interaction);
+      else if (interaction.isAutocomplete()) await onAutocomplete(interaction);
+      else if (interaction.isButton() || interaction.isStringSelectMenu()) await onComponent(interaction);
+    } catch (err) {
+      log.error({ err }, 'discord: interaction handler failed');
+    }
+  };
+}
+
+function interactionLabel(i: Answerable): string {
+  return i.isChatInputCommand() ? `/${i.commandName}` : i.customId;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reply payloads for discord.js
+
+const NO_PINGS = { parse: [] } as const;
+
+function replyPayload(msg: DiscordMessage): InteractionReplyOptions {
+  return {
+    content: msg.content,
+    embeds: msg.embeds,
+    components: msg.components,
+    files: msg.files,
+    allowedMentions: NO_PINGS,
+    flags: msg.ephemeral ? MessageFlags.Ephemeral : undefined,
+  };
+}
+
+/** Replacing a message: clear what the new answer does not set (progress text, old files). */
+function editPayload(msg: DiscordMessage): InteractionEditReplyOptions {
+  return { content: msg.content ?? '', embeds: msg.embeds, components: msg.components, files: msg.files, attachments: [], allowedMentions: NO_PINGS };
+}
+
+function updatePayload(msg: DiscordMessage): InteractionUpdateOptions {
+  return { content: msg.content ?? '', embeds: msg.embeds, components: msg.components, files: msg.files, attachments: [], allowedMentions: NO_PINGS };
+}
+
+// ---------------------------------------------------------------------------------------------
+// start-up
+
+/** A problem the operator can fix: start.ts prints the message alone. */
+class StartError extends Error {
+  override name = 'StartError';
+}
+
+export async function startDiscord(opts: AdapterStartOptions<DiscordSettings>): Promise<RunningAdapter> {
+  const { dispatcher, service, settings, log } = opts;
+  // slash commands, autocomplete and components need no privileged intent
+  const client = new Client({ intents: [GatewayIntentBits.Guilds] });
+  const handle = createInteractionHandler({ dispatcher, service, log });
+  client.on(Events.InteractionCreate, (interaction) => void handle(interaction));
+  client.on(Events.Error, (err) => log.error({ err }, 'discord: client error'));
+  const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+  try {
+    await client.login(settings.token);
+  } catch (err) {
+    await client.destroy();
+    throw new StartError(`Discord refused to log in with DISCORD_TOKEN: ${(err as Error).message}. Copy the token again from the Developer Portal (Bot > Reset Token).`);
+  }
+  await ready;
+  log.info({ user: client.user?.tag }, 'discord: connected');
+  try {
+    const r = await deployDiscordCommands({ token: settings.token, clientId: settings.clientId, guildId: settings.guildId, commands: dispatcher.commands, rest: client.rest });
+    log.info({ route: r.route, commands: r.count, changed: r.changed }, r.changed ? 'discord: slash commands registered' : 'discord: slash commands up to date');
+  } catch (err) {
+    log.warn({ err }, 'discord: could not register the slash commands (check DISCORD_CLIENT_ID and DISCORD_GUILD_ID, or run npm run deploy:discord)');
+  }
+  return {
+    async stop() {
+      await client.destroy();
+    },
+  };
+}
