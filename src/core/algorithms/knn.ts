@@ -1,0 +1,810 @@
+/**
+ * The k-NN family, Surprise's KNNBasic, KNNWithMeans, KNNWithZScore and KNNBaseline, user- or
+ * item-based.
+ *
+ * Notation as in Surprise: x is the entity similarities are computed between (users when
+ * user_based, items otherwise) and y the other one. To estimate (u, i) the candidates are every x'
+ * that rated y, in y's rating order; the k most similar are taken first (ties keep the earlier
+ * candidate, as heapq.nlargest does), then those with similarity ≤ 0 are dropped. Positive
+ * similarities always outrank the others, so that is the k strongest positive candidates.
+ *
+ * Each candidate contributes sim · term, where the term depends only on the rating (variant:
+ * r, r − μ_x', (r − μ_x')/σ_x', r − b_x'y), so the terms of every trained rating are computed
+ * once at fit time; the k-NN step is then the same for all four variants.
+ *
+ * Live members: item-based kNN uses the member's current ratings as the candidate list directly;
+ * user-based kNN computes the member's similarity to every user from their ratings
+ * (`similarityRowForProfile`); baselines fold the member's bias in (see foldInUserBias).
+ *
+ * Differences from Surprise: the neighbour sums run in candidate or heap order rather than in
+ * descending-similarity order (floating-point summation order, ~1e-16); above about 4,000
+ * entities similarities are float32 (see similarity.ts), which moves estimates by ~1e-7 and can
+ * only change which neighbour is kept when two similarities differ by less than float32 rounding.
+ */
+import {
+  Algorithm,
+  NotFittedError,
+  ParamError,
+  requireRatings,
+  resolveParams,
+  type AlgorithmDescriptor,
+  type Estimate,
+  type ModelState,
+  type ParamSpecs,
+  type Params,
+} from '../algorithm.ts';
+import {
+  applyMethodDefaults,
+  BASELINE_PARAM_SPECS,
+  baselineOptionsFrom,
+  computeBaselines,
+  foldInUserBias,
+  type BaselineOptions,
+} from '../baselines.ts';
+import {
+  computeSimilarities,
+  SIMILARITY_PARAM_SPECS,
+  similarityOptionsFrom,
+  similarityRowForProfile,
+  type SimilarityMatrix,
+  type SimilarityOptions,
+} from '../similarity.ts';
+import type { Csr, Profile, Trainset } from '../trainset.ts';
+
+export const UNKNOWN_REASON = 'User and/or item is unknown.';
+export const NOT_ENOUGH_NEIGHBORS = 'Not enough neighbors.';
+
+export type KnnVariant = 'basic' | 'means' | 'zscore' | 'baseline';
+
+export const KNN_PARAM_SPECS: ParamSpecs = {
+  k: { type: 'int', default: 40, min: 1, doc: 'maximum number of neighbours' },
+  min_k: { type: 'int', default: 1, min: 1, doc: 'minimum number of neighbours (at most k)' },
+  ...SIMILARITY_PARAM_SPECS,
+  ...BASELINE_PARAM_SPECS,
+};
+
+/**
+ * Scratch space of the k-NN step for a given k: a bounded heap of (similarity, term, position)
+ * whose root is the weakest kept neighbour (smallest similarity; among equal ones, the latest in the
+ * rating list), and buffers for the quickselect path, grown on demand.
+ */
+export class NeighbourHeap {
+  readonly k: number;
+  readonly s: Float64Array;
+  readonly t: Float64Array;
+  readonly p: Int32Array;
+  work = new Float64Array(64);
+  tiedC = new Int32Array(64);
+  tiedPos = new Int32Array(64);
+
+  constructor(k: number) {
+    this.k = k;
+    this.s = new Float64Array(k);
+    this.t = new Float64Array(k);
+    this.p = new Int32Array(k);
+  }
+
+  ensure(m: number): void {
+    if (this.work.length < m) {
+      const size = Math.max(m, this.work.length * 2);
+      this.work = new Float64Array(size);
+      this.tiedC = new Int32Array(size);
+      this.tiedPos = new Int32Array(size);
+    }
+  }
+}
+
+/** Above this many candidates per neighbour slot the heap beats quickselect (measured). */
+const HEAP_FACTOR = 16;
+
+/**
+ * The k-NN step. Candidate c < m has similarity sims[c], term terms[tOff + c] and position pos[c]
+ * in the rating list (only compared between equal similarities). Writes out[0] = Σ sim·term and
+ * out[1] = Σ sim over the kept neighbours, out[2] = actual_k.
+ *
+ * Surprise takes the k largest similarities (heapq.nlargest: ties keep the earlier candidate), then
+ * drops those ≤ 0. Positive similarities always outrank the others, so this keeps the k best
+ * positive candidates by (similarity desc, position asc), whatever order they come in here. When
+ * at most k are positive all are kept; otherwise short lists use a quickselect for the k-th
+ * largest similarity and long ones a bounded heap (one pass, most candidates rejected at the root).
+ */
+export function knnSums(
+  m: number,
+  sims: Float64Array,
+  terms: Float64Array,
+  tOff: number,
+  pos: Int32Array,
+  heap: NeighbourHeap,
+  out: Float64Array,
+): void {
+  const k = heap.k;
+  if (m > HEAP_FACTOR * k) {
+    heapSums(m, sims, terms, tOff, pos, heap, out);
+    return;
+  }
+  heap.ensure(m);
+  const work = heap.work;
+  let nPos = 0;
+  let sumS = 0;
+  let sumST = 0;
+  for (let c = 0; c < m; c++) {
+    const s = sims[c];
+    if (s > 0) {
+      work[nPos++] = s;
+      sumS += s;
+      sumST += s * terms[tOff + c];
+    }
+  }
+  if (nPos > k) {
+    const t = kthLargest(work, nPos, k);
+    const tiedC = heap.tiedC;
+    let above = 0;
+    let tied = 0;
+    sumS = 0;
+    sumST = 0;
+    for (let c = 0; c < m; c++) {
+      const s = sims[c];
+      if (s > t) {
+        above++;
+        sumS += s;
+        sumST += s * terms[tOff + c];
+      } else if (s === t) {
+        tiedC[tied++] = c;
+      }
+    }
+    // of the candidates equal to t, the `slots` earliest in the rating list are kept
+    const slots = k - above;
+    let lastPos = 0x7fffffff;
+    if (tied > slots) {
+      const tiedPos = heap.tiedPos;
+      for (let q = 0; q < tied; q++) tiedPos[q] = pos[tiedC[q]];
+      lastPos = kthSmallestInt(tiedPos, tied, slots);
+    }
+    for (let q = 0; q < tied; q++) {
+      const c = tiedC[q];
+      if (pos[c] <= lastPos) {
+        sumS += t;
+        sumST += t * terms[tOff + c];
+      }
+    }
+    nPos = k;
+  }
+  out[0] = sumST;
+  out[1] = sumS;
+  out[2] = nPos;
+}
+
+function heapSums(
+  m: number,
+  sims: Float64Array,
+  terms: Float64Array,
+  tOff: number,
+  pos: Int32Array,
+  heap: NeighbourHeap,
+  out: Float64Array,
+): void {
+  const k = heap.k;
+  const hs = heap.s;
+  const ht = heap.t;
+  const hp = heap.p;
+  let size = 0;
+  for (let c = 0; c < m; c++) {
+    const s = sims[c];
+    if (!(s > 0)) continue;
+    if (size < k) {
+      const p = pos[c];
+      // sift up: parents must not be stronger than children
+      let j = size++;
+      while (j > 0) {
+        const parent = (j - 1) >> 1;
+        if (!(s < hs[parent] || (s === hs[parent] && p > hp[parent]))) break;
+        hs[j] = hs[parent];
+        ht[j] = ht[parent];
+        hp[j] = hp[parent];
+        j = parent;
+      }
+      hs[j] = s;
+      ht[j] = terms[tOff + c];
+      hp[j] = p;
+    } else if (s >= hs[0]) {
+      const p = pos[c];
+      if (s === hs[0] && p > hp[0]) continue; // an equal, later candidate loses
+      // replace the weakest and sift down
+      let j = 0;
+      for (;;) {
+        const l = 2 * j + 1;
+        if (l >= k) break;
+        const r = l + 1;
+        let w = l;
+        if (r < k && (hs[r] < hs[l] || (hs[r] === hs[l] && hp[r] > hp[l]))) w = r;
+        if (!(hs[w] < s || (hs[w] === s && hp[w] > p))) break;
+        hs[j] = hs[w];
+        ht[j] = ht[w];
+        hp[j] = hp[w];
+        j = w;
+      }
+      hs[j] = s;
+      ht[j] = terms[tOff + c];
+      hp[j] = p;
+    }
+  }
+  let sumS = 0;
+  let sumST = 0;
+  for (let j = 0; j < size; j++) {
+    sumS += hs[j];
+    sumST += hs[j] * ht[j];
+  }
+  out[0] = sumST;
+  out[1] = sumS;
+  out[2] = size;
+}
+
+/** The k-th largest of a[0..n) (1 ≤ k ≤ n); reorders a. Hoare quickselect, median-of-three pivot. */
+function kthLargest(a: Float64Array, n: number, k: number): number {
+  const r = n - k; // rank in ascending order
+  let lo = 0;
+  let hi = n - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    const x = a[lo];
+    const y = a[mid];
+    const z = a[hi];
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const tmp = a[i];
+        a[i] = a[j];
+        a[j] = tmp;
+        i++;
+        j--;
+      }
+    }
+    if (r <= j) hi = j;
+    else if (r >= i) lo = i;
+    else return a[r];
+  }
+  return a[r];
+}
+
+/** The k-th smallest of a[0..n) (1 ≤ k ≤ n) for distinct integers; reorders a. */
+function kthSmallestInt(a: Int32Array, n: number, k: number): number {
+  const r = k - 1;
+  let lo = 0;
+  let hi = n - 1;
+  while (hi > lo) {
+    const pivot = a[(lo + hi) >>> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const tmp = a[i];
+        a[i] = a[j];
+        a[j] = tmp;
+        i++;
+        j--;
+      }
+    }
+    if (r <= j) hi = j;
+    else if (r >= i) lo = i;
+    else return a[r];
+  }
+  return a[r];
+}
+
+/** What the query side contributes: the member's mean, spread and bias (user-based or baseline). */
+interface QueryUser {
+  mean: number;
+  sigma: number;
+  bias: number;
+}
+
+export class KnnAlgorithm extends Algorithm {
+  readonly name: string;
+  readonly variant: KnnVariant;
+  private readonly k: number;
+  private readonly minK: number;
+  private readonly simOpts: SimilarityOptions;
+  private readonly bslOpts: BaselineOptions;
+
+  private sim: SimilarityMatrix | undefined;
+  /** x-side means (users when user-based), for means and zscore */
+  private means: Float64Array | undefined;
+  /** x-side population std (0 replaced by the overall std), for zscore */
+  private sigmas: Float64Array | undefined;
+  private overallSigma = NaN;
+  private bu: Float64Array | undefined;
+  private bi: Float64Array | undefined;
+  /** the term of every rating in the candidate lists (byItem when user-based, byUser otherwise) */
+  private terms: Float64Array | undefined;
+
+  private simBuf = new Float64Array(64);
+  /** 0, 1, 2, …: candidate positions when candidates come in rating-list order */
+  private iota = Int32Array.from({ length: 64 }, (_, c) => c);
+  private readonly heap: NeighbourHeap;
+  private readonly sums = new Float64Array(3);
+
+  constructor(name: string, variant: KnnVariant, params: Params) {
+    super(params);
+    this.name = name;
+    this.variant = variant;
+    this.k = Number(params.k);
+    this.minK = Number(params.min_k);
+    this.heap = new NeighbourHeap(this.k);
+    this.simOpts = similarityOptionsFrom(params);
+    this.bslOpts = baselineOptionsFrom(params);
+  }
+
+  get userBased(): boolean {
+    return this.simOpts.userBased;
+  }
+
+  /** The fitted similarity matrix (over users when user-based, else items). */
+  get similarities(): SimilarityMatrix {
+    if (!this.sim) throw new NotFittedError(`${this.name} is not fitted: call fit(trainset) first`);
+    return this.sim;
+  }
+
+  private get needsBaselines(): boolean {
+    return this.variant === 'baseline' || this.simOpts.name === 'pearson_baseline';
+  }
+
+  fit(ts: Trainset): this {
+    requireRatings(this.name, ts);
+    if (this.needsBaselines) {
+      const b = computeBaselines(ts, this.bslOpts);
+      this.bu = b.bu;
+      this.bi = b.bi;
+    } else {
+      this.bu = this.bi = undefined;
+    }
+    this.means = this.sigmas = undefined;
+    if (this.variant === 'means' || this.variant === 'zscore') {
+      const xr = this.simOpts.userBased ? ts.byUser : ts.byItem;
+      this.means = rowMeans(xr);
+      if (this.variant === 'zscore') {
+        this.overallSigma = populationStd(ts.byUser.values, ts.globalMean);
+        this.sigmas = rowSigmas(xr, this.means, this.overallSigma);
+      }
+    }
+    this.prepare(ts);
+    return this;
+  }
+
+  /** Similarities and per-rating terms from the learned arrays; shared by fit and restore. */
+  private prepare(ts: Trainset): void {
+    const baselines = this.bu && this.bi ? { bu: this.bu, bi: this.bi } : undefined;
+    this.sim = computeSimilarities(ts, this.simOpts, baselines);
+    this.terms = this.candidateTerms(ts);
+    const yr = this.candidates(ts);
+    let maxM = 1;
+    for (let y = 0; y + 1 < yr.indptr.length; y++) maxM = Math.max(maxM, yr.indptr[y + 1] - yr.indptr[y]);
+    this.ensureBuffers(maxM);
+    this.ts = ts;
+  }
+
+  private candidates(ts: Trainset): Csr {
+    return this.simOpts.userBased ? ts.byItem : ts.byUser;
+  }
+
+  private candidateTerms(ts: Trainset): Float64Array {
+    const yr = this.candidates(ts);
+    const out = new Float64Array(yr.indices.length);
+    const nY = yr.indptr.length - 1;
+    const ub = this.simOpts.userBased;
+    const bx = ub ? this.bu : this.bi;
+    const by = ub ? this.bi : this.bu;
+    const mu = ts.globalMean;
+    for (let y = 0; y < nY; y++) {
+      for (let p = yr.indptr[y]; p < yr.indptr[y + 1]; p++) {
+        const nb = yr.indices[p];
+        out[p] = this.term(nb, yr.values[p], mu, bx, by === undefined ? 0 : by[y]);
+      }
+    }
+    return out;
+  }
+
+  /** The contribution of neighbour nb's rating r, before weighting by similarity. */
+  private term(nb: number, r: number, mu: number, bx: Float64Array | undefined, byY: number): number {
+    switch (this.variant) {
+      case 'basic':
+        return r;
+      case 'means':
+        return r - (this.means as Float64Array)[nb];
+      case 'zscore':
+        return (r - (this.means as Float64Array)[nb]) / (this.sigmas as Float64Array)[nb];
+      case 'baseline':
+        return r - (mu + (bx as Float64Array)[nb] + byY);
+    }
+  }
+
+  private ensureBuffers(m: number): void {
+    if (this.simBuf.length < m) {
+      const size = Math.max(m, this.simBuf.length * 2);
+      this.simBuf = new Float64Array(size);
+      this.iota = new Int32Array(size);
+      for (let c = 0; c < size; c++) this.iota[c] = c;
+    }
+  }
+
+  /** Baseline of an unknown user and/or item: the parts that are known (KNNBaseline only). */
+  private partialBaseline(u: number, i: number): number {
+    const ts = this.trainset;
+    let est = ts.globalMean;
+    if (u >= 0 && u < ts.nUsers) est += (this.bu as Float64Array)[u];
+    if (i >= 0 && i < ts.nItems) est += (this.bi as Float64Array)[i];
+    return est;
+  }
+
+  estimate(u: number, i: number): Estimate {
+    const ts = this.trainset;
+    const known = u >= 0 && u < ts.nUsers && i >= 0 && i < ts.nItems;
+    if (!known) {
+      return this.variant === 'baseline' ? { value: this.partialBaseline(u, i) } : { impossible: UNKNOWN_REASON };
+    }
+    const user = this.trainedUser(u);
+    const v = this.simOpts.userBased
+      ? this.scoreUserBased(null, u, i, user)
+      : this.scoreItemBased(i, ts.byUser.indices, this.terms as Float64Array, ts.byUser.indptr[u], ts.userDegree(u), user);
+    return v === v ? { value: v } : { impossible: NOT_ENOUGH_NEIGHBORS };
+  }
+
+  estimateFor(p: Profile, i: number): Estimate {
+    if (p.user !== undefined) return this.estimate(p.user, i);
+    const ts = this.trainset;
+    if (p.items.length === 0 || !(i >= 0 && i < ts.nItems)) return this.estimate(-1, i);
+    const q = this.memberQuery(p);
+    const v = this.simOpts.userBased
+      ? this.scoreUserBased(q.row, -1, i, q.user)
+      : this.scoreItemBased(i, p.items, q.terms, 0, p.items.length, q.user);
+    return v === v ? { value: v } : { impossible: NOT_ENOUGH_NEIGHBORS };
+  }
+
+  scoreAll(p: Profile, out: Float64Array): void {
+    const ts = this.trainset;
+    const n = ts.nItems;
+    if (p.user === undefined && p.items.length === 0) {
+      for (let i = 0; i < n; i++) out[i] = this.variant === 'baseline' ? this.partialBaseline(-1, i) : NaN;
+      return;
+    }
+    if (this.simOpts.userBased) {
+      let row: Float64Array;
+      let user: QueryUser;
+      if (p.user !== undefined) {
+        row = this.similarities.rowInto(p.user, new Float64Array(ts.nUsers));
+        user = this.trainedUser(p.user);
+      } else {
+        const q = this.memberQuery(p);
+        row = q.row;
+        user = q.user;
+      }
+      for (let i = 0; i < n; i++) out[i] = this.scoreUserBased(row, -1, i, user);
+    } else {
+      if (p.user !== undefined) {
+        const a = ts.byUser.indptr[p.user];
+        const b = ts.byUser.indptr[p.user + 1];
+        const terms = (this.terms as Float64Array).subarray(a, b);
+        this.scoreAllItemBased(ts.byUser.indices.subarray(a, b), terms, this.trainedUser(p.user), out);
+      } else {
+        const q = this.memberQuery(p);
+        this.scoreAllItemBased(p.items, q.terms, q.user, out);
+      }
+    }
+  }
+
+  /**
+   * Item-based scores of every item for one user, the hot path of `recommend`. The user's items are
+   * sorted by id once (positions kept for Surprise's tie rule), so for each candidate item i the
+   * rated items below i are read down their packed rows at column i (consecutive i: consecutive
+   * addresses, cache lines reused) and those above i along row i in increasing order, without a
+   * branch per pair.
+   */
+  private scoreAllItemBased(items: Int32Array, terms: Float64Array, user: QueryUser, out: Float64Array): void {
+    const m = items.length;
+    const order = Array.from({ length: m }, (_, c) => c).sort((x, y) => items[x] - items[y] || x - y);
+    const J = new Int32Array(m);
+    const offJ = new Int32Array(m);
+    const T = new Float64Array(m);
+    const P = new Int32Array(m);
+    const { data, off } = (this.sim as SimilarityMatrix).packed;
+    for (let c = 0; c < m; c++) {
+      const o = order[c];
+      J[c] = items[o];
+      offJ[c] = off[items[o]];
+      T[c] = terms[o];
+      P[c] = o;
+    }
+    this.ensureBuffers(m);
+    const sims = this.simBuf;
+    const n = this.trainset.nItems;
+    let lo = 0;
+    for (let i = 0; i < n; i++) {
+      while (lo < m && J[lo] < i) lo++;
+      let hi = lo;
+      while (hi < m && J[hi] === i) hi++;
+      for (let c = 0; c < lo; c++) sims[c] = data[offJ[c] + i];
+      for (let c = lo; c < hi; c++) sims[c] = 1;
+      const oi = off[i];
+      for (let c = hi; c < m; c++) sims[c] = data[oi + J[c]];
+      knnSums(m, sims, T, 0, P, this.heap, this.sums);
+      out[i] = this.combine(i, user);
+    }
+  }
+
+  private trainedUser(u: number): QueryUser {
+    const ub = this.simOpts.userBased;
+    return {
+      mean: ub && this.means ? this.means[u] : NaN,
+      sigma: ub && this.sigmas ? this.sigmas[u] : NaN,
+      bias: this.bu ? this.bu[u] : 0,
+    };
+  }
+
+  /** Everything a member's query needs, computed once from their ratings. */
+  private memberQuery(p: Profile): { user: QueryUser; row: Float64Array; terms: Float64Array } {
+    const ts = this.trainset;
+    const mu = ts.globalMean;
+    const bias = this.bi ? foldInUserBias(p.items, p.ratings, this.bi, mu, this.bslOpts) : 0;
+    let mean = NaN;
+    let sigma = NaN;
+    if (this.variant === 'means' || this.variant === 'zscore') {
+      let s = 0;
+      for (let k = 0; k < p.ratings.length; k++) s += p.ratings[k];
+      mean = s / p.ratings.length;
+      if (this.variant === 'zscore') {
+        const sd = populationStd(p.ratings, mean);
+        sigma = sd === 0 ? this.overallSigma : sd;
+      }
+    }
+    const user: QueryUser = { mean, sigma, bias };
+    if (this.simOpts.userBased) {
+      const baselines = this.bu && this.bi ? { bu: this.bu, bi: this.bi, bMember: bias } : undefined;
+      const row = similarityRowForProfile(ts, this.simOpts, p.items, p.ratings, baselines);
+      return { user, row, terms: new Float64Array(0) };
+    }
+    // item-based: y is the member, so b_y is the folded-in bias
+    const terms = new Float64Array(p.items.length);
+    for (let c = 0; c < p.items.length; c++) terms[c] = this.term(p.items[c], p.ratings[c], mu, this.bi, bias);
+    return { user, row: new Float64Array(0), terms };
+  }
+
+  /**
+   * User-based: candidates are the raters of i. Similarities come from `row` (the querying user's
+   * similarity to every user) or, when row is null, straight from the matrix row of trained user x.
+   * Returns NaN when impossible.
+   */
+  private scoreUserBased(row: Float64Array | null, x: number, i: number, user: QueryUser): number {
+    const ts = this.trainset;
+    const { indptr, indices } = ts.byItem;
+    const a = indptr[i];
+    const m = indptr[i + 1] - a;
+    const sims = this.simBuf;
+    if (row) {
+      for (let c = 0; c < m; c++) sims[c] = row[indices[a + c]];
+    } else {
+      const { data, off } = (this.sim as SimilarityMatrix).packed;
+      const ox = off[x];
+      for (let c = 0; c < m; c++) {
+        const nb = indices[a + c];
+        sims[c] = nb > x ? data[ox + nb] : nb < x ? data[off[nb] + x] : 1;
+      }
+    }
+    knnSums(m, sims, this.terms as Float64Array, a, this.iota, this.heap, this.sums);
+    return this.combine(i, user);
+  }
+
+  /**
+   * Item-based: candidates are the user's rated items items[at..at+m) with their terms at the same
+   * positions of `terms` (the trained CSR and its terms, or a member's profile and theirs).
+   */
+  private scoreItemBased(
+    i: number,
+    items: Int32Array,
+    terms: Float64Array,
+    at: number,
+    m: number,
+    user: QueryUser,
+  ): number {
+    this.ensureBuffers(m);
+    const sims = this.simBuf;
+    const { data, off } = (this.sim as SimilarityMatrix).packed;
+    const oi = off[i];
+    for (let c = 0; c < m; c++) {
+      const j = items[at + c];
+      sims[c] = j > i ? data[oi + j] : j < i ? data[off[j] + i] : 1;
+    }
+    knnSums(m, sims, terms, at, this.iota, this.heap, this.sums);
+    return this.combine(i, user);
+  }
+
+  /** The estimate from the neighbour sums; NaN when impossible (KNNBasic without enough neighbours). */
+  private combine(i: number, user: QueryUser): number {
+    const sums = this.sums;
+    const enough = sums[2] >= this.minK;
+    const ub = this.simOpts.userBased;
+    switch (this.variant) {
+      case 'basic':
+        return enough ? sums[0] / sums[1] : NaN;
+      case 'means': {
+        const center = ub ? user.mean : (this.means as Float64Array)[i];
+        return enough ? center + sums[0] / sums[1] : center;
+      }
+      case 'zscore': {
+        const center = ub ? user.mean : (this.means as Float64Array)[i];
+        const scale = ub ? user.sigma : (this.sigmas as Float64Array)[i];
+        return enough ? center + (sums[0] / sums[1]) * scale : center;
+      }
+      case 'baseline': {
+        const est = this.trainset.globalMean + user.bias + (this.bi as Float64Array)[i];
+        return enough ? est + sums[0] / sums[1] : est;
+      }
+    }
+  }
+
+  /**
+   * Learned arrays only: the similarity matrix is recomputed on restore (it is a deterministic
+   * function of the trainset and these baselines, and takes well under a few seconds, whereas
+   * storing it would cost up to 189 MB on ml-latest-small item-based).
+   */
+  state(): ModelState {
+    const ts = this.trainset;
+    return {
+      algorithm: this.name,
+      similarity: this.simOpts.name,
+      user_based: this.simOpts.userBased,
+      n_users: ts.nUsers,
+      n_items: ts.nItems,
+      bu: this.bu ?? null,
+      bi: this.bi ?? null,
+      means: this.means ?? null,
+      sigmas: this.sigmas ?? null,
+      overall_sigma: this.overallSigma,
+    };
+  }
+
+  restore(ts: Trainset, state: ModelState): void {
+    const who = `${this.name}: cannot restore state`;
+    if (state.algorithm !== this.name) throw new ParamError(`${who} saved by "${String(state.algorithm)}"`);
+    if (state.similarity !== this.simOpts.name || state.user_based !== this.simOpts.userBased) {
+      throw new ParamError(
+        `${who}: it was fitted with similarity ${String(state.similarity)}, user_based=${String(state.user_based)}; ` +
+          `this model uses ${this.simOpts.name}, user_based=${this.simOpts.userBased}`,
+      );
+    }
+    if (state.n_users !== ts.nUsers || state.n_items !== ts.nItems) {
+      throw new ParamError(
+        `${who}: it was fitted on ${String(state.n_users)} users × ${String(state.n_items)} items, ` +
+          `the trainset has ${ts.nUsers} × ${ts.nItems}`,
+      );
+    }
+    const nX = this.simOpts.userBased ? ts.nUsers : ts.nItems;
+    const needsXStats = this.variant === 'means' || this.variant === 'zscore';
+    this.bu = this.needsBaselines ? stateArray(state, 'bu', ts.nUsers, who) : undefined;
+    this.bi = this.needsBaselines ? stateArray(state, 'bi', ts.nItems, who) : undefined;
+    this.means = needsXStats ? stateArray(state, 'means', nX, who) : undefined;
+    this.sigmas = this.variant === 'zscore' ? stateArray(state, 'sigmas', nX, who) : undefined;
+    this.overallSigma = typeof state.overall_sigma === 'number' ? state.overall_sigma : NaN;
+    this.prepare(ts);
+  }
+}
+
+function stateArray(state: ModelState, key: string, length: number, who: string): Float64Array {
+  const v = state[key];
+  if (!(v instanceof Float64Array || v instanceof Float32Array) || v.length !== length) {
+    throw new ParamError(`${who}: "${key}" must be an array of ${length} numbers`);
+  }
+  return v instanceof Float64Array ? v : Float64Array.from(v);
+}
+
+function rowMeans(csr: Csr): Float64Array {
+  const n = csr.indptr.length - 1;
+  const out = new Float64Array(n);
+  for (let r = 0; r < n; r++) {
+    let s = 0;
+    for (let k = csr.indptr[r]; k < csr.indptr[r + 1]; k++) s += csr.values[k];
+    out[r] = s / (csr.indptr[r + 1] - csr.indptr[r]);
+  }
+  return out;
+}
+
+/** numpy's np.std (divide by n), with a given mean. */
+function populationStd(values: ArrayLike<number>, mean: number): number {
+  let s = 0;
+  for (let k = 0; k < values.length; k++) {
+    const d = values[k] - mean;
+    s += d * d;
+  }
+  return Math.sqrt(s / values.length);
+}
+
+function rowSigmas(csr: Csr, means: Float64Array, overall: number): Float64Array {
+  const n = csr.indptr.length - 1;
+  const out = new Float64Array(n);
+  for (let r = 0; r < n; r++) {
+    let s = 0;
+    const a = csr.indptr[r];
+    const b = csr.indptr[r + 1];
+    for (let k = a; k < b; k++) {
+      const d = csr.values[k] - means[r];
+      s += d * d;
+    }
+    const sd = Math.sqrt(s / (b - a));
+    out[r] = sd === 0 ? overall : sd;
+  }
+  return out;
+}
+
+/** Validates kNN parameters; min_k above k could never be met, so it is refused. */
+export function resolveKnnParams(algo: string, given: Record<string, unknown> = {}): Params {
+  const params = applyMethodDefaults(resolveParams(algo, KNN_PARAM_SPECS, given), given);
+  if (Number(params.min_k) > Number(params.k)) {
+    throw new ParamError(`${algo}: parameter min_k (${params.min_k}) must be at most k (${params.k})`);
+  }
+  return params;
+}
+
+export class KNNBasic extends KnnAlgorithm {
+  constructor(params: Params = resolveKnnParams('knn-basic')) {
+    super('knn-basic', 'basic', params);
+  }
+}
+
+export class KNNWithMeans extends KnnAlgorithm {
+  constructor(params: Params = resolveKnnParams('knn-means')) {
+    super('knn-means', 'means', params);
+  }
+}
+
+export class KNNWithZScore extends KnnAlgorithm {
+  constructor(params: Params = resolveKnnParams('knn-zscore')) {
+    super('knn-zscore', 'zscore', params);
+  }
+}
+
+export class KNNBaseline extends KnnAlgorithm {
+  constructor(params: Params = resolveKnnParams('knn-baseline')) {
+    super('knn-baseline', 'baseline', params);
+  }
+}
+
+const SIM_DOC = 'sim_options flattened: name, user_based, min_support, shrinkage';
+const BSL_DOC = 'bsl_options flattened: method, n_epochs, reg_i, reg_u, reg, learning_rate';
+
+export const knnBasicDescriptor: AlgorithmDescriptor = {
+  name: 'knn-basic',
+  surpriseName: 'KNNBasic',
+  description:
+    `k-nearest neighbours, similarity-weighted average of the neighbours' ratings. ${SIM_DOC}; ` +
+    `${BSL_DOC} (used by pearson_baseline).`,
+  params: KNN_PARAM_SPECS,
+  create: (given) => new KNNBasic(resolveKnnParams('knn-basic', given)),
+};
+
+export const knnMeansDescriptor: AlgorithmDescriptor = {
+  name: 'knn-means',
+  surpriseName: 'KNNWithMeans',
+  description: `k-nearest neighbours on mean-centred ratings. ${SIM_DOC}; ${BSL_DOC} (used by pearson_baseline).`,
+  params: KNN_PARAM_SPECS,
+  create: (given) => new KNNWithMeans(resolveKnnParams('knn-means', given)),
+};
+
+export const knnZScoreDescriptor: AlgorithmDescriptor = {
+  name: 'knn-zscore',
+  surpriseName: 'KNNWithZScore',
+  description: `k-nearest neighbours on z-score normalised ratings. ${SIM_DOC}; ${BSL_DOC} (used by pearson_baseline).`,
+  params: KNN_PARAM_SPECS,
+  create: (given) => new KNNWithZScore(resolveKnnParams('knn-zscore', given)),
+};
+
+export const knnBaselineDescriptor: AlgorithmDescriptor = {
+  name: 'knn-baseline',
+  surpriseName: 'KNNBaseline',
+  description: `k-nearest neighbours on residuals from the baseline μ + b_u + b_i. ${SIM_DOC}; ${BSL_DOC}.`,
+  params: KNN_PARAM_SPECS,
+  create: (given) => new KNNBaseline(resolveKnnParams('knn-baseline', given)),
+};
