@@ -49,6 +49,11 @@ export interface DispatchRequest {
   options?: Readonly<Record<string, string | undefined>>;
   /** status lines while a long command runs */
   onProgress?: (p: Progress) => void | Promise<void>;
+  /**
+   * The platform's own notion of admin, checked by the adapter (Discord: Manage Server). It adds
+   * to MARQUEE_ADMINS; it never takes an admin away.
+   */
+  platformAdmin?: boolean;
 }
 
 export interface Dispatcher {
@@ -103,7 +108,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       }
     }
 
-    const admin = isAdmin(req.platform, req.userId);
+    const admin = req.platformAdmin === true || isAdmin(req.platform, req.userId);
     if (def.adminOnly && !admin) {
       return errorReply(`/${def.name} is for the bot's admins only. Ask an admin (the MARQUEE_ADMINS setting lists them).`);
     }

@@ -115,7 +115,7 @@ export function createInteractionHandler(deps: DiscordHandlerDeps): (interaction
     platformAdmin: i.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false,
   });
 
-  const dispatch = (req: DispatchRequest & { platformAdmin?: boolean }) => dispatcher.dispatch(req);
+  const dispatch = (req: DispatchRequest) => dispatcher.dispatch(req);
 
   async function answer(i: Answerable, mode: Mode, work: (onProgress: (p: Progress) => void) => Promise<Reply>): Promise<void> {
     let deferred: Promise<unknown> | undefined;
