@@ -7,10 +7,7 @@
  * EvaluationCancelledError, so an interrupted run never yields a report. `evaluate` is the same
  * work in-process (the worker calls it; tests compare the two).
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { Algorithm } from '../core/algorithm.ts';
 import {
   EvaluationCancelledError,
@@ -27,6 +24,7 @@ import {
   type TopNOptions,
   type TopNReport,
 } from '../core/eval/cross-validate.ts';
+import { spawnTsWorker } from '../util/ts-worker.ts';
 import { filterLongTail, kFold, predefinedSplit, SplitError } from '../core/eval/splitters.ts';
 import type { RatingTable } from '../data/types.ts';
 
@@ -291,26 +289,8 @@ export class WorkerEvaluationError extends Error {
   }
 }
 
-/**
- * Starts worker.ts with tsx's loader registered inside the worker first. The documented
- * `new Worker(url, { execArgv: ['--import', 'tsx'] })` fails on Node 20 (ERR_UNKNOWN_FILE_EXTENSION:
- * the worker loads its .ts entry before the --import hooks are active), so a two-line bootstrap
- * registers tsx through its API and then imports the worker module.
- */
 function startWorker(req: EvaluationRequest): Worker {
-  const entry = new URL('./worker.ts', import.meta.url).href;
-  const bootstrap =
-    `import(${JSON.stringify(tsxApiUrl())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: req });
-}
-
-function tsxApiUrl(): string {
-  try {
-    return import.meta.resolve('tsx/esm/api');
-  } catch {
-    const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
-    return pathToFileURL(join(dirname(pkg), 'dist', 'esm', 'api', 'index.mjs')).href;
-  }
+  return spawnTsWorker(new URL('./worker.ts', import.meta.url), { req });
 }
 
 /**

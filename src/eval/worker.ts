@@ -12,7 +12,7 @@ const port = parentPort;
 const post = (msg: WorkerMessage): void => port.postMessage(msg);
 
 try {
-  const report = await evaluate(workerData as EvaluationRequest, (event) => post({ type: 'progress', event }));
+  const report = await evaluate((workerData as { req: EvaluationRequest }).req, (event) => post({ type: 'progress', event }));
   post({ type: 'done', report });
 } catch (err) {
   const e = err instanceof Error ? err : new Error(String(err));
