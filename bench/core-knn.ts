@@ -1,8 +1,7 @@
 /**
  * Speed and memory of the neighbourhood family (NormalPredictor, BaselineOnly, the four kNN,
  * Slope One) on ml-100k and ml-latest-small, against Surprise 1.1.4 on this kind of machine
- * (surprise-semantics.md). One 80/20 split (shuffled with Rng seed 0, the first 20 % is the test
- * set): fit time on the 80 %, predictions per second through `predict()` over the 20 %, top-10 for
+ * (surprise-semantics.md). One 80/20 split (Surprise's train_test_split, seed 0): fit time on the 80 %, predictions per second through `predict()` over the 20 %, top-10 for
  * every user through `recommend()`. Times are the best of a few runs (the machine is shared), with
  * the CPU time of that run alongside.
  * Peak RSS of single full-trainset fits runs in a child process, so it is the fit's own peak.
@@ -10,12 +9,9 @@
  * Run alone: `npx tsx bench/core-knn.ts`.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parse } from 'csv-parse/sync';
 import { Trainset } from '../src/core/trainset.ts';
-import { Rng } from '../src/core/rng.ts';
 import type { Algorithm, AlgorithmDescriptor } from '../src/core/algorithm.ts';
 import { normalDescriptor } from '../src/core/algorithms/normal.ts';
 import { baselineDescriptor } from '../src/core/algorithms/baseline-only.ts';
@@ -28,56 +24,9 @@ import {
 import { slopeOneDescriptor } from '../src/core/algorithms/slope-one.ts';
 import { sharedDataset } from '../test/helpers/shared-data.ts';
 import type { BenchRow } from './types.ts';
+import { benchRatings, holdOut, type HoldOut } from './ratings.ts';
+import { loadRatingsFile } from '../src/data/load.ts';
 
-interface Columns {
-  users: string[];
-  items: string[];
-  ratings: number[];
-}
-
-function loadMl100k(dir: string): Columns {
-  const c: Columns = { users: [], items: [], ratings: [] };
-  for (const line of readFileSync(join(dir, 'u.data'), 'utf8').split('\n')) {
-    if (line.trim() === '') continue;
-    const [u, i, r] = line.split('\t');
-    c.users.push(u);
-    c.items.push(i);
-    c.ratings.push(Number(r));
-  }
-  return c;
-}
-
-function loadLatestSmall(dir: string): Columns {
-  const rows = parse(readFileSync(join(dir, 'ratings.csv'), 'utf8'), { columns: true, skip_empty_lines: true }) as {
-    userId: string;
-    movieId: string;
-    rating: string;
-  }[];
-  return { users: rows.map((r) => r.userId), items: rows.map((r) => r.movieId), ratings: rows.map((r) => Number(r.rating)) };
-}
-
-interface Split {
-  train: Trainset;
-  test: Columns;
-}
-
-function split(c: Columns, scale: [number, number]): Split {
-  const n = c.ratings.length;
-  const order = new Int32Array(n);
-  for (let k = 0; k < n; k++) order[k] = k;
-  new Rng(0).shuffle(order);
-  const nTest = Math.ceil(n / 5);
-  const train: Columns = { users: [], items: [], ratings: [] };
-  const test: Columns = { users: [], items: [], ratings: [] };
-  for (let k = 0; k < n; k++) {
-    const j = order[k];
-    const into = k < nTest ? test : train;
-    into.users.push(c.users[j]);
-    into.items.push(c.items[j]);
-    into.ratings.push(c.ratings[j]);
-  }
-  return { train: Trainset.fromColumns(train, scale), test };
-}
 
 /**
  * Best of `runs` by wall time, with the CPU time (user + system) of that run: on a shared 2-core
@@ -115,7 +64,7 @@ interface Case {
   topN?: boolean;
 }
 
-function measure(dataset: string, s: Split, c: Case, runs: number): BenchRow[] {
+function measure(dataset: string, s: HoldOut, c: Case, runs: number): BenchRow[] {
   const rows: BenchRow[] = [];
   const fit = best(runs, () => c.d.create(c.params).fit(s.train));
   const algo: Algorithm = fit.value;
@@ -211,9 +160,9 @@ const CHILD_CASES: Record<string, Case> = {
   'slope-one': { label: 'SlopeOne', d: slopeOneDescriptor, params: {} },
 };
 
-function child(caseId: string, dir: string): void {
+async function child(caseId: string, dir: string): Promise<void> {
   const c = CHILD_CASES[caseId];
-  const cols = loadLatestSmall(dir);
+  const cols = await loadRatingsFile(join(dir, 'ratings.csv'), { scale: [0.5, 5] });
   const ts = Trainset.fromColumns(cols, [0.5, 5]);
   const t0 = performance.now();
   if (caseId !== 'load-only') c.d.create(c.params).fit(ts);
@@ -233,14 +182,15 @@ function peakRss(caseId: string, dir: string): { maxRssKb: number; fitS: number 
 
 export async function benchKnn(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  const d100k = sharedDataset('ml-100k');
+  const d100k = await benchRatings('ml-100k');
   if (d100k) {
-    const s = split(loadMl100k(d100k), [1, 5]);
+    const s = holdOut(d100k);
     for (const c of ML100K) rows.push(...measure('ml-100k', s, c, 3));
   }
+  const small = await benchRatings('ml-latest-small');
   const dSmall = sharedDataset('ml-latest-small');
-  if (dSmall) {
-    const s = split(loadLatestSmall(dSmall), [0.5, 5]);
+  if (small && dSmall) {
+    const s = holdOut(small);
     for (const c of LATEST_SMALL) rows.push(...measure('ml-latest-small', s, c, 2));
     for (const id of Object.keys(CHILD_CASES)) {
       const r = peakRss(id, dSmall);
@@ -260,7 +210,7 @@ export async function benchKnn(): Promise<BenchRow[]> {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const k = process.argv.indexOf('--child');
   if (k >= 0) {
-    child(process.argv[k + 1], process.argv[k + 2]);
+    await child(process.argv[k + 1], process.argv[k + 2]);
   } else {
     const rows = await benchKnn();
     for (const r of rows) {

@@ -1,7 +1,7 @@
 /**
  * Speed of the factor models (SVD, SVD++, NMF, co-clustering) on ml-100k and ml-latest-small,
  * against Surprise 1.1.4 on this kind of machine (surprise-semantics.md, sections 1 and 2). One
- * 80/20 split (shuffled with Rng seed 0, the first 20 % is the test set): fit time on the 80 %,
+ * 80/20 split (Surprise's train_test_split, seed 0): fit time on the 80 %,
  * predictions per second through `predict()` over the 20 %, top-10 for every user through
  * `recommend()`, and the split's RMSE as a sanity check. Times are the best of a few runs (the
  * machine is shared). The SVD fit is also timed with the plain TypeScript kernel, the fallback
@@ -9,65 +9,15 @@
  *
  * Run alone: `npx tsx bench/core-mf.ts`.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'csv-parse/sync';
 import type { Algorithm, AlgorithmDescriptor } from '../src/core/algorithm.ts';
 import { coClusteringDescriptor } from '../src/core/algorithms/co-clustering.ts';
 import { nmfDescriptor } from '../src/core/algorithms/nmf.ts';
 import { Svd, svdDescriptor } from '../src/core/algorithms/svd.ts';
 import { svdppDescriptor } from '../src/core/algorithms/svdpp.ts';
 import { kernelProblem } from '../src/core/kernels/wasm.ts';
-import { Rng } from '../src/core/rng.ts';
-import { Trainset } from '../src/core/trainset.ts';
-import { sharedDataset } from '../test/helpers/shared-data.ts';
+import { benchRatings, holdOut, type BenchRatings } from './ratings.ts';
 import type { BenchRow } from './types.ts';
-
-interface Columns {
-  users: string[];
-  items: string[];
-  ratings: number[];
-}
-
-function loadMl100k(dir: string): Columns {
-  const c: Columns = { users: [], items: [], ratings: [] };
-  for (const line of readFileSync(join(dir, 'u.data'), 'utf8').split('\n')) {
-    if (line.trim() === '') continue;
-    const [u, i, r] = line.split('\t');
-    c.users.push(u);
-    c.items.push(i);
-    c.ratings.push(Number(r));
-  }
-  return c;
-}
-
-function loadLatestSmall(dir: string): Columns {
-  const rows = parse(readFileSync(join(dir, 'ratings.csv'), 'utf8'), { columns: true, skip_empty_lines: true }) as {
-    userId: string;
-    movieId: string;
-    rating: string;
-  }[];
-  return { users: rows.map((r) => r.userId), items: rows.map((r) => r.movieId), ratings: rows.map((r) => Number(r.rating)) };
-}
-
-function split(c: Columns, scale: [number, number]): { train: Trainset; test: Columns } {
-  const n = c.ratings.length;
-  const order = new Int32Array(n);
-  for (let k = 0; k < n; k++) order[k] = k;
-  new Rng(0).shuffle(order);
-  const nTest = Math.ceil(n / 5);
-  const train: Columns = { users: [], items: [], ratings: [] };
-  const test: Columns = { users: [], items: [], ratings: [] };
-  for (let k = 0; k < n; k++) {
-    const j = order[k];
-    const into = k < nTest ? test : train;
-    into.users.push(c.users[j]);
-    into.items.push(c.items[j]);
-    into.ratings.push(c.ratings[j]);
-  }
-  return { train: Trainset.fromColumns(train, scale), test };
-}
 
 /** Best wall time in seconds over `runs` calls. */
 function best<T>(runs: number, fn: () => T): { seconds: number; value: T } {
@@ -107,9 +57,10 @@ const ALGOS: Array<[AlgorithmDescriptor, number]> = [
   [coClusteringDescriptor, 5],
 ];
 
-function benchDataset(name: string, c: Columns, scale: [number, number]): BenchRow[] {
+function benchDataset(data: BenchRatings): BenchRow[] {
   const rows: BenchRow[] = [];
-  const { train, test } = split(c, scale);
+  const name = data.name;
+  const { train, test } = holdOut(data);
   const nTest = test.ratings.length;
   for (const [d, runs] of ALGOS) {
     const surprise = SURPRISE[name][d.name];
@@ -162,10 +113,10 @@ export async function benchMf(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const problem = kernelProblem();
   if (problem) process.stderr.write(`core-mf: WebAssembly kernels not in use (${problem}); timing the TypeScript fallback\n`);
-  const ml100k = sharedDataset('ml-100k');
-  if (ml100k) rows.push(...benchDataset('ml-100k', loadMl100k(ml100k), [1, 5]));
-  const small = sharedDataset('ml-latest-small');
-  if (small) rows.push(...benchDataset('ml-latest-small', loadLatestSmall(small), [0.5, 5]));
+  for (const name of ['ml-100k', 'ml-latest-small'] as const) {
+    const data = await benchRatings(name);
+    if (data) rows.push(...benchDataset(data));
+  }
   return rows;
 }
 

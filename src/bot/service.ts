@@ -351,7 +351,10 @@ class MarqueeBotService implements MarqueeService {
     const n = checkN(opts.n);
     const requested = opts.algo === undefined || opts.algo.trim() === '' ? undefined : canonicalSpec(opts.algo);
     const ratings = this.ratingsOf(member.id);
-    if (ratings.length < this.coldStartThreshold) {
+    // the content profile works from the first rating (issue: content "works from a member's very
+    // first rating"), so an explicit content or hybrid request is not held back by the cold start
+    const contentFromFirst = requested !== undefined && isContentAlgo(requested) && ratings.length > 0;
+    if (ratings.length < this.coldStartThreshold && !contentFromFirst) {
       const cold = this.coldStartAnswer(ratings, n);
       const note = requested && requested !== 'popular'
         ? `${requested} starts after ${this.coldStartThreshold} ratings; until then, popular picks.`

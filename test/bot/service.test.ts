@@ -186,6 +186,15 @@ describe('a member rating and asking for recommendations', () => {
     expect(res.items.map((i) => i.movie.movieId)).not.toContain('100');
   });
 
+  it('asked for content, a member with one rating gets their taste profile, not the cold-start chart', () => {
+    const res = svc.recommend(ada, { algo: 'content', n: 5 });
+    expect(res.coldStart).toBeUndefined();
+    expect(res.algo).toBe('content');
+    expect(res.items.length).toBeGreaterThan(0);
+    expect(res.items.map((i) => i.movie.movieId)).not.toContain('100');
+    for (const item of res.items) expect(item.reason).toMatch(/^shared: /);
+  });
+
   it('with enough ratings the answer is personal, folded in without any retrain', () => {
     const version = svc.stats().generation.ratingsVersion;
     svc.rate(ada, '101', 4.5);
