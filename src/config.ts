@@ -40,6 +40,8 @@ export interface Config {
   retrainMinutes: number;
   rateLimit: RateLimitSetting;
   logLevel: LogLevel;
+  /** LOG_LEVEL was set; when not, the console runs at `warn` so logs don't interleave with answers */
+  logLevelExplicit: boolean;
   downloadBase?: string;
 }
 
@@ -47,7 +49,7 @@ export const DEFAULTS = {
   dataset: 'ml-latest-small',
   dbPath: './data/marquee.db',
   // SVD is the best single model on MovieLens in Surprise's tables; user-based kNN adds a
-  // neighbourhood view at a small cost (an item-based one needs a movies × movies matrix, ~380 MB
+  // neighbourhood view at a small cost (an item-based one needs a movies × movies triangle, ~190 MB
   // on ml-latest-small); baseline is the cheap yardstick; popular serves cold starts.
   algorithms: ['svd', 'knn-user', 'baseline', 'popular'],
   coldStart: 5,
@@ -270,6 +272,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     retrainMinutes: s.MARQUEE_RETRAIN_MINUTES,
     rateLimit: s.MARQUEE_RATE_LIMIT,
     logLevel: s.LOG_LEVEL,
+    logLevelExplicit: env.LOG_LEVEL !== undefined && env.LOG_LEVEL.trim() !== '',
     downloadBase: s.MARQUEE_DOWNLOAD_BASE,
   };
 }

@@ -66,7 +66,8 @@ export async function main(io: StartIo): Promise<number> {
   let service: Service | undefined;
   try {
     const config = loadConfig({ env: io.env, dotenvPath: join(io.cwd, '.env'), checkAlgorithm: canonicalSpec });
-    setLogLevel(config.logLevel);
+    // on the console, info lines on stderr would interleave with the answers: warn unless asked
+    setLogLevel(config.logLevelExplicit || config.discord || config.slack ? config.logLevel : 'warn');
     // fail before the slow part (data, training) when a configured adapter cannot start
     const adapters = {
       discord: config.discord ? await chatAdapter<NonNullable<Config['discord']>>('discord', 'startDiscord', 'DISCORD_TOKEN') : undefined,

@@ -34,6 +34,7 @@ describe('configuration', () => {
       retrainMinutes: 60,
       rateLimit: { count: 20, windowMs: 10_000 },
       logLevel: 'info',
+      logLevelExplicit: false,
       downloadBase: undefined,
     });
   });
@@ -73,6 +74,7 @@ describe('configuration', () => {
       coldStart: 3,
       rateLimit: { count: 100, windowMs: 60_000 },
       logLevel: 'debug',
+      logLevelExplicit: true,
     });
   });
 
