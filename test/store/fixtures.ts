@@ -1,7 +1,4 @@
-/** Small datasets built in code for the store tests, and a minimal reader of ml-latest-small. */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
+/** Small datasets built in code for the store tests. */
 import type { LoadedDataset, MovieRecord } from '../../src/data/types.ts';
 
 export function movie(movieId: string, title: string, year: number | null, genres: string[] = []): MovieRecord {
@@ -45,37 +42,4 @@ export function tinyDataset(): LoadedDataset {
       ['2', '2', 0.5, 964983815],
     ],
   );
-}
-
-/** ml-latest-small's movies.csv and ratings.csv, read just enough for the store (titles left as-is). */
-export function readMlLatestSmall(dir: string): LoadedDataset {
-  const movieRows = parse(readFileSync(join(dir, 'movies.csv')), { columns: true, skip_empty_lines: true }) as Array<
-    Record<'movieId' | 'title' | 'genres', string>
-  >;
-  const ratingRows = parse(readFileSync(join(dir, 'ratings.csv')), { from_line: 2, skip_empty_lines: true }) as string[][];
-  const n = ratingRows.length;
-  const users = new Array<string>(n);
-  const items = new Array<string>(n);
-  const ratings = new Float32Array(n);
-  const timestamps = new Float64Array(n);
-  ratingRows.forEach((r, k) => {
-    users[k] = r[0];
-    items[k] = r[1];
-    ratings[k] = Number(r[2]);
-    timestamps[k] = Number(r[3]);
-  });
-  return {
-    name: 'ml-latest-small',
-    format: 'movielens-csv',
-    dir,
-    scale: [0.5, 5],
-    movies: movieRows.map((m) => ({
-      movieId: m.movieId,
-      title: m.title,
-      displayTitle: m.title,
-      year: null,
-      genres: m.genres === '(no genres listed)' ? [] : m.genres.split('|'),
-    })),
-    ratings: { users, items, ratings, timestamps },
-  };
 }

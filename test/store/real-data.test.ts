@@ -5,13 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/store.ts';
 import { trainingColumns } from '../../src/store/training-data.ts';
 import { sharedDataset } from '../helpers/shared-data.ts';
-import { readMlLatestSmall } from './fixtures.ts';
+import { loadDataset } from '../../src/data/load.ts';
 
 const dir = sharedDataset('ml-latest-small');
 
 describe.skipIf(!dir)('ml-latest-small in a file store', () => {
-  it('imports once, reads back identical columns, and re-importing changes nothing', () => {
-    const ds = readMlLatestSmall(dir!);
+  it('imports once, reads back identical columns, and re-importing changes nothing', async () => {
+    const ds = await loadDataset(dir!);
     const tmp = mkdtempSync(join(tmpdir(), 'marquee-store-'));
     try {
       const store = openStore(join(tmp, 'marquee.db'));
