@@ -75,6 +75,7 @@ import type {
   TitleMatch,
 } from './service-api.ts';
 import { TitleIndex, movieLabel } from './titles.ts';
+import { contentMovieOf } from './content-movies.ts';
 import { trainInWorker, type TrainColumns, type TrainHandle } from './trainer.ts';
 
 /** The subset of pino's logger the service uses. */
@@ -936,17 +937,7 @@ class MarqueeBotService implements MarqueeService {
     if (this.closed) return;
     const started = performance.now();
     try {
-      this.content = ContentModel.build(
-        [...this.catalog.values()].map((m) => ({
-          id: m.movieId,
-          title: m.displayTitle || m.title,
-          genres: m.genres,
-          tags: m.tags,
-          overview: m.overview,
-          tagline: m.tagline,
-          keywords: m.keywords,
-        })),
-      );
+      this.content = ContentModel.build([...this.catalog.values()].map(contentMovieOf));
       this.contentState = 'ready';
       this.log.info({ ms: Math.round(performance.now() - started), movies: this.content.size }, 'content model built');
     } catch (err) {
