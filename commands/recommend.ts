@@ -1,6 +1,7 @@
 /** /recommend [algo] [n]: personal recommendations; a popularity chart until you have rated enough. */
 import { defineCommand } from '../src/bot/command.ts';
 import type { Reply } from '../src/bot/reply.ts';
+import type { RecommendResult } from '../src/bot/service-api.ts';
 import { plural, rateAction } from './_shared.ts';
 
 export const command = defineCommand({
@@ -40,7 +41,7 @@ export const command = defineCommand({
       text: result.note,
       items: result.items.map((r) => ({
         label: service.label(r.movie),
-        detail: r.score >= 0.5 && r.score <= 5.0001 ? `predicted ${r.score.toFixed(1)}` : undefined,
+        detail: scoreDetail(result.scoreKind, r.score),
         why: r.reason,
         movieId: r.movie.movieId,
       })),
@@ -49,3 +50,16 @@ export const command = defineCommand({
     };
   },
 });
+
+/** The score in words a member reads: a predicted rating, a match, or the chart's weighted rating. */
+function scoreDetail(kind: RecommendResult['scoreKind'], score: number): string | undefined {
+  if (!Number.isFinite(score)) return undefined;
+  switch (kind) {
+    case 'rating':
+      return `predicted ${score.toFixed(1)}`;
+    case 'match':
+      return `${Math.round(Math.max(0, Math.min(1, score)) * 100)}% match`;
+    case 'weighted-rating':
+      return `weighted rating ${score.toFixed(2)}`;
+  }
+}

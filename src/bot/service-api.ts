@@ -27,6 +27,11 @@ export interface RecommendResult {
   coldStart?: { have: number; need: number };
   /** a note for the member, e.g. why a fallback was used */
   note?: string;
+  /**
+   * What `score` means: a predicted rating on the dataset's scale, a 0–1 match (content and
+   * hybrid: cosine or a blend of normalised scores) or the chart's weighted rating (popular).
+   */
+  scoreKind: 'rating' | 'match' | 'weighted-rating';
 }
 
 export interface ChartEntry {

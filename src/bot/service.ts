@@ -393,7 +393,7 @@ class MarqueeBotService implements MarqueeService {
       const reason = userBased ? 'popular with members like you' : this.becauseReason(gen, s.item, movie, liked, s.score);
       items.push({ movie, score: s.score, reason });
     }
-    return { algo: answered, items, note };
+    return { algo: answered, items, note, scoreKind: 'rating' };
   }
 
   because(movieId: string, n: number): { content: RecommendedMovie[]; alsoLiked: RecommendedMovie[]; note?: string } {
@@ -981,7 +981,7 @@ class MarqueeBotService implements MarqueeService {
       const movie = this.movie(id);
       if (movie) items.push({ movie, score: e.score, reason: popularReason(e.mean, e.count) });
     }
-    return { algo: 'popular', items };
+    return { algo: 'popular', items, scoreKind: 'weighted-rating' };
   }
 
   /**
@@ -1033,7 +1033,7 @@ class MarqueeBotService implements MarqueeService {
       }
       items.push({ movie, score: b.e.score, reason });
     }
-    return { algo: 'popular', items };
+    return { algo: 'popular', items, scoreKind: 'weighted-rating' };
   }
 
   /** `content`: the member's TF-IDF taste profile; `hybrid`: that blended with the default CF model. */
@@ -1073,7 +1073,7 @@ class MarqueeBotService implements MarqueeService {
               : contentReason(hit.terms, hit.becauseOf);
           items.push({ movie, score: hit.score, reason });
         }
-        return { algo: 'hybrid', items, note: res.ok ? undefined : res.reason };
+        return { algo: 'hybrid', items, note: res.ok ? undefined : res.reason, scoreKind: 'match' };
       }
       this.ensureModel(cfSpec);
     }
@@ -1085,7 +1085,7 @@ class MarqueeBotService implements MarqueeService {
     }
     const warming = spec === 'hybrid' ? 'The collaborative half of hybrid is warming up; these are content picks. ' : '';
     const note = (warming + (res.ok ? '' : res.reason)).trim();
-    return { algo: 'content', items, note: note === '' ? undefined : note };
+    return { algo: 'content', items, note: note === '' ? undefined : note, scoreKind: 'match' };
   }
 
   private matchImported(

@@ -136,9 +136,9 @@ export class FakeService implements MarqueeService {
       .slice(0, opts.n)
       .map((m, i) => ({ movie: m, score: 4.8 - i / 10, reason: i === 0 ? 'because you rated Alien 5' : 'popular with members like you' }));
     if (mine.size < this.coldStartThreshold) {
-      return { algo: 'popular', items, coldStart: { have: mine.size, need: this.coldStartThreshold } };
+      return { algo: 'popular', items, coldStart: { have: mine.size, need: this.coldStartThreshold }, scoreKind: 'weighted-rating' };
     }
-    return { algo: opts.algo ?? 'svd', items };
+    return { algo: opts.algo ?? 'svd', items, scoreKind: 'rating' };
   }
 
   algorithms(): string[] {

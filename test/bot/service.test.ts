@@ -190,6 +190,7 @@ describe('a member rating and asking for recommendations', () => {
     const res = svc.recommend(ada, { algo: 'content', n: 5 });
     expect(res.coldStart).toBeUndefined();
     expect(res.algo).toBe('content');
+    expect(res.scoreKind).toBe('match'); // a cosine, not a predicted rating
     expect(res.items.length).toBeGreaterThan(0);
     expect(res.items.map((i) => i.movie.movieId)).not.toContain('100');
     for (const item of res.items) expect(item.reason).toMatch(/^shared: /);
@@ -203,6 +204,7 @@ describe('a member rating and asking for recommendations', () => {
     const res = svc.recommend(ada, { algo: 'svd', n: 6 });
     expect(res.coldStart).toBeUndefined();
     expect(res.algo).toBe('svd');
+    expect(res.scoreKind).toBe('rating');
     // she is a science-fiction fan: most picks come from that camp
     const scifi = res.items.filter((i) => scifiIds.has(i.movie.movieId)).length;
     expect(scifi).toBeGreaterThanOrEqual(4);
