@@ -360,13 +360,22 @@ export function bestEvaluated(report: unknown): string | undefined {
     }
   }
   candidates.sort((a, b) => a.rmse - b.rmse);
+  let impersonal: string | undefined;
   for (const c of candidates) {
+    let spec: string;
     try {
-      const spec = canonicalSpec(c.algo);
-      if (spec !== 'normal' && spec !== 'popular' && Number.isFinite(c.rmse)) return spec;
+      spec = canonicalSpec(c.algo);
     } catch {
-      // an algorithm this build no longer knows: skip it
+      continue; // an algorithm this build no longer knows
     }
+    if (spec === 'normal' || spec === 'popular' || !Number.isFinite(c.rmse)) continue;
+    // BaselineOnly's b_u shifts every item alike, so its top-n is the same for every member: it
+    // often wins on RMSE, but it is the default only when no personal algorithm was evaluated
+    if (spec.split(':')[0] === 'baseline') {
+      impersonal ??= spec;
+      continue;
+    }
+    return spec;
   }
-  return undefined;
+  return impersonal;
 }

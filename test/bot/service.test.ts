@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memberProfile } from '../../src/bot/models.ts';
+import { bestEvaluated, memberProfile } from '../../src/bot/models.ts';
 import { createService, type Service, type ServiceLogger } from '../../src/bot/service.ts';
 import { Trainset } from '../../src/core/trainset.ts';
 import type { LoadedDataset, MovieRecord } from '../../src/data/types.ts';
@@ -425,5 +425,20 @@ describe('evaluation picks the default algorithm', () => {
     expect(svc.recommend(fan, { n: 3 }).algo).toBe('baseline');
     await svc.close();
     store.close();
+  });
+});
+
+describe('the default algorithm after an evaluation', () => {
+  const report = (rows: Array<[string, number]>) => ({ rows: rows.map(([algo, rmse]) => ({ algo, rmse, mae: 0 })) });
+
+  it('is the personal algorithm with the lowest RMSE, even when BaselineOnly scored lower', () => {
+    // BaselineOnly ranks movies the same way for everyone, so winning on RMSE does not make it a
+    // good default for personal recommendations
+    expect(bestEvaluated(report([['baseline', 0.8723], ['svd', 0.8731], ['knn-user', 0.8775], ['popular', 0.98]]))).toBe('svd');
+  });
+
+  it('falls back to BaselineOnly when no personal algorithm was evaluated, and never to normal or popular', () => {
+    expect(bestEvaluated(report([['normal', 1.4], ['baseline', 0.87]]))).toBe('baseline');
+    expect(bestEvaluated(report([['normal', 1.4], ['popular', 0.98]]))).toBeUndefined();
   });
 });
