@@ -20,7 +20,7 @@ import { runConsole } from '../bot/adapters/console.ts';
 import { loadCommands } from '../../commands/index.ts';
 import { DataNotFoundError, resolveDataDir, type ResolvedData } from '../data/locate.ts';
 import { downloadDataset, terminalProgress } from '../data/download.ts';
-import { loadDataset } from '../data/load.ts';
+import { loadDataset, sourceSignature } from '../data/load.ts';
 import { openStore } from '../store/store.ts';
 import type { ImportProgress, Store } from '../store/api.ts';
 
@@ -75,17 +75,22 @@ export async function main(io: StartIo): Promise<number> {
     };
 
     const data = await locateData(config, io, say);
-    say(`Loading ${data.dataset} from ${shown(io.cwd, data.dir)} …`);
-    const dataset = await loadDataset(data.dir);
-
     const dbPath = resolve(io.cwd, config.dbPath);
     store = openStore(dbPath);
-    const imported = withBar(io.stderr, 'Importing', (onProgress) => store!.importDataset(dataset, onProgress));
-    say(
-      imported.changed
-        ? `Imported ${imported.movies} movies and ${imported.ratings} ratings into ${shown(io.cwd, dbPath)}.`
-        : `Using ${shown(io.cwd, dbPath)} (${dataset.name} already imported).`,
-    );
+    const held = store.datasetInfo();
+    if (held?.source !== undefined && held.source === sourceSignature(data.dir)) {
+      // the store already holds these very files: no need to read and hash them again
+      say(`Using ${shown(io.cwd, dbPath)} (${held.name} already imported).`);
+    } else {
+      say(`Loading ${data.dataset} from ${shown(io.cwd, data.dir)} …`);
+      const dataset = await loadDataset(data.dir);
+      const imported = withBar(io.stderr, 'Importing', (onProgress) => store!.importDataset(dataset, onProgress));
+      say(
+        imported.changed
+          ? `Imported ${imported.movies} movies and ${imported.ratings} ratings into ${shown(io.cwd, dbPath)}.`
+          : `Using ${shown(io.cwd, dbPath)} (${dataset.name} already imported).`,
+      );
+    }
 
     service = await createService({
       store,

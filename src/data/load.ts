@@ -3,6 +3,7 @@
  * `loadDataset` reads them into a LoadedDataset. Any file problem is a DataFileError naming the file
  * and line; nothing partial is ever returned.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { loadMl100k, STAR_SCALE } from './ml100k.ts';
@@ -46,9 +47,31 @@ export interface LoadOptions {
   tags?: boolean;
 }
 
+/**
+ * What a dataset folder looks like on disk: its path and each file's name, size and modification
+ * time, hashed. Same signature, same files (short of a same-size edit that also restores the
+ * modification time), so a start-up can skip reading a dataset the store already holds.
+ */
+export function sourceSignature(dir: string): string {
+  const abs = resolve(dir);
+  const h = createHash('sha256').update(abs);
+  for (const name of readdirSync(abs).sort()) {
+    const st = statSync(resolve(abs, name), { throwIfNoEntry: false });
+    if (st?.isFile()) h.update(`\0${name}\0${st.size}\0${st.mtimeMs}`);
+  }
+  return h.digest('hex');
+}
+
 export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<LoadedDataset> {
   const abs = resolve(dir);
   const format = detectFormat(abs);
+  // taken before reading, so a file changed while it is read shows up as a change next time
+  const source = sourceSignature(abs);
+  const ds = await loadFormat(abs, format, opts);
+  return { ...ds, source };
+}
+
+async function loadFormat(abs: string, format: DatasetFormat, opts: LoadOptions): Promise<LoadedDataset> {
   const name = basename(abs);
   switch (format) {
     case 'movielens-csv': {

@@ -47,6 +47,8 @@ export interface LoadedDataset {
   scale: readonly [number, number];
   movies: MovieRecord[];
   ratings: RatingTable;
+  /** the folder's signature when it was read (sourceSignature in load.ts), if read from a folder */
+  source?: string;
   /** rows left out on purpose (known quirks of published files, e.g. malformed rows in movies_metadata.csv) */
   skipped?: SkippedRows[];
 }

@@ -31,6 +31,8 @@ export interface DatasetInfo {
   /** the dataset's rating scale [lo, hi] (members always rate 0.5..5 in steps of 0.5) */
   scale: readonly [number, number];
   importedAt: number;
+  /** the signature of the folder it was imported from (LoadedDataset.source), when known */
+  source?: string;
 }
 
 export interface ImportProgress {

@@ -116,6 +116,13 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: "dataset_info.source: the dataset folder's signature, so start-up can skip re-reading it",
+    up(db) {
+      db.exec('ALTER TABLE dataset_info ADD COLUMN source TEXT');
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

@@ -110,6 +110,7 @@ interface InfoRow {
   scale_lo: number;
   scale_hi: number;
   imported_at: number;
+  source: string | null;
 }
 
 interface MemberRow {
@@ -158,11 +159,12 @@ class SqliteStore implements Store {
     this.tx = db.transaction((fn: () => unknown) => fn());
     this.st = {
       info: db.prepare<[], InfoRow>('SELECT * FROM dataset_info WHERE id = 1'),
-      putInfo: db.prepare<[string, string, string, number, number, number, number, number]>(
+      putInfo: db.prepare<[string, string, string, number, number, number, number, number, string | null]>(
         `INSERT OR REPLACE INTO dataset_info
-           (id, name, format, fingerprint, n_movies, n_ratings, scale_lo, scale_hi, imported_at)
-         VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           (id, name, format, fingerprint, n_movies, n_ratings, scale_lo, scale_hi, imported_at, source)
+         VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
+      putSource: db.prepare<[string | null]>('UPDATE dataset_info SET source = ? WHERE id = 1'),
       dropUnratedMovies: db.prepare('DELETE FROM movies WHERE movie_id NOT IN (SELECT movie_id FROM member_ratings)'),
       clearPositions: db.prepare('UPDATE movies SET position = NULL'),
       upsertMovie: db.prepare<MovieParams>(
@@ -262,6 +264,8 @@ class SqliteStore implements Store {
     return this.write(() => {
       const current = this.st.info.get();
       if (current?.fingerprint === fingerprint) {
+        // same data from files that were touched or moved: remember where it now comes from
+        if (ds.source !== undefined && ds.source !== current.source) this.st.putSource.run(ds.source);
         return { changed: false, movies: current.n_movies, ratings: current.n_ratings };
       }
       // Movies members rated must survive (their ratings reference them); the rest go.
@@ -300,7 +304,7 @@ class SqliteStore implements Store {
       this.st.putColumns.run(packed);
       if (reported !== nRatings) onProgress?.({ phase: 'ratings', done: nRatings, total: nRatings });
 
-      this.st.putInfo.run(ds.name, ds.format, fingerprint, nMovies, nRatings, ds.scale[0], ds.scale[1], this.now());
+      this.st.putInfo.run(ds.name, ds.format, fingerprint, nMovies, nRatings, ds.scale[0], ds.scale[1], this.now(), ds.source ?? null);
       return { changed: true, movies: nMovies, ratings: nRatings };
     });
   }
@@ -316,6 +320,7 @@ class SqliteStore implements Store {
       nRatings: row.n_ratings,
       scale: [row.scale_lo, row.scale_hi],
       importedAt: row.imported_at,
+      ...(row.source !== null ? { source: row.source } : {}),
     };
   }
 

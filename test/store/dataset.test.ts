@@ -64,6 +64,16 @@ describe('importing a dataset', () => {
     store.close();
   });
 
+  it("remembers the folder's signature, and updates it when the same data comes from touched files", () => {
+    const store = openStore(':memory:');
+    store.importDataset({ ...tinyDataset(), source: 'folder-as-first-read' });
+    expect(store.datasetInfo()?.source).toBe('folder-as-first-read');
+    const again = store.importDataset({ ...tinyDataset(), source: 'same-files-touched' });
+    expect(again.changed).toBe(false);
+    expect(store.datasetInfo()?.source).toBe('same-files-touched');
+    store.close();
+  });
+
   it('a fresh store has no dataset and empty rating columns', () => {
     const store = openStore(':memory:');
     expect(store.datasetInfo()).toBeUndefined();

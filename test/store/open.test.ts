@@ -90,6 +90,29 @@ describe('opening a store', () => {
     expect(() => openStore(join(file, 'marquee.db'))).toThrow(/cannot create the folder for the database .*plain\.txt/);
   });
 
+  it('upgrades a version-1 database in place, keeping its dataset and members', () => {
+    const path = join(dir, 'v1.db');
+    const db = new Database(path);
+    db.pragma(`application_id = ${APPLICATION_ID}`);
+    migrations[0].up(db);
+    db.pragma('user_version = 1');
+    db.prepare(
+      `INSERT INTO dataset_info (id, name, format, fingerprint, n_movies, n_ratings, scale_lo, scale_hi, imported_at)
+       VALUES (1, 'ml-latest-small', 'movielens-csv', 'abc', 2, 3, 0.5, 5, 1)`,
+    ).run();
+    db.prepare(`INSERT INTO members (platform, platform_user_id, created_at) VALUES ('console', 'me', 1)`).run();
+    db.close();
+
+    const store = openStore(path);
+    expect(store.datasetInfo()).toMatchObject({ name: 'ml-latest-small', fingerprint: 'abc' });
+    expect(store.datasetInfo()?.source).toBeUndefined();
+    expect(store.findMember('console', 'me')).toBeDefined();
+    store.close();
+    const after = inspect(path);
+    expect(after.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    after.close();
+  });
+
   it('refuses a file written by a newer Marquee', () => {
     const path = join(dir, 'future.db');
     openStore(path).close();
