@@ -20,7 +20,7 @@ import type { Algorithm, ModelState, Params } from './algorithm.ts';
 import type { Trainset } from './trainset.ts';
 
 export const SNAPSHOT_MAGIC = 'MRQMODEL';
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
 const PREFIX = 16;
 const CHECKSUM = 32;
 
@@ -38,6 +38,11 @@ export interface TrainsetFingerprint {
   nItems: number;
   nRatings: number;
   globalMean: number;
+  /**
+   * sha256 of the raw ids in inner order and the ratings by user: the same counts and mean from
+   * other ratings, or the same ratings in another order (other inner ids), must not pass
+   */
+  digest: string;
 }
 
 type ArrayType = 'f64' | 'f32' | 'i32' | 'u8';
@@ -71,7 +76,24 @@ export interface SnapshotInfo {
 }
 
 export function fingerprintOf(ts: Trainset): TrainsetFingerprint {
-  return { nUsers: ts.nUsers, nItems: ts.nItems, nRatings: ts.nRatings, globalMean: ts.globalMean };
+  return { nUsers: ts.nUsers, nItems: ts.nItems, nRatings: ts.nRatings, globalMean: ts.globalMean, digest: digestOf(ts) };
+}
+
+// a trainset is immutable, and a service decodes several models onto the same one
+const digests = new WeakMap<Trainset, string>();
+
+function digestOf(ts: Trainset): string {
+  let d = digests.get(ts);
+  if (d === undefined) {
+    const h = createHash('sha256');
+    h.update(JSON.stringify(ts.rawUserIds()));
+    h.update(JSON.stringify(ts.rawItemIds()));
+    const { indptr, indices, values } = ts.byUser;
+    for (const a of [indptr, indices, values]) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    d = h.digest('hex');
+    digests.set(ts, d);
+  }
+  return d;
 }
 
 const ELEMENT: Record<ArrayType, { size: number; make: (n: number) => StateArray }> = {
@@ -219,6 +241,7 @@ function checkHeader(h: Header, end: number): void {
   for (const k of ['nUsers', 'nItems', 'nRatings', 'globalMean'] as const) {
     if (typeof t[k] !== 'number') bad(`trainset.${k} is missing`);
   }
+  if (typeof t.digest !== 'string') bad('trainset.digest is missing');
   if (typeof h.scalars !== 'object' || h.scalars === null) bad('no scalars');
   if (!Array.isArray(h.arrays)) bad('no array table');
   for (const a of h.arrays) {
@@ -259,6 +282,9 @@ export function decodeModel(
   const diffs: string[] = [];
   for (const k of ['nUsers', 'nItems', 'nRatings', 'globalMean'] as const) {
     if (!Object.is(header.trainset[k], here[k])) diffs.push(`${k} ${header.trainset[k]} in the snapshot, ${here[k]} here`);
+  }
+  if (diffs.length === 0 && header.trainset.digest !== here.digest) {
+    diffs.push('the same counts and mean, but other ratings or another order of users and items');
   }
   if (diffs.length > 0) {
     throw new SnapshotError(`model snapshot of ${header.algorithm} was trained on a different trainset: ${diffs.join('; ')}`);

@@ -12,7 +12,7 @@ import {
   inspectSnapshot,
   stateArray,
 } from '../../src/core/snapshot.ts';
-import type { Profile, Trainset } from '../../src/core/trainset.ts';
+import { Trainset, type Profile } from '../../src/core/trainset.ts';
 import { allPairs, lowRankTrainset } from './algorithms/mf-fixtures.ts';
 
 const ts = lowRankTrainset({ nUsers: 25, nItems: 20, rank: 2, density: 0.5, noise: 0.3, seed: 4 });
@@ -123,7 +123,17 @@ describe('model snapshots', () => {
     it('another format version', () => {
       const bad = good.slice();
       new DataView(bad.buffer).setUint32(8, SNAPSHOT_VERSION + 1, true);
-      expect(fails(bad).message).toMatch(/format version 2; this build reads version 1 only/);
+      expect(fails(bad).message).toMatch(
+        new RegExp(`format version ${SNAPSHOT_VERSION + 1}; this build reads version ${SNAPSHOT_VERSION} only`),
+      );
+    });
+
+    it('trained on the same ratings in another order: other inner ids, same counts and mean', () => {
+      const ratings: Array<{ user: string; item: string; rating: number }> = [];
+      ts.forEachRating((u, i, r) => ratings.push({ user: ts.rawUser(u), item: ts.rawItem(i), rating: r }));
+      const reordered = Trainset.fromRatings([...ratings].reverse(), ts.scale);
+      expect([reordered.nUsers, reordered.nRatings, reordered.globalMean]).toEqual([ts.nUsers, ts.nRatings, ts.globalMean]);
+      expect(fails(good, reordered).message).toMatch(/trained on a different trainset: the same counts and mean, but other ratings/);
     });
 
     it('trained on another trainset (fingerprint)', () => {
