@@ -442,3 +442,56 @@ describe('the default algorithm after an evaluation', () => {
     expect(bestEvaluated(report([['normal', 1.4], ['popular', 0.98]]))).toBeUndefined();
   });
 });
+
+describe('the content model is saved and restored on restart', () => {
+  it('a restart restores it from its snapshot with the same answers, and a damaged snapshot is rebuilt', async () => {
+    const store = freshStore('content-snapshot');
+    const logged = (lines: Logged[], msg: string): boolean => lines.some((l) => l.msg === msg);
+    const similar = (svc: Service) => ['100', '200', '300', '105'].map((id) => svc.because(id, 5).content);
+
+    const firstLog = captureLogger();
+    const first = await start(store, { logger: firstLog.logger });
+    await first.ready;
+    expect(logged(firstLog.lines, 'content model built')).toBe(true);
+    const saved = store.loadSnapshot('content');
+    expect(saved?.key).toMatch(/^marquee-content-v1\|/);
+    const answers = similar(first);
+    expect(answers[0].length).toBe(5);
+    await first.close();
+
+    // restart on the same store: restored, not rebuilt, and it answers the same
+    const secondLog = captureLogger();
+    const second = await start(store, { logger: secondLog.logger });
+    await second.ready;
+    expect(logged(secondLog.lines, 'content model restored from its snapshot')).toBe(true);
+    expect(logged(secondLog.lines, 'content model built')).toBe(false);
+    expect(second.stats().contentModel).toBe('ready');
+    expect(similar(second)).toEqual(answers);
+    await second.close();
+
+    // a damaged snapshot is logged, rebuilt (never fatal) and saved again
+    const damaged = saved!.blob.slice();
+    damaged[damaged.length - 1] ^= 0xff;
+    store.saveSnapshot('content', { key: saved!.key, blob: damaged });
+    const thirdLog = captureLogger();
+    const third = await start(store, { logger: thirdLog.logger });
+    await third.ready;
+    const warning = thirdLog.lines.find((l) => l.level === 'warn' && l.msg === 'content model snapshot is unusable; rebuilding');
+    expect(warning?.obj).toEqual({ err: 'content model snapshot is damaged (checksum mismatch)' });
+    expect(logged(thirdLog.lines, 'content model built')).toBe(true);
+    expect(third.stats().contentModel).toBe('ready');
+    expect(similar(third)).toEqual(answers);
+    expect(store.loadSnapshot('content')?.blob).toEqual(saved!.blob);
+    await third.close();
+
+    // a truncated one too
+    store.saveSnapshot('content', { key: saved!.key, blob: saved!.blob.slice(0, 50) });
+    const fourthLog = captureLogger();
+    const fourth = await start(store, { logger: fourthLog.logger });
+    await fourth.ready;
+    expect(fourthLog.lines.some((l) => l.level === 'warn' && /truncated/.test(JSON.stringify(l.obj)))).toBe(true);
+    expect(similar(fourth)).toEqual(answers);
+    await fourth.close();
+    store.close();
+  });
+});

@@ -14,11 +14,16 @@
  * Answers that cannot be given (unknown movie, a movie without any text, a member whose ratings
  * say nothing) come back as `{ ok: false, code, reason }` with a sentence for the member, never
  * as an empty or random list.
+ *
+ * Building costs about a second on ml-latest-small, so a built model can be saved and restored:
+ * `model.toBytes()` and `ContentModel.fromBytes(bytes, movies, opts)` (see persist.ts), which
+ * gives the very same answers and refuses a snapshot of other movies or other options.
  */
 import PorterStemmer from 'natural/lib/natural/stemmers/porter_stemmer.js';
 import { ALL_FIELDS, ContentError, GENRE_PREFIX, checkFields, genreToken, movieSegments } from './text.ts';
 import type { ContentField, ContentMovie } from './text.ts';
-import { fitTfidf, type TfidfModel, type VectorizerOptions } from './vectorizer.ts';
+import { TfidfModel, canonicalVectorizerOptions, fitTfidf, makeAnalyzer, type VectorizerOptions } from './vectorizer.ts';
+import { contentFingerprint, decodeContent, encodeContent, type CanonicalContentOptions } from './persist.ts';
 import { SimilarityIndex, TopK, type NeighbourLists } from './similarity.ts';
 import { TermLabeler, profileColumns, sharedColumns, type SharedTerm } from './explain.ts';
 import { buildTaste, type RatedMovie, type TasteProfile } from './profile.ts';
@@ -27,6 +32,7 @@ import { rowDot, rowNnz } from './sparse.ts';
 export type { ContentMovie, ContentField } from './text.ts';
 export type { SharedTerm } from './explain.ts';
 export type { RatedMovie } from './profile.ts';
+export { CONTENT_FORMAT_VERSION, ContentSnapshotError, type ContentSnapshotProblem } from './persist.ts';
 
 export interface ContentModelOptions {
   /** fields that make a movie's document (default: all of title, genres, tags, overview, tagline, keywords) */
@@ -88,62 +94,80 @@ export interface ProfileOptions {
 }
 
 export class ContentModel {
+  private readonly idIndex: ReadonlyMap<string, number>;
+  private readonly fields: readonly ContentField[];
+  private readonly labeler: TermLabeler;
+  private readonly explainTerms: number;
+  /** stem → surface word, shared with the labeler (kept to be saved) */
+  private readonly surface: ReadonlyMap<string, string>;
+  /** the vectorizer options as given (a custom stem function makes the model unsavable) */
+  private readonly vectorizerOptions: VectorizerOptions | undefined;
+
   private constructor(
     private readonly movies: readonly ContentMovie[],
-    private readonly idIndex: ReadonlyMap<string, number>,
-    private readonly fields: readonly ContentField[],
+    prepared: Prepared,
     readonly tfidf: TfidfModel,
     private readonly sim: SimilarityIndex,
     private readonly lists: NeighbourLists,
-    private readonly labeler: TermLabeler,
-    private readonly explainTerms: number,
-  ) {}
+  ) {
+    this.idIndex = prepared.idIndex;
+    this.fields = prepared.fields;
+    this.explainTerms = prepared.explainTerms;
+    this.surface = prepared.surface;
+    this.vectorizerOptions = prepared.vectorizerOptions;
+    this.labeler = new TermLabeler(prepared.genreNames, prepared.surface);
+  }
 
   /** Vectorises every movie and precomputes its K nearest neighbours. Ids must be unique. */
   static build(movies: readonly ContentMovie[], opts: ContentModelOptions = {}): ContentModel {
-    if (!Array.isArray(movies)) throw new ContentError('ContentModel.build needs an array of movies');
-    const fields = checkFields(opts.fields ?? ALL_FIELDS);
-    const k = opts.k ?? 50;
-    if (!Number.isInteger(k) || k < 1) throw new ContentError(`k (neighbours per movie) must be a whole number >= 1, got ${String(k)}`);
-    const explainTerms = opts.explainTerms ?? 3;
-    if (!Number.isInteger(explainTerms) || explainTerms < 0) {
-      throw new ContentError(`explainTerms must be a whole number >= 0, got ${String(explainTerms)}`);
-    }
-    const idIndex = new Map<string, number>();
-    const genreNames = new Map<string, string>();
-    movies.forEach((m, idx) => {
-      if (!m || typeof m.id !== 'string' || m.id === '') {
-        throw new ContentError(`movie at position ${idx} has no id (a non-empty string is required)`);
-      }
-      const prev = idIndex.get(m.id);
-      if (prev !== undefined) {
-        throw new ContentError(`movie id "${m.id}" appears twice (positions ${prev} and ${idx}); ids must be unique`);
-      }
-      idIndex.set(m.id, idx);
-      for (const g of m.genres ?? []) {
-        const t = genreToken(String(g));
-        if (t !== undefined && !genreNames.has(t)) genreNames.set(t, String(g).trim());
-      }
-    });
-
-    // Stemming: keep genre tokens whole, and remember a surface word per stem for labels.
-    const surface = new Map<string, string>();
-    const vopts: VectorizerOptions = { ...(opts.vectorizer ?? {}) };
-    const stem = vopts.stem;
-    if (stem === true || typeof stem === 'function') {
-      const base = stem === true ? (t: string) => PorterStemmer.stem(t) : stem;
-      vopts.stem = (t: string) => {
-        if (t.startsWith(GENRE_PREFIX)) return t;
-        const s = base(t);
-        if (!surface.has(s)) surface.set(s, t);
-        return s;
-      };
-    }
-    const docs = movies.map((m) => movieSegments(m, fields).map((s) => s.text));
-    const tfidf = fitTfidf(docs, vopts);
+    const p = prepare(movies, opts);
+    const docs = movies.map((m) => movieSegments(m, p.fields).map((s) => s.text));
+    const tfidf = fitTfidf(docs, p.vopts);
     const sim = new SimilarityIndex(tfidf.matrix);
-    const lists = sim.neighbours(k);
-    return new ContentModel(movies, idIndex, fields, tfidf, sim, lists, new TermLabeler(genreNames, surface), explainTerms);
+    const lists = sim.neighbours(p.k);
+    return new ContentModel(movies, p, tfidf, sim, lists);
+  }
+
+  /**
+   * The model as bytes (see persist.ts): the TF-IDF rows, vocabulary, idf and neighbour lists,
+   * with a fingerprint of the movies and options it was built from. Throws ContentError for a
+   * model built with a custom stem function (code cannot be saved).
+   */
+  toBytes(): Uint8Array {
+    const fingerprint = contentFingerprint(this.movies, canonicalOptions(this.fields, this.lists.k, this.vectorizerOptions));
+    return encodeContent(
+      {
+        matrix: this.tfidf.matrix,
+        vocabulary: this.tfidf.vocabulary,
+        idf: this.tfidf.idf,
+        df: this.tfidf.df,
+        lists: this.lists,
+        surface: this.surface,
+      },
+      fingerprint,
+    );
+  }
+
+  /**
+   * Restores a model saved by `toBytes`, given the same movies (same order, same text) and the
+   * same options it was built with; answers are identical to the built model's. `explainTerms`
+   * only trims answers, so it may differ. Throws ContentSnapshotError (a ContentError) when the
+   * bytes are damaged, truncated, of another format version, or from other movies or options.
+   */
+  static fromBytes(bytes: Uint8Array, movies: readonly ContentMovie[], opts: ContentModelOptions = {}): ContentModel {
+    const p = prepare(movies, opts);
+    const fingerprint = contentFingerprint(movies, canonicalOptions(p.fields, p.k, opts.vectorizer));
+    const parts = decodeContent(bytes, fingerprint, movies.length);
+    for (const [stem, word] of parts.surface) p.surface.set(stem, word);
+    const tfidf = new TfidfModel({
+      vocabulary: parts.vocabulary,
+      idf: parts.idf,
+      df: parts.df,
+      matrix: parts.matrix,
+      analyze: makeAnalyzer(p.vopts),
+      sublinearTf: p.vopts.sublinearTf ?? false,
+    });
+    return new ContentModel(movies, p, tfidf, new SimilarityIndex(parts.matrix), parts.lists);
   }
 
   /** Number of movies in the model. */
@@ -333,6 +357,69 @@ export class ContentModel {
       return { term, label, kind, weight: c.weight, fields };
     });
   }
+}
+
+/** What build and fromBytes both derive from the movies and options, validated. */
+interface Prepared {
+  fields: readonly ContentField[];
+  k: number;
+  explainTerms: number;
+  idIndex: Map<string, number>;
+  /** genre token → genre as written in the data */
+  genreNames: Map<string, string>;
+  /** stem → first surface word seen; filled while vectorising (build) or from the snapshot */
+  surface: Map<string, string>;
+  /** the options as given */
+  vectorizerOptions: VectorizerOptions | undefined;
+  /** the options fitTfidf and the analyzer use (stemming wrapped to keep genre tokens whole) */
+  vopts: VectorizerOptions;
+}
+
+function prepare(movies: readonly ContentMovie[], opts: ContentModelOptions): Prepared {
+  if (!Array.isArray(movies)) throw new ContentError('ContentModel needs an array of movies');
+  const fields = checkFields(opts.fields ?? ALL_FIELDS);
+  const k = opts.k ?? 50;
+  if (!Number.isInteger(k) || k < 1) throw new ContentError(`k (neighbours per movie) must be a whole number >= 1, got ${String(k)}`);
+  const explainTerms = opts.explainTerms ?? 3;
+  if (!Number.isInteger(explainTerms) || explainTerms < 0) {
+    throw new ContentError(`explainTerms must be a whole number >= 0, got ${String(explainTerms)}`);
+  }
+  const idIndex = new Map<string, number>();
+  const genreNames = new Map<string, string>();
+  movies.forEach((m, idx) => {
+    if (!m || typeof m.id !== 'string' || m.id === '') {
+      throw new ContentError(`movie at position ${idx} has no id (a non-empty string is required)`);
+    }
+    const prev = idIndex.get(m.id);
+    if (prev !== undefined) {
+      throw new ContentError(`movie id "${m.id}" appears twice (positions ${prev} and ${idx}); ids must be unique`);
+    }
+    idIndex.set(m.id, idx);
+    for (const g of m.genres ?? []) {
+      const t = genreToken(String(g));
+      if (t !== undefined && !genreNames.has(t)) genreNames.set(t, String(g).trim());
+    }
+  });
+
+  // Stemming: keep genre tokens whole, and remember a surface word per stem for labels.
+  const surface = new Map<string, string>();
+  const vopts: VectorizerOptions = { ...(opts.vectorizer ?? {}) };
+  const stem = vopts.stem;
+  if (stem === true || typeof stem === 'function') {
+    const base = stem === true ? (t: string) => PorterStemmer.stem(t) : stem;
+    vopts.stem = (t: string) => {
+      if (t.startsWith(GENRE_PREFIX)) return t;
+      const s = base(t);
+      if (!surface.has(s)) surface.set(s, t);
+      return s;
+    };
+  }
+  return { fields, k, explainTerms, idIndex, genreNames, surface, vectorizerOptions: opts.vectorizer, vopts };
+}
+
+/** The options that shape what build computes, as data for the snapshot's fingerprint. */
+function canonicalOptions(fields: readonly ContentField[], k: number, vectorizer: VectorizerOptions | undefined): CanonicalContentOptions {
+  return { fields: [...fields], k, vectorizer: canonicalVectorizerOptions(vectorizer ?? {}) };
 }
 
 function fail(code: ContentFailure, reason: string): ContentResult {

@@ -200,7 +200,7 @@ export class TfidfModel {
   private readonly sublinearTf: boolean;
 
   constructor(args: {
-    vocabulary: string[];
+    vocabulary: readonly string[];
     idf: Float64Array;
     df: Int32Array;
     matrix: SparseRows;
@@ -349,4 +349,43 @@ function normalizeRows(x: SparseRows): void {
     const norm = Math.sqrt(ss);
     for (let k = x.indptr[r]; k < x.indptr[r + 1]; k++) x.data[k] /= norm;
   }
+}
+
+/** The vectorizer options as plain data; see `canonicalVectorizerOptions`. */
+export interface CanonicalVectorizerOptions {
+  lowercase: boolean;
+  /** null for none; otherwise the words, sorted and without repeats */
+  stopWords: string[] | null;
+  ngramRange: [number, number];
+  tokenPattern: 'sklearn' | 'words-with-marks';
+  stem: 'porter' | 'none';
+  sublinearTf: boolean;
+  smoothIdf: boolean;
+  minDf: { count: number } | { proportion: number };
+  maxDf: { count: number } | { proportion: number };
+}
+
+/**
+ * The options as canonical data, so that a saved model can be matched against the options it is
+ * restored with: equivalent spellings give equal values (`minDf: 1` and `{ count: 1 }`, omitted
+ * and default values), and the stop-word list is spelled out, so a change to the built-in list is
+ * a change of options. Validates like `fitTfidf`. A custom stem function is refused: it is code,
+ * not data, so two of them cannot be compared.
+ */
+export function canonicalVectorizerOptions(opts: VectorizerOptions = {}): CanonicalVectorizerOptions {
+  if (typeof opts.stem === 'function') {
+    throw new ContentError('a custom stem function cannot be saved or compared (it is code, not data); use stem: true (Porter) or no stemming');
+  }
+  const o = resolveOptions(opts);
+  return {
+    lowercase: o.lowercase,
+    stopWords: o.stopWords === null ? null : [...o.stopWords].sort(compareCodePoints),
+    ngramRange: [o.minN, o.maxN],
+    tokenPattern: opts.tokenPattern ?? 'sklearn',
+    stem: o.stem === null ? 'none' : 'porter',
+    sublinearTf: o.sublinearTf,
+    smoothIdf: o.smoothIdf,
+    minDf: o.minDf,
+    maxDf: o.maxDf,
+  };
 }
