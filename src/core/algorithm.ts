@@ -100,6 +100,8 @@ function coerce(algo: string, key: string, spec: ParamSpec, raw: unknown): Param
       if (spec.type === 'int') {
         if (spec.min !== undefined && v < spec.min) throw new ParamError(`${where} must be at least ${spec.min}, got ${v}`);
         if (spec.max !== undefined && v > spec.max) throw new ParamError(`${where} must be at most ${spec.max}, got ${v}`);
+      } else if (v < 0 || v > 0xffffffff) {
+        throw new ParamError(`${where} (a random seed) must be from 0 to 4294967295, got ${v}`);
       }
       return v;
     }

@@ -11,7 +11,10 @@ export class Rng {
   private spareNormal: number | undefined;
 
   constructor(seed: number) {
-    if (!Number.isInteger(seed)) throw new RangeError(`random seed must be an integer, got ${seed}`);
+    // seeds are 32-bit: a wider range would silently collide (2^32 and 0 giving the same stream)
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+      throw new RangeError(`random seed must be a whole number from 0 to 4294967295, got ${seed}`);
+    }
     let s = seed >>> 0;
     const next = (): number => {
       s = (s + 0x9e3779b9) | 0;

@@ -200,7 +200,8 @@ export class Trainset {
 
   /**
    * A profile for ratings given by raw item id (a live member): items unknown to the trainset are
-   * dropped, since no model can use them. `user` is set only when `rawUser` was trained.
+   * dropped, since no model can use them. `user` is set only when `rawUser` was trained with
+   * exactly these ratings; otherwise the models fold the member in from the ratings given.
    */
   profileFromRaw(ratings: Iterable<{ item: string; rating: number }>, rawUser?: string): Profile {
     const items: number[] = [];
@@ -211,8 +212,21 @@ export class Trainset {
       items.push(i);
       values.push(r.rating);
     }
-    const user = rawUser === undefined ? undefined : this.userIndex.get(rawUser);
-    return { user, items: Int32Array.from(items), ratings: Float32Array.from(values) };
+    const profile = { items: Int32Array.from(items), ratings: Float32Array.from(values) };
+    const u = rawUser === undefined ? undefined : this.userIndex.get(rawUser);
+    return u !== undefined && this.sameAsTrained(u, profile.items, profile.ratings) ? { user: u, ...profile } : profile;
+  }
+
+  /** Whether user u was trained with exactly these (item, rating) pairs, in any order. */
+  private sameAsTrained(u: number, items: Int32Array, ratings: Float32Array): boolean {
+    const { indptr, indices, values } = this.byUser;
+    const a = indptr[u];
+    if (indptr[u + 1] - a !== items.length) return false;
+    const trained = new Map<number, number>();
+    for (let k = a; k < indptr[u + 1]; k++) trained.set(indices[k], values[k]);
+    if (trained.size !== items.length) return false; // a user who rated an item twice: never "the same"
+    for (let k = 0; k < items.length; k++) if (trained.get(items[k]) !== ratings[k]) return false;
+    return true;
   }
 
   /** Raw ids in inner order (for snapshots and reporting). */

@@ -35,11 +35,11 @@ const PARTS = ['bu', 'bi', 'pu', 'qi'] as const;
 /** Param specs for lr_all/reg_all and their per-parameter overrides (lr_bu, reg_qi, ...). */
 export function lrRegSpecs(lrAll: number, regAll: number, parts: readonly string[]): ParamSpecs {
   const specs: ParamSpecs = {
-    lr_all: { type: 'float', default: lrAll, min: 0, doc: 'learning rate of every parameter' },
+    lr_all: { type: 'float', default: lrAll, min: 0, exclusiveMin: true, doc: 'learning rate of every parameter' },
     reg_all: { type: 'float', default: regAll, min: 0, doc: 'regularisation of every parameter' },
   };
   for (const part of parts) {
-    specs[`lr_${part}`] = { type: 'float', default: lrAll, min: 0, doc: `learning rate of ${part} (default: lr_all)` };
+    specs[`lr_${part}`] = { type: 'float', default: lrAll, min: 0, exclusiveMin: true, doc: `learning rate of ${part} (default: lr_all)` };
   }
   for (const part of parts) {
     specs[`reg_${part}`] = { type: 'float', default: regAll, min: 0, doc: `regularisation of ${part} (default: reg_all)` };

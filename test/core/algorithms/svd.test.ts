@@ -34,7 +34,7 @@ describe('SVD (Surprise SVD)', () => {
   it('refuses unknown or out-of-range parameters with the accepted values', () => {
     expect(() => svdDescriptor.create({ n_factor: 5 })).toThrow(/svd has no parameter "n_factor"; accepted: n_factors/);
     expect(() => svdDescriptor.create({ n_factors: 0 })).toThrow(ParamError);
-    expect(() => svdDescriptor.create({ lr_all: -1 })).toThrow(/lr_all must be at least 0/);
+    expect(() => svdDescriptor.create({ lr_all: -1 })).toThrow(/lr_all must be greater than 0/);
     expect(() => svdDescriptor.create({ biased: 'maybe' })).toThrow(/biased must be true or false/);
   });
 
@@ -136,7 +136,7 @@ describe('SVD (Surprise SVD)', () => {
     const raw = a.predict('u0', 'i0', NaN, false).est;
     expect(raw).toBeGreaterThan(5);
     expect(a.predict('u0', 'i0').est).toBe(5);
-    expect(a.recommend(ts.profileFromRaw([], 'u0'), 1)[0].score).toBe(5);
+    expect(a.recommend(ts.profileOf(ts.innerUser('u0')!), 1)[0].score).toBe(5);
   });
 
   it('scoreAll gives exactly the per-item estimates, and recommend skips what the user rated', () => {

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { Trainset, TrainsetError } from '../../src/core/trainset.ts';
+
+// Four ratings, in this order: ann rates Alien 5 and Heat 3, bob rates Heat 4, cat rates Up 2.
+const ratings = [
+  { user: 'ann', item: 'alien', rating: 5 },
+  { user: 'bob', item: 'heat', rating: 4 },
+  { user: 'ann', item: 'heat', rating: 3 },
+  { user: 'cat', item: 'up', rating: 2 },
+];
+
+describe('a trainset indexes ratings the way Surprise does', () => {
+  const ts = Trainset.fromRatings(ratings, [0.5, 5]);
+
+  it('gives inner ids in order of first appearance, both ways', () => {
+    expect([ts.nUsers, ts.nItems, ts.nRatings]).toEqual([3, 3, 4]);
+    expect(ts.rawUserIds()).toEqual(['ann', 'bob', 'cat']);
+    expect(ts.rawItemIds()).toEqual(['alien', 'heat', 'up']);
+    expect(ts.innerUser('bob')).toBe(1);
+    expect(ts.innerItem('up')).toBe(2);
+    expect(ts.innerUser('nobody')).toBeUndefined();
+    expect(ts.rawItem(1)).toBe('heat');
+    expect(() => ts.rawUser(7)).toThrow(TrainsetError);
+  });
+
+  it('keeps each row in appearance order in both CSR views', () => {
+    expect([...ts.byUser.indptr]).toEqual([0, 2, 3, 4]);
+    expect([...ts.byUser.indices]).toEqual([0, 1, 1, 2]); // ann: alien, heat; bob: heat; cat: up
+    expect([...ts.byUser.values]).toEqual([5, 3, 4, 2]);
+    expect([...ts.byItem.indptr]).toEqual([0, 1, 3, 4]);
+    expect([...ts.byItem.indices]).toEqual([0, 1, 0, 2]); // heat: bob first (he rated it first), then ann
+    expect([...ts.byItem.values]).toEqual([5, 4, 3, 2]);
+  });
+
+  it('knows the global mean, the scale, degrees and per-row means', () => {
+    expect(ts.globalMean).toBe(3.5);
+    expect(ts.scale).toEqual([0.5, 5]);
+    expect(ts.userDegree(0)).toBe(2);
+    expect(ts.itemDegree(1)).toBe(2);
+    expect([...ts.userMeans()]).toEqual([4, 4, 2]);
+    expect([...ts.itemMeans()]).toEqual([5, 3.5, 2]);
+  });
+
+  it("walks all ratings in Surprise's all_ratings() order: users by inner id, then appearance", () => {
+    const seen: string[] = [];
+    ts.forEachRating((u, i, r) => seen.push(`${ts.rawUser(u)}:${ts.rawItem(i)}=${r}`));
+    expect(seen).toEqual(['ann:alien=5', 'ann:heat=3', 'bob:heat=4', 'cat:up=2']);
+  });
+});
+
+describe("a live member's profile", () => {
+  const ts = Trainset.fromRatings(ratings, [0.5, 5]);
+
+  it('names the trained user only when the ratings are exactly the trained ones', () => {
+    expect(ts.profileFromRaw([{ item: 'heat', rating: 3 }, { item: 'alien', rating: 5 }], 'ann').user).toBe(0);
+    // ann re-rated Heat since training: the models must fold her in from her current ratings
+    expect(ts.profileFromRaw([{ item: 'alien', rating: 5 }, { item: 'heat', rating: 4.5 }], 'ann').user).toBeUndefined();
+    expect(ts.profileFromRaw([{ item: 'alien', rating: 5 }], 'ann').user).toBeUndefined();
+    expect(ts.profileFromRaw([{ item: 'alien', rating: 5 }], 'nobody').user).toBeUndefined();
+  });
+
+  it('drops movies the trainset does not know, since no model can use them', () => {
+    const p = ts.profileFromRaw([{ item: 'alien', rating: 4 }, { item: 'brand-new', rating: 5 }]);
+    expect([...p.items]).toEqual([0]);
+    expect([...p.ratings]).toEqual([4]);
+  });
+
+  it("profileOf is the trained user's own row", () => {
+    const p = ts.profileOf(0);
+    expect(p.user).toBe(0);
+    expect([...p.items]).toEqual([0, 1]);
+    expect([...p.ratings]).toEqual([5, 3]);
+  });
+});
+
+describe('bad input', () => {
+  it('refuses columns of different lengths, a non-number rating and an upside-down scale', () => {
+    expect(() => Trainset.fromColumns({ users: ['a'], items: ['x', 'y'], ratings: [1] })).toThrow(/differ in length/);
+    expect(() => Trainset.fromRatings([{ user: 'a', item: 'x', rating: NaN }])).toThrow(/rating 0 \(user a, item x\) is not a number/);
+    expect(() => Trainset.fromRatings(ratings, [5, 1])).toThrow(/lo < hi/);
+  });
+
+  it('an empty trainset has no mean', () => {
+    const ts = Trainset.fromRatings([]);
+    expect(ts.nRatings).toBe(0);
+    expect(ts.globalMean).toBeNaN();
+  });
+});
