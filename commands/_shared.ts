@@ -3,8 +3,32 @@
  * them). Title lookup with its three outcomes, star ratings, and progress from a callback API.
  */
 import type { MovieRecord } from '../src/data/types.ts';
+import type { Member } from '../src/store/api.ts';
 import { clip, type CommandContext } from '../src/bot/command.ts';
 import { errorReply, type Progress, type Reply, type ReplyAction, type ReplyItem } from '../src/bot/reply.ts';
+import type { MarqueeService, TitleMatchHow } from '../src/bot/service-api.ts';
+
+const ID_FORM = /^id:\s*(\S{1,40})$/i;
+
+/** Matches sure enough to act on without asking: the title itself, however it is written. */
+function certain(how: TitleMatchHow): boolean {
+  return how === 'exact' || how === 'normalised';
+}
+
+/**
+ * "Shrek 2" names Shrek 2 (2004): the 2 is not a score or a count for Shrek (2001). The whole text
+ * keeps its last word when it is itself a movie's title (exactly or normalised) and the text
+ * without the word is not that same movie.
+ */
+function titleOwnsLastWord(whole: string, rest: string, service: MarqueeService): { names: string; split?: string } | undefined {
+  if (ID_FORM.test(rest.trim())) return undefined;
+  const all = service.resolveTitle(whole);
+  if (all.kind !== 'found' || !certain(all.how)) return undefined;
+  const shorter = service.resolveTitle(rest);
+  if (shorter.kind === 'found' && shorter.movie.movieId === all.movie.movieId) return undefined;
+  const split = shorter.kind === 'found' && certain(shorter.how) ? service.label(shorter.movie) : undefined;
+  return { names: service.label(all.movie), split };
+}
 
 /** The title option every movie command uses; `id:<movieId>` names a movie exactly. */
 export const titleOption = {
@@ -14,9 +38,24 @@ export const titleOption = {
   required: true,
   maxLength: 200,
   autocomplete: true,
+  ownsLastWord: titleOwnsLastWord,
 } as const;
 
-const ID_FORM = /^id:\s*(\S{1,40})$/i;
+/**
+ * The member for a read-only command: the existing one, or, for someone Marquee has never met, a
+ * stand-in with no ratings, so that looking never creates a member record. Its id is 0, which no
+ * member has (SQLite row ids start at 1), so it owns no ratings.
+ */
+export function readingMember(ctx: CommandContext): Member {
+  return ctx.knownMember ?? { id: 0, platform: ctx.platform, platformUserId: ctx.userId, displayName: null, createdAt: ctx.now };
+}
+
+/** What a read-only command took a guessed title to be, to say so in its answer. */
+export interface FoundMovie {
+  movie: MovieRecord;
+  /** set when the title was a guess (its first words, or a close spelling): "You typed …" */
+  guessed?: string;
+}
 
 /** The command line that names a movie exactly, for choices and buttons. */
 export function titleArg(movieId: string): string {
@@ -26,12 +65,17 @@ export function titleArg(movieId: string): string {
 /**
  * Resolves what the member typed to one movie, or to a reply: numbered choices when several
  * match (each re-runs the command with `id:<movieId>`), close suggestions when none does.
+ *
+ * A guess (the first words of a title, or a close spelling: "Barbie" → Barb Wire) is never
+ * acted on by a command that writes (`writes: true`): it answers "Did you mean …?" with the movie
+ * as a choice. A read-only command takes the guess and says so (`guessed`).
  */
 export function resolveMovie(
   ctx: CommandContext,
   query: string,
   rerun: (movieId: string) => string,
-): { movie: MovieRecord } | { reply: Reply } {
+  opts: { writes?: boolean } = {},
+): FoundMovie | { reply: Reply } {
   const { service } = ctx;
   const byId = ID_FORM.exec(query.trim());
   if (byId) {
@@ -40,8 +84,20 @@ export function resolveMovie(
     return { reply: errorReply(`No movie has the id ${byId[1]}. Ids appear in /movie and in lists of choices.`) };
   }
   const match = service.resolveTitle(query);
-  if (match.kind === 'found') return { movie: match.movie };
   const shown = clip(query.trim(), 60);
+  if (match.kind === 'found') {
+    if (certain(match.how)) return { movie: match.movie };
+    const label = service.label(match.movie);
+    if (!opts.writes) return { movie: match.movie, guessed: `You typed “${shown}”; the closest title is ${label}.` };
+    return {
+      reply: {
+        title: `Did you mean ${label}?`,
+        text: `No movie is called exactly “${shown}”. Choose it to go ahead, or type the title in full (the year helps):`,
+        ...choices(ctx, [match.movie], rerun),
+        ephemeral: true,
+      },
+    };
+  }
   if (match.kind === 'ambiguous') {
     return {
       reply: {

@@ -2,7 +2,21 @@
 import { clip, defineCommand } from '../src/bot/command.ts';
 import type { RecommendedMovie } from '../src/bot/service-api.ts';
 import type { Reply } from '../src/bot/reply.ts';
+import type { CommandContext } from '../src/bot/command.ts';
+import type { MovieRecord } from '../src/data/types.ts';
 import { resolveMovie, titleArg, titleOption } from './_shared.ts';
+
+/** A rating from which a movie counts as liked (on the 0.5 to 5 star scale). */
+export const LIKED_FROM = 4;
+
+/** "Because you liked" only for a movie the member rated highly; read-only, creates no member. */
+function heading(ctx: CommandContext, movie: MovieRecord): string {
+  const label = ctx.service.label(movie);
+  const member = ctx.knownMember;
+  const mine = member ? ctx.service.ratings(member).find((r) => r.movieId === movie.movieId) : undefined;
+  if (mine === undefined) return `Movies like ${label}`;
+  return mine.rating >= LIKED_FROM ? `Because you liked ${label}` : `Because you watched ${label}`;
+}
 
 export const command = defineCommand({
   name: 'because',
@@ -20,8 +34,8 @@ export const command = defineCommand({
         ? '(nothing found)'
         : xs.map((r, i) => clip(`${i + 1}. ${service.label(r.movie)}${r.reason ? ` — ${r.reason}` : ''}`, 100)).join('\n');
     return {
-      title: `Because you liked ${service.label(found.movie)}`,
-      text: result.note,
+      title: heading(ctx, found.movie),
+      text: [found.guessed, result.note].filter(Boolean).join('\n\n') || undefined,
       fields: [
         { name: 'Similar in content', value: list(result.content) },
         { name: 'Members who liked it also liked', value: list(result.alsoLiked) },

@@ -9,11 +9,13 @@ export const command = defineCommand({
   options: [],
   examples: ['/export'],
   async run(ctx): Promise<Reply> {
-    const count = ctx.service.ratings(ctx.member).length;
-    if (count === 0) return { text: "You haven't rated anything yet, so there is nothing to export.", ephemeral: true };
+    // read-only: exporting creates no member record
+    const member = ctx.knownMember;
+    const count = member ? ctx.service.ratings(member).length : 0;
+    if (!member || count === 0) return { text: "You haven't rated anything yet, so there is nothing to export.", ephemeral: true };
     return {
       text: `Your ${plural(count, 'rating')}, as CSV.`,
-      attachment: { name: `marquee-ratings-${day(ctx.now)}.csv`, mime: 'text/csv', data: ctx.service.exportRatings(ctx.member) },
+      attachment: { name: `marquee-ratings-${day(ctx.now)}.csv`, mime: 'text/csv', data: ctx.service.exportRatings(member) },
       ephemeral: true,
     };
   },

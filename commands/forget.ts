@@ -7,6 +7,7 @@ export const command = defineCommand({
   name: 'forget',
   description: 'Delete all your ratings and your member record (asks to confirm first)',
   options: [{ name: 'confirm', description: 'yes to delete without asking again', type: 'boolean', default: false }],
+  writes: true,
   examples: ['/forget', '/forget confirm:yes'],
   async run(ctx, opts): Promise<Reply> {
     const { service } = ctx;

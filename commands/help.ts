@@ -7,13 +7,15 @@ export const SYNTAX = [
   '• in order: /rate The Matrix 4.5',
   '• by name, in any order: /rate score:4.5 title:"The Matrix" (name=value works too)',
   '• quotes keep words together; quote a title that ends in a number: /because "Ocean\'s 11" 3',
+  '• a number that completes a title stays in it: /rate Shrek 2 and /rate Apollo 13 ask for the score; /rate "Shrek" 2 rates Shrek',
+  '• a title that is only close (a typo, the first words) is asked about before anything is rated',
   '• a movie by its id: /rate id:2571 4.5 (ids appear in /movie and in lists of choices)',
   '• numbers take a decimal point or comma (4.5, 4,5); yes/no takes yes, no, true, false',
   '• members are mentions: @ann @bob',
 ].join('\n');
 
 const CONSOLE_TIPS = [
-  '• after a list of choices, type a choice\'s number to pick it',
+  '• after a list of choices, type a choice\'s number to pick it (once: the list is used up when you pick or rate)',
   '• after a list with ratings offered, type its number and a score to rate it: 2 4.5',
   '• the slash is optional; quit or Ctrl-D leaves',
 ].join('\n');

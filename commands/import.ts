@@ -43,6 +43,7 @@ export const command = defineCommand({
       maxLength: MAX_IMPORT_BYTES,
     },
   ],
+  writes: true,
   examples: ['/import ~/Downloads/letterboxd/ratings.csv'],
   async run(ctx, opts): Promise<Reply> {
     const csv = readCsv(ctx.platform, opts.file);

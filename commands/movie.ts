@@ -1,7 +1,7 @@
 /** /movie <title>: a movie's details, members' average, your rating and similar movies. */
 import { clip, defineCommand } from '../src/bot/command.ts';
 import type { Reply, ReplyField } from '../src/bot/reply.ts';
-import { formatMean, plural, rateAction, resolveMovie, stars, titleArg, titleOption } from './_shared.ts';
+import { formatMean, plural, rateAction, readingMember, resolveMovie, stars, titleArg, titleOption } from './_shared.ts';
 
 export const command = defineCommand({
   name: 'movie',
@@ -12,7 +12,8 @@ export const command = defineCommand({
     const found = resolveMovie(ctx, opts.title, (id) => `/movie ${titleArg(id)}`);
     if ('reply' in found) return found.reply;
     const { service } = ctx;
-    const d = service.movieDetails(ctx.member, found.movie.movieId);
+    // read-only: someone Marquee has never met is shown the movie with no rating of theirs
+    const d = service.movieDetails(readingMember(ctx), found.movie.movieId);
     const m = d.movie;
     const fields: ReplyField[] = [
       { name: 'Genres', value: m.genres.length ? m.genres.join(', ') : 'not listed', inline: true },
@@ -37,7 +38,7 @@ export const command = defineCommand({
     }
     return {
       title: service.label(m),
-      text: [m.tagline, m.overview ? clip(m.overview, 1000) : undefined].filter(Boolean).join('\n\n') || undefined,
+      text: [found.guessed, m.tagline, m.overview ? clip(m.overview, 1000) : undefined].filter(Boolean).join('\n\n') || undefined,
       fields,
       actions: [rateAction(ctx, m)],
       ephemeral: true,

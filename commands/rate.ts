@@ -8,11 +8,13 @@ export const command = defineCommand({
   description: 'Rate a movie from 0.5 to 5 stars (rating it again updates your rating)',
   options: [
     titleOption,
-    { name: 'score', description: 'your rating', type: 'number', required: true, min: 0.5, max: 5, step: 0.5 },
+    { name: 'score', description: 'your rating', type: 'number', required: true, min: 0.5, max: 5, step: 0.5, question: 'how many stars' },
   ],
+  writes: true,
   examples: ['/rate The Matrix 4.5', '/rate title:"Alien (1979)" score:5', '/rate id:2571 4'],
   async run(ctx, opts): Promise<Reply> {
-    const found = resolveMovie(ctx, opts.title, (id) => `/rate ${titleArg(id)} score:${opts.score}`);
+    // a guessed title ("Barbie" → Barb Wire) is asked about, never rated
+    const found = resolveMovie(ctx, opts.title, (id) => `/rate ${titleArg(id)} score:${opts.score}`, { writes: true });
     if ('reply' in found) return found.reply;
     const { movie } = found;
     const { service } = ctx;

@@ -11,7 +11,9 @@ export const command = defineCommand({
   options: [{ name: 'page', description: 'which page', type: 'integer', min: 1, max: 100_000, default: 1 }],
   examples: ['/ratings', '/ratings 2'],
   async run(ctx, opts): Promise<Reply> {
-    const all = ctx.service.ratings(ctx.member);
+    // read-only: a member Marquee has never met has no ratings, and looking creates no record
+    const member = ctx.knownMember;
+    const all = member ? ctx.service.ratings(member) : [];
     if (all.length === 0) {
       return { text: "You haven't rated any movies yet. Try /rate The Matrix 4.5, or /top to find some.", ephemeral: true };
     }

@@ -2,7 +2,7 @@
 import { defineCommand } from '../src/bot/command.ts';
 import type { Reply } from '../src/bot/reply.ts';
 import type { RecommendResult } from '../src/bot/service-api.ts';
-import { plural, rateAction } from './_shared.ts';
+import { plural, rateAction, readingMember } from './_shared.ts';
 
 export const command = defineCommand({
   name: 'recommend',
@@ -20,7 +20,8 @@ export const command = defineCommand({
   examples: ['/recommend', '/recommend svd 5', '/recommend n:20'],
   async run(ctx, opts): Promise<Reply> {
     const { service } = ctx;
-    const result = service.recommend(ctx.member, { algo: opts.algo, n: opts.n });
+    // read-only: a member Marquee has never met gets the cold-start chart, and no member record
+    const result = service.recommend(readingMember(ctx), { algo: opts.algo, n: opts.n });
     if (result.coldStart) {
       const { have, need } = result.coldStart;
       const more = Math.max(1, need - have);

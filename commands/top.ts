@@ -16,6 +16,13 @@ export function parseDecade(text: string): number {
   throw new UserError(`decade "${text}" is not a decade: write 1990s, 1990 or 90s.`);
 }
 
+/** "No rated movies found for Drama movies from the 1950s." and its shorter forms. */
+function nothingFound(genre: string | undefined, decade: number | undefined): string {
+  const from = decade === undefined ? '' : ` from the ${decade}s`;
+  if (genre !== undefined) return `No rated movies found for ${genre} movies${from}.`;
+  return `No rated movies found${from}.`;
+}
+
 export const command = defineCommand({
   name: 'top',
   description: "The members' best-rated movies, optionally of one genre and one decade",
@@ -40,10 +47,7 @@ export const command = defineCommand({
   async run(ctx, opts): Promise<Reply> {
     const decade = opts.decade === undefined ? undefined : parseDecade(opts.decade);
     const chart = ctx.service.top({ genre: opts.genre, decade, n: opts.n });
-    const what = [opts.genre, decade === undefined ? undefined : `from the ${decade}s`].filter(Boolean).join(' movies ');
-    if (chart.length === 0) {
-      return { text: `No rated movies found${what ? ` for ${what}` : ''}.`, ephemeral: true };
-    }
+    if (chart.length === 0) return { text: nothingFound(opts.genre, decade), ephemeral: true };
     return {
       title: `Top ${chart.length}${opts.genre ? ` ${opts.genre}` : ''} movies${decade === undefined ? '' : ` of the ${decade}s`}`,
       items: chart.map((e) => ({

@@ -7,9 +7,10 @@ export const command = defineCommand({
   name: 'unrate',
   description: 'Remove your rating of a movie',
   options: [titleOption],
+  writes: true,
   examples: ['/unrate The Matrix'],
   async run(ctx, opts): Promise<Reply> {
-    const found = resolveMovie(ctx, opts.title, (id) => `/unrate ${titleArg(id)}`);
+    const found = resolveMovie(ctx, opts.title, (id) => `/unrate ${titleArg(id)}`, { writes: true });
     if ('reply' in found) return found.reply;
     const label = ctx.service.label(found.movie);
     const removed = ctx.service.unrate(ctx.member, found.movie.movieId);

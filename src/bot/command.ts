@@ -13,8 +13,12 @@
  *   `name:` (`title:The Matrix score:5`);
  * - the one free-text option of a command (a title, a genre, a list of members) takes every word
  *   the other options leave; options written after it are taken from the end of the line only
- *   when the last word fits them (a number for a number), so `/rate The Matrix` asks for the score
- *   instead of rating "The" with "Matrix";
+ *   when the last word fits them (a number for a number, inside the option's range and steps), so
+ *   `/rate The Matrix` asks for the score instead of rating "The" with "Matrix", and
+ *   `/rate Apollo 13` keeps 13 in the title (a score is 0.5 to 5) and asks for the score;
+ * - the free-text option may claim its last word although it fits (`ownsLastWord`): `/rate Shrek 2`
+ *   names the movie Shrek 2, so the parser asks for the score instead of rating Shrek with 2
+ *   (`/rate "Shrek" 2` or `/rate Shrek score:2` rates Shrek);
  * - optional options before it are skipped when the word does not fit (`/recommend 5` = n 5);
  * - `id:<movieId>` is a title written as a movie id: it is a value, not an option name;
  * - numbers accept a decimal comma (`4,5`); yes/no options accept yes/no/true/false/on/off/1/0.
@@ -60,6 +64,21 @@ export interface OptionSpec {
   readonly pattern?: { readonly re: RegExp; readonly hint: string };
   /** suggest values while typing: from `accepts` when set, else movie titles */
   readonly autocomplete?: boolean;
+  /**
+   * How to ask for this option when it is missing because the free text kept the word that would
+   * have filled it: "how many stars" → "Missing score: how many stars for Shrek 2 (2004)?".
+   */
+  readonly question?: string;
+  /**
+   * Free text only: whether its last word belongs to it even though the word fits the option
+   * after it. `whole` is the text as typed, `rest` the text without its last word. Returns what
+   * the whole text names ("Shrek 2 (2004)") and, when the shorter text names something else,
+   * that ("Shrek (2001)"), for the message asking for the missing option; undefined lets the
+   * next option take the word. Not asked when the text was quoted: quotes show where it ends.
+   * Having it also marks the text as one that may end in a number (a title): a number the next
+   * option refuses (out of its range or steps, "Apollo 13") stays in the text.
+   */
+  readonly ownsLastWord?: (whole: string, rest: string, service: MarqueeService) => { names: string; split?: string } | undefined;
 }
 
 type ValueFor<T extends OptionType> = T extends 'string'
@@ -84,8 +103,13 @@ export type OptionsOf<S extends readonly OptionSpec[]> = {
 
 export interface CommandContext {
   service: MarqueeService;
-  /** the member behind the platform user; created on first use */
+  /** the member behind the platform user; created on first use (commands that write) */
   readonly member: Member;
+  /**
+   * The member if they already exist, without creating one: read-only commands use this, so
+   * looking (/ratings, /movie, /recommend) leaves no member record behind. Undefined = no ratings.
+   */
+  readonly knownMember: Member | undefined;
   platform: Platform;
   /** the platform's user id (console: $USER) */
   userId: string;
@@ -103,6 +127,11 @@ export interface CommandDef<O = ParsedOptions> {
   readonly description: string;
   readonly options: readonly OptionSpec[];
   readonly adminOnly?: boolean;
+  /**
+   * Changes the member's data (ratings, the member record). Adapters use it to retire choices
+   * offered before the change (the console's numbered menu).
+   */
+  readonly writes?: boolean;
   /** example lines for /help */
   readonly examples?: readonly string[];
   run(ctx: CommandContext, opts: O): CommandResult;
@@ -116,6 +145,7 @@ export function defineCommand<const S extends readonly OptionSpec[]>(def: {
   description: string;
   options: S;
   adminOnly?: boolean;
+  writes?: boolean;
   examples?: readonly string[];
   run(ctx: CommandContext, opts: OptionsOf<S>): CommandResult;
 }): CommandDef<OptionsOf<S>> {
@@ -144,6 +174,8 @@ export function parseOptions(def: CommandDef<never> | AnyCommand, raw: RawOption
   const specs = def.options;
   const given = new Map<string, string>();
   const fail = (error: string): ParseResult => ({ ok: false, error });
+  /** why an option written on the line is missing all the same (its word went to the free text) */
+  let missingWhy = new Map<string, string>();
 
   if ('values' in raw) {
     for (const [key, value] of Object.entries(raw.values)) {
@@ -156,13 +188,14 @@ export function parseOptions(def: CommandDef<never> | AnyCommand, raw: RawOption
     const assigned = assignFromText(def, raw.text, pc);
     if (!assigned.ok) return fail(assigned.error);
     for (const [k, v] of assigned.values) given.set(k, v);
+    missingWhy = assigned.missingWhy;
   }
 
   const options: ParsedOptions = {};
   for (const spec of specs) {
     const rawValue = given.get(spec.name);
     if (rawValue === undefined || cleanText(rawValue) === '') {
-      if (spec.required) return fail(`Missing ${spec.name}: ${describeOption(spec)}.`);
+      if (spec.required) return fail(missingWhy.get(spec.name) ?? `Missing ${spec.name}: ${describeOption(spec)}.`);
       options[spec.name] = spec.default;
       continue;
     }
@@ -247,10 +280,11 @@ function assignFromText(
   def: CommandDef<never> | AnyCommand,
   text: string,
   pc: ParseContext,
-): { ok: true; values: Map<string, string> } | { ok: false; error: string } {
+): { ok: true; values: Map<string, string>; missingWhy: Map<string, string> } | { ok: false; error: string } {
   const specs = def.options;
   const tokens = tokenize(text);
   const values = new Map<string, string>();
+  const missingWhy = new Map<string, string>();
   const positional: Token[] = [];
 
   for (let t = 0; t < tokens.length; t++) {
@@ -290,18 +324,70 @@ function assignFromText(
     if (fits(spec, positional[lo].value, pc) || spec.required) values.set(spec.name, positional[lo++].value);
   }
   if (g >= 0) {
+    const free = open[g];
     const back = open.slice(g + 1);
     for (let b = back.length - 1; b >= 0 && hi > lo; b--) {
-      if (fits(back[b], positional[hi - 1].value, pc)) values.set(back[b].name, positional[--hi].value);
+      const spec = back[b];
+      const word = positional[hi - 1].value;
+      if (!fits(spec, word, pc)) continue;
+      // a number outside the option's range or steps belongs to a title: "Apollo 13" (other free
+      // text, such as a list of algorithms, leaves it to the option, whose range error then shows)
+      const refused = free.ownsLastWord ? refusal(spec, word, pc) : undefined;
+      if (refused !== undefined) {
+        missingWhy.set(spec.name, `Missing ${spec.name}: ${describeOption(spec)}. I read "${clip(word, 20)}" as part of the ${free.name}, because ${lowerFirst(refused)}`);
+        continue;
+      }
+      const claim = hi - 1 > lo && !positional.slice(lo, hi).some((p) => p.quoted) ? free.ownsLastWord : undefined;
+      const owned = claim?.(spanText(text, positional.slice(lo, hi)), spanText(text, positional.slice(lo, hi - 1)), pc.service);
+      if (owned) {
+        missingWhy.set(spec.name, claimedMessage(def, free, spec, owned, spanText(text, positional.slice(lo, hi - 1)), word));
+        break;
+      }
+      values.set(spec.name, positional[--hi].value);
     }
-    if (hi > lo) values.set(open[g].name, spanText(text, positional.slice(lo, hi)));
+    if (hi > lo) values.set(free.name, spanText(text, positional.slice(lo, hi)));
     lo = hi;
   }
   if (lo < hi) {
+    // a word meant for an option with a fixed set of values that it is not one of ("/recommend
+    // foo"): say so, and what that option accepts, rather than that the word is extra
+    const skipped = open.find((s) => !values.has(s.name) && s.type === 'string' && !isGreedy(s));
+    if (skipped) {
+      const converted = convert(skipped, positional[lo].value, pc);
+      if ('error' in converted) return { ok: false, error: converted.error };
+    }
     const extra = positional.slice(lo, hi).map((p) => p.value).join(' ');
     return { ok: false, error: `I don't know what to do with "${clip(extra, 60)}": ${usage(def)} takes ${open.length === 0 ? 'nothing more' : 'no more words here'}.` };
   }
-  return { ok: true, values };
+  return { ok: true, values, missingWhy };
+}
+
+/** Why a value that looks right is refused (a number out of range or between steps), if it is. */
+function refusal(spec: OptionSpec, word: string, pc: ParseContext): string | undefined {
+  if (spec.type !== 'number' && spec.type !== 'integer') return undefined;
+  const converted = convert(spec, word, pc);
+  return 'error' in converted ? converted.error : undefined;
+}
+
+/** "Missing score: how many stars for Shrek 2 (2004)? For Shrek (2001) with score 2, type …" */
+function claimedMessage(
+  def: { name: string },
+  free: OptionSpec,
+  spec: OptionSpec,
+  owned: { names: string; split?: string },
+  rest: string,
+  word: string,
+): string {
+  const ask = spec.question
+    ? `Missing ${spec.name}: ${spec.question} for ${owned.names}?`
+    : `Missing ${spec.name} for ${owned.names}: ${describeOption(spec)}.`;
+  if (owned.split === undefined) return ask;
+  const quoted = rest.includes('"') ? `“${rest}”` : `"${rest}"`;
+  return `${ask} For ${owned.split} with ${spec.name} ${word}, type /${def.name} ${free.name}:${quoted} ${spec.name}:${word}.`;
+}
+
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
 /** `colour:blue`: a lowercase name with a value, that is neither an option nor a value prefix. */
@@ -575,6 +661,7 @@ export function validateCommand(def: unknown): string[] {
   checkDescription(d.description, 'description', problems);
   if (typeof d.run !== 'function') problems.push('run(ctx, opts) is missing');
   if (d.adminOnly !== undefined && typeof d.adminOnly !== 'boolean') problems.push('adminOnly must be true or false');
+  if (d.writes !== undefined && typeof d.writes !== 'boolean') problems.push('writes must be true or false');
   if (!Array.isArray(d.options)) {
     problems.push('options must be an array (empty when the command takes none)');
     return problems;

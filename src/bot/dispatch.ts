@@ -50,8 +50,10 @@ export interface DispatchRequest {
   /** status lines while a long command runs */
   onProgress?: (p: Progress) => void | Promise<void>;
   /**
-   * The platform's own notion of admin, checked by the adapter (Discord: Manage Server). It adds
-   * to MARQUEE_ADMINS; it never takes an admin away.
+   * The platform's own notion of admin, checked by the adapter, which must scope it to the bot's
+   * own server: Discord sets it for Manage Server only on the DISCORD_GUILD_ID server, and never
+   * when DISCORD_GUILD_ID is unset (a global bot is in servers run by strangers, whose Manage
+   * Server says nothing about this bot). It adds to MARQUEE_ADMINS; it never takes an admin away.
    */
   platformAdmin?: boolean;
 }
@@ -117,6 +119,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     if (!parsed.ok) return usageReply(def, parsed.error);
 
     let member: Member | undefined;
+    let known: { member: Member | undefined } | undefined;
     const ctx: CommandContext = {
       service,
       platform: req.platform,
@@ -127,6 +130,10 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       get member() {
         // created lazily: /help or a refused command leaves no member record behind
         return (member ??= service.member(req.platform, req.userId, req.displayName));
+      },
+      get knownMember() {
+        // looked up once per command; a member created meanwhile by ctx.member counts
+        return member ?? (known ??= { member: service.findMember(req.platform, req.userId) }).member;
       },
     };
     try {

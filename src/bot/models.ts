@@ -10,8 +10,9 @@
 import type { Algorithm } from '../core/algorithm.ts';
 import { computeBaselines } from '../core/baselines.ts';
 import { ALIASES, algorithmNames, parseAlgorithmSpec } from '../core/registry.ts';
-import type { Profile, RatingScale, Trainset } from '../core/trainset.ts';
+import { Trainset, type Profile, type RatingScale } from '../core/trainset.ts';
 import type { MemberRating } from '../store/api.ts';
+import { parseMemberRawId } from '../store/training-data.ts';
 import type { TrainColumns } from './trainer.ts';
 
 /** Members rate 0.5..5 in half stars (the store enforces it); MovieLens datasets lie inside. */
@@ -71,6 +72,14 @@ export class Generation {
   readonly fingerprint: string;
   readonly createdAt: number;
   private co: CoRating | undefined;
+  private communityTs: Trainset | undefined;
+  private communityCo: CoRating | undefined;
+  /**
+   * How many forgets (that removed ratings) the service had seen when this generation's data was
+   * read. Once the service has seen more, the generation may hold a forgotten member's ratings:
+   * it is not swapped in, and nothing fitted on it is saved (a snapshot would keep them on disk).
+   */
+  forgetEpoch = 0;
   /** the columns the trainset was built from (a lazy training fits on exactly these) */
   columns: TrainColumns | undefined;
   private readonly models = new Map<string, Algorithm>();
@@ -88,6 +97,24 @@ export class Generation {
   get coRating(): CoRating {
     this.co ??= new CoRating(this.ts);
     return this.co;
+  }
+
+  /**
+   * The dataset's ratings alone (the MovieLens raters), without any member's: what per-movie
+   * aggregates shown to members (averages, counts, the chart, "also liked") are computed from.
+   * The dataset is public, so an aggregate that mixed in members' ratings would give away the
+   * rating of a movie only one member rated (its count and mean minus the dataset's). Its inner
+   * ids are its own: map through raw movie ids. Built on first use (a second, smaller CSR).
+   */
+  get community(): Trainset {
+    this.communityTs ??= datasetOnly(this.ts);
+    return this.communityTs;
+  }
+
+  /** Item-item co-rating similarity over `community` (its inner ids), built on first use. */
+  get communityCoRating(): CoRating {
+    this.communityCo ??= new CoRating(this.community);
+    return this.communityCo;
   }
 
   key(spec: string): string {
@@ -111,6 +138,24 @@ export class Generation {
   specs(): string[] {
     return [...this.models.keys()];
   }
+}
+
+/** The trainset's ratings by dataset users only, in the trainset's own order. */
+function datasetOnly(ts: Trainset): Trainset {
+  const users: string[] = [];
+  const items: string[] = [];
+  const ratings: number[] = [];
+  const { indptr, indices, values } = ts.byUser;
+  for (let u = 0; u < ts.nUsers; u++) {
+    const raw = ts.rawUser(u);
+    if (parseMemberRawId(raw) !== undefined) continue;
+    for (let k = indptr[u]; k < indptr[u + 1]; k++) {
+      users.push(raw);
+      items.push(ts.rawItem(indices[k]));
+      ratings.push(values[k]);
+    }
+  }
+  return Trainset.fromColumns({ users, items, ratings: Float32Array.from(ratings) }, ts.scale);
 }
 
 /**

@@ -6,8 +6,16 @@
 import type { MovieRecord } from '../data/types.ts';
 import type { Member, MemberRating, Platform } from '../store/api.ts';
 
+/**
+ * How a title was found. `exact`: the title as stored or shown, in any case, or `id:<movieId>`;
+ * `normalised`: the same title once case, accents, punctuation and articles are ignored, maybe
+ * with its year, or one of its alternate titles; `prefix`: the first words of a title;
+ * `fuzzy`: a close spelling. Only exact and normalised matches may be written without asking.
+ */
+export type TitleMatchHow = 'exact' | 'normalised' | 'prefix' | 'fuzzy';
+
 export type TitleMatch =
-  | { kind: 'found'; movie: MovieRecord }
+  | { kind: 'found'; movie: MovieRecord; how: TitleMatchHow }
   | { kind: 'ambiguous'; choices: MovieRecord[] }
   | { kind: 'unknown'; suggestions: MovieRecord[] };
 
@@ -69,6 +77,12 @@ export interface ImportOutcome {
   imported: number;
   updated: number;
   unmatched: Array<{ title: string; year: number | null; reason: string }>;
+  /**
+   * Movies the member had already rated more recently than the file says (or the file's row has
+   * no date): their own rating was kept. reason: "kept your newer rating (5 on 2024-06-01); the
+   * file's 3 is from 2019-05-01".
+   */
+  kept?: Array<{ title: string; year: number | null; reason: string }>;
 }
 
 export interface MarqueeService {
@@ -77,7 +91,7 @@ export interface MarqueeService {
   /** Member lookup without creating (e.g. /movienight mentions). */
   findMember(platform: Platform, platformUserId: string): Member | undefined;
 
-  /** Exact, then normalised (case, punctuation, articles, optional year), then fuzzy. */
+  /** Exact, then normalised (case, punctuation, articles, optional year), then prefix, then fuzzy; `how` says which. */
   resolveTitle(query: string): TitleMatch;
   /** Up to `limit` (≤ 25) choices for a partly typed title: name shown, value = movie id. */
   autocomplete(partial: string, limit?: number): Array<{ name: string; value: string }>;
@@ -101,9 +115,14 @@ export interface MarqueeService {
   movieDetails(member: Member, movieId: string): MovieDetails;
   movieNight(members: Member[], n: number): RecommendedMovie[];
 
-  /** Runs in a worker; progress through the callback; the bot keeps answering meanwhile. */
+  /**
+   * Runs in a worker; progress through the callback; the bot keeps answering meanwhile. One at a
+   * time: a call while one runs rejects at once with an error named 'UserError' whose message says
+   * "an evaluation is already running (started by …, x% done) …".
+   */
   evaluate(
-    opts: { algos?: string[]; folds?: number },
+    /** startedBy: who asked (a display name), shown to anyone who asks while it runs */
+    opts: { algos?: string[]; folds?: number; startedBy?: string },
     onProgress: (p: EvaluationProgress) => void,
   ): Promise<EvaluationOutcome>;
 

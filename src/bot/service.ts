@@ -21,6 +21,17 @@
  * worker fits every active algorithm on fresh columns; the new generation replaces the old one in
  * one assignment, so no command ever waits for training or sees half a generation.
  *
+ * Forgetting. A forget that removed ratings overwrites every saved model with an empty one (so a
+ * restart cannot reload the member) and retrains right away; a retrain that had already read the
+ * member's ratings is discarded and run again, and nothing read before the forget is saved.
+ *
+ * Privacy of aggregates. The dataset is public, so an aggregate per movie that mixed in members'
+ * ratings would give a member's rating away whenever they are its only member rater. Whatever a
+ * member sees per movie (the community average, the charts and the popular picks, "members also
+ * liked") is computed from the dataset's ratings alone (Generation.community). Collaborative
+ * picks (recommend, movie night, the collaborative half of hybrid) skip movies with fewer than
+ * `minRatings` ratings: a prediction from one rater is that rater's rating.
+ *
  * Lazy algorithms. Algorithms not in the configured list (e.g. svdpp, knn-user) are loaded from
  * their snapshot on first request when one fits the current data, else trained in the worker;
  * meanwhile the request is answered by the default algorithm with a note ("training knn-user, try
@@ -98,6 +109,13 @@ export interface ServiceOptions {
   retrainAfter: number;
   /** retrain this often (minutes) when anything changed */
   retrainMinutes: number;
+  /**
+   * Movies with fewer ratings than this in the trainset are never recommended by the
+   * collaborative algorithms (nor in a movie night): a prediction from one or two raters is noise,
+   * and with a single rater it is that person's rating (MARQUEE_MIN_RATINGS; default 5).
+   * Content and popular picks are not affected.
+   */
+  minRatings?: number;
   /** who may run admin commands; undefined = the console user */
   adminIds?: ReadonlyArray<{ platform: Platform; userId: string }>;
   logger?: ServiceLogger;
@@ -138,8 +156,20 @@ const COLD_POOL = 200;
 const MAX_N = 100;
 /** The store's snapshot name of the content model. */
 const CONTENT_SNAPSHOT = 'content';
+/** The default of ServiceOptions.minRatings. */
+export const DEFAULT_MIN_RATINGS = 5;
+/** The key of a model snapshot dropped after a forget: it matches no data, so it is never loaded. */
+const DROPPED_SNAPSHOT_KEY = 'dropped after a forget';
 /** After a failed retrain, new ratings do not trigger another for this long (the timer still does). */
 const RETRY_AFTER_FAILURE_MS = 60_000;
+
+/**
+ * `/evaluate` while another evaluation runs: one at a time (each is a cross-validation of every
+ * algorithm in a worker). Named UserError so the dispatcher shows the message to the member.
+ */
+export class EvaluationBusyError extends Error {
+  override name = 'UserError';
+}
 
 export async function createService(opts: ServiceOptions): Promise<Service> {
   const svc = new MarqueeBotService(opts);
@@ -150,6 +180,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
 class MarqueeBotService implements MarqueeService {
   readonly coldStartThreshold: number;
   ready!: Promise<void>;
+  private readonly minRatings: number;
 
   private readonly store: Store;
   private readonly log: ServiceLogger;
@@ -175,6 +206,8 @@ class MarqueeBotService implements MarqueeService {
   private readonly profileCache = new Map<number, { gen: Generation; profile: Profile }>();
   private readonly chartCache = new WeakMap<Generation, ReturnType<typeof popularityChart>>();
   private readonly rankedCache = new WeakMap<Generation, ChartRow[]>();
+  /** per generation: inner ids of the movies with fewer than `minRatings` ratings */
+  private readonly obscureCache = new WeakMap<Generation, { inner: Int32Array; raw: ReadonlySet<string> }>();
   private defaultCache: { at: number; spec: string } | undefined;
 
   private changes = 0;
@@ -184,6 +217,10 @@ class MarqueeBotService implements MarqueeService {
   private readonly handles = new Set<TrainHandle>();
   private timer: NodeJS.Timeout | undefined;
   private readonly evaluations = new Set<AbortController>();
+  /** the evaluation running now: one at a time (each one is a full cross-validation in a worker) */
+  private evaluation: { startedBy: string; startedAt: number; done: number; total: number } | undefined;
+  /** grows on every forget that removed ratings: a retrain that read its data before must not land */
+  private forgets = 0;
   private closed = false;
 
   constructor(opts: ServiceOptions) {
@@ -194,6 +231,11 @@ class MarqueeBotService implements MarqueeService {
       throw new ParamError(`retrainAfter must be a whole number >= 1, got ${String(opts.retrainAfter)}`);
     }
     if (!(opts.retrainMinutes > 0)) throw new ParamError(`retrainMinutes must be > 0, got ${String(opts.retrainMinutes)}`);
+    const minRatings = opts.minRatings ?? DEFAULT_MIN_RATINGS;
+    if (!Number.isInteger(minRatings) || minRatings < 0) {
+      throw new ParamError(`minRatings must be a whole number >= 0, got ${String(opts.minRatings)}`);
+    }
+    this.minRatings = minRatings;
     this.opts = opts;
     this.store = opts.store;
     this.log = opts.logger ?? defaultLog;
@@ -277,6 +319,10 @@ class MarqueeBotService implements MarqueeService {
   // ---- ratings ----------------------------------------------------------------------------------
 
   rate(member: Member, movieId: string, rating: number): { previous: number | null } {
+    const current = this.ratingsOf(member.id).find((r) => r.movieId === movieId);
+    // the same score again changes nothing: no write, no new ratings version, nothing counted
+    // towards a retrain, and the date the member first gave it stays
+    if (current !== undefined && current.rating === rating) return { previous: current.rating };
     const out = this.store.rate(member.id, movieId, rating); // committed before it returns
     this.changed(member.id, 1);
     return out;
@@ -303,31 +349,53 @@ class MarqueeBotService implements MarqueeService {
     for (const e of parsed.errors) unmatched.push({ title: `line ${e.line}`, year: null, reason: e.problem });
     const byImdb = new Map<string, MovieRecord>();
     for (const m of this.catalog.values()) if (m.imdbId) byImdb.set(normaliseImdb(m.imdbId), m);
-    const chosen = new Map<string, { movieId: string; rating: number; ratedAt?: number }>();
+    const now = Date.now();
+    const chosen = new Map<string, { movie: MovieRecord; rating: number; ratedAt?: number }>();
     for (const row of parsed.rows) {
       const found = this.matchImported(row, byImdb);
       if ('reason' in found) {
         unmatched.push({ title: row.title, year: row.year, reason: found.reason });
         continue;
       }
-      // a later row of the same movie wins, as in the file
-      chosen.set(found.movie.movieId, { movieId: found.movie.movieId, rating: row.rating, ratedAt: row.ratedAt });
+      // a date in the future (a clock or time-zone slip in the export) counts as now
+      const ratedAt = row.ratedAt === undefined ? undefined : Math.min(row.ratedAt, now);
+      // two rows of one movie (two spellings of its title): the newer wins, the later row on a tie
+      const prev = chosen.get(found.movie.movieId);
+      if (prev && (prev.ratedAt ?? -Infinity) > (ratedAt ?? -Infinity)) continue;
+      chosen.set(found.movie.movieId, { movie: found.movie, rating: row.rating, ratedAt });
     }
-    const before = new Map(this.ratingsOf(member.id).map((r) => [r.movieId, r.rating]));
+    const before = new Map(this.ratingsOf(member.id).map((r) => [r.movieId, r]));
     let imported = 0;
     let updated = 0;
-    // only new and changed ratings are written: importing the same file twice changes nothing
-    const writes = [...chosen.values()].filter((r) => {
-      if (!before.has(r.movieId)) imported++;
-      else if (before.get(r.movieId) !== r.rating) updated++;
-      else return false;
-      return true;
-    });
+    const kept: NonNullable<ImportOutcome['kept']> = [];
+    const writes: Array<{ movieId: string; rating: number; ratedAt?: number }> = [];
+    for (const c of chosen.values()) {
+      const mine = before.get(c.movie.movieId);
+      if (mine === undefined) {
+        imported++;
+        writes.push({ movieId: c.movie.movieId, rating: c.rating, ratedAt: c.ratedAt });
+        continue;
+      }
+      // the same score: nothing to write (importing the same file twice changes nothing)
+      if (mine.rating === c.rating) continue;
+      // the newer rating wins; a row without a date never overwrites one the member gave
+      if (c.ratedAt === undefined || c.ratedAt <= mine.ratedAt) {
+        const theirs = c.ratedAt === undefined ? 'has no date' : `is from ${isoDay(c.ratedAt)}`;
+        kept.push({
+          title: c.movie.displayTitle || c.movie.title,
+          year: c.movie.year,
+          reason: `kept your newer rating (${stars(mine.rating)} on ${isoDay(mine.ratedAt)}); the file's ${stars(c.rating)} ${theirs}`,
+        });
+        continue;
+      }
+      updated++;
+      writes.push({ movieId: c.movie.movieId, rating: c.rating, ratedAt: c.ratedAt });
+    }
     if (writes.length > 0) {
       this.store.rateMany(member.id, writes);
       this.changed(member.id, writes.length);
     }
-    return { imported, updated, unmatched };
+    return { imported, updated, unmatched, kept };
   }
 
   exportRatings(member: Member): string {
@@ -344,6 +412,15 @@ class MarqueeBotService implements MarqueeService {
   forget(member: Member): number {
     const removed = this.store.forget(member.id);
     this.changed(member.id, removed);
+    if (removed > 0) {
+      // The member's ratings are still in the live generation (averages, knn-user neighbours)
+      // and in the saved models: drop the snapshots now, so a restart cannot reload them, and
+      // retrain right away (in the worker) instead of at the next change count or timer tick.
+      // A retrain already running read the member's ratings: it is discarded and run again.
+      this.forgets++;
+      this.dropModelSnapshots();
+      void this.retrain();
+    }
     return removed;
   }
 
@@ -388,7 +465,7 @@ class MarqueeBotService implements MarqueeService {
       note = `${doing}; meanwhile these come from ${fallback.spec}.`;
     }
     const profile = this.profileFor(member.id, gen);
-    const scored = model.recommend(profile, n);
+    const scored = model.recommend(profile, n, { exclude: this.obscure(gen).inner });
     const liked = likedMovies(ratings);
     const userBased = isUserBased(model);
     const items: RecommendedMovie[] = [];
@@ -417,13 +494,15 @@ class MarqueeBotService implements MarqueeService {
       notes.push('The content model is still warming up; similar titles will appear in a moment.');
     }
     const alsoLiked: RecommendedMovie[] = [];
-    const gen = this.gen;
-    const i = gen.ts.innerItem(movieId);
+    // "also liked" comes from the dataset's raters only: with members' ratings mixed in, the
+    // common-rater counts and similarities would tell about one member's ratings
+    const community = this.gen.community;
+    const i = community.innerItem(movieId);
     if (i === undefined) {
-      notes.push(`Nobody has rated ${movieLabel(movie)} yet, so there is no "members also liked".`);
+      notes.push(`${movieLabel(movie)} has no ratings in the dataset yet, so there is no "members also liked".`);
     } else {
-      for (const nb of gen.coRating.neighbours(i, count)) {
-        const m = this.movie(gen.ts.rawItem(nb.item));
+      for (const nb of this.gen.communityCoRating.neighbours(i, count)) {
+        const m = this.movie(community.rawItem(nb.item));
         if (m) alsoLiked.push({ movie: m, score: nb.sim, reason: `rated alike by ${nb.support} members` });
       }
       if (alsoLiked.length === 0) notes.push(`Too few members rated ${movieLabel(movie)} alongside other movies to say who liked what.`);
@@ -433,12 +512,14 @@ class MarqueeBotService implements MarqueeService {
 
   movieDetails(member: Member, movieId: string): MovieDetails {
     const movie = this.requireMovie(movieId);
-    const gen = this.gen;
-    const i = gen.ts.innerItem(movieId);
+    // the dataset's raters only: the dataset is public, so an average that included members'
+    // ratings would give away the rating of a movie only one member rated
+    const community = this.gen.community;
+    const i = community.innerItem(movieId);
     let communityMean: number | null = null;
     let communityCount = 0;
     if (i !== undefined) {
-      const { indptr, values } = gen.ts.byItem;
+      const { indptr, values } = community.byItem;
       communityCount = indptr[i + 1] - indptr[i];
       let s = 0;
       for (let k = indptr[i]; k < indptr[i + 1]; k++) s += values[k];
@@ -465,20 +546,24 @@ class MarqueeBotService implements MarqueeService {
     const nItems = gen.ts.nItems;
     const sum = new Float64Array(nItems);
     const excluded = new Uint8Array(nItems);
+    const ratedByAnyone = new Set<string>();
     for (const m of group) {
       for (const r of this.ratingsOf(m.id)) {
+        ratedByAnyone.add(r.movieId);
         const i = gen.ts.innerItem(r.movieId);
         if (i !== undefined) excluded[i] = 1;
       }
     }
     if (!model) {
       // no model yet: the chart, minus what anyone rated
-      const chart = this.ranked(gen).filter((e) => !excluded[e.item]).slice(0, count);
+      const chart = this.ranked(gen).filter((e) => !ratedByAnyone.has(e.movieId)).slice(0, count);
       return chart.flatMap((e) => {
-        const movie = this.movie(gen.ts.rawItem(e.item));
+        const movie = this.movie(e.movieId);
         return movie ? [{ movie, score: e.score, reason: popularReason(e.mean, e.count) }] : [];
       });
     }
+    // as for /recommend: a prediction from one or two raters is theirs, not the group's
+    for (const i of this.obscure(gen).inner) excluded[i] = 1;
     const scores = new Float64Array(nItems);
     const [lo, hi] = gen.ts.scale;
     for (const m of group) {
@@ -521,7 +606,9 @@ class MarqueeBotService implements MarqueeService {
       from = opts.decade - (opts.decade % 10);
     }
     const gen = this.gen;
-    const movieAt = gen.ts.rawItemIds().map((id) => this.catalog.get(id));
+    // the dataset's raters only (see movieDetails): a chart is an average per movie too
+    const community = gen.community;
+    const movieAt = community.rawItemIds().map((id) => this.catalog.get(id));
     const filter =
       genre === undefined && from === undefined
         ? undefined
@@ -532,7 +619,7 @@ class MarqueeBotService implements MarqueeService {
             if (from !== undefined && (m.year === null || m.year < from || m.year >= from + 10)) return false;
             return true;
           };
-    const chart = filter ? popularityChart(gen.ts, { filter, limit: n }) : { entries: this.chart(gen).entries.slice(0, n) };
+    const chart = filter ? popularityChart(community, { filter, limit: n }) : { entries: this.chart(gen).entries.slice(0, n) };
     return chart.entries.flatMap((e) => {
       const movie = movieAt[e.item];
       return movie ? [{ movie, score: e.score, count: e.count, mean: e.mean }] : [];
@@ -540,9 +627,17 @@ class MarqueeBotService implements MarqueeService {
   }
 
   async evaluate(
-    opts: { algos?: string[]; folds?: number },
+    opts: { algos?: string[]; folds?: number; startedBy?: string },
     onProgress: (p: EvaluationProgress) => void,
   ): Promise<EvaluationOutcome> {
+    const running = this.evaluation;
+    if (running) {
+      const pct = running.total > 0 ? Math.floor((100 * running.done) / running.total) : 0;
+      throw new EvaluationBusyError(
+        `an evaluation is already running (started by ${running.startedBy} ${ago(Date.now() - running.startedAt)}, ${pct}% done); ` +
+          'its results will be posted when it finishes, then you can start another',
+      );
+    }
     const algos = (opts.algos && opts.algos.length > 0 ? opts.algos : [...this.active]).map((a) => a.trim()).filter(Boolean);
     const content = algos.filter((a) => isContentAlgo(canonicalSpec(a)));
     if (content.length > 0) {
@@ -556,51 +651,60 @@ class MarqueeBotService implements MarqueeService {
     const dataset = `${name} + members' ratings`;
     const total = algos.length * folds;
     let done = 0;
-    onProgress({ done, total, message: `cross-validating ${algos.join(', ')} on ${n} ratings, ${folds} folds` });
-    const abort = new AbortController();
-    this.evaluations.add(abort);
-    let report: EvaluationReport;
+    // claimed before the first await: a second request arriving meanwhile is refused
+    const mine = { startedBy: opts.startedBy?.trim() || 'an admin', startedAt: Date.now(), done, total };
+    this.evaluation = mine;
     try {
-      report = await runEvaluation(
-        {
-          data: { table: { ...columns, timestamps: new Float64Array(n).fill(NaN) }, scale: scaleOf(columns), name: dataset },
-          algorithms: algos,
-          folds,
-          metrics: ['rmse', 'mae'],
-        },
-        (e) => {
-          if (e.type === 'fold-end') {
-            done++;
-            const rmse = e.result.metrics.rmse;
-            onProgress({ done, total, message: `${e.algorithm}: fold ${e.fold + 1}/${e.folds}${rmse === undefined ? '' : `, RMSE ${rmse.toFixed(4)}`}` });
-          }
-        },
-        { signal: abort.signal },
-      );
+      const abort = new AbortController();
+      this.evaluations.add(abort);
+      let report: EvaluationReport;
+      try {
+        onProgress({ done, total, message: `cross-validating ${algos.join(', ')} on ${n} ratings, ${folds} folds` });
+        report = await runEvaluation(
+          {
+            data: { table: { ...columns, timestamps: new Float64Array(n).fill(NaN) }, scale: scaleOf(columns), name: dataset },
+            algorithms: algos,
+            folds,
+            metrics: ['rmse', 'mae'],
+          },
+          (e) => {
+            if (e.type === 'fold-end') {
+              done++;
+              mine.done = done;
+              const rmse = e.result.metrics.rmse;
+              onProgress({ done, total, message: `${e.algorithm}: fold ${e.fold + 1}/${e.folds}${rmse === undefined ? '' : `, RMSE ${rmse.toFixed(4)}`}` });
+            }
+          },
+          { signal: abort.signal },
+        );
+      } finally {
+        this.evaluations.delete(abort);
+      }
+      const cv = report.cv;
+      this.store.saveEvaluation(cv);
+      this.defaultCache = undefined; // the default algorithm follows the new report
+      let chartPng: Uint8Array | undefined;
+      try {
+        // loaded on demand: vega, vega-lite and resvg cost ~0.5 s and tens of MB at start-up
+        const { renderChart } = await import('../eval/chart.ts');
+        chartPng = new Uint8Array(await renderChart(cv));
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'the evaluation chart could not be drawn');
+      }
+      const rows = cv.results.map((r) => {
+        const row: EvaluationOutcome['rows'][number] = {
+          algo: r.algorithm,
+          rmse: r.metrics.rmse?.mean ?? NaN,
+          mae: r.metrics.mae?.mean ?? NaN,
+        };
+        row['fit s'] = Math.round(r.fitTime.mean * 100) / 100;
+        return row;
+      });
+      return { table: formatTable(cv), rows, chartPng, dataset, folds: cv.nFolds };
     } finally {
-      this.evaluations.delete(abort);
+      // held until the report is saved and drawn: the next evaluation starts from this one's result
+      if (this.evaluation === mine) this.evaluation = undefined;
     }
-    const cv = report.cv;
-    this.store.saveEvaluation(cv);
-    this.defaultCache = undefined; // the default algorithm follows the new report
-    let chartPng: Uint8Array | undefined;
-    try {
-      // loaded on demand: vega, vega-lite and resvg cost ~0.5 s and tens of MB at start-up
-      const { renderChart } = await import('../eval/chart.ts');
-      chartPng = new Uint8Array(await renderChart(cv));
-    } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'the evaluation chart could not be drawn');
-    }
-    const rows = cv.results.map((r) => {
-      const row: EvaluationOutcome['rows'][number] = {
-        algo: r.algorithm,
-        rmse: r.metrics.rmse?.mean ?? NaN,
-        mae: r.metrics.mae?.mean ?? NaN,
-      };
-      row['fit s'] = Math.round(r.fitTime.mean * 100) / 100;
-      return row;
-    });
-    return { table: formatTable(cv), rows, chartPng, dataset, folds: cv.nFolds };
   }
 
   // ---- lifecycle --------------------------------------------------------------------------------
@@ -641,9 +745,11 @@ class MarqueeBotService implements MarqueeService {
     this.retraining = true;
     let specs: string[] = [];
     let swapped = false;
+    let again = false;
     const run = async (): Promise<void> => {
       try {
         if (this.closed) return;
+        const forgetEpoch = this.forgets;
         const columns = trainingColumns(this.store);
         const version = this.store.ratingsVersion();
         const changesAtStart = this.changes;
@@ -658,6 +764,7 @@ class MarqueeBotService implements MarqueeService {
         // the main thread's share, one step per event-loop turn so that commands interleave
         const gen = new Generation(Trainset.fromColumns(columns, scaleOf(columns)), version, this.fingerprint);
         gen.columns = columns;
+        gen.forgetEpoch = forgetEpoch;
         for (const m of outcome.models) {
           await nextTurn();
           this.decodeInto(gen, m.spec, m.bytes);
@@ -670,6 +777,12 @@ class MarqueeBotService implements MarqueeService {
         this.warm(gen);
         await nextTurn();
         if (this.closed) return;
+        if (this.forgets !== forgetEpoch) {
+          // a member was forgotten after this data was read: never serve or save it; start over
+          again = true;
+          this.log.info({ version }, 'a member was forgotten during the retrain; retraining without them');
+          return;
+        }
         this.gen = gen; // the swap: readers see the old generation or the new one, never a mix
         this.changes = Math.max(0, this.changes - changesAtStart);
         this.afterSwap();
@@ -678,7 +791,7 @@ class MarqueeBotService implements MarqueeService {
         for (const m of outcome.models) {
           await nextTurn();
           if (this.closed) break;
-          if (gen.has(m.spec)) this.saveModel(gen, m.spec, m.bytes);
+          if (gen.has(m.spec)) this.saveModel(gen, m.spec, m.bytes); // skipped once someone is forgotten
         }
         this.log.info(
           {
@@ -693,8 +806,9 @@ class MarqueeBotService implements MarqueeService {
       } finally {
         this.retraining = false;
         specs.forEach((s) => this.training.delete(s));
+        // (here, not after the try: the discarded run returns early)
+        if (again || (swapped && this.changes >= this.opts.retrainAfter)) void this.retrain();
       }
-      if (swapped && this.changes >= this.opts.retrainAfter) void this.retrain();
     };
     this.queue = this.queue.then(() => this.guard(run, 'retraining'));
     return this.queue;
@@ -707,12 +821,14 @@ class MarqueeBotService implements MarqueeService {
     const version = this.store.ratingsVersion();
     const gen = new Generation(Trainset.fromColumns(columns, scaleOf(columns)), version, this.fingerprint);
     gen.columns = columns;
+    gen.forgetEpoch = this.forgets;
     return gen;
   }
 
   /** Per-generation structures built before the first request needs them. */
   private warm(gen: Generation): void {
     void gen.coRating;
+    void gen.communityCoRating;
     this.ranked(gen);
   }
 
@@ -763,8 +879,12 @@ class MarqueeBotService implements MarqueeService {
     }
   }
 
-  /** Saves the snapshot the next start-up reuses when the data is unchanged. */
+  /**
+   * Saves the snapshot the next start-up reuses when the data is unchanged; never for a
+   * generation read before a forget (it may hold the forgotten member's ratings).
+   */
   private saveModel(gen: Generation, spec: string, bytes: Uint8Array): void {
+    if (gen.forgetEpoch !== this.forgets) return;
     try {
       this.store.saveSnapshot(snapshotName(spec), { key: gen.key(spec), blob: bytes });
     } catch (err) {
@@ -868,6 +988,44 @@ class MarqueeBotService implements MarqueeService {
     return spec;
   }
 
+  /**
+   * Overwrites every saved model with an empty one that no data matches: models hold the ratings
+   * they were fitted on (knn-user keeps each user's ratings), so after a forget none may be
+   * reloaded. The content model holds no ratings and stays. Snapshot names are per spec; the
+   * store cannot list them, so this covers every spec loaded or asked for since start-up and
+   * every plain registry name.
+   */
+  private dropModelSnapshots(): void {
+    const specs = new Set<string>([...this.active, ...this.configured, ...this.gen.specs(), ...this.training, ...botAlgorithmNames()]);
+    for (const spec of specs) {
+      if (isContentAlgo(spec)) continue;
+      const name = snapshotName(spec);
+      try {
+        const snap = this.store.loadSnapshot(name);
+        if (snap && snap.blob.length > 0) this.store.saveSnapshot(name, { key: DROPPED_SNAPSHOT_KEY, blob: new Uint8Array(0) });
+      } catch (err) {
+        this.log.error({ algo: spec, err: (err as Error).message }, 'could not drop a model snapshot after a forget');
+      }
+    }
+  }
+
+  /** Movies with fewer than `minRatings` ratings in the generation (cached per generation). */
+  private obscure(gen: Generation): { inner: Int32Array; raw: ReadonlySet<string> } {
+    let o = this.obscureCache.get(gen);
+    if (!o) {
+      const inner: number[] = [];
+      const raw = new Set<string>();
+      for (let i = 0; i < gen.ts.nItems; i++) {
+        if (gen.ts.itemDegree(i) >= this.minRatings) continue;
+        inner.push(i);
+        raw.add(gen.ts.rawItem(i));
+      }
+      o = { inner: Int32Array.from(inner), raw };
+      this.obscureCache.set(gen, o);
+    }
+    return o;
+  }
+
   private changed(memberId: number, count: number): void {
     this.ratingsCache.delete(memberId);
     this.profileCache.delete(memberId);
@@ -906,21 +1064,22 @@ class MarqueeBotService implements MarqueeService {
   private chart(gen: Generation): ReturnType<typeof popularityChart> {
     let c = this.chartCache.get(gen);
     if (!c) {
-      c = popularityChart(gen.ts);
+      c = popularityChart(gen.community);
       this.chartCache.set(gen, c);
     }
     return c;
   }
 
   /**
-   * Every rated movie in chart order: the chart's qualifying movies first, then the rest by the
-   * same weighted rating, so a new member who has seen the whole chart still gets suggestions.
+   * Every movie the dataset's raters rated, in chart order: the chart's qualifying movies first,
+   * then the rest by the same weighted rating, so a new member who has seen the whole chart still
+   * gets suggestions. From the dataset's ratings only, like the chart (see movieDetails).
    */
   private ranked(gen: Generation): ChartRow[] {
     let r = this.rankedCache.get(gen);
     if (!r) {
       const chart = this.chart(gen);
-      const ts = gen.ts;
+      const ts = gen.community;
       const inChart = new Set(chart.entries.map((e) => e.item));
       const means = ts.itemMeans();
       const rest: ChartRow[] = [];
@@ -929,10 +1088,10 @@ class MarqueeBotService implements MarqueeService {
         if (v === 0 || inChart.has(i)) continue;
         const m = chart.m;
         const score = Number.isFinite(m) ? (v / (v + m)) * means[i] + (m / (v + m)) * chart.C : means[i];
-        rest.push({ item: i, score, count: v, mean: means[i] });
+        rest.push({ item: i, movieId: ts.rawItem(i), score, count: v, mean: means[i] });
       }
       rest.sort((a, b) => b.score - a.score || b.count - a.count || a.item - b.item);
-      r = [...chart.entries, ...rest];
+      r = [...chart.entries.map((e) => ({ ...e, movieId: ts.rawItem(e.item) })), ...rest];
       this.rankedCache.set(gen, r);
     }
     return r;
@@ -1012,7 +1171,7 @@ class MarqueeBotService implements MarqueeService {
     const items: RecommendedMovie[] = [];
     for (const e of this.ranked(gen)) {
       if (items.length >= n) break;
-      const id = gen.ts.rawItem(e.item);
+      const id = e.movieId;
       if (rated.has(id)) continue;
       const movie = this.movie(id);
       if (movie) items.push({ movie, score: e.score, reason: popularReason(e.mean, e.count) });
@@ -1035,7 +1194,7 @@ class MarqueeBotService implements MarqueeService {
     if (!taste.ok) return this.popularAnswer(ratings, n);
     const rated = new Set(ratings.map((r) => r.movieId));
     const pool = this.ranked(gen)
-      .filter((e) => !rated.has(gen.ts.rawItem(e.item)))
+      .filter((e) => !rated.has(e.movieId))
       .slice(0, COLD_POOL);
     if (pool.length === 0) return this.popularAnswer(ratings, n);
     let lo = Infinity;
@@ -1044,7 +1203,7 @@ class MarqueeBotService implements MarqueeService {
     const sims = pool.map((e) => {
       lo = Math.min(lo, e.score);
       hi = Math.max(hi, e.score);
-      const idx = cm.indexOf(gen.ts.rawItem(e.item));
+      const idx = cm.indexOf(e.movieId);
       const s = idx === undefined ? 0 : Math.max(0, taste.profile.score(idx));
       if (s > maxSim) maxSim = s;
       return s;
@@ -1058,7 +1217,7 @@ class MarqueeBotService implements MarqueeService {
     const items: RecommendedMovie[] = [];
     for (const b of blended) {
       if (items.length >= n) break;
-      const id = gen.ts.rawItem(b.e.item);
+      const id = b.e.movieId;
       const movie = this.movie(id);
       if (!movie) continue;
       let reason = popularReason(b.e.mean, b.e.count);
@@ -1096,6 +1255,8 @@ class MarqueeBotService implements MarqueeService {
           n,
           // the trained user only when the member's ratings are what the model learned
           rawUser: profile.user !== undefined ? memberRawId(member.id) : undefined,
+          // its collaborative half would rank a movie by its one or two raters (see minRatings)
+          exclude: this.obscure(gen).raw,
         });
         const liked = likedMovies(ratings);
         const items: RecommendedMovie[] = [];
@@ -1141,16 +1302,25 @@ class MarqueeBotService implements MarqueeService {
       return { movie: match.movie };
     }
     if (match.kind === 'ambiguous') {
-      const sameYear = row.year === null ? [] : match.choices.filter((m) => m.year === row.year);
-      if (sameYear.length === 1) return { movie: sameYear[0] };
+      const pick = row.year === null ? undefined : byYear(match.choices, row.year);
+      if (pick) return { movie: pick };
       return { reason: `several movies match: ${match.choices.slice(0, 3).map(movieLabel).join('; ')}` };
+    }
+    if (row.year !== null) {
+      // the title exists, a year off ("Heat, 1996" for Heat (1995)): the title alone, same tolerance
+      const bare = this.titles.resolve(row.title);
+      const choices = bare.kind === 'found' ? [bare.movie] : bare.kind === 'ambiguous' ? bare.choices : [];
+      const pick = byYear(choices, row.year);
+      if (pick) return { movie: pick };
     }
     return { reason: 'not in the catalogue' };
   }
 }
 
 interface ChartRow {
+  /** inner id in the generation's `community` trainset (not in `ts`) */
   item: number;
+  movieId: string;
   score: number;
   count: number;
   mean: number;
@@ -1161,6 +1331,30 @@ interface ChartRow {
 /** Yields to the event loop, so that pending commands run between two steps of a long job. */
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * The one movie of `choices` released in `year`, else the one within a year of it (exports and
+ * catalogues often differ by a year: festival vs release date); undefined when none or several.
+ */
+function byYear(choices: readonly MovieRecord[], year: number): MovieRecord | undefined {
+  const exact = choices.filter((m) => m.year === year);
+  if (exact.length > 0) return exact.length === 1 ? exact[0] : undefined;
+  const near = choices.filter((m) => m.year !== null && Math.abs(m.year - year) <= 1);
+  return near.length === 1 ? near[0] : undefined;
+}
+
+/** "2019-05-01" (UTC) */
+function isoDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** "just now", "3 min ago", "2 h ago" */
+function ago(ms: number): string {
+  const min = Math.floor(ms / 60_000);
+  if (min < 1) return 'just now';
+  if (min < 120) return `${min} min ago`;
+  return `${Math.floor(min / 60)} h ago`;
 }
 
 function isContentAlgo(spec: string): boolean {

@@ -1,10 +1,12 @@
 /**
  * Title resolution over the catalog, for people typing movie names in chat.
  *
- * Order of attempts: `id:<movieId>`; the exact title as stored or shown; the normalised title
- * (case, accents, punctuation and a leading or trailing article ignored, "Matrix, The (1999)" =
- * "the matrix"), optionally with a year ("Terminator (1984)", "terminator 1984"); a whole-word
- * prefix ("shawshank"); then fuzzy matching for typos. Fuzzy candidates come from a character
+ * Order of attempts: `id:<movieId>`; the exact title as stored or shown, in any case ("heat" is
+ * Heat (1995), not also The Heat (2013)); the normalised title (case, accents, punctuation and a
+ * leading or trailing article ignored, "Matrix, The (1999)" = "the matrix"), optionally with a
+ * year ("Terminator (1984)", "terminator 1984"); a whole-word prefix of a main title
+ * ("shawshank"); then fuzzy matching for typos. A 'found' answer says which of these matched
+ * (`how`): a prefix or a typo is a guess that a command writing a rating must confirm first. Fuzzy candidates come from a character
  * trigram index, so only a few dozen titles are scored with Jaro-Winkler (from `natural`'s
  * distance submodule) per lookup instead of the whole catalog.
  *
@@ -14,7 +16,7 @@
 import { createRequire } from 'node:module';
 import type { MovieRecord } from '../data/types.ts';
 import { normalizeTitle, parseTitle } from '../data/titles.ts';
-import type { TitleMatch } from './service-api.ts';
+import type { TitleMatch, TitleMatchHow } from './service-api.ts';
 
 // natural ships CommonJS without per-file typings; the package root is slow to import and prints
 // to stdout, so the one submodule is required directly and typed here.
@@ -112,6 +114,11 @@ function charId(code: number, alphabet: Alphabet): number {
   return id;
 }
 
+/** The exact-title lookup key: case and runs of spaces do not matter, nothing else is dropped. */
+function exactKey(s: string): string {
+  return s.normalize('NFC').replace(/\s+/g, ' ').trim().toLowerCase();
+}
+
 /** A query split into its title part and an optional year ("terminator 1984", "Alien (1979)"). */
 function splitYear(query: string): { title: string; year: number | null } {
   const m = /^(.*?\S)[\s,]*(?:\((\d{4})\)|(\d{4}))$/.exec(query.trim());
@@ -128,6 +135,12 @@ export class TitleIndex {
   private readonly byKey = new Map<string, number[]>();
   /** per movie: its keys and article-full normalised forms, for Jaro-Winkler */
   private readonly fuzzyForms: string[][] = [];
+  /**
+   * per movie: the same forms of its main title only ("Rome, Open City", not "Roma, città
+   * aperta"), for the prefix rule: the first word of an alternate title is too weak a clue
+   * ("roma" is not "Rome, Open City").
+   */
+  private readonly mainForms: string[][] = [];
   /** trigram code → row of the postings below (CSR: trigramPtr/trigramMovies) */
   private readonly trigramIds = new Map<number, number>();
   private readonly alphabet: Alphabet = { ids: new Uint16Array(65536), size: 0 };
@@ -172,17 +185,25 @@ export class TitleIndex {
     };
     movies.forEach((m, idx) => {
       this.byId.set(m.movieId, idx);
-      for (const e of new Set([m.title, movieLabel(m), m.displayTitle])) if (e) push(this.exact, e, idx);
+      for (const e of new Set([m.title, movieLabel(m), m.displayTitle])) if (e) push(this.exact, exactKey(e), idx);
       const keys = new Set<string>();
       const fuzzy = new Set<string>();
+      const main = new Set<string>();
       const tokens = new Set<string>();
-      for (const form of titleForms(m)) {
+      const forms = titleForms(m);
+      const parsed = parseTitle(m.title);
+      const mainNames = new Set([parsed.display, m.displayTitle].filter((f): f is string => Boolean(f && f.trim() !== '')));
+      for (const form of forms) {
         const k = titleKey(form);
         if (k === '') continue;
         keys.add(k);
         fuzzy.add(k);
         const t = titleTokens(form);
         fuzzy.add(t.join(' '));
+        if (mainNames.has(form)) {
+          main.add(k);
+          main.add(t.join(' '));
+        }
         for (const w of t) tokens.add(w);
       }
       if (m.year !== null && m.year !== undefined) tokens.add(String(m.year));
@@ -190,6 +211,7 @@ export class TitleIndex {
       for (const f of fuzzy) forEachTrigram(f, this.alphabet, (code) => addTrigram(code, idx));
       for (const w of tokens) push(tok, w, idx);
       this.fuzzyForms.push([...fuzzy]);
+      this.mainForms.push([...main]);
       this.movieTokens.push(tokens);
     });
     this.trigramPtr = new Int32Array(counts.length + 1);
@@ -231,28 +253,28 @@ export class TitleIndex {
     const idForm = /^id\s*:\s*(\S+)$/i.exec(q);
     if (idForm) {
       const movie = this.movie(idForm[1]);
-      return movie ? { kind: 'found', movie } : { kind: 'unknown', suggestions: [] };
+      return movie ? { kind: 'found', movie, how: 'exact' } : { kind: 'unknown', suggestions: [] };
     }
-    const exact = this.exact.get(q);
-    if (exact) return this.answer(exact);
+    const exact = this.exact.get(exactKey(q));
+    if (exact) return this.answer(exact, 'exact');
 
     const { title, year } = splitYear(q);
     const titleKeyed = titleKey(title);
     if (year !== null) {
       const sameKey = this.byKey.get(titleKeyed) ?? [];
       const withYear = sameKey.filter((i) => this.movies[i].year === year);
-      if (withYear.length > 0) return this.answer(withYear);
+      if (withYear.length > 0) return this.answer(withYear, 'normalised');
     }
     // the whole query as a title ("1917", "Blade Runner 2049")
     const whole = this.byKey.get(titleKey(q));
-    if (whole) return this.answer(whole);
+    if (whole) return this.answer(whole, 'normalised');
     if (year !== null) {
       const otherYears = this.byKey.get(titleKeyed);
       // the title exists, but not in that year: offer the years it does exist in
       if (otherYears) return { kind: 'unknown', suggestions: this.sortByPopularity(otherYears).slice(0, MAX_SUGGESTIONS) };
     }
     const prefixed = this.wordPrefix(titleKeyed, year);
-    if (prefixed.length > 0) return this.answer(prefixed);
+    if (prefixed.length > 0) return this.answer(prefixed, 'prefix');
     return this.fuzzy(year === null ? q : title, year);
   }
 
@@ -315,9 +337,9 @@ export class TitleIndex {
     return [...first, ...rest].slice(0, n).map((i) => choice(this.movies[i]));
   }
 
-  private answer(indices: readonly number[]): TitleMatch {
+  private answer(indices: readonly number[], how: TitleMatchHow): TitleMatch {
     const unique = [...new Set(indices)];
-    if (unique.length === 1) return { kind: 'found', movie: this.movies[unique[0]] };
+    if (unique.length === 1) return { kind: 'found', movie: this.movies[unique[0]], how };
     return { kind: 'ambiguous', choices: this.sortByPopularity(unique).slice(0, MAX_CHOICES) };
   }
 
@@ -325,7 +347,7 @@ export class TitleIndex {
     return [...indices].sort((a, b) => this.popularity[b] - this.popularity[a] || a - b).map((i) => this.movies[i]);
   }
 
-  /** Titles whose key starts with the query's words ("shawshank" → "shawshank redemption"). */
+  /** Main titles whose key starts with the query's words ("shawshank" → "shawshank redemption"). */
   private wordPrefix(key: string, year: number | null): number[] {
     if (key === '') return [];
     const words = key.split(' ');
@@ -335,7 +357,7 @@ export class TitleIndex {
     if (!postings) return out;
     for (const i of postings) {
       if (year !== null && this.movies[i].year !== year) continue;
-      if (this.fuzzyForms[i].some((f) => f === key || f.startsWith(key + ' '))) out.push(i);
+      if (this.mainForms[i].some((f) => f === key || f.startsWith(key + ' '))) out.push(i);
     }
     return out;
   }
@@ -385,7 +407,7 @@ export class TitleIndex {
     const best = scored[0].score;
     if (best >= FUZZY_ACCEPT) {
       const tied = scored.filter((s) => s.score >= best - FUZZY_TIE).map((s) => s.i);
-      return this.answer(tied);
+      return this.answer(tied, 'fuzzy');
     }
     return { kind: 'unknown', suggestions: scored.slice(0, MAX_SUGGESTIONS).map((s) => this.movies[s.i]) };
   }

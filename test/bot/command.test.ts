@@ -100,6 +100,7 @@ describe('the option parser reads what members type', () => {
     ['a yes/no option given a title', forget, 'confirm:maybe', /confirm must be yes or no/],
     ['words a command does not take', recommend, 'svd 5 please', /I don't know what to do with "please"/],
     ['a non-mention in a member list', movienight, 'members:"@ann <script>"', /"<script>" is not a member mention/],
+    ['a count out of range after members (only a title keeps such a number)', movienight, '@ann 30', /^n must be from 1 to 25 \(you gave 30\)\.$/],
     ['too many members', movienight, Array.from({ length: 11 }, (_, i) => `@m${i}`).join(' '), /at most 10 members/],
   ];
   for (const [story, def, text, message] of bad) {
@@ -109,6 +110,48 @@ describe('the option parser reads what members type', () => {
       if (!r.ok) expect(r.error).toMatch(message);
     });
   }
+
+  describe('a number at the end of a title stays in it when it is not a score', () => {
+    it('a number outside the score range is part of the title, and the score is asked for: "Apollo 13"', () => {
+      expect(parseLine(rate, 'Apollo 13')).toEqual({
+        ok: false,
+        error:
+          'Missing score: your rating; a number from 0.5 to 5 in steps of 0.5. ' +
+          'I read "13" as part of the title, because score must be from 0.5 to 5 (you gave 13).',
+      });
+      expect(parseLine(rate, 'Apollo 13 4.5')).toEqual({ ok: true, options: { title: 'Apollo 13', score: 4.5 } });
+    });
+
+    it('a number between half stars is part of the title too, and says why', () => {
+      const r = parseLine(rate, 'The Matrix 4.3');
+      expect(r.ok === false && r.error).toMatch(/^Missing score: .* I read "4\.3" as part of the title, because score goes in steps of 0\.5 \(you gave 4\.3\)\.$/);
+    });
+
+    it('a whole line that is itself a title is not split into another title and a score: "Toy Story 3"', () => {
+      expect(parseLine(rate, 'Toy Story 3')).toEqual({
+        ok: false,
+        error: 'Missing score: how many stars for Toy Story 3 (2010)? For Toy Story (1995) with score 3, type /rate title:"Toy Story" score:3.',
+      });
+    });
+
+    it('quotes or a name say where the title ends', () => {
+      expect(parseLine(rate, '"Toy Story" 3')).toEqual({ ok: true, options: { title: 'Toy Story', score: 3 } });
+      expect(parseLine(rate, 'Toy Story score:3')).toEqual({ ok: true, options: { title: 'Toy Story', score: 3 } });
+      expect(parseLine(rate, 'Toy Story 3 4')).toEqual({ ok: true, options: { title: 'Toy Story 3', score: 4 } });
+    });
+
+    it('an optional count is left at its default when the number completes the title', () => {
+      expect(parseLine(because, 'Toy Story 3')).toEqual({ ok: true, options: { title: 'Toy Story 3', n: 5 } });
+      expect(parseLine(because, 'Toy Story 3 2')).toEqual({ ok: true, options: { title: 'Toy Story 3', n: 2 } });
+      expect(parseLine(because, 'Apollo 13')).toEqual({ ok: true, options: { title: 'Apollo 13', n: 5 } });
+    });
+  });
+
+  it('a word that is not one of an option’s values says so and lists them, instead of "what to do with"', () => {
+    expect(parseLine(recommend, 'foo')).toEqual({ ok: false, error: 'algo "foo" is not one I know. Accepted: svd, knn-user, baseline, popular.' });
+    const r = parseLine(top, 'Westerns');
+    expect(r.ok === false && r.error).toMatch(/^genre "Westerns" is not one I know\. Accepted: Action, /);
+  });
 
   it('refuses an unknown option given as a separate raw value', () => {
     const r = parseOptions(rate as unknown as AnyCommand, { values: { title: 'Alien', stars: '4' } }, pc);

@@ -145,6 +145,33 @@ describe('a console session', () => {
     expect(service.writes).toEqual(['rate 1 3598 3', 'rate 1 1 5', 'rate 1 6365 4.5']); // nothing after quit
   });
 
+  it('uses a list of choices once: picking 1 then typing 2 does not rate the other movie too', async () => {
+    const { service, out } = await session(['/rate Hamlet 4', '1', '2']);
+    expect(service.writes).toEqual(['rate 1 1411 4']);
+    expect(out).toContain('Rated Hamlet (1996): ★★★★ 4.');
+    expect(out.trimEnd().split('\n').at(-1)).toBe('Nothing to choose here: those choices were used up. Type the command again for new ones.');
+  });
+
+  it('retires the choices when a typed command changes the member’s data, but not for a look elsewhere', async () => {
+    const retired = await session(['/rate Hamlet 4', '/rate Alien 5', '2']);
+    expect(retired.service.writes).toEqual(['rate 1 1214 5']);
+    expect(retired.out).toContain('Nothing to choose here');
+    const kept = await session(['/rate Hamlet 4', '/help', '2']);
+    expect(kept.service.writes).toEqual(['rate 1 3598 4']);
+  });
+
+  it('keeps a list open for rating its other movies by number, until a typed change retires it', async () => {
+    const { service, out } = await session(['/recommend 3', '1 5', '3 4', '/rate Alien 2', '2 4']);
+    expect(service.writes).toEqual(['rate 1 1 5', 'rate 1 6365 4', 'rate 1 1214 2']);
+    expect(out.trimEnd().split('\n').at(-1)).toBe('Nothing here to rate by number. Use /rate <title> <score>.');
+  });
+
+  it('a confirmation is used once too', async () => {
+    const { service, out } = await session(['/rate Alien 5', '/forget', '1', '1']);
+    expect(service.writes).toEqual(['rate 1 1214 5', 'forget 1']);
+    expect(out.trimEnd().split('\n').at(-1)).toBe('Nothing to choose here: those choices were used up. Type the command again for new ones.');
+  });
+
   it('shows progress of long commands on stderr, not stdout', async () => {
     const { out, err } = await session(['/evaluate folds:2']);
     expect(err).toBe('… Evaluating the trained algorithms; the bot keeps answering meanwhile.\n… fold 1 of 2 (1/2)\n… fold 2 of 2 (2/2)\n');

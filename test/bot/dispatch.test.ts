@@ -98,6 +98,45 @@ describe('the dispatcher', () => {
     expect([...service.members.keys()]).toEqual(['console:alice']);
   });
 
+  it('offers commands a member lookup that never creates one (for read-only commands)', async () => {
+    const service = new FakeService();
+    const seen: Array<string | undefined> = [];
+    const commands = createRegistry([
+      {
+        source: 'peek.ts',
+        def: defineCommand({
+          name: 'peek',
+          description: 'reads only',
+          options: [],
+          run: async (ctx): Promise<Reply> => {
+            seen.push(ctx.knownMember?.platformUserId);
+            return { text: 'ok' };
+          },
+        }),
+      },
+      {
+        source: 'touch.ts',
+        def: defineCommand({
+          name: 'touch',
+          description: 'creates the member, then looks',
+          options: [],
+          writes: true,
+          run: async (ctx): Promise<Reply> => {
+            void ctx.member;
+            seen.push(ctx.knownMember?.platformUserId);
+            return { text: 'ok' };
+          },
+        }),
+      },
+    ]);
+    const d = createDispatcher({ service, commands });
+    await d.dispatch({ platform: 'console', userId: 'zoe', line: '/peek' });
+    expect(service.members.size).toBe(0);
+    await d.dispatch({ platform: 'console', userId: 'zoe', line: '/touch' });
+    await d.dispatch({ platform: 'console', userId: 'zoe', line: '/peek' });
+    expect(seen).toEqual([undefined, 'zoe', 'zoe']);
+  });
+
   it('accepts command names and option values from platforms that split them', async () => {
     const { service, dispatcher } = await harness();
     const reply = await dispatcher.dispatch({ platform: 'discord', userId: '81', command: 'rate', options: { title: 'Alien', score: '4.5' } });

@@ -169,7 +169,54 @@ describe.skipIf(!DATA)('Marquee on the console with ml-latest-small', () => {
     expect(await ann.type('1')).toBe('Done: I deleted your 7 ratings and your member record.');
     expect(service.findMember('console', 'ann')).toBeUndefined();
     expect(await ann.type('/ratings')).toBe("You haven't rated any movies yet. Try /rate The Matrix 4.5, or /top to find some.");
+    // looking at an empty list does not bring the member record back
+    expect(service.findMember('console', 'ann')).toBeUndefined();
     await ann.end();
+  });
+
+  it('rates only the movie a member named: guesses are asked about, numbers in titles stay there, choices are used once', async () => {
+    const cat = session(dispatcher, 'cat', join(dir, 'out'));
+    const ratedIds = () => service.ratings(service.findMember('console', 'cat')!).map((r) => r.movieId).sort();
+
+    // a close spelling or the start of another title is a guess: asked about, not rated
+    const barbie = await cat.type('/rate Barbie 4');
+    expect(barbie).toMatch(/^Did you mean Barb Wire \(1996\)\?\n/);
+    expect(barbie).toContain('Type a number to choose.');
+    expect(await cat.type('/rate Roma 4')).not.toMatch(/^Rated/);
+    expect(service.findMember('console', 'cat')).toBeUndefined();
+
+    // the title itself, in any case, is rated at once: "heat" is Heat (1995), not also The Heat
+    expect(await cat.type('/rate heat 4')).toMatch(/^Rated Heat \(1995\): ★★★★ 4\./);
+
+    // a number that completes a title is not a score
+    expect(await cat.type('/rate Shrek 2')).toMatch(
+      /^Missing score: how many stars for Shrek 2 \(2004\)\? For Shrek \(2001\) with score 2, type \/rate title:"Shrek" score:2\.\n/,
+    );
+    expect(await cat.type('/rate Toy Story 3')).toMatch(/^Missing score: how many stars for Toy Story 3 \(2010\)\?/);
+    expect(await cat.type('/rate Apollo 13')).toMatch(/^Missing score: .* I read "13" as part of the title, because score must be from 0\.5 to 5 \(you gave 13\)\.\n/);
+    expect(await cat.type('/rate Shrek 2 4.5')).toMatch(/^Rated Shrek 2 \(2004\)/);
+    expect(ratedIds()).toEqual(['6', '8360']);
+
+    // one pick from a list of choices; a second number finds the list used up
+    expect(await cat.type('/rate king kong 3')).toMatch(/^Which “king kong”\?\n/);
+    expect(await cat.type('1')).toMatch(/^Rated King Kong \(\d{4}\): ★★★ 3\./);
+    expect(await cat.type('2')).toBe('Nothing to choose here: those choices were used up. Type the command again for new ones.');
+    expect(ratedIds()).toHaveLength(3);
+
+    expect(await cat.type('/recommend foo')).toMatch(/^algo "foo" is not one I know\. Accepted: .*\bsvd\b/);
+    expect(await cat.type('/top decade:2100')).toBe('No rated movies found from the 2100s.');
+    expect(await cat.type('/because Alien 2')).toMatch(/^Movies like Alien \(1979\)\n/);
+    expect(await cat.type('/because Heat 2')).toMatch(/^Because you liked Heat \(1995\)\n/);
+    await cat.end();
+
+    // looking around creates no member record
+    const dan = session(dispatcher, 'dan', join(dir, 'out'));
+    await dan.type('/ratings');
+    expect(await dan.type('/movie Alien')).toContain('Your rating: not rated (/rate id:1214 4)');
+    expect(await dan.type('/recommend 3')).toMatch(/^Popular picks to start with\n/);
+    await dan.type('/because Alien 2');
+    expect(service.findMember('console', 'dan')).toBeUndefined();
+    await dan.end();
   });
 
   it('runs /evaluate for an admin, with progress, a table and a chart file', async () => {

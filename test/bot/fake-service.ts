@@ -17,6 +17,15 @@ import type {
 } from '../../src/bot/service-api.ts';
 import type { Member, MemberRating, Platform } from '../../src/store/api.ts';
 
+/** Two neighbouring letters swapped ("fight cuLB"). */
+function swappedLetters(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i + 1 < a.length; i++) {
+    if (a[i] !== b[i]) return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+  }
+  return false;
+}
+
 function movie(movieId: string, displayTitle: string, year: number | null, genres: string[]): MovieRecord {
   return { movieId, title: `${displayTitle} (${year})`, displayTitle, year, genres };
 }
@@ -32,6 +41,7 @@ export const MOVIES: MovieRecord[] = [
   movie('3598', 'Hamlet', 2000, ['Drama']),
   movie('4963', "Ocean's Eleven", 2001, ['Crime', 'Thriller']),
   movie('2959', 'Fight Club', 1999, ['Action', 'Crime', 'Drama']),
+  movie('78499', 'Toy Story 3', 2010, ['Animation', 'Children', 'Comedy']),
 ];
 
 export interface FakeOptions {
@@ -74,8 +84,17 @@ export class FakeService implements MarqueeService {
     const name = yearMatch ? yearMatch[1] : q;
     const year = yearMatch ? Number(yearMatch[2]) : undefined;
     const exact = MOVIES.filter((m) => m.displayTitle.toLowerCase() === name && (year === undefined || m.year === year));
-    if (exact.length === 1) return { kind: 'found', movie: exact[0] };
+    if (exact.length === 1) return { kind: 'found', movie: exact[0], how: yearMatch ? 'normalised' : 'exact' };
     if (exact.length > 1) return { kind: 'ambiguous', choices: exact };
+    // the first words of one title ("star wars"), and swapped letters ("fight cuLB"): guesses, as
+    // the real index reports them
+    const prefixed = MOVIES.filter((m) => {
+      const t = m.displayTitle.toLowerCase();
+      return name !== '' && t.startsWith(name) && /^[^\p{L}\p{N}]/u.test(t.slice(name.length));
+    });
+    if (prefixed.length === 1) return { kind: 'found', movie: prefixed[0], how: 'prefix' };
+    const typo = MOVIES.filter((m) => swappedLetters(m.displayTitle.toLowerCase(), name));
+    if (typo.length === 1) return { kind: 'found', movie: typo[0], how: 'fuzzy' };
     const near = MOVIES.filter((m) => name.length >= 3 && m.displayTitle.toLowerCase().includes(name.slice(0, 4)));
     return { kind: 'unknown', suggestions: near };
   }

@@ -495,3 +495,349 @@ describe('the content model is saved and restored on restart', () => {
     store.close();
   });
 });
+
+// ---- reviewer's defects: a catalogue with famous titles, near-twins and obscure movies ------------
+
+/** The taste camps plus: The Matrix, Heat and The Heat, two "Twin"s a year apart, a movie nobody
+ * in the dataset rated, and obscure science fiction rated 5 by one or two fans. */
+function reviewDataset(): LoadedDataset {
+  const base = tasteDataset();
+  const extra: MovieRecord[] = [
+    { movieId: '500', title: 'Matrix, The (1999)', displayTitle: 'The Matrix', year: 1999, genres: ['Sci-Fi', 'Action'] },
+    { movieId: '501', title: 'Heat (1995)', displayTitle: 'Heat', year: 1995, genres: ['Crime', 'Action'] },
+    { movieId: '502', title: 'Heat, The (2013)', displayTitle: 'The Heat', year: 2013, genres: ['Comedy', 'Crime'] },
+    { movieId: '503', title: 'Twin (2000)', displayTitle: 'Twin', year: 2000, genres: ['Drama'] },
+    { movieId: '504', title: 'Twin (2001)', displayTitle: 'Twin', year: 2001, genres: ['Drama'] },
+    { movieId: '505', title: 'Unseen Shore (2010)', displayTitle: 'Unseen Shore', year: 2010, genres: ['Drama'] },
+    { movieId: '510', title: 'Basement Nebula (2004)', displayTitle: 'Basement Nebula', year: 2004, genres: ['Sci-Fi', 'Adventure'] },
+    { movieId: '511', title: 'Garage Rocket (2006)', displayTitle: 'Garage Rocket', year: 2006, genres: ['Sci-Fi', 'Adventure'] },
+    { movieId: '512', title: 'Tiny Orbit (2008)', displayTitle: 'Tiny Orbit', year: 2008, genres: ['Sci-Fi', 'Drama'] },
+  ];
+  const users = [...base.ratings.users];
+  const items = [...base.ratings.items];
+  const ratings = [...base.ratings.ratings];
+  const add = (u: number, m: string, r: number) => {
+    users.push(String(u));
+    items.push(m);
+    ratings.push(r);
+  };
+  for (let u = 1; u <= 20; u++) {
+    add(u, '500', u % 2 === 0 ? 4.5 : 3);
+    add(u, '501', 4);
+    if (u <= 8) add(u, '502', 3);
+    if (u <= 6) {
+      add(u, '503', 3.5);
+      add(u, '504', 3);
+    }
+  }
+  // obscure: the science-fiction fans 2 and 4 loved them (Basement Nebula twice, the others once)
+  add(2, '510', 5);
+  add(4, '510', 5);
+  add(2, '511', 5);
+  add(4, '512', 5);
+  return {
+    ...base,
+    name: 'taste-camps-review',
+    movies: [...base.movies, ...extra],
+    ratings: { users, items, ratings: Float32Array.from(ratings), timestamps: new Float64Array(ratings.length).fill(NaN) },
+  };
+}
+
+function reviewStore(name: string): Store {
+  const store = openStore(join(tmp, `${name}.db`));
+  store.importDataset(reviewDataset());
+  return store;
+}
+
+/** Ratings per movie: the dataset's, plus (optionally) every member's. */
+function ratingCounts(store: Store, withMembers: boolean): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const id of store.datasetRatings().items) counts.set(id, (counts.get(id) ?? 0) + 1);
+  if (withMembers) for (const r of store.allMemberRatings()) counts.set(r.movieId, (counts.get(r.movieId) ?? 0) + 1);
+  return counts;
+}
+
+const DAY = 86_400_000;
+
+describe('importing never replaces a newer rating with an older one', () => {
+  let store: Store;
+  let svc: Service;
+  beforeAll(async () => {
+    store = reviewStore('import-dates');
+    svc = await start(store);
+    await svc.ready;
+  });
+  afterAll(async () => {
+    await svc.close();
+    store.close();
+  });
+
+  const letterboxd = (...rows: string[]) => ['Date,Name,Year,Letterboxd URI,Rating', ...rows].join('\n') + '\n';
+  const mine = (m: Member, id: string) => svc.ratings(m).find((r) => r.movieId === id);
+
+  it('a Letterboxd row from 2019 leaves the 5 stars Ada typed today, and says so', () => {
+    const ada = svc.member('discord', 'ada-import', 'Ada');
+    svc.rate(ada, '500', 5);
+    const typed = mine(ada, '500')!;
+    const out = svc.importRatings(ada, letterboxd('2019-05-01,The Matrix,1999,https://boxd.it/2a,3'));
+    expect(out).toMatchObject({ imported: 0, updated: 0, unmatched: [] });
+    expect(out.kept).toEqual([
+      { title: 'The Matrix', year: 1999, reason: expect.stringMatching(/^kept your newer rating \(5 on \d{4}-\d\d-\d\d\); the file's 3 is from 2019-05-01$/) },
+    ]);
+    expect(mine(ada, '500')).toEqual(typed); // same score, same date
+  });
+
+  it('a newer row from the file wins over an older rating', () => {
+    const ben = svc.member('discord', 'ben-import');
+    expect(svc.importRatings(ben, letterboxd('2015-03-01,Heat,1995,https://boxd.it/1,2'))).toMatchObject({ imported: 1, updated: 0 });
+    expect(mine(ben, '501')).toMatchObject({ rating: 2, ratedAt: Date.UTC(2015, 2, 1) });
+    const out = svc.importRatings(ben, letterboxd('2020-07-04,Heat,1995,https://boxd.it/1,4.5'));
+    expect(out).toMatchObject({ imported: 0, updated: 1, kept: [] });
+    expect(mine(ben, '501')).toMatchObject({ rating: 4.5, ratedAt: Date.UTC(2020, 6, 4) });
+  });
+
+  it('an undated row never overwrites an existing rating, but still adds a new one', () => {
+    const cat = svc.member('discord', 'cat-import');
+    svc.rate(cat, '501', 1);
+    const out = svc.importRatings(cat, letterboxd(',Heat,1995,https://boxd.it/1,5', ',The Matrix,1999,https://boxd.it/2a,4'));
+    expect(out).toMatchObject({ imported: 1, updated: 0 });
+    expect(out.kept?.map((k) => k.title)).toEqual(['Heat']);
+    expect(out.kept?.[0].reason).toMatch(/^kept your newer rating \(1 on .+\); the file's 5 has no date$/);
+    expect(mine(cat, '501')?.rating).toBe(1);
+    expect(mine(cat, '500')?.rating).toBe(4);
+  });
+
+  it('a date in the future is taken as now', () => {
+    const dov = svc.member('discord', 'dov-import');
+    const before = Date.now();
+    svc.importRatings(dov, letterboxd('2999-01-01,The Matrix,1999,https://boxd.it/2a,4'));
+    const r = mine(dov, '500')!;
+    expect(r.ratedAt).toBeGreaterThanOrEqual(before);
+    expect(r.ratedAt).toBeLessThanOrEqual(Date.now());
+    // so a rating typed tomorrow still beats it
+    expect(r.ratedAt).toBeLessThan(before + DAY);
+  });
+});
+
+describe('import matches a title a year off, even when several titles match', () => {
+  let store: Store;
+  let svc: Service;
+  beforeAll(async () => {
+    store = reviewStore('import-years');
+    svc = await start(store, { algorithms: ['baseline'] });
+  });
+  afterAll(async () => {
+    await svc.close();
+    store.close();
+  });
+
+  it('"Heat, 1996" is Heat (1995), not "several movies match"; the exact year wins over a neighbour', () => {
+    const eli = svc.member('console', 'eli-years');
+    const csv = ['Date,Name,Year,Letterboxd URI,Rating', '2020-01-01,Heat,1996,u,4', '2020-01-01,The Heat,2014,u,3', '2020-01-01,Twin,2001,u,5', '2020-01-01,Twin,1999,u,2', '2020-01-01,Heat,2005,u,1'].join('\n');
+    const out = svc.importRatings(eli, csv);
+    expect(out.imported).toBe(4);
+    const got = new Map(svc.ratings(eli).map((r) => [r.movieId, r.rating]));
+    expect(Object.fromEntries(got)).toEqual({ '501': 4, '502': 3, '504': 5, '503': 2 });
+    // ten years off is not the same film
+    expect(out.unmatched).toHaveLength(1);
+    expect(out.unmatched[0]).toMatchObject({ title: 'Heat', year: 2005 });
+  });
+});
+
+describe("members' averages never show another member's rating", () => {
+  let store: Store;
+  let svc: Service;
+  let ada: Member;
+  let bob: Member;
+  let becauseBefore: unknown;
+
+  beforeAll(async () => {
+    store = reviewStore('community');
+    svc = await start(store);
+    await svc.ready;
+    becauseBefore = svc.because('100', 5).alsoLiked;
+    ada = svc.member('discord', 'ada-community', 'Ada');
+    bob = svc.member('discord', 'bob-community', 'Bob');
+    svc.rate(ada, '505', 4.5); // nobody in the dataset rated Unseen Shore
+    for (const id of ['100', '101', '102', '103', '104', '105']) svc.rate(ada, id, 0.5);
+    await svc.retrain(); // the members' ratings are now in the trained generation
+    expect(svc.stats().generation.nRatings).toBe(store.datasetRatings().ratings.length + 7);
+  });
+  afterAll(async () => {
+    await svc.close();
+    store.close();
+  });
+
+  it("/movie shows no average for a movie only a member rated, and the dataset's raters for others", () => {
+    const d = svc.movieDetails(bob, '505');
+    expect(d.communityMean).toBeNull();
+    expect(d.communityCount).toBe(0);
+    const dataset = ratingCounts(store, false);
+    const star = svc.movieDetails(bob, '100');
+    expect(star.communityCount).toBe(dataset.get('100'));
+    expect(star.communityMean).toBeGreaterThan(2); // Ada's 0.5 is not in it
+    // Ada still sees her own rating
+    expect(svc.movieDetails(ada, '505').myRating).toBe(4.5);
+  });
+
+  it('the charts count only the dataset raters', () => {
+    const dataset = ratingCounts(store, false);
+    for (const e of svc.top({ n: 50 })) expect(e.count, e.movie.movieId).toBe(dataset.get(e.movie.movieId));
+    for (const e of svc.top({ genre: 'Sci-Fi', n: 50 })) expect(e.count, e.movie.movieId).toBe(dataset.get(e.movie.movieId));
+    const carl = svc.member('discord', 'carl-community');
+    const chart = svc.recommend(carl, { n: 100 });
+    expect(chart.items.map((i) => i.movie.movieId)).not.toContain('505');
+    for (const i of chart.items) {
+      const count = Number(/from (\d+) ratings/.exec(i.reason)?.[1]);
+      expect(count, i.movie.movieId).toBe(dataset.get(i.movie.movieId));
+    }
+  });
+
+  it('"members also liked" is the same before and after a member rated those movies', () => {
+    expect(svc.because('100', 5).alsoLiked).toEqual(becauseBefore);
+  });
+});
+
+describe('one evaluation at a time', () => {
+  it('a second /evaluate while one runs is refused, saying who started it and how far it is', async () => {
+    const store = reviewStore('evaluate-once');
+    const svc = await start(store, { algorithms: ['baseline'] });
+    await svc.ready;
+    const first = svc.evaluate({ algos: ['baseline'], folds: 2, startedBy: 'Ada' }, () => undefined);
+    const second = svc.evaluate({ algos: ['svd'], folds: 3, startedBy: 'Bob' }, () => undefined);
+    await expect(second).rejects.toMatchObject({
+      name: 'UserError',
+      message: expect.stringMatching(/^an evaluation is already running \(started by Ada just now, \d+% done\)/),
+    });
+    expect((await first).rows.map((r) => r.algo)).toEqual(['baseline']);
+    // once it finished, the next one runs
+    const third = await svc.evaluate({ algos: ['baseline'], folds: 2 }, () => undefined);
+    expect(third.folds).toBe(2);
+    await svc.close();
+    store.close();
+  });
+});
+
+describe('forget takes the member out of the live models and the saved ones', () => {
+  /** A store where Zed's ratings were trained and saved in every model snapshot. */
+  async function zedStore(name: string): Promise<{ store: Store; zedRatings: number }> {
+    const store = reviewStore(name);
+    const zed = store.member('discord', 'zed');
+    const zedRatings = [['100', 5], ['101', 4.5], ['200', 1], ['505', 4]] as const;
+    for (const [id, r] of zedRatings) store.rate(zed.id, id, r);
+    const svc = await start(store);
+    await svc.ready;
+    await svc.close();
+    for (const spec of ALGOS) expect(store.loadSnapshot(`model:${spec}`)?.blob.length, spec).toBeGreaterThan(0);
+    return { store, zedRatings: zedRatings.length };
+  }
+
+  it('drops the saved models at once and retrains right away without the member', async () => {
+    const { store, zedRatings } = await zedStore('forget-live');
+    const svc = await start(store);
+    await svc.ready;
+    const before = svc.stats().generation;
+    const zed = svc.member('discord', 'zed');
+    expect(svc.forget(zed)).toBe(zedRatings);
+    // nothing on disk still holds Zed's ratings: a restart now could not reload them
+    for (const spec of ALGOS) expect(store.loadSnapshot(`model:${spec}`)?.blob.length ?? 0, spec).toBe(0);
+    expect(svc.stats().retraining).toBe(true); // not 60 minutes later
+    await until(() => svc.stats().generation.ratingsVersion !== before.ratingsVersion, 'the retrained generation');
+    const after = svc.stats().generation;
+    expect(after.nUsers).toBe(before.nUsers - 1);
+    expect(after.nRatings).toBe(before.nRatings - zedRatings);
+    // the retrained models (without Zed) are saved again for the next start
+    await until(() => ALGOS.every((s) => (store.loadSnapshot(`model:${s}`)?.blob.length ?? 0) > 0), 'the new snapshots');
+    await svc.close();
+    store.close();
+  });
+
+  it('a retrain that read the data before the forget is discarded and run again', async () => {
+    const { store, zedRatings } = await zedStore('forget-during-retrain');
+    const { logger, lines } = captureLogger();
+    const svc = await start(store, { logger });
+    await svc.ready;
+    const before = svc.stats().generation;
+    void svc.retrain();
+    await until(() => svc.stats().training.length > 0, 'the retrain to start');
+    svc.forget(svc.member('discord', 'zed'));
+    await until(() => svc.stats().generation.ratingsVersion !== before.ratingsVersion && !svc.stats().retraining, 'the second retrain');
+    expect(lines.some((l) => /forgotten during the retrain/.test(l.msg ?? ''))).toBe(true);
+    expect(svc.stats().generation.nRatings).toBe(before.nRatings - zedRatings);
+    await svc.close();
+    store.close();
+  });
+});
+
+describe('personal recommendations skip movies too few people rated', () => {
+  const fan = (svc: Service, who: string): Member => {
+    const m = svc.member('discord', who);
+    for (const [id, r] of [['100', 5], ['101', 5], ['102', 4.5], ['103', 5], ['200', 1], ['201', 0.5]] as const) svc.rate(m, id, r);
+    return m;
+  };
+
+  it('knn-user once put obscure films first; with minRatings (default 5) no pick has fewer than 5 ratings', async () => {
+    const store = reviewStore('min-ratings');
+    const obscure = new Set(['510', '511', '512']);
+    // the old behaviour (no floor): a science-fiction fan is told a film two people rated is a 5
+    const loose = await start(store, { minRatings: 0 });
+    await loose.ready;
+    const looseFan = fan(loose, 'fan-loose');
+    loose.recommend(looseFan, { algo: 'knn-user', n: 5 });
+    await until(() => loose.stats().loaded.includes('knn-user'), 'knn-user to load');
+    expect(loose.recommend(looseFan, { algo: 'knn-user', n: 5 }).items.some((i) => obscure.has(i.movie.movieId))).toBe(true);
+    await loose.close();
+
+    const svc = await start(store);
+    await svc.ready;
+    const m = fan(svc, 'fan-strict');
+    svc.recommend(m, { algo: 'knn-user', n: 5 });
+    await until(() => svc.stats().loaded.includes('knn-user'), 'knn-user to load');
+    const counts = ratingCounts(store, true);
+    for (const algo of ['knn-user', 'svd', 'knn-item', 'baseline', undefined]) {
+      const res = svc.recommend(m, { algo, n: 20 });
+      expect(res.items.length, String(algo)).toBeGreaterThan(0);
+      for (const i of res.items) expect(counts.get(i.movie.movieId) ?? 0, `${algo} recommended ${i.movie.movieId}`).toBeGreaterThanOrEqual(5);
+    }
+    // hybrid: nothing its collaborative half would score from one or two raters; a movie nobody
+    // rated (Unseen Shore) may still come from its content half, as in content picks
+    const hybrid = svc.recommend(m, { algo: 'hybrid', n: 40 });
+    expect(hybrid.items.length).toBeGreaterThan(20);
+    for (const i of hybrid.items) expect([1, 2, 3, 4], `hybrid recommended ${i.movie.movieId}`).not.toContain(counts.get(i.movie.movieId) ?? 0);
+    const other = svc.member('discord', 'other-fan');
+    for (const p of svc.movieNight([m, other], 20)) expect(counts.get(p.movie.movieId) ?? 0, p.movie.movieId).toBeGreaterThanOrEqual(5);
+    // content picks may still be obscure: they do not come from anyone's ratings
+    expect(svc.recommend(m, { algo: 'content', n: 30 }).items.some((i) => obscure.has(i.movie.movieId))).toBe(true);
+    await svc.close();
+    store.close();
+  });
+
+  it('rejects a minRatings that is not a whole number', async () => {
+    const store = reviewStore('min-ratings-bad');
+    await expect(start(store, { minRatings: 2.5 })).rejects.toThrow(/minRatings must be a whole number >= 0, got 2.5/);
+    store.close();
+  });
+});
+
+describe('re-rating a movie with the same score changes nothing', () => {
+  it('no new ratings version, nothing counted towards a retrain, the date stays', async () => {
+    const store = reviewStore('same-score');
+    const svc = await start(store, { algorithms: ['baseline'] });
+    const ada = svc.member('console', 'ada-same');
+    expect(svc.rate(ada, '500', 5)).toEqual({ previous: null });
+    const version = store.ratingsVersion();
+    const pending = svc.stats().pendingChanges;
+    const first = svc.ratings(ada)[0];
+    await new Promise((r) => setTimeout(r, 5));
+    expect(svc.rate(ada, '500', 5)).toEqual({ previous: 5 });
+    expect(store.ratingsVersion()).toBe(version);
+    expect(svc.stats().pendingChanges).toBe(pending);
+    expect(svc.ratings(ada)).toEqual([first]);
+    // a different score is a change as before
+    expect(svc.rate(ada, '500', 4)).toEqual({ previous: 5 });
+    expect(store.ratingsVersion()).toBe(version + 1);
+    expect(svc.stats().pendingChanges).toBe(pending + 1);
+    await svc.close();
+    store.close();
+  });
+});

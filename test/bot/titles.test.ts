@@ -124,3 +124,52 @@ describe('autocomplete', () => {
     expect(index.autocomplete('termnator').map((c) => c.value)).toContain('1240');
   });
 });
+
+describe('how a title was found: only the title itself may be written without asking', () => {
+  const more = new TitleIndex(
+    [
+      movie('6', 'Heat (1995)', ['Action', 'Crime']),
+      movie('103372', 'Heat, The (2013)', ['Action', 'Comedy']),
+      movie('737', 'Barb Wire (1996)', ['Action', 'Sci-Fi']),
+      movie('5304', 'Rome, Open City (a.k.a. Open City) (Roma, città aperta) (1945)', ['Drama', 'War']),
+      movie('4306', 'Shrek (2001)', ['Animation']),
+      movie('8360', 'Shrek 2 (2004)', ['Animation']),
+      movie('318', 'Shawshank Redemption, The (1994)'),
+      movie('1240', 'Terminator, The (1984)', ['Action', 'Sci-Fi']),
+    ],
+    (id) => ({ '6': 100, '103372': 20 })[id] ?? 1,
+  );
+  const how = (query: string): string => {
+    const r = more.resolve(query);
+    return r.kind === 'found' ? `${r.how} ${r.movie.movieId}` : r.kind;
+  };
+
+  it.each([
+    ['the title as stored', 'Heat (1995)', 'exact 6'],
+    ['the title as shown, in any case', 'heat', 'exact 6'],
+    ['the title shouting', 'HEAT', 'exact 6'],
+    ['the title with its article', 'the heat', 'exact 103372'],
+    ['the id form', 'id:5304', 'exact 5304'],
+    ['the title without its article', 'shawshank redemption', 'normalised 318'],
+    ['a title with a year', 'terminator 1984', 'normalised 1240'],
+    ['an alternate title in full', 'roma citta aperta', 'normalised 5304'],
+    ['a title ending in a number', 'Shrek 2', 'exact 8360'],
+    ['the first words of a main title', 'shawshank', 'prefix 318'],
+    ['a typo', 'termnator', 'fuzzy 1240'],
+  ])('%s: "%s" → %s', (_what, query, expected) => {
+    expect(how(query)).toBe(expected);
+  });
+
+  it('"heat" in any case is Heat (1995): The Heat (2013) matches only once its article is dropped', () => {
+    expect(how('heat')).toBe(how('Heat'));
+  });
+
+  it('a short word close to a title is a guess, not the movie: "Barbie" is only fuzzily Barb Wire', () => {
+    expect(how('Barbie')).toBe('fuzzy 737');
+  });
+
+  it('the first word of an alternate title is not a prefix match: "Roma" is at most a guess at Rome, Open City', () => {
+    const r = more.resolve('Roma');
+    expect(r.kind === 'found' ? r.how : r.kind).not.toMatch(/^(exact|normalised|prefix)$/);
+  });
+});

@@ -26,6 +26,12 @@ const cases: Array<[string, RegExp]> = [
   ['/rate The Matrix 3.7', /score goes in steps of 0.5/],
   ['/rate title:Alien score:4 colour:blue', /\/rate has no option "colour"/],
   ['/rate id:999999 4', /No movie has the id 999999/],
+  // /rate: guesses are asked about; a number completing a title is not a score
+  ['/rate Star Wars 4', /^Did you mean Star Wars: Episode IV - A New Hope \(1977\)\?/],
+  ['/rate Fight Culb 4', /^Did you mean Fight Club \(1999\)\?/],
+  ['/rate Toy Story 3', /^Missing score: how many stars for Toy Story 3 \(2010\)\?/],
+  ['/rate Apollo 13', /^Missing score: .*I read "13" as part of the title/],
+  ['/unrate Fight Culb', /^Did you mean Fight Club \(1999\)\?/],
   // /unrate, /movie, /because
   ['/unrate', /^Missing title/],
   [`/unrate ${TEN_KB}`, /title is too long/],
@@ -48,6 +54,7 @@ const cases: Array<[string, RegExp]> = [
   ['/recommend n:26', /n must be from 1 to 25 \(you gave 26\)/],
   ['/recommend n:-1', /n must be from 1 to 25 \(you gave -1\)/],
   ['/recommend svd 5 now', /I don't know what to do with "now"/],
+  ['/recommend foo', /^algo "foo" is not one I know\. Accepted: svd, knn-user, baseline, popular\./],
   ['/ratings page:0', /page must be from 1/],
   ['/ratings page:abc', /page must be a number/],
   ['/ratings 99', /You haven't rated any movies yet|There is no page 99/],

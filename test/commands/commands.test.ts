@@ -37,6 +37,40 @@ describe('a member rates movies', () => {
     expect(reply.actions?.map((a) => a.command)).toEqual(['/movie title:id:1214', '/movie title:id:1320']);
   });
 
+  it('asks "Did you mean …?" for the first words of a title, and rates only once it is chosen', async () => {
+    const { service, ask } = await harness();
+    const guess = await ask('/rate Star Wars 4');
+    expect(guess.title).toBe('Did you mean Star Wars: Episode IV - A New Hope (1977)?');
+    expect(guess.text).toBe('No movie is called exactly “Star Wars”. Choose it to go ahead, or type the title in full (the year helps):');
+    expect(guess.actions).toEqual([
+      { kind: 'choose', id: 'choose:260', label: 'Star Wars: Episode IV - A New Hope (1977)', command: '/rate title:id:260 score:4' },
+    ]);
+    expect(guess.ephemeral).toBe(true);
+    expect(service.writes).toEqual([]);
+    expect((await ask(guess.actions![0].command!)).text).toBe('Rated Star Wars: Episode IV - A New Hope (1977): ★★★★ 4.');
+    expect(service.writes).toEqual(['rate 1 260 4']);
+  });
+
+  it('asks about a typo too, for /rate and /unrate alike, writing nothing', async () => {
+    const { service, ask } = await harness();
+    await ask('/rate Fight Club 4');
+    const rate = await ask('/rate Fight Culb 2');
+    expect(rate.title).toBe('Did you mean Fight Club (1999)?');
+    expect(rate.actions?.map((a) => a.command)).toEqual(['/rate title:id:2959 score:2']);
+    const unrate = await ask('/unrate Fight Culb');
+    expect(unrate.title).toBe('Did you mean Fight Club (1999)?');
+    expect(unrate.actions?.map((a) => a.command)).toEqual(['/unrate title:id:2959']);
+    expect(service.writes).toEqual(['rate 1 2959 4']);
+  });
+
+  it('rates a title ending in a number only once the score is clear', async () => {
+    const { service, ask } = await harness();
+    expect((await ask('/rate Toy Story 3')).text).toMatch(/^Missing score: how many stars for Toy Story 3 \(2010\)\?/);
+    expect((await ask('/rate Toy Story 3 4')).text).toBe('Rated Toy Story 3 (2010): ★★★★ 4.');
+    expect((await ask('/rate "Toy Story" 3')).text).toBe('Rated Toy Story (1995): ★★★ 3.');
+    expect(service.writes).toEqual(['rate 1 78499 4', 'rate 1 1 3']);
+  });
+
   it('removes a rating, and says so when there was none', async () => {
     const { ask } = await harness();
     await ask('/rate Alien 5');
@@ -92,7 +126,8 @@ describe('recommendations', () => {
   it('/because gives two lists; /movie the details; /top the chart', async () => {
     const { ask } = await harness();
     const because = await ask('/because The Matrix 2');
-    expect(because.title).toBe('Because you liked The Matrix (1999)');
+    // alice has not rated The Matrix, so it is not "Because you liked" it
+    expect(because.title).toBe('Movies like The Matrix (1999)');
     expect(because.fields?.map((f) => f.name)).toEqual(['Similar in content', 'Members who liked it also liked']);
     expect(because.fields?.[0].value).toBe('1. Toy Story (1995) — shared: Sci-Fi\n2. The Matrix Reloaded (2003) — shared: Sci-Fi');
     const movie = await ask('/movie Alien (1979)');
@@ -106,6 +141,38 @@ describe('recommendations', () => {
     expect(top.title).toBe('Top 2 Sci-Fi movies of the 1970s');
     expect(top.items?.map((i) => i.label)).toEqual(['Star Wars: Episode IV - A New Hope (1977)', 'Alien (1979)']);
     expect((await ask('/top Drama 1950s')).text).toBe('No rated movies found for Drama movies from the 1950s.');
+  });
+
+  it('/movie and /because take a guessed title but say which movie they took', async () => {
+    const { ask } = await harness();
+    const movie = await ask('/movie Fight Culb');
+    expect(movie.title).toBe('Fight Club (1999)');
+    expect(movie.text).toBe('You typed “Fight Culb”; the closest title is Fight Club (1999).');
+    const because = await ask('/because Star Wars 2');
+    expect(because.title).toBe('Movies like Star Wars: Episode IV - A New Hope (1977)');
+    expect(because.text).toBe('You typed “Star Wars”; the closest title is Star Wars: Episode IV - A New Hope (1977).');
+  });
+
+  it('/because says "liked" only for a movie the member rated highly', async () => {
+    const { ask } = await harness();
+    expect((await ask('/because Alien')).title).toBe('Movies like Alien (1979)');
+    await ask('/rate Alien 4');
+    expect((await ask('/because Alien')).title).toBe('Because you liked Alien (1979)');
+    await ask('/rate Alien 2');
+    expect((await ask('/because Alien')).title).toBe('Because you watched Alien (1979)');
+  });
+
+  it('/top says plainly when nothing matches', async () => {
+    const { ask } = await harness();
+    expect((await ask('/top decade:2100')).text).toBe('No rated movies found from the 2100s.');
+    expect((await ask('/top Drama 2100s')).text).toBe('No rated movies found for Drama movies from the 2100s.');
+  });
+
+  it('/recommend with an unknown algorithm says so and lists the accepted ones', async () => {
+    const { ask } = await harness();
+    const reply = await ask('/recommend foo');
+    expect(reply.text).toMatch(/^algo "foo" is not one I know\. Accepted: svd, knn-user, baseline, popular\.\n/);
+    expect(reply.text).not.toMatch(/what to do with/);
   });
 
   it('/movienight needs known members and shows only the group', async () => {
@@ -149,10 +216,29 @@ describe("a member's data", () => {
     expect(service.imported).toEqual(['Date,Name,Year,Letterboxd URI,Rating\n2024-01-01,Alien,1979,https://boxd.it/1,5\n']);
   });
 
+  it('looking creates no member record: /ratings, /movie, /recommend, /because, /export', async () => {
+    const { service, ask } = await harness();
+    expect((await ask('/ratings')).text).toBe("You haven't rated any movies yet. Try /rate The Matrix 4.5, or /top to find some.");
+    expect(Object.fromEntries((await ask('/movie Alien')).fields!.map((f) => [f.name, f.value]))['Your rating']).toBe('not rated (/rate id:1214 4)');
+    expect((await ask('/recommend 2')).title).toBe('Popular picks to start with');
+    expect((await ask('/because Alien')).title).toBe('Movies like Alien (1979)');
+    expect((await ask('/export')).text).toBe("You haven't rated anything yet, so there is nothing to export.");
+    expect(service.members.size).toBe(0);
+    // and after /forget, looking does not bring the record back
+    await ask('/rate Alien 5');
+    await ask('/forget confirm:yes');
+    expect(service.members.size).toBe(0);
+    await ask('/ratings');
+    await ask('/recommend');
+    await ask('/movie Alien');
+    expect(service.members.size).toBe(0);
+  });
+
   it('forgets a member only after confirmation', async () => {
     const { service, ask } = await harness();
     await ask('/rate Alien 5');
-    await ask('/rate Toy Story 3');
+    // quoted: "Toy Story 3" is a movie of its own, so unquoted it would ask for the score
+    await ask('/rate "Toy Story" 3');
     const ask1 = await ask('/forget');
     expect(ask1.text).toBe('This deletes your 2 ratings and your member record. It cannot be undone.');
     expect(ask1.actions).toEqual([{ kind: 'confirm', id: 'forget:confirm', label: 'Yes, delete all my data', command: '/forget confirm:yes' }]);

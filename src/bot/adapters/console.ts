@@ -4,7 +4,9 @@
  * Each input line is a command (`/rate The Matrix 4.5`, the slash optional); answers go to
  * stdout as plain text, progress and greetings to stderr so `echo "/top" | npm start` prints
  * only the answer. After a reply with actions, a number picks one (`2`), and a number plus a
- * score rates an offered movie (`2 4.5`). Images and attachments are written to files whose
+ * score rates an offered movie (`2 4.5`). Choices are used once: picking one, or any answer to a
+ * command that changes the member's data, retires them, so a stray `2` never re-runs an old
+ * choice (rating one movie of a list by number leaves the list's other movies to rate). Images and attachments are written to files whose
  * paths the answer shows. At the end of piped input the session ends.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -41,6 +43,13 @@ export interface ActionMenu {
   pick: ReplyAction[];
   /** rate, numbered from 1; the typed score is appended to the command */
   rate: ReplyAction[];
+  /** the menu shown last was used up or retired: a number now gets "Nothing to choose here" */
+  spent?: boolean;
+}
+
+/** The menu after its choices are used up or out of date. */
+export function retireMenu(menu: ActionMenu): ActionMenu {
+  return { pick: [], rate: [], spent: menu.spent === true || menu.pick.length > 0 || menu.rate.length > 0 };
 }
 
 export function actionMenu(reply: Reply): ActionMenu {
@@ -154,7 +163,9 @@ export function resolveInput(line: string, menu: ActionMenu): { command: string 
   const action = menu.pick[n - 1];
   if (!action) {
     if (menu.rate[n - 1]) return { error: `Add a score to rate it, e.g. "${n} 4.5".` };
-    return { error: menu.pick.length ? `There is no choice ${n} (1 to ${menu.pick.length}).` : 'There is nothing to choose by number right now. Type /help.' };
+    if (menu.pick.length) return { error: `There is no choice ${n} (1 to ${menu.pick.length}).` };
+    if (menu.spent) return { error: 'Nothing to choose here: those choices were used up. Type the command again for new ones.' };
+    return { error: 'There is nothing to choose by number right now. Type /help.' };
   }
   return { command: action.command! };
 }
@@ -170,6 +181,12 @@ export interface ConsoleOptions {
   outDir: string;
   /** show a prompt and a greeting; default: whether input is a TTY */
   interactive?: boolean;
+}
+
+/** Whether a command line runs a command that changes the member's data. */
+function writes(dispatcher: Dispatcher, line: string): boolean {
+  const name = /^\s*\/?(\S+)/.exec(line)?.[1];
+  return name !== undefined && dispatcher.commands.get(name.toLowerCase())?.writes === true;
 }
 
 /** Runs the session until `quit` or the end of input. */
@@ -198,6 +215,10 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
       let text: string;
       if ('error' in resolved) text = resolved.error;
       else {
+        const picked = /^\d+$/.test(line);
+        const ratedFromList = /^\d+\s+\S+$/.test(line);
+        // a choice is used once, even when what it runs is refused
+        if (picked) menu = retireMenu(menu);
         const reply = await opts.dispatcher.dispatch({
           platform: 'console',
           userId,
@@ -208,8 +229,10 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
           },
         });
         const next = actionMenu(reply);
-        // a reply without actions keeps the previous menu, so "/help" between picks does no harm
         if (next.pick.length || next.rate.length) menu = next;
+        // a typed command that changes the member's data retires the old menu; a read-only one
+        // ("/help" between picks) keeps it, as does rating one movie of a list by number
+        else if (!ratedFromList && writes(opts.dispatcher, resolved.command)) menu = retireMenu(menu);
         text = renderReply(reply, save);
       }
       output.write(`${text}\n\n`);

@@ -63,6 +63,12 @@ export interface DiscordHandlerDeps {
   fetchText?: (url: string) => Promise<string>;
   deferAfterMs?: number;
   progressEveryMs?: number;
+  /**
+   * DISCORD_GUILD_ID: the one server whose Manage Server permission makes a member a Marquee
+   * admin. Unset (a global bot, in servers run by anyone), Manage Server counts nowhere and only
+   * MARQUEE_ADMINS decides.
+   */
+  guildId?: string;
 }
 
 /**
@@ -110,9 +116,7 @@ export function createInteractionHandler(deps: DiscordHandlerDeps): (interaction
     platform: 'discord' as const,
     userId: i.user.id,
     displayName: i.user.displayName ?? i.user.username,
-    // Manage Server on this server makes a member an admin. The dispatcher reads MARQUEE_ADMINS
-    // only; this field is for it to honour (see the adapter's report).
-    platformAdmin: i.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false,
+    platformAdmin: managesOwnServer(i, deps.guildId),
   });
 
   const dispatch = (req: DispatchRequest) => dispatcher.dispatch(req);
@@ -302,6 +306,15 @@ export function createInteractionHandler(deps: DiscordHandlerDeps): (interaction
   };
 }
 
+/**
+ * Manage Server makes a member an admin only on the configured server: anyone can add a global
+ * bot to a server they run, and their permission there says nothing about this bot.
+ */
+function managesOwnServer(i: Answerable, guildId: string | undefined): boolean {
+  if (guildId === undefined || i.guildId !== guildId) return false;
+  return i.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false;
+}
+
 function interactionLabel(i: Answerable): string {
   return i.isChatInputCommand() ? `/${i.commandName}` : i.customId;
 }
@@ -343,7 +356,7 @@ export async function startDiscord(opts: AdapterStartOptions<DiscordSettings>): 
   const { dispatcher, service, settings, log } = opts;
   // slash commands, autocomplete and components need no privileged intent
   const client = new Client({ intents: [GatewayIntentBits.Guilds] });
-  const handle = createInteractionHandler({ dispatcher, service, log });
+  const handle = createInteractionHandler({ dispatcher, service, log, guildId: settings.guildId });
   client.on(Events.InteractionCreate, (interaction) => void handle(interaction));
   client.on(Events.Error, (err) => log.error({ err }, 'discord: client error'));
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));

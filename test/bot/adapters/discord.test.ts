@@ -242,7 +242,10 @@ describe('renderDiscord', () => {
 
 // ---------------------------------------------------------------------------------------------
 
-async function setup(opts: Partial<DispatcherOptions> = {}, deps: { fetchText?: (url: string) => Promise<string>; deferAfterMs?: number } = {}) {
+async function setup(
+  opts: Partial<DispatcherOptions> = {},
+  deps: { fetchText?: (url: string) => Promise<string>; deferAfterMs?: number; guildId?: string } = {},
+) {
   const service = new FakeService();
   const dispatcher = createDispatcher({ service, commands, ...opts });
   const fetched: string[] = [];
@@ -258,6 +261,7 @@ async function setup(opts: Partial<DispatcherOptions> = {}, deps: { fetchText?: 
       }),
     deferAfterMs: deps.deferAfterMs,
     progressEveryMs: 0,
+    guildId: deps.guildId,
   });
   const run = async (f: Fake) => {
     await handle(f.asInteraction());
@@ -352,7 +356,8 @@ describe('the Discord interaction handler (fake interactions, real dispatcher, f
     expect(sent(f.update)).toEqual({ content: 'Done: the answer is posted in the channel.', embeds: [], components: [], attachments: [] });
     const pub = sent(f.followUp);
     expect(pub.flags).toBeUndefined();
-    expect(pub.embeds?.[0].title).toBe('Because you liked Hamlet (1996)');
+    // Ann has not rated Hamlet: "Because you liked" would put words in her mouth
+    expect(pub.embeds?.[0].title).toBe('Movies like Hamlet (1996)');
   });
 
   it('/import reads the attached file’s text; an oversized file is refused before downloading', async () => {
@@ -409,6 +414,42 @@ describe('the Discord interaction handler (fake interactions, real dispatcher, f
     const f = await run(chatInput('evaluate'));
     expect(sent(f.reply).embeds?.[0].description).toMatch(/for the bot's admins only/);
     expect(service.evaluations).toEqual([]);
+  });
+
+  describe('Manage Server makes an admin only on the bot’s own server (DISCORD_GUILD_ID)', () => {
+    const OWN = '222222222222222222';
+    const OTHER = '333333333333333333';
+    /** a slash command sent from a server, by a member with Manage Server there */
+    const fromServer = (guildId: string | null) => {
+      const f = chatInput('evaluate', { folds: 2 }, { manageServer: true });
+      const interaction = f.asInteraction();
+      return Object.assign(f, { asInteraction: () => Object.assign(interaction, { guildId }) });
+    };
+
+    it('on the configured server, Manage Server runs /evaluate', async () => {
+      const { run, service } = await setup({ admins: [] }, { guildId: OWN });
+      await run(fromServer(OWN));
+      expect(service.evaluations).toEqual([{ algos: undefined, folds: 2 }]);
+    });
+
+    it('on any other server, or in a DM, it does not', async () => {
+      const { run, service } = await setup({ admins: [] }, { guildId: OWN });
+      for (const guild of [OTHER, null]) {
+        const f = await run(fromServer(guild));
+        expect(sent(f.reply).embeds?.[0].description).toMatch(/for the bot's admins only/);
+      }
+      expect(service.evaluations).toEqual([]);
+    });
+
+    it('with DISCORD_GUILD_ID unset (a global bot) it counts nowhere: only MARQUEE_ADMINS', async () => {
+      const { run, service } = await setup({ admins: [] });
+      const f = await run(fromServer(OTHER));
+      expect(sent(f.reply).embeds?.[0].description).toMatch(/for the bot's admins only/);
+      expect(service.evaluations).toEqual([]);
+      const listed = await setup({ admins: [{ platform: 'discord', userId: '100000000000000001' }] });
+      await listed.run(fromServer(OTHER));
+      expect(listed.service.evaluations).toEqual([{ algos: undefined, folds: 2 }]);
+    });
   });
 
   it('ignores components that are not Marquee’s', async () => {
