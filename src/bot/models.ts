@@ -100,14 +100,13 @@ export class Generation {
   }
 
   /**
-   * The dataset's ratings alone (the MovieLens raters), without any member's: what per-movie
-   * aggregates shown to members (averages, counts, the chart, "also liked") are computed from.
-   * The dataset is public, so an aggregate that mixed in members' ratings would give away the
-   * rating of a movie only one member rated (its count and mean minus the dataset's). Its inner
-   * ids are its own: map through raw movie ids. Built on first use (a second, smaller CSR).
+   * What per-movie aggregates shown to members (averages, counts, the chart, "also liked") are
+   * computed from: the dataset's ratings, and members' ratings of movies that at least
+   * MIN_MEMBERS_IN_AGGREGATES members rated (communityOf). Its inner ids are its own: map through
+   * raw movie ids. Built on first use (a second CSR).
    */
   get community(): Trainset {
-    this.communityTs ??= datasetOnly(this.ts);
+    this.communityTs ??= communityOf(this.ts);
     return this.communityTs;
   }
 
@@ -140,16 +139,33 @@ export class Generation {
   }
 }
 
-/** The trainset's ratings by dataset users only, in the trainset's own order. */
-function datasetOnly(ts: Trainset): Trainset {
+/**
+ * Members' ratings count in what everyone sees per movie (averages, the chart) once at least this
+ * many members rated the movie. Below that they are left out: the dataset's ratings are public,
+ * so an average that also holds one or two members' ratings would give those ratings away.
+ */
+export const MIN_MEMBERS_IN_AGGREGATES = 3;
+
+/**
+ * The ratings behind per-movie aggregates, in the trainset's own order: every dataset rating, and
+ * members' ratings of the movies that at least MIN_MEMBERS_IN_AGGREGATES members rated.
+ */
+function communityOf(ts: Trainset): Trainset {
+  const members = new Int32Array(ts.nItems);
+  const isMember = new Uint8Array(ts.nUsers);
+  const { indptr, indices, values } = ts.byUser;
+  for (let u = 0; u < ts.nUsers; u++) {
+    if (parseMemberRawId(ts.rawUser(u)) === undefined) continue;
+    isMember[u] = 1;
+    for (let k = indptr[u]; k < indptr[u + 1]; k++) members[indices[k]]++;
+  }
   const users: string[] = [];
   const items: string[] = [];
   const ratings: number[] = [];
-  const { indptr, indices, values } = ts.byUser;
   for (let u = 0; u < ts.nUsers; u++) {
     const raw = ts.rawUser(u);
-    if (parseMemberRawId(raw) !== undefined) continue;
     for (let k = indptr[u]; k < indptr[u + 1]; k++) {
+      if (isMember[u] && members[indices[k]] < MIN_MEMBERS_IN_AGGREGATES) continue;
       users.push(raw);
       items.push(ts.rawItem(indices[k]));
       ratings.push(values[k]);
@@ -168,23 +184,10 @@ export function memberProfile(ts: Trainset, ratings: readonly MemberRating[], ra
     ratings.map((r) => ({ item: r.movieId, rating: r.rating })),
     rawUser,
   );
-  if (p.user === undefined) return p;
-  if (matchesTrained(ts, p.user, p, ratings.length)) return p;
-  return { items: p.items, ratings: p.ratings };
-}
-
-function matchesTrained(ts: Trainset, u: number, p: Profile, nCurrent: number): boolean {
-  const { indptr, indices, values } = ts.byUser;
-  const a = indptr[u];
-  const b = indptr[u + 1];
-  // a rating of a movie the trainset does not know is dropped from the profile but still a change
-  if (b - a !== p.items.length || nCurrent !== p.items.length) return false;
-  const trained = new Map<number, number>();
-  for (let k = a; k < b; k++) trained.set(indices[k], values[k]);
-  for (let k = 0; k < p.items.length; k++) {
-    if (trained.get(p.items[k]) !== p.ratings[k]) return false;
-  }
-  return true;
+  // profileFromRaw compares the movies the trainset knows; a rating of a movie it does not know
+  // is dropped from the profile but is still a change since training
+  if (p.user !== undefined && p.items.length !== ratings.length) return { items: p.items, ratings: p.ratings };
+  return p;
 }
 
 export interface Neighbour {

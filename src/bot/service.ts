@@ -28,7 +28,8 @@
  * Privacy of aggregates. The dataset is public, so an aggregate per movie that mixed in members'
  * ratings would give a member's rating away whenever they are its only member rater. Whatever a
  * member sees per movie (the community average, the charts and the popular picks, "members also
- * liked") is computed from the dataset's ratings alone (Generation.community). Collaborative
+ * liked") is computed from the dataset's ratings plus members' ratings of the movies at least
+ * three members rated (Generation.community, MIN_MEMBERS_IN_AGGREGATES). Collaborative
  * picks (recommend, movie night, the collaborative half of hybrid) skip movies with fewer than
  * `minRatings` ratings: a prediction from one rater is that rater's rating.
  *
@@ -494,12 +495,12 @@ class MarqueeBotService implements MarqueeService {
       notes.push('The content model is still warming up; similar titles will appear in a moment.');
     }
     const alsoLiked: RecommendedMovie[] = [];
-    // "also liked" comes from the dataset's raters only: with members' ratings mixed in, the
-    // common-rater counts and similarities would tell about one member's ratings
+    // "also liked" comes from the community's ratings (Generation.community): with every member's
+    // rating mixed in, the common-rater counts and similarities would tell about one member's ratings
     const community = this.gen.community;
     const i = community.innerItem(movieId);
     if (i === undefined) {
-      notes.push(`${movieLabel(movie)} has no ratings in the dataset yet, so there is no "members also liked".`);
+      notes.push(`${movieLabel(movie)} has too few ratings yet, so there is no "members also liked".`);
     } else {
       for (const nb of this.gen.communityCoRating.neighbours(i, count)) {
         const m = this.movie(community.rawItem(nb.item));
@@ -512,8 +513,8 @@ class MarqueeBotService implements MarqueeService {
 
   movieDetails(member: Member, movieId: string): MovieDetails {
     const movie = this.requireMovie(movieId);
-    // the dataset's raters only: the dataset is public, so an average that included members'
-    // ratings would give away the rating of a movie only one member rated
+    // the community's ratings (Generation.community): the dataset is public, so an average that
+    // included the rating of a movie only one member rated would give that rating away
     const community = this.gen.community;
     const i = community.innerItem(movieId);
     let communityMean: number | null = null;
@@ -606,7 +607,7 @@ class MarqueeBotService implements MarqueeService {
       from = opts.decade - (opts.decade % 10);
     }
     const gen = this.gen;
-    // the dataset's raters only (see movieDetails): a chart is an average per movie too
+    // the community's ratings (see Generation.community): a chart is an average per movie too
     const community = gen.community;
     const movieAt = community.rawItemIds().map((id) => this.catalog.get(id));
     const filter =
@@ -1071,9 +1072,9 @@ class MarqueeBotService implements MarqueeService {
   }
 
   /**
-   * Every movie the dataset's raters rated, in chart order: the chart's qualifying movies first,
-   * then the rest by the same weighted rating, so a new member who has seen the whole chart still
-   * gets suggestions. From the dataset's ratings only, like the chart (see movieDetails).
+   * Every movie the community rated, in chart order: the chart's qualifying movies first, then
+   * the rest by the same weighted rating, so a new member who has seen the whole chart still gets
+   * suggestions. From the community's ratings, like the chart (see Generation.community).
    */
   private ranked(gen: Generation): ChartRow[] {
     let r = this.rankedCache.get(gen);

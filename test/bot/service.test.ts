@@ -841,3 +841,30 @@ describe('re-rating a movie with the same score changes nothing', () => {
     store.close();
   });
 });
+
+describe("members' ratings count in the averages once enough members rated a movie", () => {
+  it('one or two members rating a movie leave its average alone; from the third, all of theirs count', async () => {
+    const store = reviewStore('community-k');
+    const svc = await start(store);
+    await svc.ready;
+    const dataset = ratingCounts(store, false);
+    const onlooker = svc.member('console', 'onlooker');
+    const count = (): number => svc.movieDetails(onlooker, '100').communityCount;
+    const mean = (): number | null => svc.movieDetails(onlooker, '100').communityMean;
+    const before = { count: count(), mean: mean() };
+    expect(before.count).toBe(dataset.get('100'));
+
+    const [ann, bob, cat] = ['ann', 'bob', 'cat'].map((n) => svc.member('discord', `${n}-k`, n));
+    svc.rate(ann, '100', 0.5);
+    svc.rate(bob, '100', 0.5);
+    await svc.retrain();
+    expect({ count: count(), mean: mean() }).toEqual(before); // two members: their ratings could be read off
+
+    svc.rate(cat, '100', 0.5);
+    await svc.retrain();
+    expect(count()).toBe(dataset.get('100')! + 3);
+    expect(mean()!).toBeLessThan(before.mean!);
+    await svc.close();
+    store.close();
+  });
+});
