@@ -44,7 +44,7 @@ export const command = defineCommand({
     const algos = opts.algos === undefined ? undefined : splitAlgorithms(opts.algos);
     yield { progress: `Evaluating ${algos ? algos.join(', ') : 'the trained algorithms'}; the bot keeps answering meanwhile.` };
     const outcome = yield* withProgress((emit) =>
-      ctx.service.evaluate({ algos, folds: opts.folds }, (p) => emit({ progress: p.message, done: p.done, total: p.total })),
+      ctx.service.evaluate({ algos, folds: opts.folds, startedBy: ctx.member.displayName ?? ctx.userId }, (p) => emit({ progress: p.message, done: p.done, total: p.total })),
     );
     yield outcomeReply(outcome);
   },

@@ -48,16 +48,22 @@ export const command = defineCommand({
   async run(ctx, opts): Promise<Reply> {
     const csv = readCsv(ctx.platform, opts.file);
     const out = ctx.service.importRatings(ctx.member, csv);
-    const shown = out.unmatched.slice(0, 20);
+    const kept = out.kept ?? [];
+    // unmatched titles first (the member may want to rate them by hand), then the titles whose
+    // newer rating was kept (their reason says so: "kept your newer rating …")
+    const listed = [...out.unmatched, ...kept];
+    const shown = listed.slice(0, 20);
+    const keptText = kept.length ? ` Kept your newer rating of ${plural(kept.length, 'title')}.` : '';
     return {
       title: 'Import finished',
       text:
         `Imported ${plural(out.imported, 'new rating')}; updated ${plural(out.updated, 'rating')}.` +
+        keptText +
         (out.unmatched.length ? ` ${plural(out.unmatched.length, 'title')} could not be matched:` : ' Every title was matched.'),
       items: shown.length
         ? shown.map((u) => ({ label: clip(u.year === null ? u.title : `${u.title} (${u.year})`, 100), detail: u.reason }))
         : undefined,
-      footer: out.unmatched.length > shown.length ? `…and ${out.unmatched.length - shown.length} more not matched.` : undefined,
+      footer: listed.length > shown.length ? `…and ${listed.length - shown.length} more.` : undefined,
       ephemeral: true,
     };
   },

@@ -36,6 +36,7 @@ export interface Config {
   admins?: AdminRef[];
   algorithms: string[];
   coldStart: number;
+  minRatings: number;
   retrainAfter: number;
   retrainMinutes: number;
   rateLimit: RateLimitSetting;
@@ -53,6 +54,7 @@ export const DEFAULTS = {
   // on ml-latest-small); baseline is the cheap yardstick; popular serves cold starts.
   algorithms: ['svd', 'knn-user', 'baseline', 'popular'],
   coldStart: 5,
+  minRatings: 5,
   retrainAfter: 50,
   retrainMinutes: 60,
   rateLimit: '20/10s',
@@ -172,6 +174,7 @@ function schema(checkAlgorithm?: (spec: string) => void) {
       return specs;
     }),
     MARQUEE_COLD_START: wholeNumber(DEFAULTS.coldStart, 1, 100),
+    MARQUEE_MIN_RATINGS: wholeNumber(DEFAULTS.minRatings, 0, 1_000_000),
     MARQUEE_RETRAIN_AFTER: wholeNumber(DEFAULTS.retrainAfter, 1, 1_000_000),
     MARQUEE_RETRAIN_MINUTES: wholeNumber(DEFAULTS.retrainMinutes, 1, 10_080),
     MARQUEE_RATE_LIMIT: optional.transform((v, ctx) => {
@@ -268,6 +271,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     admins: s.MARQUEE_ADMINS,
     algorithms: s.MARQUEE_ALGORITHMS,
     coldStart: s.MARQUEE_COLD_START,
+    minRatings: s.MARQUEE_MIN_RATINGS,
     retrainAfter: s.MARQUEE_RETRAIN_AFTER,
     retrainMinutes: s.MARQUEE_RETRAIN_MINUTES,
     rateLimit: s.MARQUEE_RATE_LIMIT,

@@ -96,6 +96,7 @@ export async function main(io: StartIo): Promise<number> {
       store,
       algorithms: config.algorithms,
       coldStart: config.coldStart,
+      minRatings: config.minRatings,
       retrainAfter: config.retrainAfter,
       retrainMinutes: config.retrainMinutes,
       adminIds: config.admins,

@@ -216,6 +216,24 @@ describe("a member's data", () => {
     expect(service.imported).toEqual(['Date,Name,Year,Letterboxd URI,Rating\n2024-01-01,Alien,1979,https://boxd.it/1,5\n']);
   });
 
+  it('an import says which newer ratings of the member it kept', async () => {
+    const { service, ask } = await harness();
+    const plain = service.importRatings.bind(service);
+    service.importRatings = (member, csv) => ({
+      ...plain(member, csv),
+      kept: [{ title: 'Alien', year: 1979, reason: "kept your newer rating (5 on 2026-11-29); the file's 3 is from 2019-05-01" }],
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'marquee-import-'));
+    const file = join(dir, 'ratings.csv');
+    writeFileSync(file, 'Date,Name,Year,Letterboxd URI,Rating\n2019-05-01,Alien,1979,https://boxd.it/1,3\n');
+    const reply = await ask(`/import ${file}`);
+    expect(reply.text).toBe('Imported 2 new ratings; updated 1 rating. Kept your newer rating of 1 title. 1 title could not be matched:');
+    expect(reply.items).toEqual([
+      { label: 'Unknown Film (2021)', detail: 'no movie with this title and year' },
+      { label: 'Alien (1979)', detail: "kept your newer rating (5 on 2026-11-29); the file's 3 is from 2019-05-01" },
+    ]);
+  });
+
   it('looking creates no member record: /ratings, /movie, /recommend, /because, /export', async () => {
     const { service, ask } = await harness();
     expect((await ask('/ratings')).text).toBe("You haven't rated any movies yet. Try /rate The Matrix 4.5, or /top to find some.");
