@@ -48,6 +48,7 @@ describe('the dispatcher', () => {
     const ran = await ask('/evaluate folds:2', 'UADMIN', 'slack');
     expect(ran.table?.rows[0][0]).toBe('svd');
     expect(service.evaluations).toEqual([{ algos: undefined, folds: 2 }]);
+    expect(service.evaluationsStartedBy).toEqual(['UADMIN']); // named to anyone who asks while it runs
   });
 
   it('makes the console user the admin when MARQUEE_ADMINS is unset, and nobody else', async () => {

@@ -56,6 +56,7 @@ export class FakeService implements MarqueeService {
   readonly ratingsOf = new Map<number, MemberRating[]>();
   readonly coldStartThreshold: number;
   evaluations: Array<{ algos?: string[]; folds?: number }> = [];
+  evaluationsStartedBy: Array<string | undefined> = [];
   imported: string[] = [];
   private nextId = 1;
   private clock = 1_700_000_000_000;
@@ -183,10 +184,12 @@ export class FakeService implements MarqueeService {
   }
 
   async evaluate(
-    opts: { algos?: string[]; folds?: number },
+    opts: { algos?: string[]; folds?: number; startedBy?: string },
     onProgress: (p: EvaluationProgress) => void,
   ): Promise<EvaluationOutcome> {
-    this.evaluations.push(opts);
+    // what was asked for; who asked (startedBy) is recorded separately
+    this.evaluations.push({ algos: opts.algos, folds: opts.folds });
+    this.evaluationsStartedBy.push(opts.startedBy);
     const folds = opts.folds ?? 5;
     for (let f = 1; f <= folds; f++) {
       await new Promise((r) => setTimeout(r, 1));
