@@ -34,6 +34,7 @@ import type { KernelChoice, KernelUsed } from '../kernels/svd-sgd.ts';
 import { Rng } from '../rng.ts';
 import { stateArray } from '../snapshot.ts';
 import type { Profile, Trainset } from '../trainset.ts';
+import { dot } from '../vector.ts';
 
 export const nmfParams: ParamSpecs = {
   n_factors: { type: 'int', default: 15, min: 1, doc: 'number of latent factors' },
@@ -238,12 +239,6 @@ export class Nmf extends Algorithm {
       bi: stateArray(this.name, state, 'bi', Float64Array, ts.nItems),
     });
   }
-}
-
-function dot(a: Float64Array, ao: number, b: Float64Array, bo: number, f: number): number {
-  let s = 0;
-  for (let x = 0; x < f; x++) s += a[ao + x] * b[bo + x];
-  return s;
 }
 
 export const nmfDescriptor: AlgorithmDescriptor = {

@@ -34,6 +34,7 @@ import { Rng } from '../rng.ts';
 import { stateArray } from '../snapshot.ts';
 import type { Profile, Trainset } from '../trainset.ts';
 import { lrRegSpecs, resolveLrReg } from './svd.ts';
+import { dot } from '../vector.ts';
 
 const PARTS = ['bu', 'bi', 'pu', 'qi', 'yj'] as const;
 
@@ -363,12 +364,6 @@ export class SvdPp extends Algorithm {
       bi: stateArray(this.name, state, 'bi', Float64Array, ts.nItems),
     });
   }
-}
-
-function dot(a: Float64Array, ao: number, b: Float64Array, bo: number, f: number): number {
-  let s = 0;
-  for (let x = 0; x < f; x++) s += a[ao + x] * b[bo + x];
-  return s;
 }
 
 export const svdppDescriptor: AlgorithmDescriptor = {
