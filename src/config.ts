@@ -37,6 +37,7 @@ export interface Config {
   algorithms: string[];
   coldStart: number;
   minRatings: number;
+  maxLazyModels: number;
   retrainAfter: number;
   retrainMinutes: number;
   rateLimit: RateLimitSetting;
@@ -55,6 +56,7 @@ export const DEFAULTS = {
   algorithms: ['svd', 'knn-user', 'baseline', 'popular'],
   coldStart: 5,
   minRatings: 5,
+  maxLazyModels: 2,
   retrainAfter: 50,
   retrainMinutes: 60,
   rateLimit: '20/10s',
@@ -175,6 +177,7 @@ function schema(checkAlgorithm?: (spec: string) => void) {
     }),
     MARQUEE_COLD_START: wholeNumber(DEFAULTS.coldStart, 1, 100),
     MARQUEE_MIN_RATINGS: wholeNumber(DEFAULTS.minRatings, 0, 1_000_000),
+    MARQUEE_MAX_LAZY_MODELS: wholeNumber(DEFAULTS.maxLazyModels, 1, 20),
     MARQUEE_RETRAIN_AFTER: wholeNumber(DEFAULTS.retrainAfter, 1, 1_000_000),
     MARQUEE_RETRAIN_MINUTES: wholeNumber(DEFAULTS.retrainMinutes, 1, 10_080),
     MARQUEE_RATE_LIMIT: optional.transform((v, ctx) => {
@@ -272,6 +275,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     algorithms: s.MARQUEE_ALGORITHMS,
     coldStart: s.MARQUEE_COLD_START,
     minRatings: s.MARQUEE_MIN_RATINGS,
+    maxLazyModels: s.MARQUEE_MAX_LAZY_MODELS,
     retrainAfter: s.MARQUEE_RETRAIN_AFTER,
     retrainMinutes: s.MARQUEE_RETRAIN_MINUTES,
     rateLimit: s.MARQUEE_RATE_LIMIT,

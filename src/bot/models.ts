@@ -134,6 +134,11 @@ export class Generation {
     this.models.set(spec, algo);
   }
 
+  /** Lets go of a model (the service evicting a lazily loaded one to bound memory). */
+  drop(spec: string): void {
+    this.models.delete(spec);
+  }
+
   specs(): string[] {
     return [...this.models.keys()];
   }

@@ -117,6 +117,13 @@ export interface ServiceOptions {
    * Content and popular picks are not affected.
    */
   minRatings?: number;
+  /**
+   * At most this many algorithms outside the configured list stay loaded (default 2); asking for
+   * another lets go of the one used least recently. Without a bound, members asking for every
+   * algorithm would load them all (knn-item and slope-one alone hold ~190 MB each on
+   * ml-latest-small).
+   */
+  maxLazyModels?: number;
   /** who may run admin commands; undefined = the console user */
   adminIds?: ReadonlyArray<{ platform: Platform; userId: string }>;
   logger?: ServiceLogger;
@@ -157,6 +164,9 @@ const COLD_POOL = 200;
 const MAX_N = 100;
 /** The store's snapshot name of the content model. */
 const CONTENT_SNAPSHOT = 'content';
+/** The default of ServiceOptions.maxLazyModels. */
+export const DEFAULT_MAX_LAZY_MODELS = 2;
+
 /** The default of ServiceOptions.minRatings. */
 export const DEFAULT_MIN_RATINGS = 5;
 /** The key of a model snapshot dropped after a forget: it matches no data, so it is never loaded. */
@@ -199,6 +209,10 @@ class MarqueeBotService implements MarqueeService {
   /** registry specs kept in every generation: the configured ones plus those asked for since */
   private readonly active = new Set<string>();
   private readonly configured: string[] = [];
+  /** lazily loaded algorithms (not configured) → the use clock at their last use */
+  private readonly lazyUse = new Map<string, number>();
+  private useClock = 0;
+  private readonly maxLazyModels: number;
   private readonly training = new Set<string>();
   private content: ContentModel | undefined;
   private contentState: 'ready' | 'building' | 'failed' = 'building';
@@ -237,6 +251,11 @@ class MarqueeBotService implements MarqueeService {
       throw new ParamError(`minRatings must be a whole number >= 0, got ${String(opts.minRatings)}`);
     }
     this.minRatings = minRatings;
+    const maxLazy = opts.maxLazyModels ?? DEFAULT_MAX_LAZY_MODELS;
+    if (!Number.isInteger(maxLazy) || maxLazy < 1) {
+      throw new ParamError(`maxLazyModels must be a whole number >= 1, got ${String(opts.maxLazyModels)}`);
+    }
+    this.maxLazyModels = maxLazy;
     this.opts = opts;
     this.store = opts.store;
     this.log = opts.logger ?? defaultLog;
@@ -451,6 +470,7 @@ class MarqueeBotService implements MarqueeService {
 
     const gen = this.gen;
     let model = gen.model(spec);
+    if (model) this.usedLazy(spec);
     let answered = spec;
     let note: string | undefined;
     if (!model) {
@@ -961,11 +981,31 @@ class MarqueeBotService implements MarqueeService {
     if (gen.has(spec)) return 'ready';
     if (this.training.has(spec)) return 'training';
     if (gen.failed.has(spec)) return 'failed';
+    if (!this.configured.includes(spec)) this.makeRoomForLazy(spec);
     this.active.add(spec);
     if (this.loadSnapshot(gen, spec)) return 'ready';
     if (gen.ts.nRatings === 0) return 'failed';
     void this.train([spec]);
     return 'training';
+  }
+
+  /** Records a use of a lazily loaded algorithm (for least-recently-used eviction). */
+  private usedLazy(spec: string): void {
+    if (this.lazyUse.has(spec)) this.lazyUse.set(spec, ++this.useClock);
+  }
+
+  /** Before loading `spec` lazily: evicts the least recently used lazy models beyond the bound. */
+  private makeRoomForLazy(spec: string): void {
+    this.lazyUse.set(spec, ++this.useClock);
+    for (;;) {
+      const idle = [...this.lazyUse.entries()].filter(([s]) => s !== spec && !this.training.has(s));
+      if (this.lazyUse.size <= this.maxLazyModels || idle.length === 0) return;
+      const [oldest] = idle.reduce((a, b) => (b[1] < a[1] ? b : a));
+      this.lazyUse.delete(oldest);
+      this.active.delete(oldest);
+      this.gen.drop(oldest);
+      this.log.info({ spec: oldest, for: spec }, 'let go of a lazily loaded model');
+    }
   }
 
   private fallbackModel(gen: Generation, except: string): { spec: string; model: Algorithm } | undefined {

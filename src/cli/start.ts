@@ -97,6 +97,7 @@ export async function main(io: StartIo): Promise<number> {
       algorithms: config.algorithms,
       coldStart: config.coldStart,
       minRatings: config.minRatings,
+      maxLazyModels: config.maxLazyModels,
       retrainAfter: config.retrainAfter,
       retrainMinutes: config.retrainMinutes,
       adminIds: config.admins,

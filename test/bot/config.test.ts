@@ -31,6 +31,7 @@ describe('configuration', () => {
       algorithms: ['svd', 'knn-user', 'baseline', 'popular'],
       coldStart: 5,
       minRatings: 5,
+      maxLazyModels: 2,
       retrainAfter: 50,
       retrainMinutes: 60,
       rateLimit: { count: 20, windowMs: 10_000 },

@@ -868,3 +868,34 @@ describe("members' ratings count in the averages once enough members rated a mov
     store.close();
   });
 });
+
+describe('algorithms members ask for beyond the configured ones', () => {
+  it('stay loaded up to a bound; asking for another lets go of the one used least recently', async () => {
+    const store = reviewStore('lazy-bound');
+    const svc = await start(store, { algorithms: ['svd'], maxLazyModels: 2 });
+    await svc.ready;
+    const ada = svc.member('discord', 'ada-lazy');
+    for (const id of ['100', '101', '102', '103', '104']) svc.rate(ada, id, 4);
+    const ask = async (algo: string): Promise<void> => {
+      svc.recommend(ada, { algo, n: 3 });
+      await until(() => svc.stats().loaded.includes(algo), `${algo} to load`);
+      expect(svc.recommend(ada, { algo, n: 3 }).algo).toBe(algo);
+    };
+    await ask('baseline');
+    await ask('nmf');
+    await ask('baseline'); // baseline is now the more recently used of the two
+    await ask('co-clustering');
+    const loaded = svc.stats().loaded;
+    expect(loaded).toEqual(expect.arrayContaining(['svd', 'baseline', 'co-clustering']));
+    expect(loaded).not.toContain('nmf');
+    expect(svc.recommend(ada, { algo: 'svd', n: 3 }).algo).toBe('svd'); // the configured one never goes
+    await svc.close();
+    store.close();
+  });
+
+  it('refuses a bound below one', async () => {
+    const store = reviewStore('lazy-bad');
+    await expect(start(store, { maxLazyModels: 0 })).rejects.toThrow(/maxLazyModels must be a whole number >= 1, got 0/);
+    store.close();
+  });
+});
