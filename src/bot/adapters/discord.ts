@@ -30,6 +30,7 @@ import type { Logger } from 'pino';
 import type { AdapterStartOptions, RunningAdapter } from '../../cli/start.ts';
 import type { Config } from '../../config.ts';
 import { suggestValues, type AnyCommand, type CommandRegistry } from '../command.ts';
+import { createRateLimiter } from '../rate-limit.ts';
 import type { Dispatcher, DispatchRequest } from '../dispatch.ts';
 import { errorReply, type Progress, type Reply } from '../reply.ts';
 import type { MarqueeService } from '../service-api.ts';
@@ -105,12 +106,18 @@ type Answerable = ChatInputCommandInteraction | ComponentInteraction;
 /** `new`: a new message; `update`: replace the (ephemeral) message whose component was used. */
 type Mode = 'new' | 'update';
 
+/** Title suggestions per member: generous for typing, tight enough to stop a flood. */
+export const AUTOCOMPLETE_LIMIT = { count: 30, windowMs: 5_000 } as const;
+
 export function createInteractionHandler(deps: DiscordHandlerDeps): (interaction: Interaction) => Promise<void> {
   const { dispatcher, service, log } = deps;
   const fetchText = deps.fetchText ?? fetchAttachmentText;
   const deferAfter = deps.deferAfterMs ?? DEFER_AFTER_MS;
   const progressEvery = deps.progressEveryMs ?? PROGRESS_EVERY_MS;
   const scores = ratingScale(dispatcher.commands);
+  // autocomplete fires on every keystroke and bypasses the dispatcher: its own, looser limit, so a
+  // script hammering it cannot keep the title index busy (over the limit it simply suggests nothing)
+  const suggestLimit = createRateLimiter(AUTOCOMPLETE_LIMIT);
 
   const who = (i: Answerable) => ({
     platform: 'discord' as const,
@@ -235,6 +242,10 @@ export function createInteractionHandler(deps: DiscordHandlerDeps): (interaction
 
   async function onAutocomplete(i: AutocompleteInteraction): Promise<void> {
     try {
+      if (!suggestLimit.check(i.user.id, Date.now()).ok) {
+        await i.respond([]);
+        return;
+      }
       const def = dispatcher.commands.get(i.commandName);
       const focused = i.options.getFocused(true);
       const spec = def?.options.find((o) => o.name === focused.name);

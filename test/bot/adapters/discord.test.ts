@@ -20,7 +20,7 @@ import { loadCommands } from '../../../commands/index.ts';
 import type { CommandRegistry } from '../../../src/bot/command.ts';
 import { createDispatcher, type DispatcherOptions } from '../../../src/bot/dispatch.ts';
 import type { Reply, ReplyAction } from '../../../src/bot/reply.ts';
-import { createInteractionHandler, ratingScale } from '../../../src/bot/adapters/discord.ts';
+import { AUTOCOMPLETE_LIMIT, createInteractionHandler, ratingScale } from '../../../src/bot/adapters/discord.ts';
 import { deployDiscordCommands, discordCommandData, toSlashCommand } from '../../../src/bot/adapters/discord-commands.ts';
 import { DISCORD_LIMITS, decodeCustomId, renderDiscord, type DiscordMessage } from '../../../src/bot/adapters/discord-render.ts';
 import { FakeService, MOVIES } from '../fake-service.ts';
@@ -287,6 +287,16 @@ describe('the Discord interaction handler (fake interactions, real dispatcher, f
     expect(reply.flags).toBe(MessageFlags.Ephemeral);
     expect(reply.embeds?.[0].description).toBe('Rated The Matrix (1999): ★★★★½ 4.5.');
     expect(service.writes).toEqual(['rate 1 2571 4.5']);
+  });
+
+  it('a flood of autocomplete requests from one member gets empty suggestions, not lookups', async () => {
+    const { run } = await setup();
+    for (let k = 0; k < AUTOCOMPLETE_LIMIT.count; k++) {
+      const ok = await run(autocomplete('rate', { name: 'title', value: 'The Ma' }));
+      expect(ok.respond.mock.calls[0][0]).not.toEqual([]);
+    }
+    const flooded = await run(autocomplete('rate', { name: 'title', value: 'The Ma' }));
+    expect(flooded.respond).toHaveBeenCalledWith([]);
   });
 
   it('autocompletes run-time lists (genres) from what the service knows', async () => {
