@@ -221,6 +221,7 @@ class MarqueeBotService implements MarqueeService {
   private readonly profileCache = new Map<number, { gen: Generation; profile: Profile }>();
   private readonly chartCache = new WeakMap<Generation, ReturnType<typeof popularityChart>>();
   private readonly rankedCache = new WeakMap<Generation, ChartRow[]>();
+  private readonly wrCache = new WeakMap<Generation, Map<string, number>>();
   /** per generation: inner ids of the movies with fewer than `minRatings` ratings */
   private readonly obscureCache = new WeakMap<Generation, { inner: Int32Array; raw: ReadonlySet<string> }>();
   private defaultCache: { at: number; spec: string } | undefined;
@@ -505,7 +506,10 @@ class MarqueeBotService implements MarqueeService {
     const notes: string[] = [];
     const content: RecommendedMovie[] = [];
     if (this.content) {
-      const res = this.content.because(movieId, count);
+      // the tutorial's "improved" recommender: of the 25 most similar movies, the best by weighted
+      // rating first, so a well-loved film beats an obscure one that merely shares a title word
+      const wr = this.weightedRatings(this.gen);
+      const res = this.content.because(movieId, count, { rankBy: (id) => wr.get(id) ?? -Infinity });
       if (!res.ok) notes.push(res.reason);
       for (const hit of res.items) {
         const m = this.movie(hit.id);
@@ -1116,6 +1120,16 @@ class MarqueeBotService implements MarqueeService {
    * the rest by the same weighted rating, so a new member who has seen the whole chart still gets
    * suggestions. From the community's ratings, like the chart (see Generation.community).
    */
+  /** Raw movie id → weighted rating (the chart's formula) of every movie the community rated. */
+  private weightedRatings(gen: Generation): Map<string, number> {
+    let w = this.wrCache.get(gen);
+    if (!w) {
+      w = new Map(this.ranked(gen).map((r) => [r.movieId, r.score]));
+      this.wrCache.set(gen, w);
+    }
+    return w;
+  }
+
   private ranked(gen: Generation): ChartRow[] {
     let r = this.rankedCache.get(gen);
     if (!r) {

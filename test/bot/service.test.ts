@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bestEvaluated, memberProfile } from '../../src/bot/models.ts';
 import { createService, type Service, type ServiceLogger } from '../../src/bot/service.ts';
 import { Trainset } from '../../src/core/trainset.ts';
+import { popularityChart } from '../../src/core/popularity.ts';
 import type { LoadedDataset, MovieRecord } from '../../src/data/types.ts';
 import type { Member, Store } from '../../src/store/api.ts';
 import { openStore } from '../../src/store/store.ts';
@@ -896,6 +897,30 @@ describe('algorithms members ask for beyond the configured ones', () => {
   it('refuses a bound below one', async () => {
     const store = reviewStore('lazy-bad');
     await expect(start(store, { maxLazyModels: 0 })).rejects.toThrow(/maxLazyModels must be a whole number >= 1, got 0/);
+    store.close();
+  });
+});
+
+describe('"movies like this one" in the bot', () => {
+  it("ranks the most similar movies by weighted rating, as the tutorial's improved recommender does", async () => {
+    const store = reviewStore('because-ranked');
+    const svc = await start(store);
+    await svc.ready;
+    const d = store.datasetRatings();
+    const ts = Trainset.fromColumns({ users: d.users, items: d.items, ratings: d.ratings }, [0.5, 5]);
+    const { m, C } = popularityChart(ts);
+    const means = ts.itemMeans();
+    const wr = (id: string): number => {
+      const i = ts.innerItem(id);
+      if (i === undefined) return -Infinity;
+      const v = ts.itemDegree(i);
+      return (v / (v + m)) * means[i] + (m / (v + m)) * C;
+    };
+    const content = svc.because('100', 5).content;
+    expect(content.length).toBeGreaterThan(1);
+    const scores = content.map((r) => wr(r.movie.movieId));
+    for (let k = 1; k < scores.length; k++) expect(scores[k]).toBeLessThanOrEqual(scores[k - 1] + 1e-12);
+    await svc.close();
     store.close();
   });
 });

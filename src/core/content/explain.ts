@@ -68,3 +68,39 @@ export function profileColumns(x: SparseRows, profile: Float64Array, b: number, 
   out.sort((p, q) => q.weight - p.weight || p.col - q.col);
   return out.slice(0, Math.max(0, max));
 }
+
+/**
+ * Picks up to `max` columns to show, best first, reading better than the raw top products: a word
+ * that is part of a shared two-word phrase among the candidates is shown as that phrase ("sci fi"
+ * rather than "sci" and "fi"), and a word already covered by a shown phrase is not repeated.
+ * `cols` are candidates sorted best first (ask for a few times `max`).
+ */
+export function preferPhrases(
+  cols: ReadonlyArray<{ col: number; weight: number }>,
+  vocabulary: readonly string[],
+  max: number,
+): Array<{ col: number; weight: number }> {
+  const phraseOf = new Map<string, { col: number; weight: number }>();
+  for (const c of cols) {
+    const parts = vocabulary[c.col].split(' ');
+    if (parts.length < 2) continue;
+    for (const w of parts) if (!phraseOf.has(w)) phraseOf.set(w, c);
+  }
+  const out: Array<{ col: number; weight: number }> = [];
+  const shown = new Set<number>();
+  const covered = new Set<string>();
+  for (const c of cols) {
+    if (out.length >= max) break;
+    const term = vocabulary[c.col];
+    const isWord = !term.includes(' ');
+    if (isWord && covered.has(term)) continue;
+    // a word of a shared phrase stands in the word's place as the phrase, ranked by the word
+    const pick = isWord ? (phraseOf.get(term) ?? c) : c;
+    if (shown.has(pick.col)) continue;
+    shown.add(pick.col);
+    for (const w of vocabulary[pick.col].split(' ')) covered.add(w);
+    out.push(pick === c ? c : { col: pick.col, weight: c.weight });
+  }
+  return out;
+}
+

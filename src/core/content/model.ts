@@ -25,7 +25,7 @@ import type { ContentField, ContentMovie } from './text.ts';
 import { TfidfModel, canonicalVectorizerOptions, fitTfidf, makeAnalyzer, type VectorizerOptions } from './vectorizer.ts';
 import { contentFingerprint, decodeContent, encodeContent, type CanonicalContentOptions } from './persist.ts';
 import { SimilarityIndex, TopK, type NeighbourLists } from './similarity.ts';
-import { TermLabeler, profileColumns, sharedColumns, type SharedTerm } from './explain.ts';
+import { TermLabeler, preferPhrases, profileColumns, sharedColumns, type SharedTerm } from './explain.ts';
 import { buildTaste, type RatedMovie, type TasteProfile } from './profile.ts';
 import { rowDot, rowNnz } from './sparse.ts';
 
@@ -259,7 +259,11 @@ export class ContentModel {
     return out;
   }
 
-  /** The shared terms that make `aId` and `bId` similar, largest contribution first. */
+  /**
+   * The shared terms that make `aId` and `bId` similar, largest contribution first: the raw
+   * contributions (they add up to the cosine). The short lists shown with results prefer two-word
+   * phrases over their words (preferPhrases).
+   */
   explain(aId: string, bId: string, max = 5): SharedTerm[] {
     const a = this.indexOrThrow(aId);
     const b = this.indexOrThrow(bId);
@@ -312,7 +316,10 @@ export class ContentModel {
     const hit: ContentHit = {
       id: this.movies[b].id,
       score,
-      terms: this.termsOf(profileColumns(this.tfidf.matrix, profile.vector, b, this.explainTerms), [b, ...(near ? [near.index] : [])]),
+      terms: this.termsOf(
+        preferPhrases(profileColumns(this.tfidf.matrix, profile.vector, b, 4 * this.explainTerms), this.tfidf.vocabulary, this.explainTerms),
+        [b, ...(near ? [near.index] : [])],
+      ),
     };
     if (near) hit.becauseOf = this.movies[near.index].id;
     return hit;
@@ -331,7 +338,7 @@ export class ContentModel {
   }
 
   private pairHit(a: number, b: number, score: number): ContentHit {
-    return { id: this.movies[b].id, score, terms: this.termsOf(sharedColumns(this.tfidf.matrix, a, b, this.explainTerms), [a, b]) };
+    return { id: this.movies[b].id, score, terms: this.termsOf(preferPhrases(sharedColumns(this.tfidf.matrix, a, b, 4 * this.explainTerms), this.tfidf.vocabulary, this.explainTerms), [a, b]) };
   }
 
   private indexOrThrow(id: string): number {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ContentModel, type ContentMovie, type ContentResult } from '../../../src/core/content/model.ts';
 import { ContentError } from '../../../src/core/content/text.ts';
+import { preferPhrases } from '../../../src/core/content/explain.ts';
 
 const catalogue: ContentMovie[] = [
   { id: '1', title: 'Toy Story (1995)', genres: ['Adventure', 'Animation', 'Children', 'Comedy', 'Fantasy'], tags: ['pixar', 'pixar', 'fun'] },
@@ -170,5 +171,22 @@ describe('building the model', () => {
     expect(terms.map((t) => t.term)).toEqual(expect.arrayContaining(['run', 'runner', 'genre_comedy']));
     expect(terms.find((t) => t.term === 'run')?.label).toBe('running');
     expect(terms.find((t) => t.term === 'genre_comedy')?.label).toBe('Comedy');
+  });
+});
+
+describe('shared terms shown with a result read as people write them', () => {
+  it('a word of a shared two-word phrase is shown as the phrase, and its words are not repeated', () => {
+    const vocabulary = ['fi', 'matrix', 'sci', 'sci fi', 'space'];
+    // best first: "matrix", then "sci" and "fi" (whose phrase "sci fi" ranks lower), then "space"
+    const cols = [
+      { col: 1, weight: 0.4 },
+      { col: 2, weight: 0.3 },
+      { col: 0, weight: 0.25 },
+      { col: 4, weight: 0.1 },
+      { col: 3, weight: 0.05 },
+    ];
+    expect(preferPhrases(cols, vocabulary, 3).map((c) => vocabulary[c.col])).toEqual(['matrix', 'sci fi', 'space']);
+    expect(preferPhrases(cols, vocabulary, 2)).toEqual([{ col: 1, weight: 0.4 }, { col: 3, weight: 0.3 }]);
+    expect(preferPhrases([], vocabulary, 3)).toEqual([]);
   });
 });
