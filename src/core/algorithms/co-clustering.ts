@@ -16,8 +16,6 @@
  * it as a plain estimate, not as impossible).
  */
 import {
-  Algorithm,
-  NotFittedError,
   requireRatings,
   resolveParams,
   type AlgorithmDescriptor,
@@ -26,7 +24,8 @@ import {
   type ParamSpecs,
   type Params,
 } from '../algorithm.ts';
-import { FoldCache, foldInCoCluster, type FoldedCluster } from '../fold-in.ts';
+import { LearnedAlgorithm } from './learned.ts';
+import { foldInCoCluster, type FoldedCluster } from '../fold-in.ts';
 import { Rng } from '../rng.ts';
 import { ModelStateError, stateArray } from '../snapshot.ts';
 import type { Profile, Trainset } from '../trainset.ts';
@@ -49,10 +48,8 @@ export interface CoClusters {
   avgCo: Float64Array;
 }
 
-export class CoClustering extends Algorithm {
+export class CoClustering extends LearnedAlgorithm<CoClusters, FoldedCluster> {
   readonly name = 'co-clustering';
-  private model: CoClusters | undefined;
-  private readonly folds = new FoldCache<FoldedCluster>();
 
   constructor(params: Params) {
     super(params);
@@ -153,17 +150,6 @@ export class CoClustering extends Algorithm {
     for (let c = 0; c < nCu; c++) m.avgU[c] = cntU[c] > 0 ? sumU[c] / cntU[c] : mu;
     for (let c = 0; c < nCi; c++) m.avgI[c] = cntI[c] > 0 ? sumI[c] / cntI[c] : mu;
     for (let c = 0; c < nCu * nCi; c++) m.avgCo[c] = cntCo[c] > 0 ? sumCo[c] / cntCo[c] : mu;
-  }
-
-  private install(ts: Trainset, m: CoClusters): void {
-    this.model = m;
-    this.folds.clear();
-    this.ts = ts;
-  }
-
-  private get m(): CoClusters {
-    if (!this.model) throw new NotFittedError(`${this.name} is not fitted: call fit(trainset) first`);
-    return this.model;
   }
 
   /** The learned clusters and averages (read-only use: tests, explanations). */

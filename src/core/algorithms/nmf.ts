@@ -17,8 +17,6 @@
  * Unbiased: an unknown user or item is impossible (→ μ). Biased: as SVD.
  */
 import {
-  Algorithm,
-  NotFittedError,
   ParamError,
   requireRatings,
   resolveParams,
@@ -28,7 +26,8 @@ import {
   type ParamSpecs,
   type Params,
 } from '../algorithm.ts';
-import { FoldCache, foldInNmf, type FoldedFactors } from '../fold-in.ts';
+import { LearnedAlgorithm } from './learned.ts';
+import { foldInNmf, type FoldedFactors } from '../fold-in.ts';
 import { nmfFit } from '../kernels/nmf-epoch.ts';
 import type { KernelChoice, KernelUsed } from '../kernels/svd-sgd.ts';
 import { Rng } from '../rng.ts';
@@ -58,12 +57,10 @@ export interface NmfFactors {
   bi: Float64Array;
 }
 
-export class Nmf extends Algorithm {
+export class Nmf extends LearnedAlgorithm<NmfFactors, FoldedFactors> {
   readonly name = 'nmf';
   /** which implementation ran the last fit (for benchmarks and tests) */
   lastKernel: KernelUsed | undefined;
-  private model: NmfFactors | undefined;
-  private readonly folds = new FoldCache<FoldedFactors>();
 
   constructor(
     params: Params,
@@ -131,17 +128,6 @@ export class Nmf extends Algorithm {
       },
       this.kernel,
     );
-  }
-
-  private install(ts: Trainset, m: NmfFactors): void {
-    this.model = m;
-    this.folds.clear();
-    this.ts = ts;
-  }
-
-  private get m(): NmfFactors {
-    if (!this.model) throw new NotFittedError(`${this.name} is not fitted: call fit(trainset) first`);
-    return this.model;
   }
 
   /** The learned parameters (read-only use: tests and diagnostics). */

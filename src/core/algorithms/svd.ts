@@ -13,8 +13,6 @@
  * unknown user or item is impossible (→ μ).
  */
 import {
-  Algorithm,
-  NotFittedError,
   requireRatings,
   resolveParams,
   type AlgorithmDescriptor,
@@ -23,7 +21,8 @@ import {
   type ParamSpecs,
   type Params,
 } from '../algorithm.ts';
-import { FoldCache, foldInSgd, type SgdFoldModel } from '../fold-in.ts';
+import { LearnedAlgorithm } from './learned.ts';
+import { foldInSgd, type SgdFoldModel } from '../fold-in.ts';
 import { dotF32, ItemDotScorer, svdSgd, type KernelChoice, type KernelUsed } from '../kernels/svd-sgd.ts';
 import { Rng } from '../rng.ts';
 import { stateArray } from '../snapshot.ts';
@@ -88,13 +87,11 @@ interface FoldedSvd {
   pu: Float32Array;
 }
 
-export class Svd extends Algorithm {
+export class Svd extends LearnedAlgorithm<SvdModel, FoldedSvd> {
   readonly name = 'svd';
   /** which implementation ran the last fit (for benchmarks and tests) */
   lastKernel: KernelUsed | undefined;
-  private model: SvdModel | undefined;
   private scorer: ItemDotScorer | undefined;
-  private readonly folds = new FoldCache<FoldedSvd>();
 
   constructor(
     params: Params,
@@ -159,16 +156,9 @@ export class Svd extends Algorithm {
     return this;
   }
 
-  private install(ts: Trainset, m: SvdModel): void {
-    this.model = m;
+  protected override install(ts: Trainset, m: SvdModel): void {
     this.scorer = undefined;
-    this.folds.clear();
-    this.ts = ts;
-  }
-
-  private get m(): SvdModel {
-    if (!this.model) throw new NotFittedError(`${this.name} is not fitted: call fit(trainset) first`);
-    return this.model;
+    super.install(ts, m);
   }
 
   estimate(u: number, i: number): Estimate {

@@ -20,8 +20,6 @@
  * Unknown user: b_u, p_u and the implicit part count as 0; unknown item: b_i, q_i count as 0.
  */
 import {
-  Algorithm,
-  NotFittedError,
   requireRatings,
   type AlgorithmDescriptor,
   type Estimate,
@@ -29,7 +27,8 @@ import {
   type ParamSpecs,
   type Params,
 } from '../algorithm.ts';
-import { FoldCache, foldInSgd } from '../fold-in.ts';
+import { LearnedAlgorithm } from './learned.ts';
+import { foldInSgd } from '../fold-in.ts';
 import { Rng } from '../rng.ts';
 import { stateArray } from '../snapshot.ts';
 import type { Profile, Trainset } from '../trainset.ts';
@@ -191,12 +190,10 @@ interface FoldedPp {
   z: Float64Array;
 }
 
-export class SvdPp extends Algorithm {
+export class SvdPp extends LearnedAlgorithm<SvdppFactors, FoldedPp> {
   readonly name = 'svdpp';
-  private model: SvdppFactors | undefined;
   /** per trained user: p_u + |I_u|^(-1/2) Σ y_j, the vector every estimate dots with q_i */
   private z: Float64Array | undefined;
-  private readonly folds = new FoldCache<FoldedPp>();
 
   constructor(params: Params) {
     super(params);
@@ -246,7 +243,7 @@ export class SvdPp extends Algorithm {
     return this;
   }
 
-  private install(ts: Trainset, m: SvdppFactors): void {
+  protected override install(ts: Trainset, m: SvdppFactors): void {
     const f = this.f;
     const z = new Float64Array(ts.nUsers * f);
     const imp = new Float64Array(f);
@@ -254,15 +251,8 @@ export class SvdPp extends Algorithm {
       implicitOf(ts.profileOf(u).items, m.y, f, imp);
       for (let x = 0; x < f; x++) z[u * f + x] = m.p[u * f + x] + imp[x];
     }
-    this.model = m;
     this.z = z;
-    this.folds.clear();
-    this.ts = ts;
-  }
-
-  private get m(): SvdppFactors {
-    if (!this.model) throw new NotFittedError(`${this.name} is not fitted: call fit(trainset) first`);
-    return this.model;
+    super.install(ts, m);
   }
 
   /** The learned parameters (read-only use: tests and diagnostics). */
