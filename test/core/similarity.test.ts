@@ -10,6 +10,7 @@ import {
   type SimilarityOptions,
 } from '../../src/core/similarity.ts';
 import { computeBaselines } from '../../src/core/baselines.ts';
+import { fourUsers } from './algorithms/small-ratings.ts';
 
 /**
  *        x  y  z
@@ -18,20 +19,7 @@ import { computeBaselines } from '../../src/core/baselines.ts';
  *   C    1  5  2
  *   D    3  .  .
  */
-const fixture = (): Trainset =>
-  Trainset.fromRatings(
-    [
-      ['A', 'x', 4],
-      ['A', 'y', 2],
-      ['A', 'z', 5],
-      ['B', 'x', 5],
-      ['B', 'y', 1],
-      ['C', 'x', 1],
-      ['C', 'y', 5],
-      ['C', 'z', 2],
-      ['D', 'x', 3],
-    ].map(([user, item, rating]) => ({ user: String(user), item: String(item), rating: Number(rating) })),
-  );
+const fixture = fourUsers;
 
 const opts = (name: SimilarityName, more: Partial<SimilarityOptions> = {}): SimilarityOptions => ({
   ...DEFAULT_SIMILARITY_OPTIONS,

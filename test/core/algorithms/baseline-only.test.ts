@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Trainset, type Profile } from '../../../src/core/trainset.ts';
+import type { Profile } from '../../../src/core/trainset.ts';
 import { BaselineOnly, baselineDescriptor } from '../../../src/core/algorithms/baseline-only.ts';
+import { build, fourUsers } from './small-ratings.ts';
 
-type Row = [string, string, number];
-const build = (rows: Row[]): Trainset => Trainset.fromRatings(rows.map(([user, item, rating]) => ({ user, item, rating })));
-const fixture = (): Trainset =>
-  build([
-    ['A', 'x', 4],
-    ['A', 'y', 2],
-    ['A', 'z', 5],
-    ['B', 'x', 5],
-    ['B', 'y', 1],
-    ['C', 'x', 1],
-    ['C', 'y', 5],
-    ['C', 'z', 2],
-    ['D', 'x', 3],
-  ]);
+const fixture = fourUsers;
 
 describe('BaselineOnly', () => {
   it('predicts μ + b_u + b_i; an unknown side contributes 0 and is not impossible', () => {

@@ -10,31 +10,9 @@ import {
   NeighbourHeap,
   knnZScoreDescriptor,
 } from '../../../src/core/algorithms/knn.ts';
-
-type Row = [string, string, number];
-const build = (rows: Row[]): Trainset => Trainset.fromRatings(rows.map(([user, item, rating]) => ({ user, item, rating })));
-
-/**
- *        x  y  z
- *   A    4  2  5
- *   B    5  1  .
- *   C    1  5  2
- *   D    3  .  .
- * msd between users: A–B 1/2, A–C 1/10, B–C 1/17, D–A 1/2, D–B 1/5, D–C 1/5
- * msd between items: x–y 1/13, z–x 1/2, z–y 1/10
- */
-const fixture = (): Trainset =>
-  build([
-    ['A', 'x', 4],
-    ['A', 'y', 2],
-    ['A', 'z', 5],
-    ['B', 'x', 5],
-    ['B', 'y', 1],
-    ['C', 'x', 1],
-    ['C', 'y', 5],
-    ['C', 'z', 2],
-    ['D', 'x', 3],
-  ]);
+import { build, fourUsers, type Row } from './small-ratings.ts';
+/** the matrix and its msd similarities are drawn in small-ratings.ts */
+const fixture = fourUsers;
 
 const mu = 28 / 9;
 const std = (v: number[]) => {

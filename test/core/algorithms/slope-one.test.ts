@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Trainset, type Profile } from '../../../src/core/trainset.ts';
+import type { Profile, Trainset } from '../../../src/core/trainset.ts';
 import { computeDeviations, slopeOneDescriptor } from '../../../src/core/algorithms/slope-one.ts';
+import { FOUR_USERS, build } from './small-ratings.ts';
 
-type Row = [string, string, number];
-const build = (rows: Row[], scale: [number, number] = [1, 5]): Trainset =>
-  Trainset.fromRatings(
-    rows.map(([user, item, rating]) => ({ user, item, rating })),
-    scale,
-  );
 
 /**
  *        x  y  z  w
@@ -19,19 +14,7 @@ const build = (rows: Row[], scale: [number, number] = [1, 5]): Trainset =>
  * dev(z, x) = ((5-4) + (2-1)) / 2 = 1, dev(z, y) = ((5-2) + (2-5)) / 2 = 0,
  * dev(y, x) = ((2-4) + (1-5) + (5-1)) / 3 = -2/3
  */
-const fixture = (): Trainset =>
-  build([
-    ['A', 'x', 4],
-    ['A', 'y', 2],
-    ['A', 'z', 5],
-    ['B', 'x', 5],
-    ['B', 'y', 1],
-    ['C', 'x', 1],
-    ['C', 'y', 5],
-    ['C', 'z', 2],
-    ['D', 'x', 3],
-    ['E', 'w', 4],
-  ]);
+const fixture = (): Trainset => build([...FOUR_USERS, ['E', 'w', 4]]);
 
 describe('Slope One', () => {
   it('predicts the user mean plus the mean deviation from the items they rated', () => {
