@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DownloadError, KNOWN_DATASETS, downloadDataset, resolveBaseUrl, terminalProgress } from '../data/download.ts';
+import { DownloadError, KNOWN_DATASETS, downloadDataset, presentDataset, requireKnownDataset, resolveBaseUrl, terminalProgress } from '../data/download.ts';
 import { sniffFormat } from '../data/load.ts';
 import { DataFileError } from '../data/types.ts';
 
@@ -70,13 +70,17 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
   try {
     const base = resolveBaseUrl(values['base-url'], io.env);
-    io.stderr.write(`Downloading ${name} from ${base} into ${shown(io.cwd, dataDir)} …\n`);
-    const bar = 'isTTY' in io.stderr ? terminalProgress(name, io.stderr) : undefined;
-    let result;
-    try {
-      result = await downloadDataset(name, { dataDir, baseUrl: base, force: values.force, env: io.env, fetchImpl: io.fetchImpl, onProgress: bar?.onProgress });
-    } finally {
-      bar?.stop();
+    // looked at first, so a dataset already there is never announced as "Downloading"
+    requireKnownDataset(name);
+    let result = values.force ? undefined : presentDataset(name, dataDir);
+    if (!result) {
+      io.stderr.write(`Downloading ${name} from ${base} into ${shown(io.cwd, dataDir)} …\n`);
+      const bar = 'isTTY' in io.stderr ? terminalProgress(name, io.stderr) : undefined;
+      try {
+        result = await downloadDataset(name, { dataDir, baseUrl: base, force: values.force, env: io.env, fetchImpl: io.fetchImpl, onProgress: bar?.onProgress });
+      } finally {
+        bar?.stop();
+      }
     }
     const where = shown(io.cwd, result.dir);
     if (result.alreadyPresent) {
