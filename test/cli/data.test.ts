@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -72,5 +72,47 @@ describe('npm run data, for a member whose download goes wrong or is not needed'
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^There is no MovieLens dataset called "ml-5m"/);
     expect(existsSync(join(r.cwd, 'data'))).toBe(false);
+  });
+});
+
+describe('npm run data -- synthetic, for a developer who needs a MovieLens-shaped set of any size', () => {
+  it('writes the counts asked for into --dir, seeded, and says how to use it', async () => {
+    const r = await run(['synthetic', '--users', '80', '--movies', '600', '--ratings', '4_000', '--tags', '50', '--seed', '9', '--dir', 'sets/s1']);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('Writing a synthetic dataset (80 members, 600 movies, 4,000 ratings, 50 tags; seed 9) into sets/s1 …\n');
+    expect(r.out).toMatch(/^Wrote sets\/s1 \(0\.\d MB\) in \d+\.\d s; peak memory \d+ MB\.\n/u);
+    expect(r.out).toContain(`MARQUEE_DATA=${join(r.cwd, 'sets', 's1')}`);
+    const lines = (f: string): number => readFileSync(join(r.cwd, 'sets', 's1', f), 'utf8').split('\r\n').length - 2;
+    expect([lines('ratings.csv'), lines('movies.csv'), lines('links.csv'), lines('tags.csv')]).toEqual([4000, 600, 600, 50]);
+  });
+
+  it('takes a preset shape and, without --dir, writes <data folder>/synthetic-<shape>', async () => {
+    const r = await run(['synthetic', '--shape', 'small']);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/\(610 members, 9,742 movies, 100,836 ratings, 3,683 tags; seed 1\) into data\/synthetic-small/u);
+    expect(readdirSync(join(r.cwd, 'data', 'synthetic-small')).sort()).toEqual(['links.csv', 'movies.csv', 'ratings.csv', 'tags.csv']);
+  });
+
+  it('refuses an impossible request, an unknown shape, a used folder and stray options, writing nothing', async () => {
+    const few = await run(['synthetic', '--users', '100', '--movies', '500', '--ratings', '1000']);
+    expect(few.code).toBe(1);
+    expect(few.err).toBe('1000 ratings are too few for 100 members: each needs at least 20, so at least 2000 ratings.\n');
+    expect(readdirSync(few.cwd)).toEqual([]);
+
+    const shape = await run(['synthetic', '--shape', 'ml-5m']);
+    expect(shape.err).toMatch(/^There is no synthetic shape called "ml-5m". Shapes: small, ml-1m, ml-10m, ml-25m, ml-32m\./u);
+
+    const word = await run(['synthetic', '--users', 'many']);
+    expect(word.err).toBe('--users must be a whole number, got "many".\n');
+
+    const first = await run(['synthetic', '--users', '30', '--movies', '100', '--ratings', '900', '--dir', 'x']);
+    expect(first.code).toBe(0);
+    const again = await run(['synthetic', '--users', '30', '--movies', '100', '--ratings', '900', '--dir', 'x'], {}, first.cwd);
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/x already exists and is not empty; choose another folder or delete it first\.\n$/u);
+
+    const stray = await run(['ml-100k', '--users', '3']);
+    expect(stray.code).toBe(1);
+    expect(stray.err).toMatch(/^--users belongs to `npm run data -- synthetic`/u);
   });
 });
