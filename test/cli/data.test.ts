@@ -44,6 +44,51 @@ async function run(args: string[], env: Record<string, string> = {}, cwd = tempD
   return { code, out, err, cwd };
 }
 
+describe('npm run data', () => {
+  it('lists the datasets it knows', async () => {
+    const r = await run(['--list']);
+    expect(r.code).toBe(0);
+    for (const name of ['ml-latest-small', 'ml-100k', 'ml-1m', 'ml-10m', 'ml-25m', 'ml-32m', 'ml-latest']) expect(r.out).toContain(name);
+  });
+
+  it('downloads a dataset into ./data/<name> and says where it is', async () => {
+    const r = await run(['ml-100k', '--base-url', base]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/ml-100k is ready in data\/ml-100k \(2 files, .* MB, MD5 checked\)/);
+    expect(existsSync(join(r.cwd, 'data', 'ml-100k', 'u.item'))).toBe(true);
+    const again = await run(['ml-100k', '--base-url', base], {}, r.cwd);
+    expect(again.out).toMatch(/already in data\/ml-100k; nothing to do/);
+  });
+
+  it('honours --dir and MARQUEE_DOWNLOAD_BASE, and tells how to point Marquee there', async () => {
+    const dir = join(tempDir(), 'movies');
+    const r = await run(['ml-100k', '--dir', dir], { MARQUEE_DOWNLOAD_BASE: base });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`set MARQUEE_DATA=${dir}`);
+    expect(existsSync(join(dir, 'ml-100k', 'u.data'))).toBe(true);
+  });
+
+  it('fails with one friendly paragraph and exit code 1, never a stack trace', async () => {
+    const r = await run(['ml-100k', '--base-url', `${base}/nowhere`]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/answered HTTP 404 Not Found/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(r.err.trim().split('\n')).toHaveLength(2); // the "Downloading …" line, then the paragraph
+
+    const unknown = await run(['ml-5m']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toMatch(/no MovieLens dataset called "ml-5m"/);
+
+    const none = await run([]);
+    expect(none.code).toBe(1);
+    expect(none.err).toMatch(/Which dataset\? .*npm run data -- ml-latest-small/);
+
+    const bad = await run(['--frobnicate']);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toBe('Unknown option --frobnicate. Run `npm run data -- --help` for the options.\n');
+  });
+});
+
 describe('npm run data, for a member whose download goes wrong or is not needed', () => {
   it('a download into a folder that did not exist fails without leaving that folder behind', async () => {
     const root = tempDir();

@@ -13,6 +13,10 @@ export interface RandomSource {
   /** uniform in [0, 1) */
   random(): number;
   normal(mean: number, std: number): number;
+  /** uniform integer in [0, n) */
+  int(n: number): number;
+  /** Fisher–Yates, in place */
+  shuffle<T extends { length: number; [k: number]: unknown }>(arr: T): T;
 }
 
 export const FACTORS = 8;
@@ -89,14 +93,14 @@ export class SyntheticWorld {
     this.years = new Int16Array(movies);
     this.genres = new Array<string>(movies);
     const clusterGenres = Array.from({ length: this.clusters }, () => this.drawClusterGenres());
-    this.clusterTags = Array.from({ length: this.clusters }, () => Uint8Array.from({ length: 5 }, () => this.int(TAG_WORDS.length)));
+    this.clusterTags = Array.from({ length: this.clusters }, () => Uint8Array.from({ length: 5 }, () => this.rng.int(TAG_WORDS.length)));
     const rank = this.permutation(movies);
     const weight = new Float64Array(movies);
     let id = 0;
     for (let i = 0; i < movies; i++) {
       id += 1 + Math.floor(-Math.log(1 - rng.random()) * 2.3); // ml-32m: 87,585 ids up to 292,757
       this.movieIds[i] = id;
-      const g = this.int(this.clusters);
+      const g = this.rng.int(this.clusters);
       this.movieCluster[i] = g;
       for (let f = 0; f < FACTORS; f++) this.movieFactors[i * FACTORS + f] = 0.9 * this.centers[g * FACTORS + f] + rng.normal(0, 0.25);
       weight[i] = 1 / (rank[i] + POPULARITY_OFFSET) ** POPULARITY_EXPONENT;
@@ -118,8 +122,8 @@ export class SyntheticWorld {
     this.userFactors = new Float32Array(users * FACTORS);
     this.userBias = new Float32Array(users);
     for (let u = 0; u < users; u++) {
-      const g1 = this.int(this.clusters);
-      const g2 = this.int(this.clusters);
+      const g1 = this.rng.int(this.clusters);
+      const g2 = this.rng.int(this.clusters);
       for (let f = 0; f < FACTORS; f++) {
         this.userFactors[u * FACTORS + f] = this.centers[g1 * FACTORS + f] + 0.6 * this.centers[g2 * FACTORS + f] + rng.normal(0, 0.25);
       }
@@ -163,12 +167,12 @@ export class SyntheticWorld {
       let i = -1;
       for (let tries = 0; tries < 8 && i < 0; tries++) {
         const x = rng.random();
-        const c = x < FROM_POPULARITY ? pick(this.popularityCumulative, rng.random()) : x < FROM_POPULARITY + FROM_TASTE ? this.tasteDraw() : this.int(this.seen.length);
+        const c = x < FROM_POPULARITY ? pick(this.popularityCumulative, rng.random()) : x < FROM_POPULARITY + FROM_TASTE ? this.tasteDraw() : this.rng.int(this.seen.length);
         if (this.seen[c] !== stamp) i = c;
       }
       // the chart and the taste clusters are exhausted for this member: any unseen movie will do
       while (i < 0) {
-        const c = this.int(this.seen.length);
+        const c = this.rng.int(this.seen.length);
         if (this.seen[c] !== stamp) i = c;
       }
       this.seen[i] = stamp;
@@ -207,7 +211,7 @@ export class SyntheticWorld {
     }
     const movie = this.tasteDraw();
     const favourites = this.clusterTags[this.movieCluster[movie]];
-    const word = this.rng.random() < 0.7 ? favourites[this.int(favourites.length)] : this.int(TAG_WORDS.length);
+    const word = this.rng.random() < 0.7 ? favourites[this.rng.int(favourites.length)] : this.rng.int(TAG_WORDS.length);
     const [start, span] = this.tagWindow;
     return { movie, tag: TAG_WORDS[word], timestamp: start + Math.floor(this.rng.random() * span) };
   }
@@ -240,7 +244,7 @@ export class SyntheticWorld {
   private drawClusterGenres(): number[] {
     const total = GENRES.reduce((s, [, share]) => s + share, 0);
     const picked = new Set<number>();
-    const want = 1 + this.int(3);
+    const want = 1 + this.rng.int(3);
     while (picked.size < want) {
       let x = this.rng.random() * total;
       let j = 0;
@@ -253,7 +257,7 @@ export class SyntheticWorld {
   private drawMovieGenres(core: number[]): string {
     const picked = new Set<number>();
     for (const j of core) if (this.rng.random() < 0.8) picked.add(j);
-    if (this.rng.random() < 0.3) picked.add(this.int(GENRES.length));
+    if (this.rng.random() < 0.3) picked.add(this.rng.int(GENRES.length));
     if (picked.size === 0) {
       if (this.rng.random() < 0.1) return NO_GENRES;
       picked.add(core[0]);
@@ -274,19 +278,8 @@ export class SyntheticWorld {
     for (let f = 0; f < FACTORS; f++) out[at + f] /= norm;
   }
 
-  private int(n: number): number {
-    return Math.floor(this.rng.random() * n);
-  }
-
   private permutation(n: number): Int32Array {
-    const p = Int32Array.from({ length: n }, (_, i) => i);
-    for (let k = n - 1; k > 0; k--) {
-      const j = this.int(k + 1);
-      const t = p[k];
-      p[k] = p[j];
-      p[j] = t;
-    }
-    return p;
+    return this.rng.shuffle(Int32Array.from({ length: n }, (_, i) => i));
   }
 }
 
