@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import cliProgress from 'cli-progress';
+import { removeCreatedFolders } from './folders.ts';
 import { sniffFormat } from './load.ts';
 import { UnsafeArchiveError, extractZip } from './unzip.ts';
 
@@ -119,10 +120,15 @@ export function parseMd5File(text: string, expectedFile?: string): string {
   throw new Error(`no MD5 found in the checksum file (expected "<hex>  <file>" or "MD5 (<file>) = <hex>", got ${JSON.stringify(text.slice(0, 80))})`);
 }
 
-export async function downloadDataset(name: string, opts: DownloadOptions): Promise<DownloadResult> {
+/** Throws DownloadError ('unknown-name') unless `name` is one of KNOWN_DATASETS. */
+export function requireKnownDataset(name: string): void {
   if (!Object.hasOwn(KNOWN_DATASETS, name)) {
     throw new DownloadError('unknown-name', `There is no MovieLens dataset called ${JSON.stringify(name)}. Known names: ${Object.keys(KNOWN_DATASETS).join(', ')}.`);
   }
+}
+
+export async function downloadDataset(name: string, opts: DownloadOptions): Promise<DownloadResult> {
+  requireKnownDataset(name);
   const env = opts.env ?? process.env;
   const base = resolveBaseUrl(opts.baseUrl, env);
   const fetchImpl = opts.fetchImpl ?? globalThis.fetch;
@@ -131,18 +137,21 @@ export async function downloadDataset(name: string, opts: DownloadOptions): Prom
   const target = join(dataDir, name);
   const manual = manualInstructions(name, base, dataDir);
 
-  if (existsSync(target) && !opts.force) {
-    if (sniffFormat(target)) return { name, dir: target, alreadyPresent: true, bytes: 0, files: readdirSync(target).length };
-    throw new DownloadError('exists', `${target} already exists but holds no ${name} files. Delete it (or download with --force to replace it) and try again.`);
+  if (!opts.force) {
+    const present = presentDataset(name, dataDir);
+    if (present) return present;
   }
 
+  let created: string | undefined;
   try {
-    await mkdir(dataDir, { recursive: true });
+    created = await mkdir(dataDir, { recursive: true });
   } catch (err) {
     throw new DownloadError('filesystem', `Cannot create the data folder ${dataDir}: ${(err as Error).message}. Choose another folder with --dir.`);
   }
-  const temp = await mkdtemp(join(dataDir, `.${name}-download-`));
+  let temp: string | undefined;
+  let succeeded = false;
   try {
+    temp = await mkdtemp(join(dataDir, `.${name}-download-`));
     const zipUrl = `${base}/${name}.zip`;
     progress({ phase: 'checksum', done: 0 });
     const md5Text = await fetchOk(fetchImpl, `${zipUrl}.md5`, name, manual);
@@ -198,11 +207,25 @@ export async function downloadDataset(name: string, opts: DownloadOptions): Prom
     const content = await contentRoot(unpacked);
     await moveIntoPlace(content, target, temp, opts.force === true);
     progress({ phase: 'done', done: bytes, total: bytes });
+    succeeded = true;
     return { name, dir: target, alreadyPresent: false, bytes, md5: actual, files };
   } finally {
-    await rm(temp, { recursive: true, force: true });
+    if (temp) await rm(temp, { recursive: true, force: true });
+    if (!succeeded && created) await removeCreatedFolders(created, dataDir);
   }
 }
+
+/**
+ * The dataset when dataDir/<name> already holds it; undefined when that folder is absent. A folder
+ * of that name without dataset files is a DownloadError ('exists'): it is not ours to replace.
+ */
+export function presentDataset(name: string, dataDir: string): DownloadResult | undefined {
+  const target = join(resolve(dataDir), name);
+  if (!existsSync(target)) return undefined;
+  if (sniffFormat(target)) return { name, dir: target, alreadyPresent: true, bytes: 0, files: readdirSync(target).length };
+  throw new DownloadError('exists', `${target} already exists but holds no ${name} files. Delete it (or download with --force to replace it) and try again.`);
+}
+
 
 /** The folder holding the files: the archive's single top-level folder, when that is all it has. */
 async function contentRoot(unpacked: string): Promise<string> {

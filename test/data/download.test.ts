@@ -156,6 +156,21 @@ describe('downloading a dataset for an end user', () => {
     expect(leftovers(dataDir)).toEqual([]);
   });
 
+  it('removes the folders it created for a download that failed', async () => {
+    const root = tempDir();
+    const dataDir = join(root, 'not', 'yet', 'there');
+    const err = await failure(downloadDataset('ml-latest-small', { dataDir, baseUrl: `http://127.0.0.1:${closedPort}` }));
+    expect(err.kind).toBe('network');
+    expect(readdirSync(root)).toEqual([]);
+  });
+
+  it('keeps a data folder that was there before a failed download', async () => {
+    const dataDir = join(tempDir(), 'data');
+    await downloadDataset('ml-latest-small', { dataDir, baseUrl: `${base}/ok` });
+    await failure(downloadDataset('ml-100k', { dataDir, baseUrl: `${base}/broken` }));
+    expect(leftovers(dataDir)).toEqual(['ml-latest-small']);
+  });
+
   it('explains a host name that does not resolve', async () => {
     const dnsFailure = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('getaddrinfo ENOTFOUND files.example'), { code: 'ENOTFOUND' }) });
     const err = await failure(
