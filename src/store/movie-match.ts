@@ -20,6 +20,7 @@
  * 1,268, rule 4: 5); ml-latest-small -> ml-100k finds 1,253 of 9,742 (3, 1,245, 5), each rule-4
  * pair checked by hand to be the same film.
  */
+import { canonicalImdbId } from '../data/movies.ts';
 import { parseTitle, normalizeTitle } from '../data/titles.ts';
 import type { MovieRecord } from '../data/types.ts';
 
@@ -67,7 +68,8 @@ export class MovieMatcher {
     }
     for (const m of movies) {
       this.byId.set(m.movieId, m);
-      if (m.imdbId) put(this.byImdb, m.imdbId, m);
+      const imdb = imdbOf(m.imdbId);
+      if (imdb) put(this.byImdb, imdb, m);
       if (m.tmdbId) put(this.byTmdb, m.tmdbId, m);
       const t = titleKey(m.title, m.year);
       if (t) put(this.byTitle, t, m);
@@ -77,7 +79,8 @@ export class MovieMatcher {
   }
 
   match(old: MovieRef): MovieMatch | undefined {
-    const imdb = old.imdbId ? this.byImdb.get(old.imdbId) : undefined;
+    const oldImdb = imdbOf(old.imdbId);
+    const imdb = oldImdb ? this.byImdb.get(oldImdb) : undefined;
     if (imdb && imdb !== AMBIGUOUS) return { movieId: imdb.movieId, rule: 'imdb' };
     const tmdb = old.tmdbId ? this.byTmdb.get(old.tmdbId) : undefined;
     if (tmdb && tmdb !== AMBIGUOUS && !conflicts(old, tmdb)) return { movieId: tmdb.movieId, rule: 'tmdb' };
@@ -106,7 +109,14 @@ function put(map: Map<string, Slot>, key: string, m: MovieRecord): void {
 
 /** Both carry an IMDb (or TMDB) id and the ids differ: different films, whatever their titles say. */
 function conflicts(a: MovieRef, b: MovieRecord): boolean {
-  return Boolean((a.imdbId && b.imdbId && a.imdbId !== b.imdbId) || (a.tmdbId && b.tmdbId && a.tmdbId !== b.tmdbId));
+  const ai = imdbOf(a.imdbId);
+  const bi = imdbOf(b.imdbId);
+  return Boolean((ai && bi && ai !== bi) || (a.tmdbId && b.tmdbId && a.tmdbId !== b.tmdbId));
+}
+
+/** Stores written by older loaders, and some fixtures, hold "0113497" rather than "tt0113497". */
+function imdbOf(id: string | null | undefined): string | undefined {
+  return id ? (canonicalImdbId(id) ?? undefined) : undefined;
 }
 
 /** Titles without a year identify nothing ("Hamlet" has been filmed a dozen times). */

@@ -14,6 +14,8 @@ describe('finding a rated film in another catalogue', () => {
     const next = new MovieMatcher([raw('260', 'Event Horizon', 1997), raw('50', 'Star Wars', 1977, ['Sci-Fi'], { imdbId: 'tt0076759' }), raw('7', 'Heat', 1995, ['Crime'], { tmdbId: '949' })]);
     expect(next.match({ ...raw('260', 'Star Wars: Episode IV - A New Hope', 1977), imdbId: 'tt0076759' })).toEqual({ movieId: '50', rule: 'imdb' });
     expect(next.match({ ...raw('6', 'Heat', 1995), tmdbId: '949' })).toEqual({ movieId: '7', rule: 'tmdb' });
+    // the same id however the file spelled it
+    expect(next.match({ ...raw('9', 'Star Wars', 1977), imdbId: '76759' })).toEqual({ movieId: '50', rule: 'imdb' });
   });
 
   it('matches on a unique title and year, but never a title several new films share, nor one without a year', () => {
