@@ -93,7 +93,7 @@ export async function main(io: StartIo): Promise<number> {
       );
       if (imported.members) {
         say(describeDatasetSwitch(imported.members));
-        log.warn({ datasetSwitch: imported.members }, 'dataset switched');
+        log.info({ datasetSwitch: imported.members }, 'dataset switched');
       }
     }
 

@@ -69,13 +69,6 @@ export function switchMemberRatings(
          FROM member_ratings_aside ORDER BY id`,
     )
     .all();
-  const oldCatalogue = db.prepare<[], { title: string; year: number | null }>('SELECT title, year FROM movies').all();
-  db.prepare('DELETE FROM member_ratings').run();
-  replaceCatalogue();
-
-  const matcher = new MovieMatcher(to.movies, oldCatalogue);
-  // ratings set aside earlier: their catalogue is gone, so the main-title rule cannot check it
-  const asideMatcher = new MovieMatcher(to.movies);
   const report: DatasetSwitchReport = {
     from: fromDataset,
     to: to.name,
@@ -86,6 +79,17 @@ export function switchMemberRatings(
     waiting: 0,
     byRule: {},
   };
+  if (active.length === 0 && aside.length === 0) {
+    replaceCatalogue();
+    return report;
+  }
+  const oldCatalogue = db.prepare<[], { title: string; year: number | null }>('SELECT title, year FROM movies').all();
+  db.prepare('DELETE FROM member_ratings').run();
+  replaceCatalogue();
+
+  const matcher = new MovieMatcher(to.movies, oldCatalogue);
+  // ratings set aside earlier: their catalogue is gone, so the main-title rule cannot check it
+  const asideMatcher = aside.length > 0 ? new MovieMatcher(to.movies) : matcher;
   const countRule = (rule: MatchRule) => (report.byRule[rule] = (report.byRule[rule] ?? 0) + 1);
 
   // member|movie -> the rating that holds the place; a member's newer rating of the same film wins
@@ -165,7 +169,7 @@ function refOf(row: ActiveRow): MovieRef {
 export function describeDatasetSwitch(r: DatasetSwitchReport): string {
   if (r.moved + r.setAside + r.restored + r.waiting === 0) return `Dataset switched from ${r.from} to ${r.to} (no members' ratings to move).`;
   const parts = [`${r.moved} moved to the same films in ${r.to}${r.renumbered > 0 ? ` (${r.renumbered} under another movie id there)` : ''}`];
-  parts.push(`${r.setAside} set aside (${r.to} lacks the film, or the member rated it again later)`);
+  parts.push(r.setAside === 0 ? 'none set aside' : `${r.setAside} set aside (${r.to} lacks the film, or the member rated it again later)`);
   if (r.restored > 0) parts.push(`${r.restored} restored from an earlier switch`);
   let line = `Dataset switched from ${r.from} to ${r.to}. Members' ratings: ${parts.join(', ')}.`;
   if (r.waiting > 0) {

@@ -87,6 +87,10 @@ describe('switching datasets under members who have rated', () => {
 
     const backToA = store.importDataset(datasetA());
     expect(backToA.members).toMatchObject({ moved: 2, renumbered: 2, setAside: 0, restored: 1, waiting: 0 });
+    expect(describeDatasetSwitch(backToA.members!)).toBe(
+      "Dataset switched from dataset-b to dataset-a. Members' ratings: 2 moved to the same films in dataset-a (2 under another movie id there), " +
+        'none set aside, 1 restored from an earlier switch.',
+    );
     expect(store.memberRatings(maya.id).map((r) => [r.movieId, r.rating])).toEqual([
       ['3', 4],
       ['2', 3.5],
