@@ -3,6 +3,7 @@
  * service (./service.ts) implements it over the store, the trained models and the content model.
  * Everything here is platform-neutral and never shows one member another member's ratings.
  */
+import type { SkipKind } from '../data/member-import.ts';
 import type { MovieRecord } from '../data/types.ts';
 import type { Member, MemberRating, Platform } from '../store/api.ts';
 
@@ -83,6 +84,10 @@ export interface ImportOutcome {
    * file's 3 is from 2019-05-01".
    */
   kept?: Array<{ title: string; year: number | null; reason: string }>;
+  /** rows that could not be read (a score or year out of range), by line: not titles */
+  invalid?: Array<{ line: number; reason: string }>;
+  /** rows left out on purpose, counted per kind in order of first appearance (TV episodes, no rating, repeats) */
+  skipped?: Array<{ kind: SkipKind; count: number }>;
 }
 
 export interface MarqueeService {
@@ -126,7 +131,8 @@ export interface MarqueeService {
     onProgress: (p: EvaluationProgress) => void,
   ): Promise<EvaluationOutcome>;
 
-  importRatings(member: Member, csvText: string): ImportOutcome;
+  /** `fileName` names the export in messages: the member's file name, else "your file" or "the pasted text". */
+  importRatings(member: Member, csvText: string, fileName?: string): ImportOutcome;
   exportRatings(member: Member): string;
   /** Deletes everything of the member's; returns the number of ratings removed. */
   forget(member: Member): number;

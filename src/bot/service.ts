@@ -55,7 +55,7 @@ import { describeAlgorithm } from '../core/registry.ts';
 import { decodeModel } from '../core/snapshot.ts';
 import { topN } from '../core/topn.ts';
 import { Trainset, type Profile } from '../core/trainset.ts';
-import { exportMemberCsv, parseMemberRatings } from '../data/member-import.ts';
+import { exportMemberCsv, parseMemberRatings, type SkipKind } from '../data/member-import.ts';
 import type { MovieRecord } from '../data/types.ts';
 import { runEvaluation, type EvaluationReport } from '../eval/run.ts';
 import { log as defaultLog } from '../log.ts';
@@ -364,10 +364,12 @@ class MarqueeBotService implements MarqueeService {
     return out;
   }
 
-  importRatings(member: Member, csvText: string): ImportOutcome {
-    const parsed = parseMemberRatings(csvText, 'import.csv');
+  importRatings(member: Member, csvText: string, fileName?: string): ImportOutcome {
+    const parsed = parseMemberRatings(csvText, fileName);
     const unmatched: ImportOutcome['unmatched'] = [];
-    for (const e of parsed.errors) unmatched.push({ title: `line ${e.line}`, year: null, reason: e.problem });
+    const invalid = parsed.errors.map((e) => ({ line: e.line, reason: e.problem }));
+    const skipped = new Map<SkipKind, number>();
+    for (const e of parsed.skipped) skipped.set(e.kind, (skipped.get(e.kind) ?? 0) + 1);
     const byImdb = new Map<string, MovieRecord>();
     for (const m of this.catalog.values()) if (m.imdbId) byImdb.set(normaliseImdb(m.imdbId), m);
     const now = Date.now();
@@ -416,7 +418,14 @@ class MarqueeBotService implements MarqueeService {
       this.store.rateMany(member.id, writes);
       this.changed(member.id, writes.length);
     }
-    return { imported, updated, unmatched, kept };
+    return {
+      imported,
+      updated,
+      unmatched,
+      kept,
+      invalid,
+      skipped: [...skipped].map(([kind, count]) => ({ kind, count })),
+    };
   }
 
   exportRatings(member: Member): string {

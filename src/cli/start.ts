@@ -22,6 +22,7 @@ import { DataNotFoundError, resolveDataDir, type ResolvedData } from '../data/lo
 import { downloadDataset, terminalProgress } from '../data/download.ts';
 import { loadDataset, sourceSignature } from '../data/load.ts';
 import { openStore } from '../store/store.ts';
+import { describeDatasetSwitch } from '../store/rating-switch.ts';
 import type { ImportProgress, Store } from '../store/api.ts';
 
 /** What a chat adapter module (src/bot/adapters/discord.ts, slack.ts) exports for start-up. */
@@ -90,6 +91,10 @@ export async function main(io: StartIo): Promise<number> {
           ? `Imported ${imported.movies} movies and ${imported.ratings} ratings into ${shown(io.cwd, dbPath)}.`
           : `Using ${shown(io.cwd, dbPath)} (${dataset.name} already imported).`,
       );
+      if (imported.members) {
+        say(describeDatasetSwitch(imported.members));
+        log.info({ datasetSwitch: imported.members }, 'dataset switched');
+      }
     }
 
     service = await createService({

@@ -39,13 +39,29 @@ export interface MemberImportIssue {
   problem: string;
 }
 
+/** Why a row was left out on purpose: what the row is (IMDb's title types), or had no rating, or repeats a film. */
+export type SkipKind =
+  | 'TV series'
+  | 'TV episode'
+  | 'TV mini-series'
+  | 'video game'
+  | 'podcast series'
+  | 'podcast episode'
+  | 'music video'
+  | 'no rating'
+  | 'repeat';
+
+export interface MemberImportSkip extends MemberImportIssue {
+  kind: SkipKind;
+}
+
 export interface MemberImportResult {
   source: MemberImportSource;
   rows: MemberImportRow[];
   /** rows that could not be read, with the reason */
   errors: MemberImportIssue[];
   /** rows left out on purpose: no rating, not a film, or an older duplicate of a later row */
-  skipped: MemberImportIssue[];
+  skipped: MemberImportSkip[];
 }
 
 export async function readMemberRatingsFile(path: string): Promise<MemberImportResult> {
@@ -58,9 +74,12 @@ export async function readMemberRatingsFile(path: string): Promise<MemberImportR
   return parseMemberRatings(bytes, path);
 }
 
-/** Parses an export held in memory (e.g. a chat attachment); `fileName` is used in messages. */
-export function parseMemberRatings(content: string | Uint8Array, fileName = 'ratings.csv'): MemberImportResult {
-  const text = typeof content === 'string' ? content.replace(/^\uFEFF/u, '') : new TextDecoder('utf-8').decode(content);
+/**
+ * Parses an export held in memory (e.g. a chat attachment). `fileName` names it in messages: the
+ * member's own file name when known, else "your file" or "the pasted text".
+ */
+export function parseMemberRatings(content: string | Uint8Array, fileName = 'your file'): MemberImportResult {
+  const text = memberExportText(content, fileName).replace(/^\uFEFF/u, '');
   const records: Array<{ fields: string[]; line: number }> = [];
   try {
     parseSync(text, {
@@ -86,7 +105,7 @@ export function parseMemberRatings(content: string | Uint8Array, fileName = 'rat
     throw new DataFileError(
       fileName,
       records[0].line,
-      `not a ratings export Marquee knows (header "${records[0].fields.join(',')}"): expected Letterboxd's ratings.csv ` +
+      `not a ratings export Marquee knows (header "${shownHeader(records[0].fields)}"): expected Letterboxd's ratings.csv ` +
         '(Date,Name,Year,Letterboxd URI,Rating), IMDb\'s ratings export (Const,Your Rating,Date Rated,Title,...) or title,year,rating,rated_at',
     );
   }
@@ -94,6 +113,41 @@ export function parseMemberRatings(content: string | Uint8Array, fileName = 'rat
 }
 
 type Rec = { fields: string[]; line: number };
+
+/**
+ * The export as text, refusing what is not text before any of it reaches a message: a NUL byte
+ * (no CSV has one; images, spreadsheets and zips do) or bytes that are not UTF-8 (Letterboxd and
+ * IMDb both export UTF-8). Text that was decoded already shows failed bytes as U+FFFD.
+ */
+export function memberExportText(content: string | Uint8Array, fileName: string): string {
+  let text: string;
+  if (typeof content === 'string') text = content;
+  else {
+    if (content.includes(0)) throw notText(fileName);
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(content);
+    } catch {
+      throw notUtf8(fileName);
+    }
+  }
+  if (text.includes('\u0000')) throw notText(fileName);
+  if (text.includes('\uFFFD')) throw notUtf8(fileName);
+  return text;
+}
+
+function notText(fileName: string): DataFileError {
+  return new DataFileError(fileName, undefined, "not a text file (it holds binary data): export your ratings as CSV from Letterboxd or IMDb and import that file");
+}
+
+function notUtf8(fileName: string): DataFileError {
+  return new DataFileError(fileName, undefined, 'not UTF-8 text: save it as UTF-8 CSV (as Letterboxd and IMDb export it) and import it again');
+}
+
+/** A header for a message: printable characters only, clipped. */
+function shownHeader(fields: string[]): string {
+  const h = fields.join(',').replace(/[\p{C}]/gu, '?');
+  return h.length > 80 ? `${h.slice(0, 79)}…` : h;
+}
 
 function readLetterboxd(file: string, records: Rec[]): MemberImportResult {
   const col = headerIndex(
@@ -112,7 +166,7 @@ function readLetterboxd(file: string, records: Rec[]): MemberImportResult {
       continue;
     }
     if (ratingText === '') {
-      out.skipped.push({ line, problem: `${title}: no rating` });
+      out.skipped.push({ line, kind: 'no rating', problem: `${title}: no rating` });
       continue;
     }
     const rating = Number(ratingText);
@@ -132,7 +186,15 @@ function readLetterboxd(file: string, records: Rec[]): MemberImportResult {
 }
 
 /** IMDb title types that are not films one rates in Marquee (old and new export spellings). */
-const NOT_FILMS = new Set(['tvseries', 'tvepisode', 'tvminiseries', 'videogame', 'podcastseries', 'podcastepisode', 'musicvideo']);
+const NOT_FILMS: ReadonlyMap<string, SkipKind> = new Map([
+  ['tvseries', 'TV series'],
+  ['tvepisode', 'TV episode'],
+  ['tvminiseries', 'TV mini-series'],
+  ['videogame', 'video game'],
+  ['podcastseries', 'podcast series'],
+  ['podcastepisode', 'podcast episode'],
+  ['musicvideo', 'music video'],
+]);
 
 function readImdb(file: string, records: Rec[]): MemberImportResult {
   const col = headerIndex(
@@ -157,8 +219,9 @@ function readImdb(file: string, records: Rec[]): MemberImportResult {
       continue;
     }
     const type = col.type >= 0 ? (f[col.type] ?? '').replace(/[\s-]+/gu, '').toLowerCase() : '';
-    if (NOT_FILMS.has(type)) {
-      out.skipped.push({ line, problem: `${title}: a ${(f[col.type] ?? '').trim()}, not a film` });
+    const notFilm = NOT_FILMS.get(type);
+    if (notFilm) {
+      out.skipped.push({ line, kind: notFilm, problem: `${title}: a ${(f[col.type] ?? '').trim()}, not a film` });
       continue;
     }
     const ratingText = (f[col.rating] ?? '').trim();
@@ -236,7 +299,7 @@ function dedupe(result: MemberImportResult): MemberImportResult {
     const newer = (row.ratedAt ?? -Infinity) >= (prev.ratedAt ?? -Infinity) ? row : prev;
     const older = newer === row ? prev : row;
     keep.set(key, newer);
-    result.skipped.push({ line: older.line, problem: `${older.title}: rated again on line ${newer.line}, which counts` });
+    result.skipped.push({ line: older.line, kind: 'repeat', problem: `${older.title}: rated again on line ${newer.line}, which counts` });
   }
   result.rows = [...keep.values()].sort((a, b) => a.line - b.line);
   result.skipped.sort((a, b) => a.line - b.line);

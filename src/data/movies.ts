@@ -9,13 +9,20 @@ export function movieFromTitle(movieId: string, title: string, genres: string[])
   return movie;
 }
 
-/** "0114709", "114709" or "tt0114709" -> "tt0114709"; empty -> undefined; anything else -> null. */
+/**
+ * The one IMDb id normaliser: "0114709", "114709", "tt0114709", "TT00114709" -> "tt0114709";
+ * empty -> undefined; anything else -> null. IMDb writes at least 7 digits ("tt0114709") and
+ * only ids past 9,999,999 take 8, so leading zeros beyond 7 digits are dropped: every spelling
+ * of one title gives one string, and two ids are the same title exactly when these are equal.
+ */
 export function canonicalImdbId(text: string): string | undefined | null {
   const t = text.trim();
   if (t === '') return undefined;
   const m = /^(?:tt)?(\d+)$/iu.exec(t);
   if (!m) return null;
-  return `tt${m[1].padStart(7, '0')}`;
+  const digits = m[1].replace(/^0+(?=\d)/u, '');
+  if (digits === '0') return null;
+  return `tt${digits.padStart(7, '0')}`;
 }
 
 /** MovieLens genres "Adventure|Animation"; "(no genres listed)" means none. */

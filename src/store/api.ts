@@ -3,6 +3,9 @@
  * and the commands talk to this interface only.
  */
 import type { LoadedDataset, MovieRecord, RatingTable } from '../data/types.ts';
+import type { MatchRule } from './movie-match.ts';
+
+export type { MatchRule } from './movie-match.ts';
 
 export type Platform = 'console' | 'discord' | 'slack';
 
@@ -46,6 +49,44 @@ export interface ImportResult {
   changed: boolean;
   movies: number;
   ratings: number;
+  /** what happened to members' ratings when this import replaced another dataset */
+  members?: DatasetSwitchReport;
+}
+
+/**
+ * Members' ratings across a dataset switch. Every rating either follows its film into the new
+ * dataset (`moved`, however it was matched: `byRule`) or is set aside, never re-pointed by id alone.
+ */
+export interface DatasetSwitchReport {
+  /** the dataset replaced */
+  from: string;
+  to: string;
+  /** members' ratings now on the same film in the new dataset */
+  moved: number;
+  /** of those, how many the film's id in the new dataset differs from its old one */
+  renumbered: number;
+  /** ratings whose film the new dataset lacks (or a member's older rating of the same film), kept aside */
+  setAside: number;
+  /** ratings set aside by an earlier switch that found their film again */
+  restored: number;
+  /** ratings waiting aside after this switch, from this and earlier switches */
+  waiting: number;
+  /** how the moved and restored ratings were matched */
+  byRule: Partial<Record<MatchRule, number>>;
+}
+
+/** A member's rating a dataset switch could not map, kept so a later switch can restore it. */
+export interface AsideRating {
+  memberId: number;
+  /** the dataset the movie id belongs to */
+  dataset: string;
+  movieId: string;
+  title: string;
+  year: number | null;
+  rating: number;
+  ratedAt: number;
+  setAsideAt: number;
+  reason: string;
 }
 
 export interface Snapshot {
@@ -59,7 +100,11 @@ export interface Store {
   readonly path: string;
   close(): void;
 
-  /** One transaction; importing the same data twice changes nothing. Replaces a different dataset. */
+  /**
+   * One transaction; importing the same data twice changes nothing. Replaces a different dataset,
+   * moving members' ratings to the same films in it and setting aside those it lacks (see
+   * ImportResult.members); a failure anywhere leaves the store as it was.
+   */
   importDataset(ds: LoadedDataset, onProgress?: (p: ImportProgress) => void): ImportResult;
   datasetInfo(): DatasetInfo | undefined;
   movies(): MovieRecord[];
@@ -79,7 +124,9 @@ export interface Store {
   /** newest first */
   memberRatings(memberId: number): MemberRating[];
   allMemberRatings(): Array<MemberRating & { memberId: number }>;
-  /** Deletes the member and everything of theirs. Returns the number of ratings removed. */
+  /** Ratings set aside by dataset switches (all members', or one member's), oldest first. */
+  asideRatings(memberId?: number): AsideRating[];
+  /** Deletes the member and everything of theirs (ratings set aside too). Returns the number of ratings removed. */
   forget(memberId: number): number;
   /** Grows on every change to members' ratings (for snapshot keys and retrain triggers). */
   ratingsVersion(): number;

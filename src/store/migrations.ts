@@ -123,6 +123,33 @@ export const migrations: readonly Migration[] = [
       db.exec('ALTER TABLE dataset_info ADD COLUMN source TEXT');
     },
   },
+  {
+    version: 3,
+    description: "member_ratings_aside: members' ratings a dataset switch could not map to the new dataset, kept to restore",
+    up(db) {
+      // member_ratings always refer to the movies of dataset_info's dataset. A rating whose film
+      // the new dataset lacks waits here with what identifies the film outside any dataset
+      // (IMDb/TMDB ids, title, year, genres), so a later switch can find it again.
+      db.exec(`
+        CREATE TABLE member_ratings_aside (
+          id           INTEGER PRIMARY KEY,
+          member_id    INTEGER NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+          dataset      TEXT NOT NULL,   -- the dataset the movie id below belongs to
+          movie_id     TEXT NOT NULL,
+          title        TEXT NOT NULL,   -- as in that dataset's file, e.g. "Star Wars (1977)"
+          year         INTEGER,
+          genres       TEXT NOT NULL DEFAULT '[]',
+          imdb_id      TEXT,
+          tmdb_id      TEXT,
+          rating       REAL NOT NULL,
+          rated_at     INTEGER NOT NULL,
+          set_aside_at INTEGER NOT NULL,
+          reason       TEXT NOT NULL
+        );
+        CREATE INDEX member_ratings_aside_by_member ON member_ratings_aside (member_id);
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

@@ -4,9 +4,10 @@
  * busy_timeout instead of failing half-way), WAL with synchronous=FULL so a write is on disk when
  * the call returns.
  *
- * Replacing the dataset keeps members' ratings: movies a member rated stay in `movies` even when
- * the new dataset lacks them (they lose their dataset position and sort last in `movies()`), so
- * no member ever loses a rating to a dataset change. Dataset ratings are replaced as a whole.
+ * Replacing the dataset keeps members' ratings: each follows its film to the film's id in the new
+ * dataset, or waits aside until a dataset with the film returns (rating-switch.ts), so no member
+ * ever loses a rating to a dataset change, nor finds it on another film. Dataset ratings are
+ * replaced as a whole.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -14,8 +15,10 @@ import Database from 'better-sqlite3';
 import type { LoadedDataset, MovieRecord, RatingTable } from '../data/types.ts';
 import {
   StoreError,
+  type AsideRating,
   type DatasetInfo,
   type ImportProgress,
+  type DatasetSwitchReport,
   type ImportResult,
   type Member,
   type MemberRating,
@@ -26,6 +29,7 @@ import {
 import { packColumns, unpackColumns, type PackedColumns } from './columns.ts';
 import { checkDataset, datasetFingerprint } from './fingerprint.ts';
 import { migrate } from './migrations.ts';
+import { switchMemberRatings } from './rating-switch.ts';
 
 export interface StoreOptions {
   /** how long a write waits for another process's lock before failing (default 5000 ms) */
@@ -121,6 +125,18 @@ interface MemberRow {
   created_at: number;
 }
 
+interface AsideRow {
+  member_id: number;
+  dataset: string;
+  movie_id: string;
+  title: string;
+  year: number | null;
+  rating: number;
+  rated_at: number;
+  set_aside_at: number;
+  reason: string;
+}
+
 interface MemberRatingRow {
   member_id: number;
   movie_id: string;
@@ -165,8 +181,7 @@ class SqliteStore implements Store {
          VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       putSource: db.prepare<[string | null]>('UPDATE dataset_info SET source = ? WHERE id = 1'),
-      dropUnratedMovies: db.prepare('DELETE FROM movies WHERE movie_id NOT IN (SELECT movie_id FROM member_ratings)'),
-      clearPositions: db.prepare('UPDATE movies SET position = NULL'),
+      clearMovies: db.prepare('DELETE FROM movies'),
       upsertMovie: db.prepare<MovieParams>(
         `INSERT INTO movies (${MOVIE_COLUMNS}, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (movie_id) DO UPDATE SET
@@ -221,7 +236,11 @@ class SqliteStore implements Store {
          ON CONFLICT (member_id, movie_id) DO UPDATE SET rating = excluded.rating, rated_at = excluded.rated_at`,
       ),
       deleteRating: db.prepare<[number, string]>('DELETE FROM member_ratings WHERE member_id = ? AND movie_id = ?'),
-      countMemberRatings: db.prepare<[number], number>('SELECT count(*) FROM member_ratings WHERE member_id = ?').pluck(),
+      countMemberRatings: db.prepare<[number, number], number>(
+        'SELECT (SELECT count(*) FROM member_ratings WHERE member_id = ?) + (SELECT count(*) FROM member_ratings_aside WHERE member_id = ?)',
+      ).pluck(),
+      asideRatings: db.prepare<[], AsideRow>('SELECT * FROM member_ratings_aside ORDER BY id'),
+      memberAsideRatings: db.prepare<[number], AsideRow>('SELECT * FROM member_ratings_aside WHERE member_id = ? ORDER BY id'),
       memberRatings: db.prepare<[number], MemberRatingRow>(
         `SELECT member_id, movie_id, rating, rated_at FROM member_ratings WHERE member_id = ?
          ORDER BY rated_at DESC, rowid DESC`,
@@ -268,14 +287,22 @@ class SqliteStore implements Store {
         if (ds.source !== undefined && ds.source !== current.source) this.st.putSource.run(ds.source);
         return { changed: false, movies: current.n_movies, ratings: current.n_ratings };
       }
-      // Movies members rated must survive (their ratings reference them); the rest go.
-      this.st.dropUnratedMovies.run();
-      this.st.clearPositions.run();
-      for (let k = 0; k < nMovies; k++) {
-        this.st.upsertMovie.run(...movieParams(ds.movies[k], k));
-        if ((k + 1) % PROGRESS_EVERY === 0) onProgress?.({ phase: 'movies', done: k + 1, total: nMovies });
+      const replaceCatalogue = () => {
+        this.st.clearMovies.run();
+        for (let k = 0; k < nMovies; k++) {
+          this.st.upsertMovie.run(...movieParams(ds.movies[k], k));
+          if ((k + 1) % PROGRESS_EVERY === 0) onProgress?.({ phase: 'movies', done: k + 1, total: nMovies });
+        }
+        if (nMovies % PROGRESS_EVERY !== 0 || nMovies === 0) onProgress?.({ phase: 'movies', done: nMovies, total: nMovies });
+      };
+      let members: DatasetSwitchReport | undefined;
+      if (current) {
+        members = switchMemberRatings(this.db, current.name, ds, this.now(), replaceCatalogue);
+        // movie ids or the set of ratings changed: models trained on the old ones are stale
+        if (members.renumbered + members.setAside + members.restored > 0) this.st.bumpVersion.run();
+      } else {
+        replaceCatalogue();
       }
-      if (nMovies % PROGRESS_EVERY !== 0 || nMovies === 0) onProgress?.({ phase: 'movies', done: nMovies, total: nMovies });
 
       this.st.clearDatasetRatings.run();
       const { users, items, ratings, timestamps } = ds.ratings;
@@ -305,7 +332,7 @@ class SqliteStore implements Store {
       if (reported !== nRatings) onProgress?.({ phase: 'ratings', done: nRatings, total: nRatings });
 
       this.st.putInfo.run(ds.name, ds.format, fingerprint, nMovies, nRatings, ds.scale[0], ds.scale[1], this.now(), ds.source ?? null);
-      return { changed: true, movies: nMovies, ratings: nRatings };
+      return { changed: true, movies: nMovies, ratings: nRatings, ...(members ? { members } : {}) };
     });
   }
 
@@ -441,10 +468,25 @@ class SqliteStore implements Store {
       .map((r) => ({ memberId: r.member_id, movieId: r.movie_id, rating: r.rating, ratedAt: r.rated_at }));
   }
 
+  asideRatings(memberId?: number): AsideRating[] {
+    const rows = memberId === undefined ? this.st.asideRatings.all() : this.st.memberAsideRatings.all(memberId);
+    return rows.map((r) => ({
+      memberId: r.member_id,
+      dataset: r.dataset,
+      movieId: r.movie_id,
+      title: r.title,
+      year: r.year,
+      rating: r.rating,
+      ratedAt: r.rated_at,
+      setAsideAt: r.set_aside_at,
+      reason: r.reason,
+    }));
+  }
+
   forget(memberId: number): number {
     return this.write(() => {
-      const n = this.st.countMemberRatings.get(memberId) ?? 0;
-      // member_ratings rows go with the member (ON DELETE CASCADE).
+      const n = this.st.countMemberRatings.get(memberId, memberId) ?? 0;
+      // member_ratings and member_ratings_aside rows go with the member (ON DELETE CASCADE).
       this.st.deleteMember.run(memberId);
       if (n > 0) this.st.bumpVersion.run();
       return n;

@@ -227,9 +227,9 @@ describe("a member's data", () => {
     const file = join(dir, 'ratings.csv');
     writeFileSync(file, 'Date,Name,Year,Letterboxd URI,Rating\n2019-05-01,Alien,1979,https://boxd.it/1,3\n');
     const reply = await ask(`/import ${file}`);
-    expect(reply.text).toBe('Imported 2 new ratings; updated 1 rating. Kept your newer rating of 1 title. 1 title could not be matched:');
+    expect(reply.text).toBe('Imported 2 new ratings; updated 1 rating. Kept your newer rating of 1 title. 1 title could not be matched.');
     expect(reply.items).toEqual([
-      { label: 'Unknown Film (2021)', detail: 'no movie with this title and year' },
+      { label: 'Unknown Film (2021)', detail: 'not matched: no movie with this title and year' },
       { label: 'Alien (1979)', detail: "kept your newer rating (5 on 2026-11-29); the file's 3 is from 2019-05-01" },
     ]);
   });

@@ -47,8 +47,8 @@ describe('importing a member\'s Letterboxd export', () => {
     const r = parseMemberRatings(`\uFEFF${diary}`);
     expect(r.rows).toEqual([{ title: 'Heat', year: 1995, rating: 4.5, ratedAt: Date.UTC(2023, 2, 1), line: 4 }]);
     expect(r.skipped).toEqual([
-      { line: 2, problem: 'Heat: rated again on line 4, which counts' },
-      { line: 3, problem: 'Alien: no rating' },
+      { line: 2, kind: 'repeat', problem: 'Heat: rated again on line 4, which counts' },
+      { line: 3, kind: 'no rating', problem: 'Alien: no rating' },
     ]);
     expect(r.errors).toEqual([]);
   });
@@ -63,7 +63,7 @@ describe('importing a member\'s IMDb export', () => {
       { title: 'Amélie', year: 2001, rating: 3.5, imdbId: 'tt0211915', ratedAt: Date.UTC(2020, 0, 1), line: 4 },
       { title: 'Pulp Fiction', year: 1994, rating: 0.5, imdbId: 'tt0110912', ratedAt: Date.UTC(2020, 0, 3), line: 6 },
     ]);
-    expect(r.skipped).toEqual([{ line: 3, problem: 'Breaking Bad: a TV Series, not a film' }]);
+    expect(r.skipped).toEqual([{ line: 3, kind: 'TV series', problem: 'Breaking Bad: a TV Series, not a film' }]);
     expect(r.errors).toEqual([{ line: 5, problem: 'Too Much: rating "11" is not a rating from 1 to 10' }]);
   });
 });
@@ -104,5 +104,50 @@ describe('exporting a member\'s ratings', () => {
     expect(csvField('Heat')).toBe('Heat');
     expect(csvField(' padded')).toBe('" padded"');
     expect(csvField('a,b')).toBe('"a,b"');
+  });
+});
+
+describe('what the import tells apart', () => {
+  it('counts each IMDb row that is not a film by its kind, and names the file in errors', () => {
+    const header = IMDB.split('\r\n')[0];
+    const row = (id: string, title: string, type: string) => `${id},8,2020-01-01,${title},${title},https://www.imdb.com/title/${id}/,${type},8,50,2010,Drama,10,2010-01-01,`;
+    const r = parseMemberRatings(
+      [header, row('tt1', 'Pilot', 'TV Episode'), row('tt2', 'Finale', 'tvEpisode'), row('tt3', 'Zelda', 'Video Game'), row('tt4', 'Heat', 'Movie')].join('\n'),
+      'imdb-ratings.csv',
+    );
+    expect(r.rows.map((x) => x.title)).toEqual(['Heat']);
+    expect(r.skipped.map((x) => [x.line, x.kind])).toEqual([
+      [2, 'TV episode'],
+      [3, 'TV episode'],
+      [4, 'video game'],
+    ]);
+    expect(() => parseMemberRatings('Name,Year\nHeat,1995\n', 'my-watchlist.csv')).toThrow(/^my-watchlist\.csv, line 1: not a ratings export/);
+    // no name given: the member's file is "your file", never a made-up name
+    expect(() => parseMemberRatings('Name,Year\nHeat,1995\n')).toThrow(/^your file, line 1: not a ratings export/);
+  });
+
+  it('refuses a binary file (NUL bytes) without echoing its bytes', () => {
+    const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]);
+    let message = '';
+    try {
+      parseMemberRatings(png, 'poster.png');
+    } catch (err) {
+      expect(err).toBeInstanceOf(DataFileError);
+      message = (err as Error).message;
+    }
+    expect(message).toBe('poster.png: not a text file (it holds binary data): export your ratings as CSV from Letterboxd or IMDb and import that file');
+    // the same bytes already decoded to text (as a chat adapter hands them over)
+    expect(() => parseMemberRatings(new TextDecoder().decode(png), 'your file')).toThrow(/^your file: not a text file/);
+  });
+
+  it('refuses bytes that are not UTF-8 (a Latin-1 file) rather than import mangled titles', () => {
+    const latin1 = Uint8Array.from([...new TextEncoder().encode('Date,Name,Year,Letterboxd URI,Rating\n2023-01-01,Am'), 0xe9, ...new TextEncoder().encode('lie,2001,x,4\n')]);
+    expect(() => parseMemberRatings(latin1, 'ratings.csv')).toThrow('ratings.csv: not UTF-8 text: save it as UTF-8 CSV (as Letterboxd and IMDb export it) and import it again');
+    expect(() => parseMemberRatings(new TextDecoder().decode(latin1), 'the pasted text')).toThrow(/^the pasted text: not UTF-8 text/);
+  });
+
+  it('shows an unknown header printable and clipped', () => {
+    const header = `a\u0007b,${'x'.repeat(200)}`;
+    expect(() => parseMemberRatings(`${header}\n1,2\n`, 'f.csv')).toThrow(/header "a\?b,x{75}…"/);
   });
 });

@@ -83,7 +83,7 @@ describe('importing a dataset', () => {
     store.close();
   });
 
-  it("a different dataset replaces the old one but keeps the movies members rated, and their ratings", () => {
+  it("a different dataset replaces the old one; members' ratings follow their films or wait aside", () => {
     const store = openStore(':memory:');
     store.importDataset(tinyDataset());
     const alice = store.member('console', 'alice');
@@ -99,24 +99,28 @@ describe('importing a dataset', () => {
         ['12', '1', 4, 200],
       ],
     );
-    expect(store.importDataset(next)).toEqual({ changed: true, movies: 2, ratings: 2 });
+    const result = store.importDataset(next);
+    expect(result).toMatchObject({ changed: true, movies: 2, ratings: 2 });
+    expect(result.members).toMatchObject({ from: 'tiny', to: 'next', moved: 1, renumbered: 0, setAside: 1, restored: 0, waiting: 1 });
 
-    // the new dataset's movies in its file order, then Heat, kept because alice rated it
-    expect(store.movies().map((m) => m.movieId)).toEqual(['5', '1', '3']);
+    // only the new dataset's movies, in its file order
+    expect(store.movies().map((m) => m.movieId)).toEqual(['5', '1']);
     expect(store.movie('1')?.tmdbId).toBe('862');
     expect(store.movie('1')?.genres).toEqual(['Animation']);
-    expect(store.movie('2')).toBeUndefined(); // nobody rated Jumanji: gone with its dataset
-    expect(store.movie('4')).toBeUndefined();
+    expect(store.movie('3')).toBeUndefined();
     expect(store.datasetRatings().users).toEqual(['11', '12']);
     expect(store.datasetInfo()).toMatchObject({ name: 'next', nMovies: 2, nRatings: 2 });
-    expect(store.memberRatings(alice.id).map((r) => r.movieId)).toEqual(['1', '3']);
-    expect(store.ratingsVersion()).toBe(version);
+    expect(store.memberRatings(alice.id).map((r) => r.movieId)).toEqual(['1']);
+    expect(store.asideRatings(alice.id)).toMatchObject([{ dataset: 'tiny', movieId: '3', title: 'Heat (1995)', rating: 4, ratedAt: 10 }]);
+    expect(store.ratingsVersion()).toBeGreaterThan(version);
 
     expect(() => store.rate(alice.id, '2', 3)).toThrow(/no movie with id "2"/);
 
-    // Going back: Heat takes its place in file order again.
-    expect(store.importDataset(tinyDataset()).changed).toBe(true);
+    // Going back: Heat's rating returns.
+    const back = store.importDataset(tinyDataset());
+    expect(back.members).toMatchObject({ from: 'next', to: 'tiny', moved: 1, setAside: 0, restored: 1, waiting: 0 });
     expect(store.movies().map((m) => m.movieId)).toEqual(['1', '2', '3', '4']);
+    expect(store.memberRatings(alice.id).map((r) => [r.movieId, r.rating])).toEqual([['1', 5], ['3', 4]]);
     store.close();
   });
 

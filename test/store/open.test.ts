@@ -42,6 +42,7 @@ describe('opening a store', () => {
       'dataset_ratings',
       'evaluations',
       'member_ratings',
+      'member_ratings_aside',
       'members',
       'meta',
       'movies',

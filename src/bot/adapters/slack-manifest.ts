@@ -5,10 +5,15 @@
  *
  *   tsx src/bot/adapters/slack-manifest.ts                     Socket Mode (no public URL)
  *   tsx src/bot/adapters/slack-manifest.ts --url https://…/slack/events   HTTP (Events API)
+ *   npm run manifest:slack -- --out manifest.json             written to a file
+ *
+ * `--out` exists because `npm run manifest:slack > manifest.json` captures npm's own banner
+ * ("> marquee@0.1.0 manifest:slack …") on stdout too, and the file is not JSON.
  *
  * Slash commands ask Slack to escape mentions (`should_escape`), so `@ann` arrives as
  * `<@U123|ann>`, the form the parser turns into a member.
  */
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadCommands } from '../../../commands/index.ts';
@@ -68,12 +73,16 @@ export function slackManifest(commands: CommandRegistry, opts: SlackManifestOpti
   };
 }
 
+const USAGE = 'Usage: tsx src/bot/adapters/slack-manifest.ts [--url https://your.host/slack/events] [--out manifest.json]';
+
 export async function main(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
   let requestUrl: string | undefined;
+  let outFile: string | undefined;
   for (let k = 0; k < argv.length; k++) {
     if (argv[k] === '--url' && argv[k + 1]) requestUrl = argv[++k];
+    else if (argv[k] === '--out' && argv[k + 1] && !argv[k + 1].startsWith('--')) outFile = argv[++k];
     else {
-      err(`Unknown argument ${argv[k]}. Usage: tsx src/bot/adapters/slack-manifest.ts [--url https://your.host/slack/events]`);
+      err(`${argv[k] === '--url' || argv[k] === '--out' ? `${argv[k]} needs a value.` : `Unknown argument ${argv[k]}.`} ${USAGE}`);
       return 1;
     }
   }
@@ -81,7 +90,19 @@ export async function main(argv: readonly string[], out: (s: string) => void, er
     err(`--url must be an https:// address (Slack only calls https), e.g. https://marquee.example.org/slack/events; got ${requestUrl}`);
     return 1;
   }
-  out(JSON.stringify(slackManifest(await loadCommands(), { requestUrl }), null, 2));
+  const json = JSON.stringify(slackManifest(await loadCommands(), { requestUrl }), null, 2);
+  if (outFile === undefined) {
+    out(json);
+    return 0;
+  }
+  const path = resolve(outFile);
+  try {
+    writeFileSync(path, `${json}\n`);
+  } catch (e) {
+    err(`Cannot write ${path}: ${(e as Error).message}`);
+    return 1;
+  }
+  err(`Wrote the Slack app manifest to ${path}: paste it at api.slack.com/apps > Create New App > From a manifest.`);
   return 0;
 }
 
