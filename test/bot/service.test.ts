@@ -287,10 +287,10 @@ describe('a member rating and asking for recommendations', () => {
   });
 
   it('top charts filter by genre and decade', () => {
-    const top = svc.top({ genre: 'romance', n: 5 });
+    const top = svc.top({ genre: 'romance', n: 5 }).entries;
     expect(top.length).toBeGreaterThan(0);
     for (const e of top) expect(e.movie.genres).toContain('Romance');
-    const seventies = svc.top({ decade: 1970, n: 25 });
+    const seventies = svc.top({ decade: 1970, n: 25 }).entries;
     for (const e of seventies) expect(e.movie.year! >= 1970 && e.movie.year! < 1980).toBe(true);
     expect(() => svc.top({ genre: 'Western', n: 5 })).toThrow(/unknown genre "Western"; genres: .*Sci-Fi/);
   });
@@ -683,8 +683,8 @@ describe("members' averages never show another member's rating", () => {
 
   it('the charts count only the dataset raters', () => {
     const dataset = ratingCounts(store, false);
-    for (const e of svc.top({ n: 50 })) expect(e.count, e.movie.movieId).toBe(dataset.get(e.movie.movieId));
-    for (const e of svc.top({ genre: 'Sci-Fi', n: 50 })) expect(e.count, e.movie.movieId).toBe(dataset.get(e.movie.movieId));
+    for (const e of svc.top({ n: 50 }).entries) expect(e.count, e.movie.movieId).toBe(dataset.get(e.movie.movieId));
+    for (const e of svc.top({ genre: 'Sci-Fi', n: 50 }).entries) expect(e.count, e.movie.movieId).toBe(dataset.get(e.movie.movieId));
     const carl = svc.member('discord', 'carl-community');
     const chart = svc.recommend(carl, { n: 100 });
     expect(chart.items.map((i) => i.movie.movieId)).not.toContain('505');
