@@ -132,7 +132,7 @@ export interface MarqueeService {
 
   /**
    * Runs in a worker; progress through the callback; the bot keeps answering meanwhile. One at a
-   * time: a call while one runs rejects at once with an error named 'UserError' whose message says
+   * time: a call while one runs rejects at once with a UserFacingError whose message says
    * "an evaluation is already running (started by …, x% done) …".
    */
   evaluate(

@@ -325,6 +325,22 @@ describe('issue 9: what members were told wrong', () => {
     expect((await ask('/rate Toy Story 3 4')).text).toBe('Rated Toy Story 3 (2010): ★★★★ 4.');
   });
 
+  it('/rate looks a title up once, or twice when the line ends in a number that could be the title\'s', async () => {
+    const { service, ask } = await harness();
+    const looked: string[] = [];
+    const resolve = service.resolveTitle.bind(service);
+    service.resolveTitle = (q) => {
+      looked.push(q);
+      return resolve(q);
+    };
+    await ask('/rate "The Matrix" 4');
+    expect(looked).toEqual(['The Matrix']);
+    looked.length = 0;
+    await ask('/rate The Matrix 4.5');
+    expect(looked).toEqual(['The Matrix 4.5', 'The Matrix']);
+    expect(service.writes).toEqual(['rate 1 2571 4', 'rate 1 2571 4.5']);
+  });
+
   it('/rate counts the ratings from what rate() returns, without reading them all again', async () => {
     const { service, ask } = await harness();
     let reads = 0;
