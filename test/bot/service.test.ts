@@ -343,7 +343,7 @@ describe('a rating is committed before it is acknowledged', () => {
       process.kill(process.pid, 'SIGKILL');
     `;
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
-    expect(child.stdout).toContain('ack {"previous":null}');
+    expect(child.stdout).toContain('ack {"previous":null,"count":1}');
     expect(child.signal).toBe('SIGKILL');
     const store = openStore(path);
     const member = store.findMember('console', 'crash-test')!;
@@ -825,17 +825,17 @@ describe('re-rating a movie with the same score changes nothing', () => {
     const store = reviewStore('same-score');
     const svc = await start(store, { algorithms: ['baseline'] });
     const ada = svc.member('console', 'ada-same');
-    expect(svc.rate(ada, '500', 5)).toEqual({ previous: null });
+    expect(svc.rate(ada, '500', 5)).toEqual({ previous: null, count: 1 });
     const version = store.ratingsVersion();
     const pending = svc.stats().pendingChanges;
     const first = svc.ratings(ada)[0];
     await new Promise((r) => setTimeout(r, 5));
-    expect(svc.rate(ada, '500', 5)).toEqual({ previous: 5 });
+    expect(svc.rate(ada, '500', 5)).toEqual({ previous: 5, count: 1 });
     expect(store.ratingsVersion()).toBe(version);
     expect(svc.stats().pendingChanges).toBe(pending);
     expect(svc.ratings(ada)).toEqual([first]);
     // a different score is a change as before
-    expect(svc.rate(ada, '500', 4)).toEqual({ previous: 5 });
+    expect(svc.rate(ada, '500', 4)).toEqual({ previous: 5, count: 1 });
     expect(store.ratingsVersion()).toBe(version + 1);
     expect(svc.stats().pendingChanges).toBe(pending + 1);
     await svc.close();
