@@ -47,6 +47,7 @@
  */
 import type { Algorithm } from '../core/algorithm.ts';
 import { ParamError } from '../core/algorithm.ts';
+import { UserFacingError } from './errors.ts';
 import { HybridRecommender } from '../core/content/hybrid.ts';
 import { CONTENT_FORMAT_VERSION, ContentModel, type ContentMovie } from '../core/content/model.ts';
 import { formatTable } from '../core/eval/cross-validate.ts';
@@ -177,10 +178,11 @@ const RETRY_AFTER_FAILURE_MS = 60_000;
 
 /**
  * `/evaluate` while another evaluation runs: one at a time (each is a cross-validation of every
- * algorithm in a worker). Named UserError so the dispatcher shows the message to the member.
+ * algorithm in a worker). A UserFacingError, so the dispatcher shows the message to the member.
+ * [cmd branch: the dispatcher no longer reads error names; helper A owns this class]
  */
-export class EvaluationBusyError extends Error {
-  override name = 'UserError';
+export class EvaluationBusyError extends UserFacingError {
+  override name = 'EvaluationBusyError';
 }
 
 export async function createService(opts: ServiceOptions): Promise<Service> {

@@ -707,7 +707,7 @@ describe('one evaluation at a time', () => {
     const first = svc.evaluate({ algos: ['baseline'], folds: 2, startedBy: 'Ada' }, () => undefined);
     const second = svc.evaluate({ algos: ['svd'], folds: 3, startedBy: 'Bob' }, () => undefined);
     await expect(second).rejects.toMatchObject({
-      name: 'UserError',
+      name: 'EvaluationBusyError',
       message: expect.stringMatching(/^an evaluation is already running \(started by Ada just now, \d+% done\)/),
     });
     expect((await first).rows.map((r) => r.algo)).toEqual(['baseline']);
