@@ -73,7 +73,7 @@ export async function benchBot(): Promise<BenchRow[]> {
     rows.push({ name: 'RSS with all models loaded', value: process.memoryUsage().rss / 1e6, unit: 'MB', note: 'target < 400 MB' });
 
     // members with a realistic history: 30 ratings each among the most rated movies
-    const popular = svc.top({ n: 100 }).map((e) => e.movie.movieId);
+    const popular = svc.top({ n: 100 }).entries.map((e) => e.movie.movieId);
     const catalogue = svc.autocomplete('', 25).map((c) => c.value);
     const pool = [...new Set([...popular, ...catalogue])];
     const pick = picker(42);

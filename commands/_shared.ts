@@ -4,30 +4,16 @@
  */
 import type { MovieRecord } from '../src/data/types.ts';
 import type { Member } from '../src/store/api.ts';
-import { clip, type CommandContext } from '../src/bot/command.ts';
+import { clip, type CommandContext, type TrailingNumber } from '../src/bot/command.ts';
+import { UsageError } from '../src/bot/errors.ts';
 import { errorReply, type Progress, type Reply, type ReplyAction, type ReplyItem } from '../src/bot/reply.ts';
-import type { MarqueeService, TitleMatchHow } from '../src/bot/service-api.ts';
+import type { TitleMatch, TitleMatchHow } from '../src/bot/service-api.ts';
 
 const ID_FORM = /^id:\s*(\S{1,40})$/i;
 
 /** Matches sure enough to act on without asking: the title itself, however it is written. */
 function certain(how: TitleMatchHow): boolean {
   return how === 'exact' || how === 'normalised';
-}
-
-/**
- * "Shrek 2" names Shrek 2 (2004): the 2 is not a score or a count for Shrek (2001). The whole text
- * keeps its last word when it is itself a movie's title (exactly or normalised) and the text
- * without the word is not that same movie.
- */
-function titleOwnsLastWord(whole: string, rest: string, service: MarqueeService): { names: string; split?: string } | undefined {
-  if (ID_FORM.test(rest.trim())) return undefined;
-  const all = service.resolveTitle(whole);
-  if (all.kind !== 'found' || !certain(all.how)) return undefined;
-  const shorter = service.resolveTitle(rest);
-  if (shorter.kind === 'found' && shorter.movie.movieId === all.movie.movieId) return undefined;
-  const split = shorter.kind === 'found' && certain(shorter.how) ? service.label(shorter.movie) : undefined;
-  return { names: service.label(all.movie), split };
 }
 
 /** The title option every movie command uses; `id:<movieId>` names a movie exactly. */
@@ -38,7 +24,7 @@ export const titleOption = {
   required: true,
   maxLength: 200,
   autocomplete: true,
-  ownsLastWord: titleOwnsLastWord,
+  mayEndInNumber: true,
 } as const;
 
 /**
@@ -55,6 +41,11 @@ export interface FoundMovie {
   movie: MovieRecord;
   /** set when the title was a guess (its first words, or a close spelling): "You typed …" */
   guessed?: string;
+  /**
+   * The line's last number is part of the title ("Shrek 2"): the option it seemed to fill
+   * (ctx.trailing.option) was not given, and holds its default.
+   */
+  ownsTrailing?: boolean;
 }
 
 /** The command line that names a movie exactly, for choices and buttons. */
@@ -69,6 +60,13 @@ export function titleArg(movieId: string): string {
  * A guess (the first words of a title, or a close spelling: "Barbie" → Barb Wire) is never
  * acted on by a command that writes (`writes: true`): it answers "Did you mean …?" with the movie
  * as a choice. A read-only command takes the guess and says so (`guessed`).
+ *
+ * When the line ended in a number that may be the title's own (ctx.trailing, see the parser),
+ * the title with the number is looked up first: when it names a movie for sure, the number is
+ * the title's ("Shrek 2", "Apollo 13"). Otherwise a number the option refused is that option's
+ * mistake (a UsageError: "/because The Matrix 11" → n is 1 to 10), and a number it took stays
+ * with it ("/rate The Matrix 4.5"). So a title is looked up once, or twice when the line ends in
+ * a number that could go either way.
  */
 export function resolveMovie(
   ctx: CommandContext,
@@ -83,7 +81,44 @@ export function resolveMovie(
     if (movie) return { movie };
     return { reply: errorReply(`No movie has the id ${byId[1]}. Ids appear in /movie and in lists of choices.`) };
   }
-  const match = service.resolveTitle(query);
+  const t = trailingOf(ctx, query);
+  if (t) {
+    const whole = service.resolveTitle(t.whole);
+    if (whole.kind === 'found' && certain(whole.how)) return { movie: whole.movie, ownsTrailing: true };
+    if (t.refusal !== undefined) throw new UsageError(t.refusal);
+  }
+  return fromMatch(ctx, service.resolveTitle(query), query, rerun, opts);
+}
+
+/** The trailing number the parser reported for this very title text, if any. */
+function trailingOf(ctx: CommandContext, query: string): TrailingNumber | undefined {
+  const t = ctx.trailing;
+  if (!t) return undefined;
+  return query === (t.refusal === undefined ? t.rest : t.whole) ? t : undefined;
+}
+
+/**
+ * The title kept the line's last number, which a required option wanted: ask for that option,
+ * and say how to give the number to it instead ("For Shrek (2001) with score 2, type …").
+ */
+export function askForTrailingOption(ctx: CommandContext, found: FoundMovie, command: string, question: string): never {
+  const t = ctx.trailing!;
+  const names = ctx.service.label(found.movie);
+  const ask = `Missing ${t.option}: ${question} for ${names}?`;
+  const shorter = ctx.service.resolveTitle(t.rest);
+  if (shorter.kind !== 'found' || !certain(shorter.how) || shorter.movie.movieId === found.movie.movieId) throw new UsageError(ask);
+  const quoted = t.rest.includes('"') ? `“${t.rest}”` : `"${t.rest}"`;
+  throw new UsageError(`${ask} For ${ctx.service.label(shorter.movie)} with ${t.option} ${t.word}, type /${command} ${t.text}:${quoted} ${t.option}:${t.word}.`);
+}
+
+function fromMatch(
+  ctx: CommandContext,
+  match: TitleMatch,
+  query: string,
+  rerun: (movieId: string) => string,
+  opts: { writes?: boolean },
+): FoundMovie | { reply: Reply } {
+  const { service } = ctx;
   const shown = clip(query.trim(), 60);
   if (match.kind === 'found') {
     if (certain(match.how)) return { movie: match.movie };

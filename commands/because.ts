@@ -18,16 +18,20 @@ function heading(ctx: CommandContext, movie: MovieRecord): string {
   return mine.rating >= LIKED_FROM ? `Because you liked ${label}` : `Because you watched ${label}`;
 }
 
+const countOption = { name: 'n', description: 'how many in each list', type: 'integer', min: 1, max: 10, default: 5 } as const;
+
 export const command = defineCommand({
   name: 'because',
   description: 'Movies like this one: similar in content, and liked by the same members',
-  options: [titleOption, { name: 'n', description: 'how many in each list', type: 'integer', min: 1, max: 10, default: 5 }],
+  options: [titleOption, countOption],
   examples: ['/because The Matrix', '/because "Ocean\'s Eleven" 3'],
   async run(ctx, opts): Promise<Reply> {
     const found = resolveMovie(ctx, opts.title, (id) => `/because ${titleArg(id)} n:${opts.n}`);
     if ('reply' in found) return found.reply;
     const { service } = ctx;
-    const result = service.because(found.movie.movieId, opts.n);
+    // "/because Toy Story 3": the 3 is the title's, not a count
+    const n = found.ownsTrailing ? countOption.default : opts.n;
+    const result = service.because(found.movie.movieId, n);
     // a numbered list per field: Discord caps a field value at 1024 characters
     const list = (xs: RecommendedMovie[]) =>
       xs.length === 0

@@ -1,5 +1,6 @@
 /** /help [command]: every command and how to type options, generated from the definitions. */
-import { describeOption, usage, defineCommand } from '../src/bot/command.ts';
+import { describeOption, usage, defineCommand, type AnyCommand, type CommandContext } from '../src/bot/command.ts';
+import { algorithmLines } from './_algorithms.ts';
 import type { Reply } from '../src/bot/reply.ts';
 import { errorReply } from '../src/bot/reply.ts';
 
@@ -15,7 +16,8 @@ export const SYNTAX = [
 ].join('\n');
 
 const CONSOLE_TIPS = [
-  '• after a list of choices, type a choice\'s number to pick it (once: the list is used up when you pick or rate)',
+  '• after a list of choices, type a choice\'s number to pick it (once, and only from the latest answer: a newer answer expires older choices)',
+  '• at a confirmation (/forget), type yes to confirm or no to cancel',
   '• after a list with ratings offered, type its number and a score to rate it: 2 4.5',
   '• the slash is optional; quit or Ctrl-D leaves',
 ].join('\n');
@@ -41,7 +43,7 @@ export const command = defineCommand({
       if (!def) return errorReply(`There is no /${name}. Commands: ${visible.map((c) => `/${c.name}`).join(', ')}.`);
       return {
         title: usage(def),
-        text: def.description + (def.adminOnly ? ' (admins only)' : ''),
+        text: [def.description + (def.adminOnly ? ' (admins only)' : ''), algorithmsHelp(ctx, def)].filter(Boolean).join('\n\n'),
         fields: def.options.map((o) => ({ name: o.required ? o.name : `${o.name} (optional)`, value: describeOption(o) })),
         footer: def.examples?.length ? `Examples: ${def.examples.join('   ')}` : undefined,
         ephemeral: true,
@@ -59,3 +61,19 @@ export const command = defineCommand({
     };
   },
 });
+
+/**
+ * For a command that takes an algorithm name: every name with what it means, and the default
+ * with its reason (the service owns the rule). In the text, not a field: Discord caps a field
+ * at 1024 characters and the list is longer.
+ */
+function algorithmsHelp(ctx: CommandContext, def: AnyCommand): string | undefined {
+  const option = def.options.find((o) => o.accepts === 'algorithms');
+  if (!option) return undefined;
+  const { algo, why } = ctx.service.defaultAlgorithm();
+  return [
+    `Algorithms for ${option.name} (chat takes the plain names; parameters such as svd:n_factors=10 are for npm run evaluate):`,
+    algorithmLines(ctx.service.algorithms()),
+    `Default: ${algo}, because ${why}.`,
+  ].join('\n');
+}

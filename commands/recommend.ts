@@ -2,6 +2,7 @@
 import { defineCommand } from '../src/bot/command.ts';
 import type { Reply } from '../src/bot/reply.ts';
 import type { RecommendResult } from '../src/bot/service-api.ts';
+import { answersFromFirstRating } from './_algorithms.ts';
 import { plural, rateAction, readingMember } from './_shared.ts';
 
 export const command = defineCommand({
@@ -12,7 +13,8 @@ export const command = defineCommand({
       name: 'algo',
       description: 'the recommender to ask (default: the best in the last evaluation)',
       type: 'string',
-      accepts: (service) => service.algorithms(),
+      accepts: 'algorithms',
+      parametersRefused: 'parameters such as svd:n_factors=10 are for comparing algorithms on the command line (npm run evaluate), not for chat.',
       autocomplete: true,
     },
     { name: 'n', description: 'how many movies', type: 'integer', min: 1, max: 25, default: 10 },
@@ -24,13 +26,16 @@ export const command = defineCommand({
     const result = service.recommend(readingMember(ctx), { algo: opts.algo, n: opts.n });
     if (result.coldStart) {
       const { have, need } = result.coldStart;
-      const more = Math.max(1, need - have);
+      // content and hybrid need only one rating, whatever the cold-start threshold says
+      const fromFirst = opts.algo !== undefined && answersFromFirstRating(opts.algo);
+      const more = fromFirst ? 1 : Math.max(1, need - have);
+      const unlock = fromFirst ? `${opts.algo} works from your first rating: rate one movie, then ask again.` : `Rate ${more} more to unlock personal recommendations.`;
       return {
         title: 'Popular picks to start with',
-        text: `You have ${plural(have, 'rating')}. Rate ${more} more to unlock personal recommendations. Seen any of these? Rate them:`,
+        text: `You have ${plural(have, 'rating')}. ${unlock} Seen any of these? Rate them:`,
         items: result.items.map((r) => ({ label: service.label(r.movie), why: r.reason, movieId: r.movie.movieId })),
         actions: result.items.map((r) => rateAction(ctx, r.movie)),
-        footer: result.note,
+        footer: fromFirst ? undefined : result.note,
         ephemeral: true,
       };
     }

@@ -18,6 +18,7 @@ import {
   type CommandRegistry,
   type RawOptions,
 } from './command.ts';
+import { memberCaused, UsageError } from './errors.ts';
 import { errorReply, isProgress, type Progress, type Reply } from './reply.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import type { MarqueeService } from './service-api.ts';
@@ -63,9 +64,6 @@ export interface Dispatcher {
   isAdmin(platform: Platform, userId: string): boolean;
   readonly commands: CommandRegistry;
 }
-
-/** Errors whose message is written for the member (bad input the service or store refused). */
-const USER_ERRORS = new Set(['UserError', 'StoreError', 'ParamError', 'DataFileError']);
 
 export const DEFAULT_RATE_LIMIT: RateLimitSetting = { count: 20, windowMs: 10_000 };
 
@@ -115,7 +113,11 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       return errorReply(`/${def.name} is for the bot's admins only. Ask an admin (the MARQUEE_ADMINS setting lists them).`);
     }
 
-    const parsed = parseOptions(def, raw, { platform: req.platform, service });
+    // the parser reads; the data's lists (algorithm and genre names) are handed to it as lists
+    const parsed = parseOptions(def, raw, {
+      platform: req.platform,
+      accepted: (list) => (list === 'algorithms' ? service.algorithms() : service.genres()),
+    });
     if (!parsed.ok) return usageReply(def, parsed.error);
 
     let member: Member | undefined;
@@ -127,6 +129,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       isAdmin: admin,
       now: t,
       commands: commands.list,
+      trailing: parsed.trailing,
       get member() {
         // created lazily: /help or a refused command leaves no member record behind
         return (member ??= service.member(req.platform, req.userId, req.displayName));
@@ -139,8 +142,9 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     try {
       return await runToReply(def, ctx, parsed.options, req.onProgress);
     } catch (err) {
+      if (err instanceof UsageError) return usageReply(def, err.message);
+      if (memberCaused(err)) return errorReply(err.message);
       const e = err instanceof Error ? err : new Error(String(err));
-      if (USER_ERRORS.has(e.name)) return errorReply(e.message);
       log.error({ err: e, command: def.name, platform: req.platform, userId: req.userId }, 'command failed');
       return errorReply(`Sorry, something went wrong while running /${def.name}. It has been logged; please try again in a moment.`);
     }

@@ -50,6 +50,13 @@ export interface ChartEntry {
   mean: number;
 }
 
+export interface TopChart {
+  entries: ChartEntry[];
+  qualified: number;
+  percentile: number;
+  minVotes: number;
+}
+
 export interface MovieDetails {
   movie: MovieRecord;
   communityMean: number | null;
@@ -106,23 +113,31 @@ export interface MarqueeService {
   genres(): string[];
 
   /** Commits to SQLite first; the member's next recommendation reflects it (fold-in). */
-  rate(member: Member, movieId: string, rating: number): { previous: number | null };
+  /** `count`: the member's ratings after the write, so a command need not read them all again. */
+  rate(member: Member, movieId: string, rating: number): { previous: number | null; count: number };
   unrate(member: Member, movieId: string): boolean;
   /** newest first */
   ratings(member: Member): Array<MemberRating & { movie: MovieRecord }>;
 
-  top(opts: { genre?: string; decade?: number; n: number }): ChartEntry[];
+  /**
+   * The chart of movies whose rating count reaches the `percentile` (0–1, default 0.95) of the
+   * selection's counts. `qualified`: how many movies pass the filter and the percentile (so a
+   * command can say why it shows fewer than asked); `minVotes`: the rating count that means.
+   */
+  top(opts: { genre?: string; decade?: number; n: number; percentile?: number }): TopChart;
   /** Personal top-n; `algo` undefined = the best by the last offline evaluation. */
   recommend(member: Member, opts: { algo?: string; n: number }): RecommendResult;
   /** Algorithms `/recommend` accepts. */
   algorithms(): string[];
+  /** The algorithm `/recommend` uses when none is named, and why (the one rule for the default). */
+  defaultAlgorithm(): { algo: string; why: string };
   because(movieId: string, n: number): { content: RecommendedMovie[]; alsoLiked: RecommendedMovie[]; note?: string };
   movieDetails(member: Member, movieId: string): MovieDetails;
   movieNight(members: Member[], n: number): RecommendedMovie[];
 
   /**
    * Runs in a worker; progress through the callback; the bot keeps answering meanwhile. One at a
-   * time: a call while one runs rejects at once with an error named 'UserError' whose message says
+   * time: a call while one runs rejects at once with a UserFacingError whose message says
    * "an evaluation is already running (started by …, x% done) …".
    */
   evaluate(

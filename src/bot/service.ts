@@ -47,6 +47,7 @@
  */
 import type { Algorithm } from '../core/algorithm.ts';
 import { ParamError } from '../core/algorithm.ts';
+import { UserFacingError } from './errors.ts';
 import { HybridRecommender } from '../core/content/hybrid.ts';
 import { CONTENT_FORMAT_VERSION, ContentModel, type ContentMovie } from '../core/content/model.ts';
 import { formatTable } from '../core/eval/cross-validate.ts';
@@ -80,6 +81,7 @@ import {
 } from './models.ts';
 import type {
   ChartEntry,
+  TopChart,
   EvaluationOutcome,
   EvaluationProgress,
   ImportOutcome,
@@ -176,10 +178,11 @@ const RETRY_AFTER_FAILURE_MS = 60_000;
 
 /**
  * `/evaluate` while another evaluation runs: one at a time (each is a cross-validation of every
- * algorithm in a worker). Named UserError so the dispatcher shows the message to the member.
+ * algorithm in a worker). A UserFacingError, so the dispatcher shows the message to the member.
+ * [cmd branch: the dispatcher no longer reads error names; helper A owns this class]
  */
-export class EvaluationBusyError extends Error {
-  override name = 'UserError';
+export class EvaluationBusyError extends UserFacingError {
+  override name = 'EvaluationBusyError';
 }
 
 export async function createService(opts: ServiceOptions): Promise<Service> {
@@ -339,14 +342,15 @@ class MarqueeBotService implements MarqueeService {
 
   // ---- ratings ----------------------------------------------------------------------------------
 
-  rate(member: Member, movieId: string, rating: number): { previous: number | null } {
+  // [cmd branch: minimal implementation of the agreed interface (count); helper A owns the real one]
+  rate(member: Member, movieId: string, rating: number): { previous: number | null; count: number } {
     const current = this.ratingsOf(member.id).find((r) => r.movieId === movieId);
     // the same score again changes nothing: no write, no new ratings version, nothing counted
     // towards a retrain, and the date the member first gave it stays
-    if (current !== undefined && current.rating === rating) return { previous: current.rating };
+    if (current !== undefined && current.rating === rating) return { previous: current.rating, count: this.ratingsOf(member.id).length };
     const out = this.store.rate(member.id, movieId, rating); // committed before it returns
     this.changed(member.id, 1);
-    return out;
+    return { previous: out.previous, count: this.ratingsOf(member.id).length };
   }
 
   unrate(member: Member, movieId: string): boolean {
@@ -458,6 +462,17 @@ class MarqueeBotService implements MarqueeService {
 
   algorithms(): string[] {
     return botAlgorithmNames();
+  }
+
+  // [cmd branch: minimal implementation of the agreed interface; helper A owns the real one]
+  defaultAlgorithm(): { algo: string; why: string } {
+    const algo = this.defaultSpec();
+    const last = this.store.lastEvaluation();
+    const evaluated = last !== undefined && bestEvaluated(last.report) !== undefined;
+    return {
+      algo,
+      why: evaluated ? 'it scored best in the last offline evaluation (/evaluate)' : 'no evaluation has picked another yet, and SVD is the usual strong start',
+    };
   }
 
   recommend(member: Member, opts: { algo?: string; n: number }): RecommendResult {
@@ -624,8 +639,11 @@ class MarqueeBotService implements MarqueeService {
     return out;
   }
 
-  top(opts: { genre?: string; decade?: number; n: number }): ChartEntry[] {
+  // [cmd branch: minimal implementation of the agreed interface (percentile, qualified, minVotes); helper A owns the real one]
+  top(opts: { genre?: string; decade?: number; n: number; percentile?: number }): TopChart {
     const n = checkN(opts.n);
+    const percentile = opts.percentile ?? 0.95;
+    if (!(percentile >= 0 && percentile <= 1)) throw new ParamError(`percentile must be from 0 to 1, got ${String(percentile)}`);
     let genre: string | undefined;
     if (opts.genre !== undefined && opts.genre.trim() !== '') {
       const want = opts.genre.trim().toLowerCase();
@@ -653,11 +671,12 @@ class MarqueeBotService implements MarqueeService {
             if (from !== undefined && (m.year === null || m.year < from || m.year >= from + 10)) return false;
             return true;
           };
-    const chart = filter ? popularityChart(community, { filter, limit: n }) : { entries: this.chart(gen).entries.slice(0, n) };
-    return chart.entries.flatMap((e) => {
+    const chart = filter || percentile !== 0.95 ? popularityChart(community, { filter, percentile: percentile * 100 }) : this.chart(gen);
+    const entries = chart.entries.slice(0, n).flatMap((e) => {
       const movie = movieAt[e.item];
       return movie ? [{ movie, score: e.score, count: e.count, mean: e.mean }] : [];
     });
+    return { entries, qualified: chart.entries.length, percentile, minVotes: Number.isFinite(chart.m) ? Math.ceil(chart.m) : 0 };
   }
 
   async evaluate(

@@ -10,7 +10,9 @@ import { command as importCmd } from '../../commands/import.ts';
 import { FakeService } from './fake-service.ts';
 
 const service = new FakeService();
-const pc = { platform: 'console' as const, service };
+/** the data's lists, as the dispatcher hands them to the parser */
+const accepted = (list: 'algorithms' | 'genres') => (list === 'algorithms' ? service.algorithms() : service.genres());
+const pc = { platform: 'console' as const, accepted };
 
 function parseLine(def: unknown, text: string): ParseResult {
   return parseOptions(def as AnyCommand, { text }, pc);
@@ -44,7 +46,8 @@ describe('the option parser reads what members type', () => {
     ['a quoted title ending in a number', because, '"Ocean\'s 11"', { title: "Ocean's 11", n: 5 }],
     ['members and a count', movienight, '@ann @bob 3', { n: 3 }],
     ['yes/no words', forget, 'confirm:yes', { confirm: true }],
-    ['yes/no default', forget, '', { confirm: false }],
+    ['yes/no not given', forget, '', { confirm: undefined }],
+    ['yes/no: no', forget, 'confirm:no', { confirm: false }],
   ];
   for (const [story, def, text, expected] of good) {
     it(`${story}: "${text}"`, () => {
@@ -55,7 +58,7 @@ describe('the option parser reads what members type', () => {
   }
 
   it('reads mentions on every platform', () => {
-    const r = parseOptions(movienight as unknown as AnyCommand, { text: '<@123456789012345678> <@!22> <@U0ABC|bob> @carol' }, { platform: 'discord', service });
+    const r = parseOptions(movienight as unknown as AnyCommand, { text: '<@123456789012345678> <@!22> <@U0ABC|bob> @carol' }, { platform: 'discord', accepted });
     expect(r.ok && r.options.members).toEqual([
       { platform: 'discord', userId: '123456789012345678', mention: '<@123456789012345678>' },
       { platform: 'discord', userId: '22', mention: '<@!22>' },
@@ -95,6 +98,8 @@ describe('the option parser reads what members type', () => {
     ['an integer option given a fraction', recommend, 'n:2.5', /n must be a whole number/],
     ['n out of range', recommend, 'svd 99', /n must be from 1 to 25 \(you gave 99\)/],
     ['an unknown algorithm', recommend, 'algo:svdd', /algo "svdd" is not one I know\. Did you mean svd\?/],
+    ['algorithm parameters, which are for the CLI', recommend, 'svd:n_factors=10', /^algo "svd:n_factors=10": parameters such as svd:n_factors=10 are for comparing algorithms on the command line \(npm run evaluate\), not for chat\. Here, name one of: svd, knn-user, knn-item, baseline, popular, content\.$/],
+    ['algorithm parameters, named', recommend, 'algo:knn-item:k=20 5', /^algo "knn-item:k=20": parameters .*\(npm run evaluate\)/],
     ['an unknown genre', top, 'genre:Westerns', /genre "Westerns" is not one I know/],
     ['a bad decade', top, 'decade:nineties', /decade "nineties" is not valid: write a decade such as 1990s/],
     ['a yes/no option given a title', forget, 'confirm:maybe', /confirm must be yes or no/],
@@ -111,7 +116,7 @@ describe('the option parser reads what members type', () => {
     });
   }
 
-  describe('a number at the end of a title stays in it when it is not a score', () => {
+  describe('a number at the end of a title: the parser reports both readings and looks nothing up', () => {
     it('a number outside the score range is part of the title, and the score is asked for: "Apollo 13"', () => {
       expect(parseLine(rate, 'Apollo 13')).toEqual({
         ok: false,
@@ -119,7 +124,7 @@ describe('the option parser reads what members type', () => {
           'Missing score: your rating; a number from 0.5 to 5 in steps of 0.5. ' +
           'I read "13" as part of the title, because score must be from 0.5 to 5 (you gave 13).',
       });
-      expect(parseLine(rate, 'Apollo 13 4.5')).toEqual({ ok: true, options: { title: 'Apollo 13', score: 4.5 } });
+      expect(parseLine(rate, 'Apollo 13 4.5')).toMatchObject({ ok: true, options: { title: 'Apollo 13', score: 4.5 } });
     });
 
     it('a number between half stars is part of the title too, and says why', () => {
@@ -127,28 +132,33 @@ describe('the option parser reads what members type', () => {
       expect(r.ok === false && r.error).toMatch(/^Missing score: .* I read "4\.3" as part of the title, because score goes in steps of 0\.5 \(you gave 4\.3\)\.$/);
     });
 
-    it('a whole line that is itself a title is not split into another title and a score: "Toy Story 3"', () => {
+    it('a score that fits goes to the score, with the longer title reported for the command to check: "Toy Story 3"', () => {
       expect(parseLine(rate, 'Toy Story 3')).toEqual({
-        ok: false,
-        error: 'Missing score: how many stars for Toy Story 3 (2010)? For Toy Story (1995) with score 3, type /rate title:"Toy Story" score:3.',
+        ok: true,
+        options: { title: 'Toy Story', score: 3 },
+        trailing: { text: 'title', option: 'score', word: '3', whole: 'Toy Story 3', rest: 'Toy Story' },
       });
     });
 
-    it('quotes or a name say where the title ends', () => {
+    it('quotes, a name or an id say where the title ends: no second reading', () => {
       expect(parseLine(rate, '"Toy Story" 3')).toEqual({ ok: true, options: { title: 'Toy Story', score: 3 } });
       expect(parseLine(rate, 'Toy Story score:3')).toEqual({ ok: true, options: { title: 'Toy Story', score: 3 } });
-      expect(parseLine(rate, 'Toy Story 3 4')).toEqual({ ok: true, options: { title: 'Toy Story 3', score: 4 } });
+      expect(parseLine(rate, 'id:1 3')).toEqual({ ok: true, options: { title: 'id:1', score: 3 } });
+      expect(parseLine(because, '"The Matrix" 11')).toEqual({ ok: false, error: 'n must be from 1 to 10 (you gave 11).' });
     });
 
-    it('an optional count is left at its default when the number completes the title', () => {
-      expect(parseLine(because, 'Toy Story 3')).toEqual({ ok: true, options: { title: 'Toy Story 3', n: 5 } });
-      expect(parseLine(because, 'Toy Story 3 2')).toEqual({ ok: true, options: { title: 'Toy Story 3', n: 2 } });
-      expect(parseLine(because, 'Apollo 13')).toEqual({ ok: true, options: { title: 'Apollo 13', n: 5 } });
+    it('a count its option refuses stays in the title, with the refusal kept for the command: "The Matrix 11"', () => {
+      expect(parseLine(because, 'The Matrix 11')).toEqual({
+        ok: true,
+        options: { title: 'The Matrix 11', n: 5 },
+        trailing: { text: 'title', option: 'n', word: '11', whole: 'The Matrix 11', rest: 'The Matrix', refusal: 'n must be from 1 to 10 (you gave 11).' },
+      });
+      expect(parseLine(because, 'Toy Story 3 2')).toMatchObject({ ok: true, options: { title: 'Toy Story 3', n: 2 } });
     });
   });
 
   it('a word that is not one of an option’s values says so and lists them, instead of "what to do with"', () => {
-    expect(parseLine(recommend, 'foo')).toEqual({ ok: false, error: 'algo "foo" is not one I know. Accepted: svd, knn-user, baseline, popular.' });
+    expect(parseLine(recommend, 'foo')).toEqual({ ok: false, error: 'algo "foo" is not one I know. Accepted: svd, knn-user, knn-item, baseline, popular, content.' });
     const r = parseLine(top, 'Westerns');
     expect(r.ok === false && r.error).toMatch(/^genre "Westerns" is not one I know\. Accepted: Action, /);
   });
@@ -170,7 +180,7 @@ describe('the option parser reads what members type', () => {
 
   it('writes usage lines from the definitions', () => {
     expect(usage(rate)).toBe('/rate <title> <score>');
-    expect(usage(top)).toBe('/top [genre] [decade] [n]');
+    expect(usage(top)).toBe('/top [genre] [decade] [n] [percentile]');
     expect(usage(movienight)).toBe('/movienight <members…> [n]');
   });
 });

@@ -84,7 +84,12 @@ describe('the console renders every reply shape as text', () => {
     expect(resolveInput('1', menu)).toEqual({ error: 'Add a score to rate it, e.g. "1 4.5".' });
     expect(resolveInput('2 4', menu)).toEqual({ error: 'There is no movie 2 to rate here (1 to 1).' });
     const confirm: Reply = { text: 'Sure?', actions: [{ kind: 'confirm', id: 'forget:confirm', label: 'Yes, delete all my data', command: '/forget confirm:yes' }] };
-    expect(renderReply(confirm, noFiles)).toBe('Sure?\n[1] Yes, delete all my data\nType a number to choose.');
+    expect(renderReply(confirm, noFiles)).toBe('Sure?\n[1] Yes, delete all my data\nType yes (or 1) to confirm, no to cancel.');
+    const asked = actionMenu(confirm);
+    expect(resolveInput('yes', asked)).toEqual({ command: '/forget confirm:yes' });
+    expect(resolveInput('Y', asked)).toEqual({ command: '/forget confirm:yes' });
+    expect(resolveInput('no', asked)).toEqual({ said: 'Cancelled: nothing was changed.' });
+    expect(resolveInput('yes', { pick: [], rate: [] })).toEqual({ command: 'yes' });
   });
 
   it('saves images and attachments to files and shows where, never overwriting', () => {
@@ -152,12 +157,36 @@ describe('a console session', () => {
     expect(out.trimEnd().split('\n').at(-1)).toBe('Nothing to choose here: those choices were used up. Type the command again for new ones.');
   });
 
-  it('retires the choices when a typed command changes the member’s data, but not for a look elsewhere', async () => {
+  it('retires the choices when a typed command changes the member’s data', async () => {
     const retired = await session(['/rate Hamlet 4', '/rate Alien 5', '2']);
     expect(retired.service.writes).toEqual(['rate 1 1214 5']);
     expect(retired.out).toContain('Nothing to choose here');
-    const kept = await session(['/rate Hamlet 4', '/help', '2']);
-    expect(kept.service.writes).toEqual(['rate 1 3598 4']);
+  });
+
+  it('a number answers only the newest answer: a look elsewhere expires the old choices', async () => {
+    const { service, out } = await session(['/rate Hamlet 4', '/help', '2']);
+    expect(service.writes).toEqual([]);
+    expect(out.trimEnd().split('\n').at(-1)).toBe('Those choices have expired: a number answers only the latest answer, which has none. Type the command again for new ones.');
+  });
+
+  it('an old one-choice menu does not answer for a newer list shown without choices', async () => {
+    // "Did you mean Fight Club?" (one choice), then the chart (a list without choices), then 2:
+    // before, the old menu answered "There is no choice 2 (1 to 1)"
+    const { service, out } = await session(['/rate fight culb 4', '/top n:3', '2', '2 4']);
+    expect(service.writes).toEqual([]);
+    const answers = out.trimEnd().split('\n\n');
+    expect(answers.at(-2)).toBe('Those choices have expired: a number answers only the latest answer, which has none. Type the command again for new ones.');
+    expect(answers.at(-1)).toBe('Those choices have expired: a number answers only the latest answer, which has none. Type the command again for new ones.');
+  });
+
+  it('yes at the /forget prompt confirms; no cancels and deletes nothing', async () => {
+    const yes = await session(['/rate Alien 5', '/forget', 'yes']);
+    expect(yes.service.writes).toEqual(['rate 1 1214 5', 'forget 1']);
+    expect(yes.out.trimEnd().split('\n').at(-1)).toBe('Done: I deleted your 1 rating and your member record.');
+    const no = await session(['/rate Alien 5', '/forget', 'no', 'yes']);
+    expect(no.service.writes).toEqual(['rate 1 1214 5']);
+    expect(no.out).toContain('Cancelled: nothing was changed.');
+    expect(no.out.trimEnd().split('\n').at(-1)).toMatch(/^I don't know \/yes\./);
   });
 
   it('keeps a list open for rating its other movies by number, until a typed change retires it', async () => {

@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { log } from '../../src/log.ts';
-import { createRegistry, defineCommand, UserError } from '../../src/bot/command.ts';
+import { createRegistry, defineCommand } from '../../src/bot/command.ts';
+import { UserFacingError } from '../../src/bot/errors.ts';
+import { ParamError } from '../../src/core/algorithm.ts';
+import { StoreError } from '../../src/store/api.ts';
 import { createDispatcher } from '../../src/bot/dispatch.ts';
 import type { Progress, Reply } from '../../src/bot/reply.ts';
 import { harness } from '../commands/harness.ts';
@@ -85,9 +88,20 @@ describe('the dispatcher', () => {
   });
 
   it("shows the message of errors meant for the member (the store's, the registry's)", async () => {
-    const storeError = Object.assign(new Error('rating 4.25 is not a half star'), { name: 'StoreError' });
-    const { ask } = await harness({ fake: { failTop: storeError } });
+    const { ask } = await harness({ fake: { failTop: new StoreError('rating 4.25 is not a half star') } });
     expect(await ask('/top')).toEqual({ text: 'rating 4.25 is not a half star', ephemeral: true });
+    const { ask: askAgain } = await harness({ fake: { failTop: new ParamError('unknown genre "Westerns"') } });
+    expect(await askAgain('/top')).toEqual({ text: 'unknown genre "Westerns"', ephemeral: true });
+  });
+
+  it('knows a member error by its class, not its name: an internal error named like one stays hidden', async () => {
+    const errorLog = vi.spyOn(log, 'error').mockImplementation(() => undefined);
+    const disguised = Object.assign(new Error('SELECT * FROM members failed'), { name: 'UserError' });
+    const { ask } = await harness({ fake: { failTop: disguised } });
+    const reply = await ask('/top');
+    expect(reply.text).toBe('Sorry, something went wrong while running /top. It has been logged; please try again in a moment.');
+    expect(errorLog).toHaveBeenCalledTimes(1);
+    errorLog.mockRestore();
   });
 
   it('creates a member only when a command needs one', async () => {
@@ -150,10 +164,10 @@ describe('the dispatcher', () => {
     expect((await ask('   ')).text).toBe('Type a command, e.g. /help.');
   });
 
-  it('runs commands that throw UserError as a plain message, and reports a command that yields no reply', async () => {
+  it('runs commands that throw UserFacingError as a plain message, and reports a command that yields no reply', async () => {
     vi.spyOn(log, 'error').mockImplementation(() => undefined);
     const commands = createRegistry([
-      { source: 'a.ts', def: defineCommand({ name: 'oops', description: 'fails politely', options: [], run: async (): Promise<Reply> => { throw new UserError('That movie is not in this dataset.'); } }) },
+      { source: 'a.ts', def: defineCommand({ name: 'oops', description: 'fails politely', options: [], run: async (): Promise<Reply> => { throw new UserFacingError('That movie is not in this dataset.'); } }) },
       // eslint-disable-next-line require-yield
       { source: 'b.ts', def: defineCommand({ name: 'silent', description: 'yields nothing', options: [], run: async function* () { yield { progress: 'working' }; } }) },
     ]);

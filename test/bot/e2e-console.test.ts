@@ -3,7 +3,7 @@
  * temporary database loaded with ml-latest-small (skipped, saying why, when the data is absent).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -288,11 +288,25 @@ describe('npm start refuses what a person must fix, in one paragraph', () => {
   });
 
   it('a Discord token without the Discord adapter in this build: says so', async () => {
+    // a build without the adapter: a copy of the sources with src/bot/adapters/discord.ts removed,
+    // started as `npm start` would start it (tsx), so the refusal is really exercised
+    const build = mkdtempSync(join(tmpdir(), 'marquee-build-'));
+    for (const part of ['src', 'commands', 'package.json', 'tsconfig.json']) cpSync(join(REPO, part), join(build, part), { recursive: true });
+    symlinkSync(join(REPO, 'node_modules'), join(build, 'node_modules'), 'dir');
+    rmSync(join(build, 'src/bot/adapters/discord.ts'));
     const cwd = mkdtempSync(join(tmpdir(), 'marquee-cwd-'));
-    const hasAdapter = (await import('node:fs')).existsSync(join(REPO, 'src/bot/adapters/discord.ts'));
-    if (hasAdapter) return; // the adapter exists: this refusal no longer applies
-    const r = await start({ DISCORD_TOKEN: 'x'.repeat(40), DISCORD_CLIENT_ID: '123456789012345678' }, cwd);
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(/DISCORD_TOKEN is set, but this build of Marquee has no Discord adapter/);
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, DISCORD_TOKEN: 'x'.repeat(40), DISCORD_CLIENT_ID: '123456789012345678' };
+    const child = spawn(join(build, 'node_modules/.bin/tsx'), [join(build, 'src/cli/start.ts')], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.stdin.end();
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    expect(code, err).toBe(1);
+    expect(out).toBe('');
+    expect(err).toBe(
+      'DISCORD_TOKEN is set, but this build of Marquee has no Discord adapter (src/bot/adapters/discord.ts is missing). Unset DISCORD_TOKEN to use the console.\n',
+    );
   });
 });

@@ -5,7 +5,6 @@
  */
 import type { MovieRecord } from '../../src/data/types.ts';
 import type {
-  ChartEntry,
   EvaluationOutcome,
   EvaluationProgress,
   ImportOutcome,
@@ -14,6 +13,7 @@ import type {
   RecommendResult,
   RecommendedMovie,
   TitleMatch,
+  TopChart,
 } from '../../src/bot/service-api.ts';
 import type { Member, MemberRating, Platform } from '../../src/store/api.ts';
 
@@ -58,6 +58,8 @@ export class FakeService implements MarqueeService {
   evaluations: Array<{ algos?: string[]; folds?: number }> = [];
   evaluationsStartedBy: Array<string | undefined> = [];
   imported: string[] = [];
+  /** every /top request, to check what a command asked for */
+  topAsked: Array<{ genre?: string; decade?: number; n: number; percentile?: number }> = [];
   private nextId = 1;
   private clock = 1_700_000_000_000;
 
@@ -119,7 +121,7 @@ export class FakeService implements MarqueeService {
     return [...new Set(MOVIES.flatMap((m) => m.genres))].sort();
   }
 
-  rate(member: Member, movieId: string, rating: number): { previous: number | null } {
+  rate(member: Member, movieId: string, rating: number): { previous: number | null; count: number } {
     this.writes.push(`rate ${member.id} ${movieId} ${rating}`);
     const list = this.ratingsOf.get(member.id) ?? [];
     const i = list.findIndex((r) => r.movieId === movieId);
@@ -127,7 +129,7 @@ export class FakeService implements MarqueeService {
     if (i >= 0) list.splice(i, 1);
     list.unshift({ movieId, rating, ratedAt: (this.clock += 1000) });
     this.ratingsOf.set(member.id, list);
-    return { previous };
+    return { previous, count: list.length };
   }
 
   unrate(member: Member, movieId: string): boolean {
@@ -143,11 +145,20 @@ export class FakeService implements MarqueeService {
     return (this.ratingsOf.get(member.id) ?? []).map((r) => ({ ...r, movie: this.movie(r.movieId)! }));
   }
 
-  top(opts: { genre?: string; decade?: number; n: number }): ChartEntry[] {
+  /**
+   * The filtered movies have 100, 99, 98, … ratings in catalogue order; a stand-in for the real
+   * percentile bar: a movie qualifies when its count reaches 100 × percentile − 5 (90 by default,
+   * so every movie; 94 at the 99th percentile).
+   */
+  top(opts: { genre?: string; decade?: number; n: number; percentile?: number }): TopChart {
     if (this.opts.failTop) throw this.opts.failTop;
-    return MOVIES.filter((m) => (!opts.genre || m.genres.includes(opts.genre)) && (opts.decade === undefined || (m.year !== null && m.year - (m.year % 10) === opts.decade)))
-      .slice(0, opts.n)
-      .map((m, i) => ({ movie: m, score: 4.5 - i / 10, count: 100 - i, mean: 4.4 - i / 10 }));
+    const percentile = opts.percentile ?? 0.95;
+    this.topAsked.push({ ...opts });
+    const selected = MOVIES.filter((m) => (!opts.genre || m.genres.includes(opts.genre)) && (opts.decade === undefined || (m.year !== null && m.year - (m.year % 10) === opts.decade)));
+    const minVotes = Math.round(100 * percentile) - 5;
+    const qualifying = selected.filter((_, i) => 100 - i >= minVotes);
+    const entries = qualifying.slice(0, opts.n).map((m, i) => ({ movie: m, score: 4.5 - i / 10, count: 100 - i, mean: 4.4 - i / 10 }));
+    return { entries, qualified: qualifying.length, percentile, minVotes };
   }
 
   recommend(member: Member, opts: { algo?: string; n: number }): RecommendResult {
@@ -162,7 +173,11 @@ export class FakeService implements MarqueeService {
   }
 
   algorithms(): string[] {
-    return ['svd', 'knn-user', 'baseline', 'popular'];
+    return ['svd', 'knn-user', 'knn-item', 'baseline', 'popular', 'content'];
+  }
+
+  defaultAlgorithm(): { algo: string; why: string } {
+    return { algo: 'svd', why: 'it scored best in the last offline evaluation' };
   }
 
   because(movieId: string, n: number): { content: RecommendedMovie[]; alsoLiked: RecommendedMovie[]; note?: string } {

@@ -287,10 +287,10 @@ describe('a member rating and asking for recommendations', () => {
   });
 
   it('top charts filter by genre and decade', () => {
-    const top = svc.top({ genre: 'romance', n: 5 });
+    const top = svc.top({ genre: 'romance', n: 5 }).entries;
     expect(top.length).toBeGreaterThan(0);
     for (const e of top) expect(e.movie.genres).toContain('Romance');
-    const seventies = svc.top({ decade: 1970, n: 25 });
+    const seventies = svc.top({ decade: 1970, n: 25 }).entries;
     for (const e of seventies) expect(e.movie.year! >= 1970 && e.movie.year! < 1980).toBe(true);
     expect(() => svc.top({ genre: 'Western', n: 5 })).toThrow(/unknown genre "Western"; genres: .*Sci-Fi/);
   });
@@ -343,7 +343,7 @@ describe('a rating is committed before it is acknowledged', () => {
       process.kill(process.pid, 'SIGKILL');
     `;
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
-    expect(child.stdout).toContain('ack {"previous":null}');
+    expect(child.stdout).toContain('ack {"previous":null,"count":1}');
     expect(child.signal).toBe('SIGKILL');
     const store = openStore(path);
     const member = store.findMember('console', 'crash-test')!;
@@ -683,8 +683,8 @@ describe("members' averages never show another member's rating", () => {
 
   it('the charts count only the dataset raters', () => {
     const dataset = ratingCounts(store, false);
-    for (const e of svc.top({ n: 50 })) expect(e.count, e.movie.movieId).toBe(dataset.get(e.movie.movieId));
-    for (const e of svc.top({ genre: 'Sci-Fi', n: 50 })) expect(e.count, e.movie.movieId).toBe(dataset.get(e.movie.movieId));
+    for (const e of svc.top({ n: 50 }).entries) expect(e.count, e.movie.movieId).toBe(dataset.get(e.movie.movieId));
+    for (const e of svc.top({ genre: 'Sci-Fi', n: 50 }).entries) expect(e.count, e.movie.movieId).toBe(dataset.get(e.movie.movieId));
     const carl = svc.member('discord', 'carl-community');
     const chart = svc.recommend(carl, { n: 100 });
     expect(chart.items.map((i) => i.movie.movieId)).not.toContain('505');
@@ -707,7 +707,7 @@ describe('one evaluation at a time', () => {
     const first = svc.evaluate({ algos: ['baseline'], folds: 2, startedBy: 'Ada' }, () => undefined);
     const second = svc.evaluate({ algos: ['svd'], folds: 3, startedBy: 'Bob' }, () => undefined);
     await expect(second).rejects.toMatchObject({
-      name: 'UserError',
+      name: 'EvaluationBusyError',
       message: expect.stringMatching(/^an evaluation is already running \(started by Ada just now, \d+% done\)/),
     });
     expect((await first).rows.map((r) => r.algo)).toEqual(['baseline']);
@@ -825,17 +825,17 @@ describe('re-rating a movie with the same score changes nothing', () => {
     const store = reviewStore('same-score');
     const svc = await start(store, { algorithms: ['baseline'] });
     const ada = svc.member('console', 'ada-same');
-    expect(svc.rate(ada, '500', 5)).toEqual({ previous: null });
+    expect(svc.rate(ada, '500', 5)).toEqual({ previous: null, count: 1 });
     const version = store.ratingsVersion();
     const pending = svc.stats().pendingChanges;
     const first = svc.ratings(ada)[0];
     await new Promise((r) => setTimeout(r, 5));
-    expect(svc.rate(ada, '500', 5)).toEqual({ previous: 5 });
+    expect(svc.rate(ada, '500', 5)).toEqual({ previous: 5, count: 1 });
     expect(store.ratingsVersion()).toBe(version);
     expect(svc.stats().pendingChanges).toBe(pending);
     expect(svc.ratings(ada)).toEqual([first]);
     // a different score is a change as before
-    expect(svc.rate(ada, '500', 4)).toEqual({ previous: 5 });
+    expect(svc.rate(ada, '500', 4)).toEqual({ previous: 5, count: 1 });
     expect(store.ratingsVersion()).toBe(version + 1);
     expect(svc.stats().pendingChanges).toBe(pending + 1);
     await svc.close();

@@ -54,7 +54,7 @@ const cases: Array<[string, RegExp]> = [
   ['/recommend n:26', /n must be from 1 to 25 \(you gave 26\)/],
   ['/recommend n:-1', /n must be from 1 to 25 \(you gave -1\)/],
   ['/recommend svd 5 now', /I don't know what to do with "now"/],
-  ['/recommend foo', /^algo "foo" is not one I know\. Accepted: svd, knn-user, baseline, popular\./],
+  ['/recommend foo', /^algo "foo" is not one I know\. Accepted: svd, knn-user, knn-item, baseline, popular, content\./],
   ['/ratings page:0', /page must be from 1/],
   ['/ratings page:abc', /page must be a number/],
   ['/ratings 99', /You haven't rated any movies yet|There is no page 99/],

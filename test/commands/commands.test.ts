@@ -171,7 +171,7 @@ describe('recommendations', () => {
   it('/recommend with an unknown algorithm says so and lists the accepted ones', async () => {
     const { ask } = await harness();
     const reply = await ask('/recommend foo');
-    expect(reply.text).toMatch(/^algo "foo" is not one I know\. Accepted: svd, knn-user, baseline, popular\.\n/);
+    expect(reply.text).toMatch(/^algo "foo" is not one I know\. Accepted: svd, knn-user, knn-item, baseline, popular, content\.\n/);
     expect(reply.text).not.toMatch(/what to do with/);
   });
 
@@ -185,7 +185,13 @@ describe('recommendations', () => {
   });
 
   it('reads decades and algorithm lists forgivingly', () => {
-    expect(['1990s', '1990', '1995', '90s', "'90s", '00s', '20s'].map(parseDecade)).toEqual([1990, 1990, 1990, 1990, 1990, 2000, 2020]);
+    expect(['1990s', '1990', '1995', '90s', "'90s", '30s'].map((d) => parseDecade(d).decade)).toEqual([1990, 1990, 1990, 1990, 1990, 1930]);
+    // two digits from 00s to 20s name two decades: the recent one first, the other kept
+    expect(['00s', '10s', '20s'].map(parseDecade)).toEqual([
+      { decade: 2000, other: 1900 },
+      { decade: 2010, other: 1910 },
+      { decade: 2020, other: 1920 },
+    ]);
     expect(splitAlgorithms('svd, knn-basic:user_based=false,name=pearson;popular')).toEqual([
       'svd',
       'knn-basic:user_based=false,name=pearson',
@@ -279,11 +285,145 @@ describe('/help', () => {
     const slack = await ask('/help', 'U1', 'slack');
     expect(slack.items?.map((i) => i.label)).not.toContain('/evaluate [algos] [folds]');
     expect(replyText(slack)).not.toMatch(/On the console/);
+    // the console tips say that a number answers only the latest answer, and yes/no confirms
+    expect(replyText(help)).toMatch(/only from the latest answer/);
+    expect(replyText(help)).toMatch(/type yes to confirm or no to cancel/);
     const one = await ask('/help rate');
     expect(one.title).toBe('/rate <title> <score>');
     expect(one.fields).toEqual([
       { name: 'title', value: 'a movie title such as The Matrix (the year is optional), or id:<movieId>' },
       { name: 'score', value: 'your rating; a number from 0.5 to 5 in steps of 0.5' },
     ]);
+  });
+});
+
+describe('issue 9: what members were told wrong', () => {
+  it('/because The Matrix 11: n is 1 to 10, said plainly, rather than a search for "The Matrix 11"', async () => {
+    const { ask } = await harness();
+    const reply = await ask('/because the matrix 11');
+    expect(reply.text).toMatch(/^n must be from 1 to 10 \(you gave 11\)\.\n\nUsage: \/because <title> \[n\]/);
+    expect(reply.ephemeral).toBe(true);
+  });
+
+  it('/because with a title that ends in a number keeps the number in the title and the default count', async () => {
+    const { ask } = await harness();
+    const reply = await ask('/because Toy Story 3');
+    expect(reply.title).toBe('Movies like Toy Story 3 (2010)');
+    expect(reply.fields?.[0].value.split('\n')).toHaveLength(5);
+    const two = await ask('/because The Matrix 2');
+    expect(two.title).toBe('Movies like The Matrix (1999)');
+    expect(two.fields?.[0].value.split('\n')).toHaveLength(2);
+  });
+
+  it('/rate Toy Story 3 asks for the score of Toy Story 3 and says how to rate Toy Story with 3, writing nothing', async () => {
+    const { service, ask } = await harness();
+    const reply = await ask('/rate Toy Story 3');
+    expect(reply.text).toMatch(
+      /^Missing score: how many stars for Toy Story 3 \(2010\)\? For Toy Story \(1995\) with score 3, type \/rate title:"Toy Story" score:3\.\n\nUsage: \/rate <title> <score>/,
+    );
+    expect(service.writes).toEqual([]);
+    expect((await ask('/rate Toy Story 3 4')).text).toBe('Rated Toy Story 3 (2010): ★★★★ 4.');
+  });
+
+  it('/rate looks a title up once, or twice when the line ends in a number that could be the title\'s', async () => {
+    const { service, ask } = await harness();
+    const looked: string[] = [];
+    const resolve = service.resolveTitle.bind(service);
+    service.resolveTitle = (q) => {
+      looked.push(q);
+      return resolve(q);
+    };
+    await ask('/rate "The Matrix" 4');
+    expect(looked).toEqual(['The Matrix']);
+    looked.length = 0;
+    await ask('/rate The Matrix 4.5');
+    expect(looked).toEqual(['The Matrix 4.5', 'The Matrix']);
+    expect(service.writes).toEqual(['rate 1 2571 4', 'rate 1 2571 4.5']);
+  });
+
+  it('/rate counts the ratings from what rate() returns, without reading them all again', async () => {
+    const { service, ask } = await harness();
+    let reads = 0;
+    const ratings = service.ratings.bind(service);
+    service.ratings = (m) => {
+      reads++;
+      return ratings(m);
+    };
+    await ask('/rate Alien 4');
+    const third = await ask('/rate The Matrix 4.5');
+    expect(third.footer).toBe('You have 2 ratings. Rate 1 more to unlock personal recommendations.');
+    expect(reads).toBe(0);
+  });
+
+  it('/recommend content with no ratings says one rating is enough, not the cold-start threshold', async () => {
+    const { ask } = await harness({ fake: { coldStart: 5 } });
+    const reply = await ask('/recommend content');
+    expect(reply.text).toBe('You have 0 ratings. content works from your first rating: rate one movie, then ask again. Seen any of these? Rate them:');
+    expect(replyText(reply)).not.toMatch(/starts after|Rate 5 more/);
+    // other algorithms still wait for the threshold
+    expect((await ask('/recommend svd')).text).toMatch(/Rate 5 more to unlock personal recommendations/);
+  });
+
+  it('/recommend svd:n_factors=10: parameters are for the CLI, and the plain names are listed', async () => {
+    const { service, ask } = await harness();
+    const reply = await ask('/recommend svd:n_factors=10');
+    expect(reply.text).toMatch(/^algo "svd:n_factors=10": parameters such as svd:n_factors=10 are for comparing algorithms on the command line \(npm run evaluate\), not for chat\. Here, name one of: svd, knn-user, knn-item, baseline, popular, content\./);
+    expect(service.writes).toEqual([]);
+  });
+
+  it('/top says how many movies qualify when it shows fewer than asked, and how to widen', async () => {
+    const { service, ask } = await harness();
+    const horror = await ask('/top Horror');
+    expect(horror.items).toHaveLength(2);
+    expect(horror.text).toBe(
+      'Only 2 movies qualify: a movie needs at least 90 ratings (the 95th percentile of rating counts among these movies). To see more, lower the bar: /top Horror percentile:80',
+    );
+    await ask('/top Horror percentile:80');
+    expect(service.topAsked.at(-1)).toEqual({ genre: 'Horror', decade: undefined, n: 10, percentile: 0.8 });
+    // enough qualify: nothing to explain
+    expect((await ask('/top Horror n:2')).text).toBeUndefined();
+  });
+
+  it('/top n:1 says "movie", not "movies"', async () => {
+    const { ask } = await harness();
+    expect((await ask('/top n:1')).title).toBe('Top 1 movie');
+    expect((await ask('/top Horror n:1')).title).toBe('Top 1 Horror movie');
+  });
+
+  it('/top 10s reads the 2010s and says how to ask for the 1910s', async () => {
+    const { service, ask } = await harness();
+    const reply = await ask('/top 10s');
+    expect(reply.title).toBe('Top 1 movie of the 2010s');
+    expect(reply.text).toMatch(/^I read 10s as the 2010s; for the 1910s, type \/top 1910s\./);
+    expect(service.topAsked.map((a) => a.decade)).toEqual([2010]);
+  });
+
+  it('/top 20s with nothing from the 2020s tries the 1920s too, and says what it read', async () => {
+    const { service, ask } = await harness();
+    const reply = await ask('/top 20s');
+    expect(service.topAsked.map((a) => a.decade)).toEqual([2020, 1920]);
+    expect(reply.text).toBe('I read 20s as the 2020s; for the 1920s, type /top 1920s.\nNo rated movies found from the 2020s.');
+  });
+
+  it('/forget confirm:no cancels and says so; /forget alone asks', async () => {
+    const { service, ask } = await harness();
+    await ask('/rate Alien 5');
+    const no = await ask('/forget confirm:no');
+    expect(no.text).toBe('Cancelled: I deleted nothing, and your ratings stay as they are.');
+    expect(no.actions).toBeUndefined();
+    expect(service.writes).toEqual(['rate 1 1214 5']);
+    expect((await ask('/forget')).title).toBe('Forget you?');
+  });
+
+  it('/help recommend lists the algorithms, what knn-user and knn-item are, and the default with its reason', async () => {
+    const { ask } = await harness();
+    const help = await ask('/help recommend');
+    expect(help.text).toContain('• knn-user — user-based k-nearest neighbours: members who rate like you (pearson-baseline similarity)');
+    expect(help.text).toContain('• knn-item — item-based k-nearest neighbours: movies rated like the ones you rated (pearson-baseline similarity)');
+    expect(help.text).toContain('• content — movies whose genres, keywords and story resemble the ones you liked (works from your first rating)');
+    expect(help.text).toMatch(/parameters such as svd:n_factors=10 are for npm run evaluate/);
+    expect(help.text).toMatch(/\nDefault: svd, because it scored best in the last offline evaluation\.$/);
+    // other commands have no algorithm list
+    expect((await ask('/help rate')).text).toBe('Rate a movie from 0.5 to 5 stars (rating it again updates your rating)');
   });
 });

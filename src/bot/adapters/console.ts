@@ -3,11 +3,12 @@
  *
  * Each input line is a command (`/rate The Matrix 4.5`, the slash optional); answers go to
  * stdout as plain text, progress and greetings to stderr so `echo "/top" | npm start` prints
- * only the answer. After a reply with actions, a number picks one (`2`), and a number plus a
- * score rates an offered movie (`2 4.5`). Choices are used once: picking one, or any answer to a
- * command that changes the member's data, retires them, so a stray `2` never re-runs an old
- * choice (rating one movie of a list by number leaves the list's other movies to rate). Images and attachments are written to files whose
- * paths the answer shows. At the end of piped input the session ends.
+ * only the answer. After a reply with actions, a number picks one (`2`), a number plus a score
+ * rates an offered movie (`2 4.5`), and yes/no answers a confirmation. A number answers only the
+ * newest answer: choices are used once, and any later answer expires them, so a stray `2` never
+ * re-runs an old choice or picks from a list it was not shown with (rating one movie of a list by
+ * number leaves the list's other movies to rate). Images and attachments are written to files
+ * whose paths the answer shows. At the end of piped input the session ends.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
@@ -43,13 +44,21 @@ export interface ActionMenu {
   pick: ReplyAction[];
   /** rate, numbered from 1; the typed score is appended to the command */
   rate: ReplyAction[];
-  /** the menu shown last was used up or retired: a number now gets "Nothing to choose here" */
-  spent?: boolean;
+  /**
+   * Why the menu is empty although one was shown: `used` (a choice was picked, or the member's
+   * data changed) or `expired` (a newer answer came; a number answers only the newest one).
+   */
+  gone?: 'used' | 'expired';
 }
 
-/** The menu after its choices are used up or out of date. */
+/** The menu once a choice is picked or the member's data changed: its choices are used up. */
 export function retireMenu(menu: ActionMenu): ActionMenu {
-  return { pick: [], rate: [], spent: menu.spent === true || menu.pick.length > 0 || menu.rate.length > 0 };
+  return { pick: [], rate: [], gone: menu.pick.length > 0 || menu.rate.length > 0 ? 'used' : menu.gone };
+}
+
+/** The menu once a newer answer without choices came: numbers no longer reach its choices. */
+export function expireMenu(menu: ActionMenu): ActionMenu {
+  return { pick: [], rate: [], gone: menu.pick.length > 0 || menu.rate.length > 0 ? 'expired' : menu.gone };
 }
 
 export function actionMenu(reply: Reply): ActionMenu {
@@ -139,7 +148,9 @@ export function renderReply(reply: Reply, save: SaveFile): string {
   }
   const menu = actionMenu(reply);
   if (menu.pick.length) {
-    if (alignedWithItems(reply, menu.pick)) out.push('Type a number to choose.');
+    const confirmOnly = menu.pick.length === 1 && menu.pick[0].kind === 'confirm';
+    if (confirmOnly) out.push(`[1] ${menu.pick[0].label}`, 'Type yes (or 1) to confirm, no to cancel.');
+    else if (alignedWithItems(reply, menu.pick)) out.push('Type a number to choose.');
     else out.push(...menu.pick.map((a, i) => `[${i + 1}] ${a.label}`), 'Type a number to choose.');
   }
   if (menu.rate.length) {
@@ -150,24 +161,43 @@ export function renderReply(reply: Reply, save: SaveFile): string {
   return out.join('\n');
 }
 
-/** Turns what the member typed into a command line, using the last reply's actions for numbers. */
-export function resolveInput(line: string, menu: ActionMenu): { command: string } | { error: string } {
-  const m = /^(\d+)(?:\s+(\S+))?$/.exec(line.trim());
+const EXPIRED = 'Those choices have expired: a number answers only the latest answer, which has none. Type the command again for new ones.';
+const YES = /^(y|yes)$/i;
+const NO = /^(n|no)$/i;
+
+/**
+ * Turns what the member typed into a command line, using the last reply's actions for numbers
+ * and for yes/no at a confirmation. `said`: an answer given without running a command.
+ */
+export function resolveInput(line: string, menu: ActionMenu): { command: string } | { error: string } | { said: string } {
+  const typed = line.trim();
+  const confirm = menu.pick.find((a) => a.kind === 'confirm');
+  if (confirm && YES.test(typed)) return { command: confirm.command! };
+  if (confirm && NO.test(typed)) return { said: 'Cancelled: nothing was changed.' };
+  const m = /^(\d+)(?:\s+(\S+))?$/.exec(typed);
   if (!m) return { command: line };
   const n = Number(m[1]);
   if (m[2] !== undefined) {
     const action = menu.rate[n - 1];
-    if (!action) return { error: menu.rate.length ? `There is no movie ${n} to rate here (1 to ${menu.rate.length}).` : 'Nothing here to rate by number. Use /rate <title> <score>.' };
+    if (!action) {
+      if (menu.rate.length) return { error: `There is no movie ${n} to rate here (1 to ${menu.rate.length}).` };
+      return { error: menu.gone === 'expired' ? EXPIRED : 'Nothing here to rate by number. Use /rate <title> <score>.' };
+    }
     return { command: `${action.command}${m[2]}` };
   }
   const action = menu.pick[n - 1];
   if (!action) {
     if (menu.rate[n - 1]) return { error: `Add a score to rate it, e.g. "${n} 4.5".` };
     if (menu.pick.length) return { error: `There is no choice ${n} (1 to ${menu.pick.length}).` };
-    if (menu.spent) return { error: 'Nothing to choose here: those choices were used up. Type the command again for new ones.' };
-    return { error: 'There is nothing to choose by number right now. Type /help.' };
+    return { error: nothingToPick(menu, 'There is nothing to choose by number right now. Type /help.') };
   }
   return { command: action.command! };
+}
+
+function nothingToPick(menu: ActionMenu, otherwise: string): string {
+  if (menu.gone === 'used') return 'Nothing to choose here: those choices were used up. Type the command again for new ones.';
+  if (menu.gone === 'expired') return EXPIRED;
+  return otherwise;
 }
 
 export interface ConsoleOptions {
@@ -214,8 +244,11 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
       const resolved = resolveInput(line, menu);
       let text: string;
       if ('error' in resolved) text = resolved.error;
-      else {
-        const picked = /^\d+$/.test(line);
+      else if ('said' in resolved) {
+        menu = retireMenu(menu);
+        text = resolved.said;
+      } else {
+        const picked = /^\d+$/.test(line) || YES.test(line);
         const ratedFromList = /^\d+\s+\S+$/.test(line);
         // a choice is used once, even when what it runs is refused
         if (picked) menu = retireMenu(menu);
@@ -230,9 +263,10 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
         });
         const next = actionMenu(reply);
         if (next.pick.length || next.rate.length) menu = next;
-        // a typed command that changes the member's data retires the old menu; a read-only one
-        // ("/help" between picks) keeps it, as does rating one movie of a list by number
-        else if (!ratedFromList && writes(opts.dispatcher, resolved.command)) menu = retireMenu(menu);
+        // a number answers only the newest answer: any other answer expires the old menu (a typed
+        // command that changes the member's data uses it up), except rating one movie of a list
+        // by number, which leaves the list's other movies to rate
+        else if (!ratedFromList) menu = writes(opts.dispatcher, resolved.command) ? retireMenu(menu) : expireMenu(menu);
         text = renderReply(reply, save);
       }
       output.write(`${text}\n\n`);

@@ -27,7 +27,7 @@ import {
   type StringSelectMenuInteraction,
 } from 'discord.js';
 import type { Logger } from 'pino';
-import type { AdapterStartOptions, RunningAdapter } from '../../cli/start.ts';
+import type { AdapterStartOptions, RunningAdapter } from './adapter.ts';
 import type { Config } from '../../config.ts';
 import { suggestValues, type AnyCommand, type CommandRegistry } from '../command.ts';
 import { createRateLimiter } from '../rate-limit.ts';

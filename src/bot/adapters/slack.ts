@@ -15,7 +15,7 @@
  */
 import { App, LogLevel, webApi, type AllMiddlewareArgs, type Logger as BoltLogger, type RespondArguments, type RespondFn, type SlackActionMiddlewareArgs, type SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { AdapterStartOptions, RunningAdapter } from '../../cli/start.ts';
+import type { AdapterStartOptions, RunningAdapter } from './adapter.ts';
 import type { Config } from '../../config.ts';
 import type { CommandRegistry } from '../command.ts';
 import type { Dispatcher } from '../dispatch.ts';

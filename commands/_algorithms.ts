@@ -1,0 +1,43 @@
+/**
+ * What each algorithm name means, for members reading /help recommend (helpers: the registry
+ * skips files starting with `_`). The names are those `service.algorithms()` lists; a name not
+ * described here is listed without words rather than left out.
+ */
+import { CONTENT_ALGOS } from '../src/bot/models.ts';
+
+const GLOSSARY: Readonly<Record<string, string>> = {
+  svd: 'matrix factorisation (SVD): learns a few hidden tastes per member and per movie',
+  svdpp: 'SVD++: SVD that also counts which movies you rated, not only how',
+  'knn-user': 'user-based k-nearest neighbours: members who rate like you (pearson-baseline similarity)',
+  'knn-item': 'item-based k-nearest neighbours: movies rated like the ones you rated (pearson-baseline similarity)',
+  'knn-basic': 'k-nearest neighbours on the raw ratings',
+  'knn-means': "k-nearest neighbours around each neighbour's mean rating",
+  'knn-zscore': "k-nearest neighbours on ratings normalised to each neighbour's spread (z-scores)",
+  'knn-baseline': 'k-nearest neighbours around baseline estimates',
+  baseline: "the average rating, adjusted for how generous you are and how well liked each movie is",
+  'slope-one': 'Slope One: average differences between movies rated by the same members',
+  'co-clustering': 'co-clustering: groups of similar members and similar movies',
+  nmf: 'non-negative matrix factorisation',
+  normal: 'random scores around the average: a yardstick, not advice',
+  popular: 'the community chart: the best-rated movies among those rated often',
+  content: 'movies whose genres, keywords and story resemble the ones you liked',
+  hybrid: 'content similarity blended with rating patterns',
+};
+
+/** Algorithms that answer from a member's first rating (the content profile needs one movie). */
+const FROM_FIRST_RATING: ReadonlySet<string> = new Set(CONTENT_ALGOS);
+
+export function answersFromFirstRating(algo: string): boolean {
+  return FROM_FIRST_RATING.has(algo);
+}
+
+/** "knn-user — user-based k-nearest neighbours: …", one line per name. */
+export function algorithmLines(names: readonly string[]): string {
+  return names
+    .map((n) => {
+      const words = GLOSSARY[n];
+      const first = answersFromFirstRating(n) ? ' (works from your first rating)' : '';
+      return words ? `• ${n} — ${words}${first}` : `• ${n}`;
+    })
+    .join('\n');
+}

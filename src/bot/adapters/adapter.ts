@@ -1,0 +1,20 @@
+/**
+ * What a chat adapter (Discord, Slack) is given to start, and what it hands back. Here, beside
+ * the adapters, so that they import nothing from the entry points above them; src/cli/start.ts
+ * imports these types to start the adapters it is configured with.
+ */
+import type { log } from '../../log.ts';
+import type { Dispatcher } from '../dispatch.ts';
+import type { MarqueeService } from '../service-api.ts';
+
+export interface AdapterStartOptions<S> {
+  dispatcher: Dispatcher;
+  service: MarqueeService;
+  /** the platform's settings from the configuration (tokens, ids, port) */
+  settings: S;
+  log: typeof log;
+}
+
+export interface RunningAdapter {
+  stop(): Promise<void>;
+}
