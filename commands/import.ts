@@ -6,7 +6,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, resolve } from 'node:path';
-import { clip, defineCommand, UserError } from '../src/bot/command.ts';
+import { clip, defineCommand } from '../src/bot/command.ts';
+import { UserFacingError } from '../src/bot/errors.ts';
 import type { Reply } from '../src/bot/reply.ts';
 import type { ImportOutcome } from '../src/bot/service-api.ts';
 import { memberExportText, type SkipKind } from '../src/data/member-import.ts';
@@ -22,19 +23,19 @@ function readExport(platform: string, value: string): { text: string; fileName: 
     return { text: value, fileName: platform === 'discord' ? 'your file' : 'the pasted text' };
   }
   if (platform !== 'console') {
-    throw new UserError('Attach your Letterboxd ratings.csv or IMDb ratings export, or paste its text (with its header line).');
+    throw new UserFacingError('Attach your Letterboxd ratings.csv or IMDb ratings export, or paste its text (with its header line).');
   }
   const path = resolve(value.replace(/^~(?=$|\/)/, homedir()));
   let size: number;
   try {
     const st = statSync(path);
-    if (!st.isFile()) throw new UserError(`${path} is not a file.`);
+    if (!st.isFile()) throw new UserFacingError(`${path} is not a file.`);
     size = st.size;
   } catch (err) {
-    if (err instanceof UserError) throw err;
-    throw new UserError(`No file at ${path}. Give the path of your Letterboxd ratings.csv or IMDb ratings export.`);
+    if (err instanceof UserFacingError) throw err;
+    throw new UserFacingError(`No file at ${path}. Give the path of your Letterboxd ratings.csv or IMDb ratings export.`);
   }
-  if (size > MAX_IMPORT_BYTES) throw new UserError(`${path} is ${size} bytes; imports are limited to ${MAX_IMPORT_BYTES} bytes.`);
+  if (size > MAX_IMPORT_BYTES) throw new UserFacingError(`${path} is ${size} bytes; imports are limited to ${MAX_IMPORT_BYTES} bytes.`);
   const fileName = basename(path);
   return { text: memberExportText(readFileSync(path), fileName), fileName };
 }

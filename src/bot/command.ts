@@ -10,10 +10,3 @@ export { parseBoolean, parseMention, parseNumber } from './command/values.ts';
 export { clip, closest, describeOption, editDistance, usage } from './command/words.ts';
 export { CommandDefinitionError, createRegistry, validateCommand, type CommandRegistry } from './command/registry.ts';
 export { suggestValues } from './command/suggest.ts';
-import { UserFacingError } from './errors.ts';
-
-/**
- * @deprecated Throw `UserFacingError` (./errors.ts). Kept as an alias so commands/import.ts,
- * owned by another branch, keeps compiling until it switches.
- */
-export const UserError = UserFacingError;
