@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { createService, type Service } from '../src/bot/service.ts';
+import { createService, type LiveService } from '../src/bot/service.ts';
 import { DEFAULTS } from '../src/config.ts';
 import { loadDataset } from '../src/data/load.ts';
 import type { Store } from '../src/store/api.ts';
@@ -44,7 +44,7 @@ function picker(seed: number): (n: number) => number {
   };
 }
 
-async function startToReady(store: Store, algorithms: readonly string[]): Promise<{ svc: Service; ms: number }> {
+async function startToReady(store: Store, algorithms: readonly string[]): Promise<{ svc: LiveService; ms: number }> {
   const t0 = performance.now();
   const svc = await createService({ store, algorithms, coldStart: 5, retrainAfter: 1_000_000, retrainMinutes: 10_080, logger: quiet });
   await svc.ready;
@@ -73,7 +73,7 @@ export async function benchBot(): Promise<BenchRow[]> {
     rows.push({ name: 'RSS with all models loaded', value: process.memoryUsage().rss / 1e6, unit: 'MB', note: 'target < 400 MB' });
 
     // members with a realistic history: 30 ratings each among the most rated movies
-    const popular = svc.top({ n: 100 }).map((e) => e.movie.movieId);
+    const popular = svc.top({ n: 100 }).entries.map((e) => e.movie.movieId);
     const catalogue = svc.autocomplete('', 25).map((c) => c.value);
     const pool = [...new Set([...popular, ...catalogue])];
     const pick = picker(42);

@@ -46,7 +46,7 @@ export const command = defineCommand({
   examples: ['/top', '/top Sci-Fi 1990s', '/top genre:Comedy n:5'],
   async run(ctx, opts): Promise<Reply> {
     const decade = opts.decade === undefined ? undefined : parseDecade(opts.decade);
-    const chart = ctx.service.top({ genre: opts.genre, decade, n: opts.n });
+    const chart = ctx.service.top({ genre: opts.genre, decade, n: opts.n }).entries;
     if (chart.length === 0) return { text: nothingFound(opts.genre, decade), ephemeral: true };
     return {
       title: `Top ${chart.length}${opts.genre ? ` ${opts.genre}` : ''} movies${decade === undefined ? '' : ` of the ${decade}s`}`,

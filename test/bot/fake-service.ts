@@ -5,7 +5,7 @@
  */
 import type { MovieRecord } from '../../src/data/types.ts';
 import type {
-  ChartEntry,
+  DefaultAlgorithm,
   EvaluationOutcome,
   EvaluationProgress,
   ImportOutcome,
@@ -14,6 +14,7 @@ import type {
   RecommendResult,
   RecommendedMovie,
   TitleMatch,
+  TopChart,
 } from '../../src/bot/service-api.ts';
 import type { Member, MemberRating, Platform } from '../../src/store/api.ts';
 
@@ -119,7 +120,7 @@ export class FakeService implements MarqueeService {
     return [...new Set(MOVIES.flatMap((m) => m.genres))].sort();
   }
 
-  rate(member: Member, movieId: string, rating: number): { previous: number | null } {
+  rate(member: Member, movieId: string, rating: number): { previous: number | null; count: number } {
     this.writes.push(`rate ${member.id} ${movieId} ${rating}`);
     const list = this.ratingsOf.get(member.id) ?? [];
     const i = list.findIndex((r) => r.movieId === movieId);
@@ -127,7 +128,7 @@ export class FakeService implements MarqueeService {
     if (i >= 0) list.splice(i, 1);
     list.unshift({ movieId, rating, ratedAt: (this.clock += 1000) });
     this.ratingsOf.set(member.id, list);
-    return { previous };
+    return { previous, count: list.length };
   }
 
   unrate(member: Member, movieId: string): boolean {
@@ -143,11 +144,14 @@ export class FakeService implements MarqueeService {
     return (this.ratingsOf.get(member.id) ?? []).map((r) => ({ ...r, movie: this.movie(r.movieId)! }));
   }
 
-  top(opts: { genre?: string; decade?: number; n: number }): ChartEntry[] {
+  top(opts: { genre?: string; decade?: number; n: number; percentile?: number }): TopChart {
     if (this.opts.failTop) throw this.opts.failTop;
-    return MOVIES.filter((m) => (!opts.genre || m.genres.includes(opts.genre)) && (opts.decade === undefined || (m.year !== null && m.year - (m.year % 10) === opts.decade)))
-      .slice(0, opts.n)
-      .map((m, i) => ({ movie: m, score: 4.5 - i / 10, count: 100 - i, mean: 4.4 - i / 10 }));
+    const percentile = opts.percentile ?? 0.95;
+    if (!(percentile >= 0 && percentile < 1)) throw new Error(`percentile must be a number from 0 to below 1, got ${percentile}`);
+    const qualifying = MOVIES.filter((m) => (!opts.genre || m.genres.includes(opts.genre)) && (opts.decade === undefined || (m.year !== null && m.year - (m.year % 10) === opts.decade)));
+    const entries = qualifying.slice(0, opts.n).map((m, i) => ({ movie: m, score: 4.5 - i / 10, count: 100 - i, mean: 4.4 - i / 10 }));
+    // fewer votes needed as a member lowers the percentile, as in the real chart
+    return { entries, qualified: qualifying.length, percentile, minVotes: Math.round(100 * percentile) };
   }
 
   recommend(member: Member, opts: { algo?: string; n: number }): RecommendResult {
@@ -163,6 +167,10 @@ export class FakeService implements MarqueeService {
 
   algorithms(): string[] {
     return ['svd', 'knn-user', 'baseline', 'popular'];
+  }
+
+  defaultAlgorithm(): DefaultAlgorithm {
+    return { algo: 'svd', why: 'no /evaluate has been run yet, so svd' };
   }
 
   because(movieId: string, n: number): { content: RecommendedMovie[]; alsoLiked: RecommendedMovie[]; note?: string } {
@@ -204,6 +212,9 @@ export class FakeService implements MarqueeService {
       chartPng: new Uint8Array([0x89, 0x50, 0x4e, 0x47]),
       dataset: 'ml-latest-small',
       folds,
+      defaultBefore: 'svd',
+      defaultAfter: 'svd',
+      why: 'svd had the lowest RMSE of the personal algorithms in the last /evaluate (RMSE 0.8736); baseline scored lower (0.8722) but ranks every movie alike for everyone',
     };
   }
 
