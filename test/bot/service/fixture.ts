@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { createService, type LiveService, type ServiceLogger } from '../../../src/bot/service.ts';
+import { createService, type EvaluationRequest, type EvaluationRunner, type LiveService, type ServiceLogger } from '../../../src/bot/service.ts';
 import type { LoadedDataset, MovieRecord } from '../../../src/data/types.ts';
 import type { Store } from '../../../src/store/api.ts';
 import { openStore } from '../../../src/store/store.ts';
@@ -119,3 +119,22 @@ export async function start(store: Store, extra: Partial<Parameters<typeof creat
   });
 }
 
+
+/**
+ * An evaluation runner that reports the given RMSEs (lowest first) without cross-validating, and
+ * remembers what it was asked: the service's side of /evaluate without a worker.
+ */
+export function scriptedRunner(rmses: Array<[string, number]>): EvaluationRunner & { requests: EvaluationRequest[] } {
+  const requests: EvaluationRequest[] = [];
+  return {
+    requests,
+    async run(request, onStep) {
+      requests.push(request);
+      for (const algorithm of request.algorithms) {
+        for (let fold = 0; fold < request.folds; fold++) onStep({ algorithm, fold, folds: request.folds, rmse: rmses.find(([a]) => a === algorithm)?.[1] });
+      }
+      const rows = rmses.map(([algo, rmse]) => ({ algo, rmse, mae: rmse * 0.8 }));
+      return { rows, table: rows.map((r) => `${r.algo} ${r.rmse}`).join('\n'), report: { rows }, folds: request.folds };
+    },
+  };
+}
