@@ -48,15 +48,11 @@ export interface EvaluationRunner {
   run(request: EvaluationRequest, onStep: (step: EvaluationStep) => void, signal: AbortSignal): Promise<EvaluationRun>;
 }
 
-/** `/evaluate` while another evaluation runs. */
-export class EvaluationBusyError extends UserFacingError {
-  override name = 'EvaluationBusyError';
-}
+/** `/evaluate` while another evaluation runs. (Named as its base: the dispatcher shows UserFacingErrors.) */
+export class EvaluationBusyError extends UserFacingError {}
 
 /** An /evaluate request the service refuses before anything runs (unknown, repeated, unrankable). */
-export class EvaluationRequestError extends UserFacingError {
-  override name = 'EvaluationRequestError';
-}
+export class EvaluationRequestError extends UserFacingError {}
 
 const DEFAULT_FOLDS = 5;
 
