@@ -278,7 +278,10 @@ export class LiveService implements MarqueeService {
     opts: { algos?: string[]; folds?: number; startedBy?: string },
     onProgress: (p: EvaluationProgress) => void,
   ): Promise<EvaluationOutcome> {
-    return this.evaluations.evaluate(opts, this.models.stats().active, onProgress);
+    return this.evaluations.evaluate(opts, this.models.stats().active, onProgress).then((outcome) => {
+      this.defaultCache = undefined; // the default follows the saved report, even one saved in the same millisecond
+      return outcome;
+    });
   }
 
   // ---- lifecycle --------------------------------------------------------------------------------
