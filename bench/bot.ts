@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { createService, type Service } from '../src/bot/service.ts';
+import { createService, type LiveService } from '../src/bot/service.ts';
 import { DEFAULTS } from '../src/config.ts';
 import { loadDataset } from '../src/data/load.ts';
 import type { Store } from '../src/store/api.ts';
@@ -44,7 +44,7 @@ function picker(seed: number): (n: number) => number {
   };
 }
 
-async function startToReady(store: Store, algorithms: readonly string[]): Promise<{ svc: Service; ms: number }> {
+async function startToReady(store: Store, algorithms: readonly string[]): Promise<{ svc: LiveService; ms: number }> {
   const t0 = performance.now();
   const svc = await createService({ store, algorithms, coldStart: 5, retrainAfter: 1_000_000, retrainMinutes: 10_080, logger: quiet });
   await svc.ready;

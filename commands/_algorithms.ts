@@ -3,7 +3,7 @@
  * skips files starting with `_`). The names are those `service.algorithms()` lists; a name not
  * described here is listed without words rather than left out.
  */
-import { CONTENT_ALGOS } from '../src/bot/models.ts';
+import { CONTENT_ALGOS } from '../src/bot/service/algorithm-names.ts';
 
 const GLOSSARY: Readonly<Record<string, string>> = {
   svd: 'matrix factorisation (SVD): learns a few hidden tastes per member and per movie',

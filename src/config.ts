@@ -52,8 +52,9 @@ export const DEFAULTS = {
   dbPath: './data/marquee.db',
   // SVD is the best single model on MovieLens in Surprise's tables; user-based kNN adds a
   // neighbourhood view at a small cost (an item-based one needs a movies × movies triangle, ~190 MB
-  // on ml-latest-small); baseline is the cheap yardstick; popular serves cold starts.
-  algorithms: ['svd', 'knn-user', 'baseline', 'popular'],
+  // on ml-latest-small); baseline is the cheap yardstick. `popular` is no model: the service
+  // serves it (and cold starts) from the weighted-rating chart.
+  algorithms: ['svd', 'knn-user', 'baseline'],
   coldStart: 5,
   minRatings: 5,
   maxLazyModels: 2,

@@ -6,6 +6,7 @@
  * member sees a short apology, never the stack.
  */
 import type { AdminRef, RateLimitSetting } from '../config.ts';
+import { isAdmin as isAdminIn } from './admin.ts';
 import { log } from '../log.ts';
 import type { Member, Platform } from '../store/api.ts';
 import {
@@ -74,8 +75,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   const unlimited = new Set<Platform>(opts.unlimited ?? ['console']);
 
   function isAdmin(platform: Platform, userId: string): boolean {
-    if (opts.admins === undefined) return platform === 'console';
-    return opts.admins.some((a) => a.platform === platform && a.userId === userId);
+    return isAdminIn(opts.admins, platform, userId);
   }
 
   async function dispatch(req: DispatchRequest): Promise<Reply> {

@@ -8,6 +8,12 @@ import type { MovieRecord } from '../data/types.ts';
 import type { Member, MemberRating, Platform } from '../store/api.ts';
 
 /**
+ * The scale members rate on: 0.5 to 5 in half stars (the store enforces it; the MovieLens
+ * datasets lie inside it). The one definition for the bot's side: /rate's option, the service.
+ */
+export const HALF_STARS = Object.freeze({ min: 0.5, max: 5, step: 0.5 } as const);
+
+/**
  * How a title was found. `exact`: the title as stored or shown, in any case, or `id:<movieId>`;
  * `normalised`: the same title once case, accents, punctuation and articles are ignored, maybe
  * with its year, or one of its alternate titles; `prefix`: the first words of a title;
@@ -50,11 +56,21 @@ export interface ChartEntry {
   mean: number;
 }
 
+/** `/top`: the chart and what it took to get in. */
 export interface TopChart {
   entries: ChartEntry[];
+  /** movies that pass the genre/decade filter and the vote-count percentile */
   qualified: number;
+  /** the vote-count percentile used, in [0, 1) */
   percentile: number;
+  /** the vote count that percentile means: a movie needs at least this many ratings */
   minVotes: number;
+}
+
+/** The default `/recommend` algorithm and why, in words a member reads. */
+export interface DefaultAlgorithm {
+  algo: string;
+  why: string;
 }
 
 export interface MovieDetails {
@@ -79,6 +95,10 @@ export interface EvaluationOutcome {
   chartPng?: Uint8Array;
   dataset: string;
   folds: number;
+  /** the default `/recommend` algorithm before and after this evaluation, and why it is the one after */
+  defaultBefore: string;
+  defaultAfter: string;
+  why: string;
 }
 
 export interface ImportOutcome {
@@ -112,33 +132,32 @@ export interface MarqueeService {
   label(movie: MovieRecord): string;
   genres(): string[];
 
-  /** Commits to SQLite first; the member's next recommendation reflects it (fold-in). */
-  /** `count`: the member's ratings after the write, so a command need not read them all again. */
+  /**
+   * Commits to SQLite first; the member's next recommendation reflects it (fold-in). `count`: the
+   * member's number of ratings after the write.
+   */
   rate(member: Member, movieId: string, rating: number): { previous: number | null; count: number };
   unrate(member: Member, movieId: string): boolean;
   /** newest first */
   ratings(member: Member): Array<MemberRating & { movie: MovieRecord }>;
 
-  /**
-   * The chart of movies whose rating count reaches the `percentile` (0–1, default 0.95) of the
-   * selection's counts. `qualified`: how many movies pass the filter and the percentile (so a
-   * command can say why it shows fewer than asked); `minVotes`: the rating count that means.
-   */
+  /** `percentile`: of the vote counts, 0 ≤ p < 1 (default 0.95); a member may lower it, e.g. 0.8. */
   top(opts: { genre?: string; decade?: number; n: number; percentile?: number }): TopChart;
-  /** Personal top-n; `algo` undefined = the best by the last offline evaluation. */
+  /** Personal top-n; `algo` undefined = defaultAlgorithm(). */
   recommend(member: Member, opts: { algo?: string; n: number }): RecommendResult;
+  /** The one rule for the default `/recommend` algorithm (also shown by /help and /evaluate). */
+  defaultAlgorithm(): DefaultAlgorithm;
   /** Algorithms `/recommend` accepts. */
   algorithms(): string[];
-  /** The algorithm `/recommend` uses when none is named, and why (the one rule for the default). */
-  defaultAlgorithm(): { algo: string; why: string };
   because(movieId: string, n: number): { content: RecommendedMovie[]; alsoLiked: RecommendedMovie[]; note?: string };
   movieDetails(member: Member, movieId: string): MovieDetails;
   movieNight(members: Member[], n: number): RecommendedMovie[];
 
   /**
    * Runs in a worker; progress through the callback; the bot keeps answering meanwhile. One at a
-   * time: a call while one runs rejects at once with a UserFacingError whose message says
-   * "an evaluation is already running (started by …, x% done) …".
+   * time: a call while one runs rejects at once with a UserFacingError (EvaluationBusyError) whose
+   * message says "an evaluation is already running (started by …, x% done) …". Unknown or repeated
+   * algorithms are refused with a UserFacingError before anything runs.
    */
   evaluate(
     /** startedBy: who asked (a display name), shown to anyone who asks while it runs */

@@ -48,6 +48,9 @@ export class TrainCancelled extends Error {
   override name = 'TrainCancelled';
 }
 
+/** What fits models off the main thread (trainInWorker; tests may inject another). */
+export type Trainer = (job: TrainJob, onModel?: (m: TrainedModel) => void) => TrainHandle;
+
 /** Fits `job.specs` in a worker thread; models arrive through `onModel` as they finish. */
 export function trainInWorker(job: TrainJob, onModel?: (m: TrainedModel) => void): TrainHandle {
   const worker = spawnTsWorker(new URL('./trainer-worker.ts', import.meta.url), { job });

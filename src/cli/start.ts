@@ -11,30 +11,25 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import cliProgress from 'cli-progress';
-import { loadConfig, type Config } from '../config.ts';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { log, setLogLevel } from '../log.ts';
-import { canonicalSpec } from '../bot/models.ts';
-import { createService, type Service } from '../bot/service.ts';
+import { canonicalSpec } from '../bot/service/algorithm-names.ts';
+import { createService, type EvaluationRunner, type LiveService } from '../bot/service.ts';
+import type { AdapterStartOptions, RunningAdapter } from '../bot/adapters/adapter.ts';
+import { CommandDefinitionError } from '../bot/command.ts';
+import { memberCaused } from '../bot/errors.ts';
+import { formatTable } from '../core/eval/cross-validate.ts';
+import { runEvaluation } from '../eval/run.ts';
 import { createDispatcher, type Dispatcher } from '../bot/dispatch.ts';
 import { runConsole } from '../bot/adapters/console.ts';
 import { loadCommands } from '../../commands/index.ts';
 import { DataNotFoundError, resolveDataDir, type ResolvedData } from '../data/locate.ts';
-import { downloadDataset, terminalProgress } from '../data/download.ts';
+import { DownloadError, downloadDataset, terminalProgress } from '../data/download.ts';
 import { loadDataset, sourceSignature } from '../data/load.ts';
 import { openStore } from '../store/store.ts';
 import { describeDatasetSwitch } from '../store/rating-switch.ts';
 import type { ImportProgress, Store } from '../store/api.ts';
 
-/** What a chat adapter module (src/bot/adapters/discord.ts, slack.ts) exports for start-up. */
-export interface AdapterStartOptions<S> {
-  dispatcher: Dispatcher;
-  service: Service;
-  settings: S;
-  log: typeof log;
-}
-export interface RunningAdapter {
-  stop(): Promise<void>;
-}
 type StartAdapter<S> = (opts: AdapterStartOptions<S>) => Promise<RunningAdapter>;
 
 export interface StartIo {
@@ -45,17 +40,20 @@ export interface StartIo {
   cwd: string;
 }
 
-/** Errors whose message is written for a person: shown alone, without a stack. */
-const PLAIN_ERRORS = new Set([
-  'ConfigError',
-  'DataNotFoundError',
-  'DownloadError',
-  'DataFileError',
-  'StoreError',
-  'ParamError',
-  'CommandDefinitionError',
-  'StartError',
-]);
+/**
+ * Whether a start-up error's message is written for a person (shown alone, without a stack):
+ * the settings, the data folder, the download, the commands folder, and what members can cause.
+ */
+function plainError(e: unknown): boolean {
+  if (memberCaused(e)) return true;
+  return (
+    e instanceof ConfigError ||
+    e instanceof DataNotFoundError ||
+    e instanceof DownloadError ||
+    e instanceof CommandDefinitionError ||
+    e instanceof StartError
+  );
+}
 
 class StartError extends Error {
   override name = 'StartError';
@@ -64,7 +62,7 @@ class StartError extends Error {
 export async function main(io: StartIo): Promise<number> {
   const say = (s: string) => void io.stderr.write(`${s}\n`);
   let store: Store | undefined;
-  let service: Service | undefined;
+  let service: LiveService | undefined;
   try {
     const config = loadConfig({ env: io.env, dotenvPath: join(io.cwd, '.env'), checkAlgorithm: canonicalSpec });
     // on the console, info lines on stderr would interleave with the answers: warn unless asked
@@ -106,6 +104,7 @@ export async function main(io: StartIo): Promise<number> {
       retrainAfter: config.retrainAfter,
       retrainMinutes: config.retrainMinutes,
       adminIds: config.admins,
+      evaluationRunner: evaluationRunner(),
       logger: log,
     });
     const commands = await loadCommands();
@@ -143,7 +142,7 @@ export async function main(io: StartIo): Promise<number> {
     return 0;
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
-    if (PLAIN_ERRORS.has(e.name)) say(e.message);
+    if (plainError(e)) say(e.message);
     else {
       log.error({ err: e }, 'start-up failed');
       say(`Marquee could not start: ${e.message}`);
@@ -153,6 +152,46 @@ export async function main(io: StartIo): Promise<number> {
     await service?.close().catch((err: unknown) => log.error({ err }, 'closing the service failed'));
     store?.close();
   }
+}
+
+/**
+ * /evaluate's runner: cross-validation in a worker (src/eval/run.ts), the plain-text table and
+ * the chart. The chart renderer is loaded on demand: vega, vega-lite and resvg cost ~0.5 s and
+ * tens of MB at start-up; a chart that cannot be drawn is logged and left out.
+ */
+export function evaluationRunner(): EvaluationRunner {
+  return {
+    async run(request, onStep, signal) {
+      const n = request.columns.ratings.length;
+      const report = await runEvaluation(
+        {
+          data: { table: { ...request.columns, timestamps: new Float64Array(n).fill(NaN) }, scale: request.scale, name: request.dataset },
+          algorithms: request.algorithms,
+          folds: request.folds,
+          metrics: ['rmse', 'mae'],
+        },
+        (e) => {
+          if (e.type === 'fold-end') onStep({ algorithm: e.algorithm, fold: e.fold, folds: e.folds, rmse: e.result.metrics.rmse });
+        },
+        { signal },
+      );
+      const cv = report.cv;
+      let chartPng: Uint8Array | undefined;
+      try {
+        const { renderChart } = await import('../eval/chart.ts');
+        chartPng = new Uint8Array(await renderChart(cv));
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'the evaluation chart could not be drawn');
+      }
+      const rows = cv.results.map((r) => ({
+        algo: r.algorithm,
+        rmse: r.metrics.rmse?.mean ?? NaN,
+        mae: r.metrics.mae?.mean ?? NaN,
+        'fit s': Math.round(r.fitTime.mean * 100) / 100,
+      }));
+      return { rows, table: formatTable(cv), chartPng, report: cv, folds: cv.nFolds };
+    },
+  };
 }
 
 /** MARQUEE_DATA when set; else ./data/<dataset>, downloaded on the first run. */

@@ -123,7 +123,8 @@ function chartStats(ts: Trainset, percentile: number, filter?: (i: number) => bo
   return { m: percentileLinear(sortedCounts, percentile), C: sum / selected.length, means, counts, selected };
 }
 
-function weighted(v: number, R: number, m: number, C: number): number {
+/** IMDB's weighted rating of a movie with v ratings of mean R, given the chart's m and C. */
+export function weighted(v: number, R: number, m: number, C: number): number {
   return (v / (v + m)) * R + (m / (v + m)) * C;
 }
 

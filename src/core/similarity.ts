@@ -242,13 +242,22 @@ class Accumulators {
           const n = freq[x];
           if (n === 0) continue;
           const den = Math.sqrt(sqi[x] * sqj[x]);
-          if (n >= minSupport && den > 0) out[base + x] = ((prods[x] / den) * (n - 1)) / (n - 1 + shrinkage);
+          if (n >= minSupport && den > 0) out[base + x] = shrunkPearsonBaseline(prods[x], den, n, shrinkage);
           freq[x] = 0;
           prods[x] = sqi[x] = sqj[x] = 0;
         }
         break;
     }
   }
+}
+
+/**
+ * pearson_baseline from its sums over `n` common raters: Σ zᵢ zⱼ / √(Σ zᵢ² Σ zⱼ²), shrunk by
+ * (n − 1) / (n − 1 + shrinkage) as Surprise does; `den` = √(Σ zᵢ² Σ zⱼ²) > 0. The one definition,
+ * shared with the bot's on-demand co-rating (src/bot/service/co-rating.ts).
+ */
+export function shrunkPearsonBaseline(prod: number, den: number, n: number, shrinkage: number): number {
+  return ((prod / den) * (n - 1)) / (n - 1 + shrinkage);
 }
 
 function effectiveMinSupport(opts: SimilarityOptions): number {

@@ -10,7 +10,8 @@ import { PassThrough, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConsole } from '../../src/bot/adapters/console.ts';
 import { createDispatcher, type Dispatcher } from '../../src/bot/dispatch.ts';
-import { createService, type Service } from '../../src/bot/service.ts';
+import { createService, type LiveService } from '../../src/bot/service.ts';
+import { evaluationRunner } from '../../src/cli/start.ts';
 import { main } from '../../src/cli/start.ts';
 import { loadDataset } from '../../src/data/load.ts';
 import { setLogLevel } from '../../src/log.ts';
@@ -71,7 +72,7 @@ describe.skipIf(!DATA)('Marquee on the console with ml-latest-small', () => {
   let dir: string;
   let dbPath: string;
   let store: Store;
-  let service: Service;
+  let service: LiveService;
   let dispatcher: Dispatcher;
 
   beforeAll(async () => {
@@ -87,6 +88,7 @@ describe.skipIf(!DATA)('Marquee on the console with ml-latest-small', () => {
       retrainAfter: 1000,
       retrainMinutes: 60,
       adminIds: [{ platform: 'console', userId: 'root' }],
+      evaluationRunner: evaluationRunner(),
     });
     await service.ready;
     dispatcher = createDispatcher({ service, commands: await loadCommands(), admins: [{ platform: 'console', userId: 'root' }] });

@@ -1,6 +1,6 @@
 /** /import end to end through the real service and an in-memory store: what a member's file becomes. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createService, type Service } from '../../src/bot/service.ts';
+import { createService, type LiveService } from '../../src/bot/service.ts';
 import type { Store } from '../../src/store/api.ts';
 import { openStore } from '../../src/store/store.ts';
 import { dataset, movie } from '../store/fixtures.ts';
@@ -10,7 +10,7 @@ const imdbRow = (id: string, score: string, title: string, type: string, year: n
   `${id},${score},2020-01-01,${title},${title},https://www.imdb.com/title/${id}/,${type},8,100,${year},Drama,10,${year}-01-01,`;
 
 let store: Store;
-let svc: Service;
+let svc: LiveService;
 
 beforeAll(async () => {
   store = openStore(':memory:');

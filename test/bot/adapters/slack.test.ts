@@ -9,7 +9,7 @@ import type { CommandRegistry } from '../../../src/bot/command.ts';
 import { createDispatcher } from '../../../src/bot/dispatch.ts';
 import type { ReplyAction } from '../../../src/bot/reply.ts';
 import { ratingScale, registerSlackHandlers, slackPort, startSlack, unescapeSlack } from '../../../src/bot/adapters/slack.ts';
-import type { Service } from '../../../src/bot/service.ts';
+import type { LiveService } from '../../../src/bot/service.ts';
 import { slackManifest } from '../../../src/bot/adapters/slack-manifest.ts';
 import { SLACK_LIMITS, SLACK_TEXT_BUDGET, blocksTextLength, decodeActionId, escapeSlack, renderSlack, type SlackMessage } from '../../../src/bot/adapters/slack-render.ts';
 import { FakeService, MOVIES } from '../fake-service.ts';
@@ -458,7 +458,7 @@ describe('startSlack (HTTP mode, as npm start runs it)', () => {
     const service = new FakeService();
     const dispatcher = createDispatcher({ service, commands });
     const running = await startSlack(
-      { dispatcher, service: service as unknown as Service, settings: { botToken, signingSecret: SECRET }, log: pino({ level: 'silent' }) },
+      { dispatcher, service: service as unknown as LiveService, settings: { botToken, signingSecret: SECRET }, log: pino({ level: 'silent' }) },
       { slackApiUrl: `${slackBase}/api/`, env },
     );
     return { service, running };

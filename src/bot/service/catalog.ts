@@ -1,0 +1,60 @@
+/** The catalogue as members see it: movies by id, the genres, and title look-up. */
+import { ParamError } from '../../core/algorithm.ts';
+import type { MovieRecord } from '../../data/types.ts';
+import type { Store } from '../../store/api.ts';
+import { TitleIndex } from '../titles.ts';
+import type { Generation } from './generation.ts';
+
+export class Catalog {
+  readonly byId = new Map<string, MovieRecord>();
+  readonly genres: readonly string[];
+  private readonly store: Store;
+  private titleIndex: TitleIndex | undefined;
+  private popularityOf: Generation | undefined;
+
+  constructor(store: Store) {
+    this.store = store;
+    const movies = store.movies();
+    for (const m of movies) this.byId.set(m.movieId, m);
+    this.genres = [...new Set(movies.flatMap((m) => m.genres))]
+      .filter((g) => g !== '(no genres listed)')
+      .sort((a, b) => a.localeCompare(b));
+  }
+
+  movie(movieId: string): MovieRecord | undefined {
+    return this.byId.get(movieId) ?? this.store.movie(movieId);
+  }
+
+  require(movieId: string): MovieRecord {
+    const movie = this.movie(movieId);
+    if (!movie) throw new ParamError(`no movie with id ${JSON.stringify(movieId)} in the catalogue`);
+    return movie;
+  }
+
+  /** The genre as the catalogue spells it; a ParamError listing the genres when there is none. */
+  genre(name: string): string {
+    const want = name.trim().toLowerCase();
+    const genre = this.genres.find((g) => g.toLowerCase() === want);
+    if (!genre) throw new ParamError(`unknown genre "${name}"; genres: ${this.genres.join(', ')}`);
+    return genre;
+  }
+
+  /** The title index, built on first use (right after start-up, or by the first command needing it). */
+  get titles(): TitleIndex {
+    if (!this.titleIndex) {
+      this.titleIndex = new TitleIndex([...this.byId.values()]);
+      if (this.popularityOf) this.rankTitlesBy(this.popularityOf);
+    }
+    return this.titleIndex;
+  }
+
+  /** Title choices are ordered by how many ratings each movie has in the current generation. */
+  rankTitlesBy(gen: Generation): void {
+    this.popularityOf = gen;
+    const ts = gen.ts;
+    this.titleIndex?.setPopularity((id) => {
+      const i = ts.innerItem(id);
+      return i === undefined ? 0 : ts.itemDegree(i);
+    });
+  }
+}

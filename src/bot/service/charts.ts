@@ -1,0 +1,144 @@
+/**
+ * The weighted-rating chart, the one owner of it for the service: `/top`, the `popular` answer
+ * (cold starts, `/recommend algo:popular`, a movie night before any model is loaded) and the
+ * ranking of `/because`'s content picks. The formula is core's (popularityChart, IMDB's weighted
+ * rating); the ratings are the community's (./community.ts), so a chart never shows one member's
+ * rating. Cached per generation.
+ */
+import { ParamError } from '../../core/algorithm.ts';
+import { popularityChart, weighted, type PopularityChart } from '../../core/popularity.ts';
+import type { ChartEntry, RecommendResult, RecommendedMovie, TopChart } from '../service-api.ts';
+import type { Catalog } from './catalog.ts';
+import type { Generation } from './generation.ts';
+import { popularReason } from './reasons.ts';
+
+/** The vote-count percentile of /top and the popular picks unless a member asks for another. */
+export const DEFAULT_PERCENTILE = 0.95;
+
+/** A movie in chart order. */
+export interface ChartRow {
+  /** inner id in the generation's `community` trainset (not in `ts`) */
+  item: number;
+  movieId: string;
+  score: number;
+  count: number;
+  mean: number;
+}
+
+export class Charts {
+  private readonly catalog: Catalog;
+  private readonly chartCache = new WeakMap<Generation, PopularityChart>();
+  private readonly rankedCache = new WeakMap<Generation, ChartRow[]>();
+  private readonly wrCache = new WeakMap<Generation, Map<string, number>>();
+
+  constructor(catalog: Catalog) {
+    this.catalog = catalog;
+  }
+
+  /** Builds the generation's chart before the first request needs it. */
+  warm(gen: Generation): void {
+    this.ranked(gen);
+  }
+
+  /** `/top`: the chart, maybe of a genre or a decade, with what it took to get in. */
+  top(gen: Generation, opts: { genre?: string; decade?: number; n: number; percentile?: number }): TopChart {
+    const genre = opts.genre !== undefined && opts.genre.trim() !== '' ? this.catalog.genre(opts.genre) : undefined;
+    let from: number | undefined;
+    if (opts.decade !== undefined) {
+      if (!Number.isInteger(opts.decade) || opts.decade < 1800 || opts.decade > 2100) {
+        throw new ParamError(`decade must be a year such as 1990, got ${String(opts.decade)}`);
+      }
+      from = opts.decade - (opts.decade % 10);
+    }
+    const percentile = opts.percentile ?? DEFAULT_PERCENTILE;
+    if (typeof percentile !== 'number' || !(percentile >= 0 && percentile < 1)) {
+      throw new ParamError(`percentile must be a number from 0 to below 1 (e.g. 0.8 for the top 20% by votes), got ${String(opts.percentile)}`);
+    }
+    // the community's ratings (see ./community.ts): a chart is an average per movie too
+    const community = gen.community;
+    const movieAt = community.rawItemIds().map((id) => this.catalog.byId.get(id));
+    const filter =
+      genre === undefined && from === undefined
+        ? undefined
+        : (i: number): boolean => {
+            const m = movieAt[i];
+            if (!m) return false;
+            if (genre !== undefined && !m.genres.includes(genre)) return false;
+            if (from !== undefined && (m.year === null || m.year < from || m.year >= from + 10)) return false;
+            return true;
+          };
+    const chart =
+      filter === undefined && percentile === DEFAULT_PERCENTILE
+        ? this.chart(gen)
+        : popularityChart(community, { filter, percentile: asCorePercentile(percentile) });
+    const entries: ChartEntry[] = [];
+    for (const e of chart.entries) {
+      if (entries.length >= opts.n) break;
+      const movie = movieAt[e.item];
+      if (movie) entries.push({ movie, score: e.score, count: e.count, mean: e.mean });
+    }
+    return { entries, qualified: chart.entries.length, percentile, minVotes: Number.isFinite(chart.m) ? chart.m : 0 };
+  }
+
+  /** The popular picks: the chart in order, minus what the member rated. */
+  popular(gen: Generation, rated: ReadonlySet<string>, n: number): RecommendResult {
+    const items: RecommendedMovie[] = [];
+    for (const e of this.ranked(gen)) {
+      if (items.length >= n) break;
+      if (rated.has(e.movieId)) continue;
+      const movie = this.catalog.movie(e.movieId);
+      if (movie) items.push({ movie, score: e.score, reason: popularReason(e.mean, e.count) });
+    }
+    return { algo: 'popular', items, scoreKind: 'weighted-rating' };
+  }
+
+  /**
+   * Every movie the community rated, in chart order: the chart's qualifying movies first, then
+   * the rest by the same weighted rating, so a new member who has seen the whole chart still gets
+   * suggestions.
+   */
+  ranked(gen: Generation): readonly ChartRow[] {
+    let r = this.rankedCache.get(gen);
+    if (!r) {
+      const chart = this.chart(gen);
+      const ts = gen.community;
+      const inChart = new Set(chart.entries.map((e) => e.item));
+      const means = ts.itemMeans();
+      const rest: ChartRow[] = [];
+      for (let i = 0; i < ts.nItems; i++) {
+        const v = ts.itemDegree(i);
+        if (v === 0 || inChart.has(i)) continue;
+        const score = Number.isFinite(chart.m) ? weighted(v, means[i], chart.m, chart.C) : means[i];
+        rest.push({ item: i, movieId: ts.rawItem(i), score, count: v, mean: means[i] });
+      }
+      rest.sort((a, b) => b.score - a.score || b.count - a.count || a.item - b.item);
+      r = [...chart.entries.map((e) => ({ ...e, movieId: ts.rawItem(e.item) })), ...rest];
+      this.rankedCache.set(gen, r);
+    }
+    return r;
+  }
+
+  /** Raw movie id → weighted rating of every movie the community rated. */
+  weightedRatings(gen: Generation): ReadonlyMap<string, number> {
+    let w = this.wrCache.get(gen);
+    if (!w) {
+      w = new Map(this.ranked(gen).map((r) => [r.movieId, r.score]));
+      this.wrCache.set(gen, w);
+    }
+    return w;
+  }
+
+  private chart(gen: Generation): PopularityChart {
+    let c = this.chartCache.get(gen);
+    if (!c) {
+      c = popularityChart(gen.community, { percentile: asCorePercentile(DEFAULT_PERCENTILE) });
+      this.chartCache.set(gen, c);
+    }
+    return c;
+  }
+}
+
+/** Core's charts take a percentile in [0, 100]; rounded so that 0.95 is exactly 95. */
+function asCorePercentile(p: number): number {
+  return Math.round(p * 1e6) / 1e4;
+}

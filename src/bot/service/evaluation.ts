@@ -1,0 +1,159 @@
+/**
+ * `/evaluate`: one evaluation at a time (each is a cross-validation of every algorithm in a
+ * worker), run by an INJECTED runner (src/cli/start.ts builds it from the evaluation wing), so the
+ * service never loads the evaluation code, the chart renderer or the table formatter. The outcome
+ * says which default `/recommend` algorithm the evaluation left behind, and why.
+ */
+import type { Store } from '../../store/api.ts';
+import { trainingColumns } from '../../store/training-data.ts';
+import { UserFacingError } from '../errors.ts';
+import type { EvaluationOutcome, EvaluationProgress } from '../service-api.ts';
+import type { TrainColumns } from '../trainer.ts';
+import type { RatingScale } from '../../core/trainset.ts';
+import { canonicalSpec, isContentAlgo } from './algorithm-names.ts';
+import { defaultAlgorithmFrom } from './default-algorithm.ts';
+import { scaleOf } from './generation.ts';
+
+/** What the runner evaluates: the store's training columns, RMSE and MAE over k folds. */
+export interface EvaluationRequest {
+  columns: TrainColumns;
+  scale: RatingScale;
+  /** the name shown in the table and the chart */
+  dataset: string;
+  /** canonical registry specs, no repeats */
+  algorithms: string[];
+  folds: number;
+}
+
+/** One fold of one algorithm finished. */
+export interface EvaluationStep {
+  algorithm: string;
+  fold: number;
+  folds: number;
+  rmse?: number;
+}
+
+export interface EvaluationRun {
+  /** one row per algorithm, sorted by RMSE */
+  rows: EvaluationOutcome['rows'];
+  /** the plain-text table of the results */
+  table: string;
+  chartPng?: Uint8Array;
+  /** the report the store keeps (the default algorithm is read from it) */
+  report: unknown;
+  folds: number;
+}
+
+export interface EvaluationRunner {
+  run(request: EvaluationRequest, onStep: (step: EvaluationStep) => void, signal: AbortSignal): Promise<EvaluationRun>;
+}
+
+/** `/evaluate` while another evaluation runs. (Named as its base: the dispatcher shows UserFacingErrors.) */
+export class EvaluationBusyError extends UserFacingError {}
+
+/** An /evaluate request the service refuses before anything runs (unknown, repeated, unrankable). */
+export class EvaluationRequestError extends UserFacingError {}
+
+const DEFAULT_FOLDS = 5;
+
+export class Evaluations {
+  private readonly store: Store;
+  private readonly runner: EvaluationRunner | undefined;
+  private readonly aborts = new Set<AbortController>();
+  /** the evaluation running now: one at a time */
+  private running: { startedBy: string; startedAt: number; done: number; total: number } | undefined;
+
+  constructor(store: Store, runner: EvaluationRunner | undefined) {
+    this.store = store;
+    this.runner = runner;
+  }
+
+  /** `algos` empty or undefined: `trained` (the algorithms the bot keeps loaded). */
+  async evaluate(
+    opts: { algos?: string[]; folds?: number; startedBy?: string },
+    trained: readonly string[],
+    onProgress: (p: EvaluationProgress) => void,
+  ): Promise<EvaluationOutcome> {
+    const running = this.running;
+    if (running) {
+      const pct = running.total > 0 ? Math.floor((100 * running.done) / running.total) : 0;
+      throw new EvaluationBusyError(
+        `an evaluation is already running (started by ${running.startedBy} ${ago(Date.now() - running.startedAt)}, ${pct}% done); ` +
+          'its results will be posted when it finishes, then you can start another',
+      );
+    }
+    const runner = this.runner;
+    if (!runner) throw new EvaluationRequestError('evaluation is not available in this bot (it was started without an evaluation runner)');
+    const algos = algorithmsToEvaluate(opts.algos && opts.algos.length > 0 ? opts.algos : trained);
+    const folds = opts.folds ?? DEFAULT_FOLDS;
+    const columns = trainingColumns(this.store);
+    const n = columns.ratings.length;
+    const dataset = `${this.store.datasetInfo()?.name ?? 'ratings'} + members' ratings`;
+    const total = algos.length * folds;
+    // claimed before the first await: a second request arriving meanwhile is refused
+    const mine = { startedBy: opts.startedBy?.trim() || 'an admin', startedAt: Date.now(), done: 0, total };
+    this.running = mine;
+    const abort = new AbortController();
+    this.aborts.add(abort);
+    try {
+      const defaultBefore = defaultAlgorithmFrom(this.store.lastEvaluation()?.report).algo;
+      onProgress({ done: 0, total, message: `cross-validating ${algos.join(', ')} on ${n} ratings, ${folds} folds` });
+      const run = await runner.run(
+        { columns, scale: scaleOf(columns), dataset, algorithms: algos, folds },
+        (step) => {
+          mine.done++;
+          const rmse = step.rmse === undefined ? '' : `, RMSE ${step.rmse.toFixed(4)}`;
+          onProgress({ done: mine.done, total, message: `${step.algorithm}: fold ${step.fold + 1}/${step.folds}${rmse}` });
+        },
+        abort.signal,
+      );
+      this.store.saveEvaluation(run.report);
+      const after = defaultAlgorithmFrom(run.report);
+      return { table: run.table, rows: run.rows, chartPng: run.chartPng, dataset, folds: run.folds, defaultBefore, defaultAfter: after.algo, why: after.why };
+    } finally {
+      this.aborts.delete(abort);
+      // held until the report is saved: the next evaluation starts from this one's result
+      if (this.running === mine) this.running = undefined;
+    }
+  }
+
+  /** Stops a running evaluation (the service is closing). */
+  abortAll(): void {
+    for (const a of this.aborts) a.abort();
+  }
+}
+
+/**
+ * The canonical, distinct registry specs of an /evaluate request; a UserFacingError naming the
+ * problem for an unknown name, a repeat ("svd,svd", "svd,SVD") or a content algorithm.
+ */
+export function algorithmsToEvaluate(names: readonly string[]): string[] {
+  const given = names.map((a) => a.trim()).filter(Boolean);
+  if (given.length === 0) throw new EvaluationRequestError('no algorithm to evaluate; name some, e.g. svd,knn-item,baseline');
+  const specs: string[] = [];
+  const content: string[] = [];
+  for (const name of given) {
+    let spec: string;
+    try {
+      spec = canonicalSpec(name);
+    } catch (err) {
+      throw new EvaluationRequestError((err as Error).message);
+    }
+    if (isContentAlgo(spec)) content.push(name);
+    else if (specs.includes(spec)) {
+      throw new EvaluationRequestError(`${name} is named twice (as ${spec}); name each algorithm once, e.g. svd,knn-item,baseline`);
+    } else specs.push(spec);
+  }
+  if (content.length > 0) {
+    throw new EvaluationRequestError(`${content.join(', ')} cannot be cross-validated (no rating estimates); evaluate registry algorithms such as svd, knn-item, baseline`);
+  }
+  return specs;
+}
+
+/** "just now", "3 min ago", "2 h ago" */
+function ago(ms: number): string {
+  const min = Math.floor(ms / 60_000);
+  if (min < 1) return 'just now';
+  if (min < 120) return `${min} min ago`;
+  return `${Math.floor(min / 60)} h ago`;
+}

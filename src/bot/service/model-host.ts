@@ -1,0 +1,420 @@
+/**
+ * The live models: the current generation, snapshots, the training queue and retrains, the
+ * bounded set of lazily loaded algorithms, and forget epochs.
+ *
+ * Start-up loads each configured algorithm from its snapshot when that was trained on exactly this
+ * data (key = dataset fingerprint + ratings version + rating count + spec); what is missing, stale
+ * or corrupt is trained in a worker thread. After `retrainAfter` changes, or every
+ * `retrainMinutes` when anything changed, a worker fits every active algorithm on fresh columns;
+ * the new generation replaces the old one in one assignment, so no command ever waits for training
+ * or sees half a generation. Jobs run one at a time on one queue.
+ *
+ * Lazy algorithms (not configured, e.g. svdpp, knn-user) load from a fitting snapshot on first
+ * request, else train in the worker; once trained they join later retrains, at most
+ * `maxLazyModels` of them (least recently used let go). A spec is 'training' from the moment it
+ * is queued until its model is in the generation; it is 'failed' only with a logged reason.
+ *
+ * Forgetting. A forget that removed ratings overwrites every saved model with an empty one (so a
+ * restart cannot reload the member) and retrains right away; a retrain that had already read the
+ * member's ratings is discarded and run again, and nothing read before the forget is saved.
+ *
+ * Memory, measured on ml-latest-small (bench/bot.ts): svd, knn-user and baseline plus the content
+ * model and the title index take about 280 MB of RSS. knn-item adds a 9,724² float32 similarity
+ * triangle (~190 MB) and, because the k-NN snapshot state does not carry the similarities,
+ * decoding it recomputes them on the main thread (~1 s per start-up or retrain), so it is better
+ * left to load lazily on first request.
+ *
+ * (Just over 400 lines: the queue, the generation swap and the forget epochs are one state
+ * machine; split, each half would reach into the other's fields.)
+ */
+import type { Algorithm } from '../../core/algorithm.ts';
+import { describeAlgorithm } from '../../core/registry.ts';
+import { decodeModel } from '../../core/snapshot.ts';
+import type { Store } from '../../store/api.ts';
+import { trainingColumns } from '../../store/training-data.ts';
+import { trainInWorker, type TrainColumns, type TrainHandle, type TrainOutcome, type Trainer } from '../trainer.ts';
+import { botAlgorithmNames, isModelAlgo } from './algorithm-names.ts';
+import { Generation, scaleOf, snapshotName } from './generation.ts';
+import type { ServiceLogger } from './options.ts';
+
+/** The key of a model snapshot dropped after a forget: it matches no data, so it is never loaded. */
+const DROPPED_SNAPSHOT_KEY = 'dropped after a forget';
+/** After a failed retrain, new ratings do not trigger another for this long (the timer still does). */
+const RETRY_AFTER_FAILURE_MS = 60_000;
+
+/** Where a model stands: answering, on its way, or not coming (with the reason that was logged). */
+export type ModelState = { state: 'ready' } | { state: 'training' } | { state: 'failed'; reason: string };
+
+export interface ModelHostOptions {
+  store: Store;
+  log: ServiceLogger;
+  fingerprint: string;
+  /** canonical model specs kept loaded (the configured ones that are trained models) */
+  configured: readonly string[];
+  maxLazyModels: number;
+  retrainAfter: number;
+  retrainMinutes: number;
+  /** the default /recommend algorithm now (its model is the first fallback) */
+  defaultSpec: () => string;
+  trainer?: Trainer;
+  /** called with each generation before it answers (per-generation caches worth building early) */
+  warm: (gen: Generation) => void;
+  /** called after a new generation is swapped in */
+  swapped: (gen: Generation) => void;
+}
+
+export class ModelHost {
+  private current: Generation;
+  private readonly opts: ModelHostOptions;
+  private readonly store: Store;
+  private readonly log: ServiceLogger;
+  private readonly trainer: Trainer;
+  /** registry specs kept in every generation: the configured ones plus those asked for since */
+  private readonly active = new Set<string>();
+  /** lazily loaded algorithms (not configured) → the use clock at their last use */
+  private readonly lazyUse = new Map<string, number>();
+  private useClock = 0;
+  private readonly training = new Set<string>();
+  private changes = 0;
+  private retraining = false;
+  private retrainFailedAt = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly handles = new Set<TrainHandle>();
+  private timer: NodeJS.Timeout | undefined;
+  /** grows on every forget that removed ratings: a retrain that read its data before must not land */
+  private forgets = 0;
+  private closed = false;
+
+  constructor(opts: ModelHostOptions) {
+    this.opts = opts;
+    this.store = opts.store;
+    this.log = opts.log;
+    this.trainer = opts.trainer ?? trainInWorker;
+    for (const spec of opts.configured) this.active.add(spec);
+    this.current = this.readGeneration();
+  }
+
+  /** The generation answering now. */
+  get gen(): Generation {
+    return this.current;
+  }
+
+  /** Loads what fits from snapshots, trains the rest; resolves when every configured model is loaded. */
+  start(): Promise<void> {
+    this.opts.swapped(this.current);
+    const missing = [...this.active].filter((spec) => !this.loadSnapshot(this.current, spec));
+    const every = this.opts.retrainMinutes * 60_000;
+    this.timer = setInterval(() => {
+      if (this.store.ratingsVersion() !== this.current.version) void this.retrain();
+    }, every);
+    this.timer.unref();
+    return missing.length > 0 ? this.train(missing) : Promise.resolve();
+  }
+
+  /** The model of `spec` in the current generation, noting the use (for the lazy bound). */
+  use(spec: string): Algorithm | undefined {
+    const model = this.current.model(spec);
+    if (model && this.lazyUse.has(spec)) this.lazyUse.set(spec, ++this.useClock);
+    return model;
+  }
+
+  /**
+   * Makes sure `spec` will be available: loaded now from a fitting snapshot, or trained in the
+   * worker. 'failed' carries the reason that was logged when it failed.
+   */
+  ensure(spec: string): ModelState {
+    const gen = this.current;
+    if (gen.has(spec)) return { state: 'ready' };
+    if (this.training.has(spec)) return { state: 'training' };
+    const failed = gen.failed.get(spec);
+    if (failed !== undefined) return { state: 'failed', reason: failed };
+    if (gen.ts.nRatings === 0) return { state: 'failed', reason: 'there are no ratings to train on yet' };
+    if (!this.opts.configured.includes(spec)) this.makeRoomForLazy(spec);
+    this.active.add(spec);
+    if (this.loadSnapshot(gen, spec)) return { state: 'ready' };
+    void this.train([spec]);
+    return { state: 'training' };
+  }
+
+  /** A loaded model to answer while `except` is not: the default's, svd's, then a configured one. */
+  fallback(except: string): { spec: string; model: Algorithm } | undefined {
+    for (const spec of [this.opts.defaultSpec(), 'svd', ...this.opts.configured]) {
+      if (spec === except || !isModelAlgo(spec)) continue;
+      const model = this.current.model(spec);
+      if (model) return { spec, model };
+    }
+    return undefined;
+  }
+
+  /** Counts rating changes towards the next retrain (started after the caller has its answer). */
+  noteChanges(count: number): void {
+    if (count <= 0) return;
+    this.changes += count;
+    const backingOff = Date.now() - this.retrainFailedAt < RETRY_AFTER_FAILURE_MS;
+    if (this.changes >= this.opts.retrainAfter && !this.retraining && !backingOff) setImmediate(() => void this.retrain());
+  }
+
+  /**
+   * A member's ratings were removed. They are still in the live generation (averages, knn-user
+   * neighbours) and in the saved models: drop the snapshots now, so a restart cannot reload them,
+   * and retrain right away (in the worker). A retrain already running read the member's ratings:
+   * it is discarded and run again.
+   */
+  forgot(): void {
+    this.forgets++;
+    this.dropModelSnapshots();
+    void this.retrain();
+  }
+
+  stats(): { loaded: string[]; training: string[]; active: string[]; pendingChanges: number; retraining: boolean } {
+    return {
+      loaded: this.current.specs(),
+      training: [...this.training],
+      active: [...this.active],
+      pendingChanges: this.changes,
+      retraining: this.retraining,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await Promise.all([...this.handles].map((h) => h.cancel()));
+    await this.queue.catch(() => undefined);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** A full retrain on the store's current data; the new generation replaces the old one whole. */
+  retrain(): Promise<void> {
+    if (this.retraining || this.closed) return this.queue;
+    this.retraining = true;
+    let specs: string[] = [];
+    let swapped = false;
+    let again = false;
+    const run = async (): Promise<void> => {
+      try {
+        if (this.closed) return;
+        const forgetEpoch = this.forgets;
+        const columns = trainingColumns(this.store);
+        const version = this.store.ratingsVersion();
+        const changesAtStart = this.changes;
+        specs = [...this.active].filter((s) => !this.training.has(s));
+        specs.forEach((s) => this.training.add(s));
+        const started = performance.now();
+        await nextTurn();
+        const outcome = await this.runWorker(columns, specs);
+        if (!outcome) this.retrainFailedAt = Date.now();
+        if (this.closed || !outcome) return;
+        const fitted = performance.now();
+        // the main thread's share, one step per event-loop turn so that commands interleave
+        const gen = Generation.fromColumns(columns, version, this.opts.fingerprint, forgetEpoch);
+        for (const m of outcome.models) {
+          await nextTurn();
+          this.decodeInto(gen, m.spec, m.bytes);
+        }
+        for (const f of outcome.failures) {
+          gen.failed.set(f.spec, f.message);
+          this.log.error({ algo: f.spec, err: f.message }, 'retraining failed; the algorithm is unavailable until the next retrain');
+        }
+        await nextTurn();
+        this.opts.warm(gen);
+        await nextTurn();
+        if (this.closed) return;
+        if (this.forgets !== forgetEpoch) {
+          // a member was forgotten after this data was read: never serve or save it; start over
+          again = true;
+          this.log.info({ version }, 'a member was forgotten during the retrain; retraining without them');
+          return;
+        }
+        this.current = gen; // the swap: readers see the old generation or the new one, never a mix
+        this.changes = Math.max(0, this.changes - changesAtStart);
+        this.opts.swapped(gen);
+        swapped = true;
+        const swappedAt = performance.now();
+        for (const m of outcome.models) {
+          await nextTurn();
+          if (this.closed) break;
+          if (gen.has(m.spec)) this.saveModel(gen, m.spec, m.bytes); // skipped once someone is forgotten
+        }
+        this.log.info(
+          {
+            version,
+            models: gen.specs(),
+            fitMs: Math.round(fitted - started),
+            swapMs: Math.round(swappedAt - fitted),
+            saveMs: Math.round(performance.now() - swappedAt),
+          },
+          'retrained',
+        );
+      } finally {
+        this.retraining = false;
+        specs.forEach((s) => this.training.delete(s));
+        // (here, not after the try: the discarded run returns early)
+        if (again || (swapped && this.changes >= this.opts.retrainAfter)) void this.retrain();
+      }
+    };
+    this.queue = this.queue.then(() => this.guard(run, 'retraining'));
+    return this.queue;
+  }
+
+  // ---- internals --------------------------------------------------------------------------------
+
+  private readGeneration(): Generation {
+    return Generation.fromColumns(trainingColumns(this.store), this.store.ratingsVersion(), this.opts.fingerprint, this.forgets);
+  }
+
+  private loadSnapshot(gen: Generation, spec: string): boolean {
+    let snap;
+    try {
+      snap = this.store.loadSnapshot(snapshotName(spec));
+    } catch (err) {
+      this.log.warn({ algo: spec, err: (err as Error).message }, 'cannot read the model snapshot; retraining');
+      return false;
+    }
+    if (!snap || snap.key !== gen.key(spec)) return false;
+    try {
+      gen.add(spec, decodeModel(snap.blob, gen.ts, createFromSnapshot));
+      return true;
+    } catch (err) {
+      this.log.warn({ algo: spec, err: (err as Error).message }, 'model snapshot is unusable; retraining');
+      return false;
+    }
+  }
+
+  /** Decodes a model trained in the worker into `gen`; false (logged) when it does not decode. */
+  private decodeInto(gen: Generation, spec: string, bytes: Uint8Array): boolean {
+    try {
+      gen.add(spec, decodeModel(bytes, gen.ts, createFromSnapshot));
+      return true;
+    } catch (err) {
+      const message = (err as Error).message;
+      gen.failed.set(spec, `the trained model did not decode: ${message}`);
+      this.log.error({ algo: spec, err: message }, 'the trained model did not decode');
+      return false;
+    }
+  }
+
+  /**
+   * Saves the snapshot the next start-up reuses when the data is unchanged; never for a
+   * generation read before a forget (it may hold the forgotten member's ratings).
+   */
+  private saveModel(gen: Generation, spec: string, bytes: Uint8Array): void {
+    if (gen.forgetEpoch !== this.forgets) return;
+    try {
+      this.store.saveSnapshot(snapshotName(spec), { key: gen.key(spec), blob: bytes });
+    } catch (err) {
+      this.log.warn({ algo: spec, err: (err as Error).message }, 'could not save the model snapshot');
+    }
+  }
+
+  /** Trains `specs` on the current generation's data and adds them to it. */
+  private train(specs: string[]): Promise<void> {
+    specs.forEach((s) => this.training.add(s));
+    const run = async (): Promise<void> => {
+      const gen = this.current;
+      try {
+        if (this.closed || !gen.columns) return;
+        const todo = specs.filter((s) => !gen.has(s));
+        if (todo.length === 0) return;
+        const outcome = await this.runWorker(gen.columns, todo);
+        if (!outcome) {
+          if (!this.closed) todo.forEach((s) => gen.failed.set(s, 'the training worker failed'));
+          return;
+        }
+        for (const m of outcome.models) {
+          await nextTurn();
+          if (this.closed) return;
+          if (this.decodeInto(gen, m.spec, m.bytes)) this.saveModel(gen, m.spec, m.bytes);
+        }
+        for (const f of outcome.failures) {
+          gen.failed.set(f.spec, f.message);
+          this.log.error({ algo: f.spec, err: f.message }, 'training failed');
+        }
+        for (const s of todo) {
+          if (gen.has(s) || gen.failed.has(s)) continue;
+          gen.failed.set(s, 'the training worker sent no model');
+          this.log.error({ algo: s }, 'training failed: the worker sent no model');
+        }
+      } finally {
+        specs.forEach((s) => this.training.delete(s));
+      }
+      // a retrain swapped generations meanwhile: the new one needs these too
+      if (this.current !== gen && !this.closed) {
+        const again = specs.filter((s) => !this.current.has(s) && this.active.has(s));
+        if (again.length > 0) void this.train(again); // queued after this job, not awaited inside it
+      }
+    };
+    this.queue = this.queue.then(() => this.guard(run, 'training'));
+    return this.queue;
+  }
+
+  /** Jobs on the queue never reject: a failure is logged and the next job still runs. */
+  private async guard(job: () => Promise<void>, what: string): Promise<void> {
+    try {
+      await job();
+    } catch (err) {
+      if (!this.closed) this.log.error({ err: err instanceof Error ? err.message : String(err) }, `${what} failed`);
+    }
+  }
+
+  private async runWorker(columns: TrainColumns, specs: string[]): Promise<TrainOutcome | undefined> {
+    const handle = this.trainer({ columns, scale: scaleOf(columns), specs });
+    this.handles.add(handle);
+    try {
+      return await handle.done;
+    } catch (err) {
+      if (!this.closed) this.log.error({ algos: specs, err: (err as Error).message }, 'the training worker failed');
+      return undefined;
+    } finally {
+      this.handles.delete(handle);
+    }
+  }
+
+  /** Before loading `spec` lazily: evicts the least recently used lazy models beyond the bound. */
+  private makeRoomForLazy(spec: string): void {
+    this.lazyUse.set(spec, ++this.useClock);
+    for (;;) {
+      const idle = [...this.lazyUse.entries()].filter(([s]) => s !== spec && !this.training.has(s));
+      if (this.lazyUse.size <= this.opts.maxLazyModels || idle.length === 0) return;
+      const [oldest] = idle.reduce((a, b) => (b[1] < a[1] ? b : a));
+      this.lazyUse.delete(oldest);
+      this.active.delete(oldest);
+      this.current.drop(oldest);
+      this.log.info({ spec: oldest, for: spec }, 'let go of a lazily loaded model');
+    }
+  }
+
+  /**
+   * Overwrites every saved model with an empty one that no data matches: models hold the ratings
+   * they were fitted on (knn-user keeps each user's ratings), so after a forget none may be
+   * reloaded. The content model holds no ratings and stays. Snapshot names are per spec; the
+   * store cannot list them, so this covers every spec loaded or asked for since start-up and
+   * every plain registry name.
+   */
+  private dropModelSnapshots(): void {
+    const specs = new Set<string>([...this.active, ...this.opts.configured, ...this.current.specs(), ...this.training, ...botAlgorithmNames()]);
+    for (const spec of specs) {
+      if (!isModelAlgo(spec) && spec !== 'popular') continue;
+      const name = snapshotName(spec);
+      try {
+        const snap = this.store.loadSnapshot(name);
+        if (snap && snap.blob.length > 0) this.store.saveSnapshot(name, { key: DROPPED_SNAPSHOT_KEY, blob: new Uint8Array(0) });
+      } catch (err) {
+        this.log.error({ algo: spec, err: (err as Error).message }, 'could not drop a model snapshot after a forget');
+      }
+    }
+  }
+}
+
+/** Yields to the event loop, so that pending commands run between two steps of a long job. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function createFromSnapshot(name: string, params: Record<string, unknown>): Algorithm {
+  return describeAlgorithm(name).create(params);
+}

@@ -1,0 +1,220 @@
+/**
+ * `/recommend`: the member's personal top-n, or the chart while they are new (cold start), or the
+ * content model's picks (content, hybrid). Collaborative picks come from core's rankItems, the
+ * same ranking path the offline top-N yardstick measures, with the service's minRatings as the
+ * candidate filter.
+ */
+import { ParamError, clipTo } from '../../core/algorithm.ts';
+import { HybridRecommender } from '../../core/content/hybrid.ts';
+import { rankItems } from '../../core/rank.ts';
+import type { Member, MemberRating } from '../../store/api.ts';
+import { memberRawId } from '../../store/training-data.ts';
+import type { RecommendResult, RecommendedMovie } from '../service-api.ts';
+import { CHART_ALGO, canonicalSpec, isContentAlgo } from './algorithm-names.ts';
+import type { Catalog } from './catalog.ts';
+import type { Charts } from './charts.ts';
+import type { ContentHost } from './content-host.ts';
+import type { MemberRatings } from './member-ratings.ts';
+import type { ModelHost, ModelState } from './model-host.ts';
+import type { RarelyRated } from './rarely-rated.ts';
+import { USER_BASED_REASON, becauseReason, contentReason, likedMovies, popularReason, sharedReason } from './reasons.ts';
+
+/** Popular movies considered when blending the chart with a new member's content profile. */
+const COLD_POOL = 200;
+/** The largest list a member may ask for. */
+export const MAX_N = 100;
+
+export interface AnswerParts {
+  catalog: Catalog;
+  charts: Charts;
+  ratings: MemberRatings;
+  models: ModelHost;
+  content: ContentHost;
+  rarelyRated: RarelyRated;
+  coldStart: number;
+  defaultSpec: () => string;
+}
+
+export function checkN(n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_N) throw new ParamError(`n must be a whole number from 1 to ${MAX_N}, got ${String(n)}`);
+  return n;
+}
+
+export class Recommender {
+  private readonly p: AnswerParts;
+
+  constructor(parts: AnswerParts) {
+    this.p = parts;
+  }
+
+  recommend(member: Member, opts: { algo?: string; n: number }): RecommendResult {
+    const n = checkN(opts.n);
+    const requested = opts.algo === undefined || opts.algo.trim() === '' ? undefined : canonicalSpec(opts.algo);
+    const ratings = this.p.ratings.of(member.id);
+    const coldStart = this.p.coldStart;
+    // the content profile works from the first rating (issue: content "works from a member's very
+    // first rating"), so an explicit content or hybrid request is not held back by the cold start
+    const contentFromFirst = requested !== undefined && isContentAlgo(requested) && ratings.length > 0;
+    if (ratings.length < coldStart && !contentFromFirst) {
+      const cold = this.coldStartAnswer(ratings, n);
+      const note = requested && requested !== CHART_ALGO ? `${requested} starts after ${coldStart} ratings; until then, popular picks.` : undefined;
+      return { ...cold, coldStart: { have: ratings.length, need: coldStart }, note: note ?? cold.note };
+    }
+    const spec = requested ?? this.p.defaultSpec();
+    if (spec.split(':')[0] === CHART_ALGO) return this.popular(ratings, n);
+    if (isContentAlgo(spec)) return this.contentAnswer(spec, member, ratings, n);
+    return this.collaborative(spec, member, ratings, n);
+  }
+
+  /** A registry model's picks, or a loaded model's while `spec` trains (said in the note). */
+  private collaborative(spec: string, member: Member, ratings: readonly MemberRating[], n: number): RecommendResult {
+    const models = this.p.models;
+    const gen = models.gen;
+    let model = models.use(spec);
+    let answered = spec;
+    let note: string | undefined;
+    if (!model) {
+      const doing = waitingWords(spec, models.ensure(spec));
+      const fallback = models.fallback(spec);
+      if (!fallback) {
+        const pop = this.popular(ratings, n);
+        return { ...pop, note: `Models are warming up (${doing}); meanwhile, popular picks.` };
+      }
+      model = fallback.model;
+      answered = fallback.spec;
+      note = `${doing}; meanwhile these come from ${fallback.spec}.`;
+    }
+    const picks = rankItems(model, this.p.ratings.profile(member.id, gen), { n, minItemRatings: this.p.rarelyRated.minRatings });
+    const liked = likedMovies(ratings);
+    // user-based k-NN explains by neighbours, who are other members and never named
+    const userBased = model.name.startsWith('knn-') && model.params.user_based === true;
+    const ctx = { co: gen.coRating, ts: gen.ts, content: this.p.content.model, movie: (id: string) => this.p.catalog.movie(id) };
+    const items: RecommendedMovie[] = [];
+    for (const s of picks) {
+      const movieId = gen.ts.rawItem(s.item);
+      const movie = this.p.catalog.movie(movieId);
+      if (!movie) continue;
+      const score = clipTo(s.score, gen.ts.scale);
+      const reason = userBased ? USER_BASED_REASON : becauseReason(ctx, { item: s.item, movieId, score }, liked);
+      items.push({ movie, score, reason });
+    }
+    return { algo: answered, items, note, scoreKind: 'rating' };
+  }
+
+  private popular(ratings: readonly MemberRating[], n: number): RecommendResult {
+    return this.p.charts.popular(this.p.models.gen, new Set(ratings.map((r) => r.movieId)), n);
+  }
+
+  /**
+   * Cold start: the popularity chart, re-ranked by the member's content profile once they have
+   * rated anything (half chart rank, half resemblance to what they rated).
+   */
+  private coldStartAnswer(ratings: readonly MemberRating[], n: number): RecommendResult {
+    const gen = this.p.models.gen;
+    const cm = this.p.content.model;
+    if (ratings.length === 0 || !cm) return this.popular(ratings, n);
+    const taste = cm.taste(
+      ratings.map((r) => ({ movieId: r.movieId, rating: r.rating })),
+      gen.ts.scale,
+    );
+    if (!taste.ok) return this.popular(ratings, n);
+    const rated = new Set(ratings.map((r) => r.movieId));
+    const pool = this.p.charts
+      .ranked(gen)
+      .filter((e) => !rated.has(e.movieId))
+      .slice(0, COLD_POOL);
+    if (pool.length === 0) return this.popular(ratings, n);
+    let lo = Infinity;
+    let hi = -Infinity;
+    let maxSim = 0;
+    const sims = pool.map((e) => {
+      lo = Math.min(lo, e.score);
+      hi = Math.max(hi, e.score);
+      const idx = cm.indexOf(e.movieId);
+      const s = idx === undefined ? 0 : Math.max(0, taste.profile.score(idx));
+      if (s > maxSim) maxSim = s;
+      return s;
+    });
+    const blended = pool.map((e, k) => {
+      const chartPart = hi > lo ? (e.score - lo) / (hi - lo) : 1;
+      const contentPart = maxSim > 0 ? sims[k] / maxSim : 0;
+      return { e, sim: sims[k], score: 0.5 * chartPart + 0.5 * contentPart };
+    });
+    blended.sort((a, b) => b.score - a.score || b.e.score - a.e.score);
+    const items: RecommendedMovie[] = [];
+    for (const b of blended) {
+      if (items.length >= n) break;
+      const id = b.e.movieId;
+      const movie = this.p.catalog.movie(id);
+      if (!movie) continue;
+      let reason = popularReason(b.e.mean, b.e.count);
+      const idx = cm.indexOf(id);
+      if (b.sim > 0 && idx !== undefined) {
+        const terms = cm.profileHit(taste.profile, idx, b.sim).terms.map((t) => t.label);
+        if (terms.length > 0) reason = `popular, and ${sharedReason(terms)} with what you rated`;
+      }
+      items.push({ movie, score: b.e.score, reason });
+    }
+    return { algo: CHART_ALGO, items, scoreKind: 'weighted-rating' };
+  }
+
+  /** `content`: the member's TF-IDF taste profile; `hybrid`: that blended with the default CF model. */
+  private contentAnswer(spec: string, member: Member, ratings: readonly MemberRating[], n: number): RecommendResult {
+    const cm = this.p.content.model;
+    if (!cm) {
+      const pop = this.popular(ratings, n);
+      return { ...pop, note: `The content model is warming up; meanwhile, popular picks.` };
+    }
+    const rated = ratings.map((r) => ({ movieId: r.movieId, rating: r.rating }));
+    const models = this.p.models;
+    const gen = models.gen;
+    const reasonOf = (terms: readonly { label: string }[], becauseOf: string | undefined) =>
+      contentReason(terms, becauseOf ? this.p.catalog.movie(becauseOf) : undefined);
+    if (spec === 'hybrid') {
+      const cfSpec = this.p.defaultSpec();
+      const own = gen.model(cfSpec);
+      const cf = own ? { spec: cfSpec, model: own } : models.fallback(cfSpec);
+      if (cf) {
+        const profile = this.p.ratings.profile(member.id, gen);
+        const res = new HybridRecommender(cm, cf.model).recommend({
+          ratings: rated,
+          n,
+          // the trained user only when the member's ratings are what the model learned
+          rawUser: profile.user !== undefined ? memberRawId(member.id) : undefined,
+          // its collaborative half would rank a movie by its one or two raters (see minRatings)
+          exclude: this.p.rarelyRated.of(gen).raw,
+        });
+        const liked = likedMovies(ratings);
+        const ctx = { co: gen.coRating, ts: gen.ts, content: cm, movie: (id: string) => this.p.catalog.movie(id) };
+        const items: RecommendedMovie[] = [];
+        for (const hit of res.items) {
+          const movie = this.p.catalog.movie(hit.id);
+          if (!movie) continue;
+          const inner = gen.ts.innerItem(hit.id);
+          const reason =
+            hit.source === 'cf' && inner !== undefined
+              ? becauseReason(ctx, { item: inner, movieId: hit.id, score: hit.cf ?? 0 }, liked)
+              : reasonOf(hit.terms, hit.becauseOf);
+          items.push({ movie, score: hit.score, reason });
+        }
+        return { algo: 'hybrid', items, note: res.ok ? undefined : res.reason, scoreKind: 'match' };
+      }
+      models.ensure(cfSpec);
+    }
+    const res = cm.profileRecommend(rated, n, { scale: gen.ts.scale });
+    const items: RecommendedMovie[] = [];
+    for (const hit of res.items) {
+      const movie = this.p.catalog.movie(hit.id);
+      if (movie) items.push({ movie, score: hit.score, reason: reasonOf(hit.terms, hit.becauseOf) });
+    }
+    const warming = spec === 'hybrid' ? 'The collaborative half of hybrid is warming up; these are content picks. ' : '';
+    const note = (warming + (res.ok ? '' : res.reason)).trim();
+    return { algo: 'content', items, note: note === '' ? undefined : note, scoreKind: 'match' };
+  }
+}
+
+/** What a member reads while a model is not loaded: it is training, or it failed and why. */
+function waitingWords(spec: string, state: ModelState): string {
+  if (state.state === 'failed') return `${spec} could not be trained (${state.reason})`;
+  return `training ${spec}, try again in a few seconds`;
+}
