@@ -38,6 +38,27 @@ export type ParamSpec =
 
 export type ParamSpecs = Record<string, ParamSpec>;
 
+/** The value type of one spec: a choice is the union of its choices. Distributes over unions. */
+export type ParamValueOf<S extends ParamSpec> = S extends { type: 'bool' }
+  ? boolean
+  : S extends { type: 'choice'; choices: readonly (infer C extends string)[] }
+    ? C
+    : number;
+
+/**
+ * The typed params object of a spec set: `{ k: number; name: 'cosine' | …; user_based: boolean }`.
+ * For the wide `ParamSpecs` type it is `Params`, so untyped callers keep working.
+ */
+export type ParamsOf<S extends ParamSpecs> = { [K in keyof S]: ParamValueOf<S[K]> };
+
+/**
+ * Declares an algorithm's parameter specs once, keeping their literal types so `ParamsOf` can
+ * infer the typed params object (the specs are frozen: one owner, never edited at run time).
+ */
+export function defineParams<const S extends ParamSpecs>(specs: S): S {
+  return Object.freeze(specs);
+}
+
 export class ParamError extends Error {
   override name = 'ParamError';
 }
@@ -56,7 +77,11 @@ export class NotFittedError extends Error {
  * Validates user-supplied parameters against specs: unknown names and out-of-range values are
  * refused with the accepted names and values; missing ones take their defaults.
  */
-export function resolveParams(algo: string, specs: ParamSpecs, given: Record<string, unknown> = {}): Params {
+export function resolveParams<S extends ParamSpecs>(
+  algo: string,
+  specs: S,
+  given: Record<string, unknown> = {},
+): ParamsOf<S> {
   const out: Params = {};
   for (const key of Object.keys(given)) {
     if (!(key in specs)) {
@@ -74,7 +99,8 @@ export function resolveParams(algo: string, specs: ParamSpecs, given: Record<str
     }
     out[key] = coerce(algo, key, spec, raw);
   }
-  return out;
+  // the one cast: every key of specs was set above with a value coerced to its spec's type
+  return out as ParamsOf<S>;
 }
 
 function coerce(algo: string, key: string, spec: ParamSpec, raw: unknown): ParamValue {
@@ -119,13 +145,17 @@ function coerce(algo: string, key: string, spec: ParamSpec, raw: unknown): Param
   }
 }
 
-export abstract class Algorithm {
+/**
+ * The base of every algorithm. `P` is its typed params object (`ParamsOf<typeof specs>`), so an
+ * algorithm reads `this.params.n_factors` as a number without a cast.
+ */
+export abstract class Algorithm<P extends Params = Params> {
   /** stable kebab-case name shared by code, CLI and /recommend */
   abstract readonly name: string;
-  readonly params: Readonly<Params>;
+  readonly params: Readonly<P>;
   protected ts: Trainset | undefined;
 
-  protected constructor(params: Params) {
+  protected constructor(params: P) {
     this.params = Object.freeze({ ...params });
   }
 
@@ -221,13 +251,16 @@ export function requireRatings(algo: string, ts: Trainset): void {
   if (ts.nRatings === 0) throw new ParamError(`${algo}: cannot fit on an empty trainset (no ratings)`);
 }
 
-/** How the registry knows an algorithm: its name, parameters and constructor. */
-export interface AlgorithmDescriptor {
+/**
+ * How the registry knows an algorithm: its name, parameters and constructor. `A` is the class it
+ * creates, so `svdDescriptor.create().params` is typed.
+ */
+export interface AlgorithmDescriptor<A extends Algorithm = Algorithm> {
   name: string;
   /** Surprise's class name, for docs and reports */
   surpriseName?: string;
   description: string;
   params: ParamSpecs;
   /** validates `given` with resolveParams (unknown or out-of-range values throw ParamError) */
-  create(given?: Record<string, unknown>): Algorithm;
+  create(given?: Record<string, unknown>): A;
 }

@@ -26,12 +26,12 @@ import {
   NotFittedError,
   ParamError,
   requireRatings,
+  defineParams,
   resolveParams,
   type AlgorithmDescriptor,
   type Estimate,
   type ModelState,
-  type ParamSpecs,
-  type Params,
+  type ParamsOf,
 } from '../algorithm.ts';
 import {
   applyMethodDefaults,
@@ -56,12 +56,14 @@ export const NOT_ENOUGH_NEIGHBORS = 'Not enough neighbors.';
 
 export type KnnVariant = 'basic' | 'means' | 'zscore' | 'baseline';
 
-export const KNN_PARAM_SPECS: ParamSpecs = {
+export const KNN_PARAM_SPECS = defineParams({
   k: { type: 'int', default: 40, min: 1, doc: 'maximum number of neighbours' },
   min_k: { type: 'int', default: 1, min: 1, doc: 'minimum number of neighbours (at most k)' },
   ...SIMILARITY_PARAM_SPECS,
   ...BASELINE_PARAM_SPECS,
-};
+});
+
+export type KnnParams = ParamsOf<typeof KNN_PARAM_SPECS>;
 
 /**
  * Scratch space of the k-NN step for a given k: a bounded heap of (similarity, term, position)
@@ -304,7 +306,7 @@ interface QueryUser {
   bias: number;
 }
 
-export class KnnAlgorithm extends Algorithm {
+export class KnnAlgorithm extends Algorithm<KnnParams> {
   readonly name: string;
   readonly variant: KnnVariant;
   private readonly k: number;
@@ -329,12 +331,12 @@ export class KnnAlgorithm extends Algorithm {
   private readonly heap: NeighbourHeap;
   private readonly sums = new Float64Array(3);
 
-  constructor(name: string, variant: KnnVariant, params: Params) {
+  constructor(name: string, variant: KnnVariant, params: KnnParams) {
     super(params);
     this.name = name;
     this.variant = variant;
-    this.k = Number(params.k);
-    this.minK = Number(params.min_k);
+    this.k = params.k;
+    this.minK = params.min_k;
     this.heap = new NeighbourHeap(this.k);
     this.simOpts = similarityOptionsFrom(params);
     this.bslOpts = baselineOptionsFrom(params);
@@ -740,34 +742,34 @@ function rowSigmas(csr: Csr, means: Float64Array, overall: number): Float64Array
 }
 
 /** Validates kNN parameters; min_k above k could never be met, so it is refused. */
-export function resolveKnnParams(algo: string, given: Record<string, unknown> = {}): Params {
+export function resolveKnnParams(algo: string, given: Record<string, unknown> = {}): KnnParams {
   const params = applyMethodDefaults(resolveParams(algo, KNN_PARAM_SPECS, given), given);
-  if (Number(params.min_k) > Number(params.k)) {
+  if (params.min_k > params.k) {
     throw new ParamError(`${algo}: parameter min_k (${params.min_k}) must be at most k (${params.k})`);
   }
   return params;
 }
 
 export class KNNBasic extends KnnAlgorithm {
-  constructor(params: Params = resolveKnnParams('knn-basic')) {
+  constructor(params: KnnParams = resolveKnnParams('knn-basic')) {
     super('knn-basic', 'basic', params);
   }
 }
 
 export class KNNWithMeans extends KnnAlgorithm {
-  constructor(params: Params = resolveKnnParams('knn-means')) {
+  constructor(params: KnnParams = resolveKnnParams('knn-means')) {
     super('knn-means', 'means', params);
   }
 }
 
 export class KNNWithZScore extends KnnAlgorithm {
-  constructor(params: Params = resolveKnnParams('knn-zscore')) {
+  constructor(params: KnnParams = resolveKnnParams('knn-zscore')) {
     super('knn-zscore', 'zscore', params);
   }
 }
 
 export class KNNBaseline extends KnnAlgorithm {
-  constructor(params: Params = resolveKnnParams('knn-baseline')) {
+  constructor(params: KnnParams = resolveKnnParams('knn-baseline')) {
     super('knn-baseline', 'baseline', params);
   }
 }
@@ -775,7 +777,7 @@ export class KNNBaseline extends KnnAlgorithm {
 const SIM_DOC = 'sim_options flattened: name, user_based, min_support, shrinkage';
 const BSL_DOC = 'bsl_options flattened: method, n_epochs, reg_i, reg_u, reg, learning_rate';
 
-export const knnBasicDescriptor: AlgorithmDescriptor = {
+export const knnBasicDescriptor: AlgorithmDescriptor<KNNBasic> = {
   name: 'knn-basic',
   surpriseName: 'KNNBasic',
   description:
@@ -785,7 +787,7 @@ export const knnBasicDescriptor: AlgorithmDescriptor = {
   create: (given) => new KNNBasic(resolveKnnParams('knn-basic', given)),
 };
 
-export const knnMeansDescriptor: AlgorithmDescriptor = {
+export const knnMeansDescriptor: AlgorithmDescriptor<KNNWithMeans> = {
   name: 'knn-means',
   surpriseName: 'KNNWithMeans',
   description: `k-nearest neighbours on mean-centred ratings. ${SIM_DOC}; ${BSL_DOC} (used by pearson_baseline).`,
@@ -793,7 +795,7 @@ export const knnMeansDescriptor: AlgorithmDescriptor = {
   create: (given) => new KNNWithMeans(resolveKnnParams('knn-means', given)),
 };
 
-export const knnZScoreDescriptor: AlgorithmDescriptor = {
+export const knnZScoreDescriptor: AlgorithmDescriptor<KNNWithZScore> = {
   name: 'knn-zscore',
   surpriseName: 'KNNWithZScore',
   description: `k-nearest neighbours on z-score normalised ratings. ${SIM_DOC}; ${BSL_DOC} (used by pearson_baseline).`,
@@ -801,7 +803,7 @@ export const knnZScoreDescriptor: AlgorithmDescriptor = {
   create: (given) => new KNNWithZScore(resolveKnnParams('knn-zscore', given)),
 };
 
-export const knnBaselineDescriptor: AlgorithmDescriptor = {
+export const knnBaselineDescriptor: AlgorithmDescriptor<KNNBaseline> = {
   name: 'knn-baseline',
   surpriseName: 'KNNBaseline',
   description: `k-nearest neighbours on residuals from the baseline μ + b_u + b_i. ${SIM_DOC}; ${BSL_DOC}.`,

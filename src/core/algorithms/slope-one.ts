@@ -20,26 +20,28 @@ import {
   Algorithm,
   ParamError,
   requireRatings,
+  defineParams,
   resolveParams,
   type AlgorithmDescriptor,
   type Estimate,
   type ModelState,
-  type ParamSpecs,
-  type Params,
+  type ParamsOf,
 } from '../algorithm.ts';
 import { buildPairIndex, PackedTriangle } from '../similarity.ts';
 import type { Profile, Trainset } from '../trainset.ts';
 
 const UNKNOWN_REASON = 'User and/or item is unknown.';
 
-export const SLOPE_ONE_PARAM_SPECS: ParamSpecs = {};
+export const SLOPE_ONE_PARAM_SPECS = defineParams({});
 
-export class SlopeOne extends Algorithm {
+export type SlopeOneParams = ParamsOf<typeof SLOPE_ONE_PARAM_SPECS>;
+
+export class SlopeOne extends Algorithm<SlopeOneParams> {
   readonly name = 'slope-one';
   private dev: PackedTriangle | undefined;
   private userMean: Float64Array | undefined;
 
-  constructor(params: Params = resolveParams('slope-one', SLOPE_ONE_PARAM_SPECS)) {
+  constructor(params: SlopeOneParams = resolveParams('slope-one', SLOPE_ONE_PARAM_SPECS)) {
     super(params);
   }
 
@@ -225,7 +227,7 @@ export function computeDeviations(ts: Trainset): PackedTriangle {
   return packed;
 }
 
-export const slopeOneDescriptor: AlgorithmDescriptor = {
+export const slopeOneDescriptor: AlgorithmDescriptor<SlopeOne> = {
   name: 'slope-one',
   surpriseName: 'SlopeOne',
   description: 'Slope One: the user mean plus the mean rating deviation of the item from the items they rated.',
