@@ -50,6 +50,7 @@ import {
   type SimilarityOptions,
 } from '../similarity.ts';
 import type { Csr, Profile, Trainset } from '../trainset.ts';
+import { kthLargest, kthSmallestInt, TopKHeap } from '../topn.ts';
 
 export const UNKNOWN_REASON = 'User and/or item is unknown.';
 export const NOT_ENOUGH_NEIGHBORS = 'Not enough neighbors.';
@@ -66,24 +67,20 @@ export const KNN_PARAM_SPECS = defineParams({
 export type KnnParams = ParamsOf<typeof KNN_PARAM_SPECS>;
 
 /**
- * Scratch space of the k-NN step for a given k: a bounded heap of (similarity, term, position)
- * whose root is the weakest kept neighbour (smallest similarity; among equal ones, the latest in the
- * rating list), and buffers for the quickselect path, grown on demand.
+ * Scratch space of the k-NN step for a given k: a bounded top-k heap of (similarity, position,
+ * candidate) whose root is the weakest kept neighbour (smallest similarity; among equal ones, the
+ * latest in the rating list), and buffers for the quickselect path, grown on demand.
  */
 export class NeighbourHeap {
   readonly k: number;
-  readonly s: Float64Array;
-  readonly t: Float64Array;
-  readonly p: Int32Array;
+  readonly top: TopKHeap;
   work = new Float64Array(64);
   tiedC = new Int32Array(64);
   tiedPos = new Int32Array(64);
 
   constructor(k: number) {
     this.k = k;
-    this.s = new Float64Array(k);
-    this.t = new Float64Array(k);
-    this.p = new Int32Array(k);
+    this.top = new TopKHeap(k);
   }
 
   ensure(m: number): void {
@@ -185,118 +182,23 @@ function heapSums(
   heap: NeighbourHeap,
   out: Float64Array,
 ): void {
-  const k = heap.k;
-  const hs = heap.s;
-  const ht = heap.t;
-  const hp = heap.p;
-  let size = 0;
+  const top = heap.top;
+  top.reset();
   for (let c = 0; c < m; c++) {
     const s = sims[c];
-    if (!(s > 0)) continue;
-    if (size < k) {
-      const p = pos[c];
-      // sift up: parents must not be stronger than children
-      let j = size++;
-      while (j > 0) {
-        const parent = (j - 1) >> 1;
-        if (!(s < hs[parent] || (s === hs[parent] && p > hp[parent]))) break;
-        hs[j] = hs[parent];
-        ht[j] = ht[parent];
-        hp[j] = hp[parent];
-        j = parent;
-      }
-      hs[j] = s;
-      ht[j] = terms[tOff + c];
-      hp[j] = p;
-    } else if (s >= hs[0]) {
-      const p = pos[c];
-      if (s === hs[0] && p > hp[0]) continue; // an equal, later candidate loses
-      // replace the weakest and sift down
-      let j = 0;
-      for (;;) {
-        const l = 2 * j + 1;
-        if (l >= k) break;
-        const r = l + 1;
-        let w = l;
-        if (r < k && (hs[r] < hs[l] || (hs[r] === hs[l] && hp[r] > hp[l]))) w = r;
-        if (!(hs[w] < s || (hs[w] === s && hp[w] > p))) break;
-        hs[j] = hs[w];
-        ht[j] = ht[w];
-        hp[j] = hp[w];
-        j = w;
-      }
-      hs[j] = s;
-      ht[j] = terms[tOff + c];
-      hp[j] = p;
-    }
+    if (s > 0) top.offer(s, pos[c], c);
   }
+  const hs = top.score;
+  const hc = top.payload;
   let sumS = 0;
   let sumST = 0;
-  for (let j = 0; j < size; j++) {
+  for (let j = 0; j < top.size; j++) {
     sumS += hs[j];
-    sumST += hs[j] * ht[j];
+    sumST += hs[j] * terms[tOff + hc[j]];
   }
   out[0] = sumST;
   out[1] = sumS;
-  out[2] = size;
-}
-
-/** The k-th largest of a[0..n) (1 ≤ k ≤ n); reorders a. Hoare quickselect, median-of-three pivot. */
-function kthLargest(a: Float64Array, n: number, k: number): number {
-  const r = n - k; // rank in ascending order
-  let lo = 0;
-  let hi = n - 1;
-  while (hi > lo) {
-    const mid = (lo + hi) >>> 1;
-    const x = a[lo];
-    const y = a[mid];
-    const z = a[hi];
-    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const tmp = a[i];
-        a[i] = a[j];
-        a[j] = tmp;
-        i++;
-        j--;
-      }
-    }
-    if (r <= j) hi = j;
-    else if (r >= i) lo = i;
-    else return a[r];
-  }
-  return a[r];
-}
-
-/** The k-th smallest of a[0..n) (1 ≤ k ≤ n) for distinct integers; reorders a. */
-function kthSmallestInt(a: Int32Array, n: number, k: number): number {
-  const r = k - 1;
-  let lo = 0;
-  let hi = n - 1;
-  while (hi > lo) {
-    const pivot = a[(lo + hi) >>> 1];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const tmp = a[i];
-        a[i] = a[j];
-        a[j] = tmp;
-        i++;
-        j--;
-      }
-    }
-    if (r <= j) hi = j;
-    else if (r >= i) lo = i;
-    else return a[r];
-  }
-  return a[r];
+  out[2] = top.size;
 }
 
 /** What the query side contributes: the member's mean, spread and bias (user-based or baseline). */
