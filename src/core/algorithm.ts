@@ -25,6 +25,13 @@ export interface Prediction {
   reason?: string;
 }
 
+/**
+ * What a support count counts: the item's training ratings; the member's nearest neighbours
+ * (among the k) who rated it; the member's rated movies among the k most similar to it; the
+ * member's rated movies that share a rater with it (Slope One's deviations).
+ */
+export type SupportKind = 'ratings' | 'similar-members' | 'similar-movies' | 'co-rated-movies';
+
 export type ParamValue = number | string | boolean;
 export type Params = Record<string, ParamValue>;
 
@@ -185,6 +192,20 @@ export abstract class Algorithm<P extends Params = Params> {
    * The fast path behind `recommend`; no anti-testset.
    */
   abstract scoreAll(p: Profile, out: Float64Array): void;
+
+  /**
+   * `scoreAll` plus the support of each score: support[i] counts the evidence out[i] rests on, and
+   * the returned kind says what was counted, so a reason line can state it ("from 12 ratings" is
+   * not "8 similar members rated it"). The ranking path shrinks weakly supported scores (rank.ts).
+   * Default: the item's number of training ratings, what a factor model or a baseline learned the
+   * item's parameters from. Neighbourhood models count their neighbours instead.
+   */
+  scoreAllWithSupport(p: Profile, out: Float64Array, support: Float64Array): SupportKind {
+    this.scoreAll(p, out);
+    const ts = this.trainset;
+    for (let i = 0; i < ts.nItems; i++) support[i] = ts.itemDegree(i);
+    return 'ratings';
+  }
 
   /** Learned state for snapshots (typed arrays and scalars). */
   abstract state(): ModelState;

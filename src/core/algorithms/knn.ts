@@ -32,6 +32,7 @@ import {
   type Estimate,
   type ModelState,
   type ParamsOf,
+  type SupportKind,
 } from '../algorithm.ts';
 import {
   applyMethodDefaults,
@@ -370,10 +371,21 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
   }
 
   scoreAll(p: Profile, out: Float64Array): void {
+    this.scoreAllInto(p, out, null);
+  }
+
+  /** Support: the neighbours (among the k) each estimate was computed from, Surprise's actual_k. */
+  override scoreAllWithSupport(p: Profile, out: Float64Array, support: Float64Array): SupportKind {
+    this.scoreAllInto(p, out, support);
+    return this.simOpts.userBased ? 'similar-members' : 'similar-movies';
+  }
+
+  private scoreAllInto(p: Profile, out: Float64Array, support: Float64Array | null): void {
     const ts = this.trainset;
     const n = ts.nItems;
     if (p.user === undefined && p.items.length === 0) {
       for (let i = 0; i < n; i++) out[i] = this.variant === 'baseline' ? this.partialBaseline(-1, i) : NaN;
+      support?.fill(0, 0, n);
       return;
     }
     if (this.simOpts.userBased) {
@@ -387,16 +399,19 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
         row = q.row;
         user = q.user;
       }
-      for (let i = 0; i < n; i++) out[i] = this.scoreUserBased(row, -1, i, user);
+      for (let i = 0; i < n; i++) {
+        out[i] = this.scoreUserBased(row, -1, i, user);
+        if (support) support[i] = this.sums[2];
+      }
     } else {
       if (p.user !== undefined) {
         const a = ts.byUser.indptr[p.user];
         const b = ts.byUser.indptr[p.user + 1];
         const terms = (this.terms as Float64Array).subarray(a, b);
-        this.scoreAllItemBased(ts.byUser.indices.subarray(a, b), terms, this.trainedUser(p.user), out);
+        this.scoreAllItemBased(ts.byUser.indices.subarray(a, b), terms, this.trainedUser(p.user), out, support);
       } else {
         const q = this.memberQuery(p);
-        this.scoreAllItemBased(p.items, q.terms, q.user, out);
+        this.scoreAllItemBased(p.items, q.terms, q.user, out, support);
       }
     }
   }
@@ -408,7 +423,13 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
    * addresses, cache lines reused) and those above i along row i in increasing order, without a
    * branch per pair.
    */
-  private scoreAllItemBased(items: Int32Array, terms: Float64Array, user: QueryUser, out: Float64Array): void {
+  private scoreAllItemBased(
+    items: Int32Array,
+    terms: Float64Array,
+    user: QueryUser,
+    out: Float64Array,
+    support: Float64Array | null,
+  ): void {
     const m = items.length;
     const order = Array.from({ length: m }, (_, c) => c).sort((x, y) => items[x] - items[y] || x - y);
     const J = new Int32Array(m);
@@ -437,6 +458,7 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
       for (let c = hi; c < m; c++) sims[c] = data[oi + J[c]];
       knnSums(m, sims, T, 0, P, this.heap, this.sums);
       out[i] = this.combine(i, user);
+      if (support) support[i] = this.sums[2];
     }
   }
 

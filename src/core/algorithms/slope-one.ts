@@ -26,6 +26,7 @@ import {
   type Estimate,
   type ModelState,
   type ParamsOf,
+  type SupportKind,
 } from '../algorithm.ts';
 import { buildPairIndex, PackedTriangle } from '../similarity.ts';
 import type { Profile, Trainset } from '../trainset.ts';
@@ -69,6 +70,16 @@ export class SlopeOne extends Algorithm<SlopeOneParams> {
   }
 
   scoreAll(p: Profile, out: Float64Array): void {
+    this.scoreAllInto(p, out, null);
+  }
+
+  /** Support: how many of the member's rated movies have a deviation to the item (|R_i(u)|). */
+  override scoreAllWithSupport(p: Profile, out: Float64Array, support: Float64Array): SupportKind {
+    this.scoreAllInto(p, out, support);
+    return 'co-rated-movies';
+  }
+
+  private scoreAllInto(p: Profile, out: Float64Array, support: Float64Array | null): void {
     const ts = this.trainset;
     let items: Int32Array;
     let a: number;
@@ -86,9 +97,10 @@ export class SlopeOne extends Algorithm<SlopeOneParams> {
       mean = profileMean(p);
     } else {
       out.fill(NaN, 0, ts.nItems);
+      support?.fill(0, 0, ts.nItems);
       return;
     }
-    this.scoreAllSorted(items.subarray(a, b), mean, out);
+    this.scoreAllSorted(items.subarray(a, b), mean, out, support);
   }
 
   /**
@@ -96,7 +108,7 @@ export class SlopeOne extends Algorithm<SlopeOneParams> {
    * from rated items below i are read down their packed rows at column i (consecutive i, consecutive
    * addresses) and those above i along row i in increasing order, with no branch per pair.
    */
-  private scoreAllSorted(items: Int32Array, mean: number, out: Float64Array): void {
+  private scoreAllSorted(items: Int32Array, mean: number, out: Float64Array, support: Float64Array | null): void {
     const { data, off } = this.dev as PackedTriangle;
     const J = Int32Array.from(items).sort();
     const m = J.length;
@@ -126,6 +138,7 @@ export class SlopeOne extends Algorithm<SlopeOneParams> {
         }
       }
       out[i] = count > 0 ? mean + sum / count : mean;
+      if (support) support[i] = count;
     }
   }
 
