@@ -92,14 +92,19 @@ export function topN(scores: ArrayLike<number>, n: number): Scored[] {
 }
 
 /*
- * The quickselects below are monomorphic on purpose (one for float64 scores, one for int32
- * positions): the k-NN step calls them for every (user, item) pair with short candidate lists,
- * where a generic comparator-taking selection would be megamorphic and allocate.
+ * The quickselect is monomorphic on purpose (float64 only; positions are stored as float64, exact
+ * below 2^53): the k-NN step calls it for every (user, item) pair with short candidate lists, where
+ * a generic comparator-taking selection would be megamorphic and allocate.
  */
 
-/** The k-th largest of a[0..n) (1 ≤ k ≤ n); reorders a. Hoare quickselect, median-of-three pivot. */
+/** The k-th largest of a[0..n) (1 ≤ k ≤ n); reorders a. */
 export function kthLargest(a: Float64Array, n: number, k: number): number {
-  const r = n - k; // rank in ascending order
+  return kthSmallest(a, n, n - k + 1);
+}
+
+/** The k-th smallest of a[0..n) (1 ≤ k ≤ n); reorders a. Hoare quickselect, median-of-three pivot. */
+export function kthSmallest(a: Float64Array, n: number, k: number): number {
+  const r = k - 1; // rank in ascending order
   let lo = 0;
   let hi = n - 1;
   while (hi > lo) {
@@ -108,33 +113,6 @@ export function kthLargest(a: Float64Array, n: number, k: number): number {
     const y = a[mid];
     const z = a[hi];
     const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const tmp = a[i];
-        a[i] = a[j];
-        a[j] = tmp;
-        i++;
-        j--;
-      }
-    }
-    if (r <= j) hi = j;
-    else if (r >= i) lo = i;
-    else return a[r];
-  }
-  return a[r];
-}
-
-/** The k-th smallest of a[0..n) (1 ≤ k ≤ n) for distinct integers; reorders a. */
-export function kthSmallestInt(a: Int32Array, n: number, k: number): number {
-  const r = k - 1;
-  let lo = 0;
-  let hi = n - 1;
-  while (hi > lo) {
-    const pivot = a[(lo + hi) >>> 1];
     let i = lo;
     let j = hi;
     while (i <= j) {

@@ -51,7 +51,7 @@ import {
   type SimilarityOptions,
 } from '../similarity.ts';
 import type { Csr, Profile, Trainset } from '../trainset.ts';
-import { kthLargest, kthSmallestInt, TopKHeap } from '../topn.ts';
+import { kthLargest, kthSmallest, TopKHeap } from '../topn.ts';
 
 export const UNKNOWN_REASON = 'User and/or item is unknown.';
 export const NOT_ENOUGH_NEIGHBORS = 'Not enough neighbors.';
@@ -77,7 +77,7 @@ export class NeighbourHeap {
   readonly top: TopKHeap;
   work = new Float64Array(64);
   tiedC = new Int32Array(64);
-  tiedPos = new Int32Array(64);
+  tiedPos = new Float64Array(64);
 
   constructor(k: number) {
     this.k = k;
@@ -89,7 +89,7 @@ export class NeighbourHeap {
       const size = Math.max(m, this.work.length * 2);
       this.work = new Float64Array(size);
       this.tiedC = new Int32Array(size);
-      this.tiedPos = new Int32Array(size);
+      this.tiedPos = new Float64Array(size);
     }
   }
 }
@@ -158,7 +158,7 @@ export function knnSums(
     if (tied > slots) {
       const tiedPos = heap.tiedPos;
       for (let q = 0; q < tied; q++) tiedPos[q] = pos[tiedC[q]];
-      lastPos = kthSmallestInt(tiedPos, tied, slots);
+      lastPos = kthSmallest(tiedPos, tied, slots);
     }
     for (let q = 0; q < tied; q++) {
       const c = tiedC[q];
