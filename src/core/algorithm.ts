@@ -25,6 +25,13 @@ export interface Prediction {
   reason?: string;
 }
 
+/**
+ * What a support count counts: the item's training ratings; the member's nearest neighbours
+ * (among the k) who rated it; the member's rated movies among the k most similar to it; the
+ * member's rated movies that share a rater with it (Slope One's deviations).
+ */
+export type SupportKind = 'ratings' | 'similar-members' | 'similar-movies' | 'co-rated-movies';
+
 export type ParamValue = number | string | boolean;
 export type Params = Record<string, ParamValue>;
 
@@ -37,6 +44,27 @@ export type ParamSpec =
   | { type: 'seed'; default: number; doc?: string };
 
 export type ParamSpecs = Record<string, ParamSpec>;
+
+/** The value type of one spec: a choice is the union of its choices. Distributes over unions. */
+export type ParamValueOf<S extends ParamSpec> = S extends { type: 'bool' }
+  ? boolean
+  : S extends { type: 'choice'; choices: readonly (infer C extends string)[] }
+    ? C
+    : number;
+
+/**
+ * The typed params object of a spec set: `{ k: number; name: 'cosine' | …; user_based: boolean }`.
+ * For the wide `ParamSpecs` type it is `Params`, so untyped callers keep working.
+ */
+export type ParamsOf<S extends ParamSpecs> = { [K in keyof S]: ParamValueOf<S[K]> };
+
+/**
+ * Declares an algorithm's parameter specs once, keeping their literal types so `ParamsOf` can
+ * infer the typed params object (the specs are frozen: one owner, never edited at run time).
+ */
+export function defineParams<const S extends ParamSpecs>(specs: S): S {
+  return Object.freeze(specs);
+}
 
 export class ParamError extends Error {
   override name = 'ParamError';
@@ -56,7 +84,11 @@ export class NotFittedError extends Error {
  * Validates user-supplied parameters against specs: unknown names and out-of-range values are
  * refused with the accepted names and values; missing ones take their defaults.
  */
-export function resolveParams(algo: string, specs: ParamSpecs, given: Record<string, unknown> = {}): Params {
+export function resolveParams<S extends ParamSpecs>(
+  algo: string,
+  specs: S,
+  given: Record<string, unknown> = {},
+): ParamsOf<S> {
   const out: Params = {};
   for (const key of Object.keys(given)) {
     if (!(key in specs)) {
@@ -74,7 +106,8 @@ export function resolveParams(algo: string, specs: ParamSpecs, given: Record<str
     }
     out[key] = coerce(algo, key, spec, raw);
   }
-  return out;
+  // the one cast: every key of specs was set above with a value coerced to its spec's type
+  return out as ParamsOf<S>;
 }
 
 function coerce(algo: string, key: string, spec: ParamSpec, raw: unknown): ParamValue {
@@ -119,13 +152,17 @@ function coerce(algo: string, key: string, spec: ParamSpec, raw: unknown): Param
   }
 }
 
-export abstract class Algorithm {
+/**
+ * The base of every algorithm. `P` is its typed params object (`ParamsOf<typeof specs>`), so an
+ * algorithm reads `this.params.n_factors` as a number without a cast.
+ */
+export abstract class Algorithm<P extends Params = Params> {
   /** stable kebab-case name shared by code, CLI and /recommend */
   abstract readonly name: string;
-  readonly params: Readonly<Params>;
+  readonly params: Readonly<P>;
   protected ts: Trainset | undefined;
 
-  protected constructor(params: Params) {
+  protected constructor(params: P) {
     this.params = Object.freeze({ ...params });
   }
 
@@ -155,6 +192,20 @@ export abstract class Algorithm {
    * The fast path behind `recommend`; no anti-testset.
    */
   abstract scoreAll(p: Profile, out: Float64Array): void;
+
+  /**
+   * `scoreAll` plus the support of each score: support[i] counts the evidence out[i] rests on, and
+   * the returned kind says what was counted, so a reason line can state it ("from 12 ratings" is
+   * not "8 similar members rated it"). The ranking path shrinks weakly supported scores (rank.ts).
+   * Default: the item's number of training ratings, what a factor model or a baseline learned the
+   * item's parameters from. Neighbourhood models count their neighbours instead.
+   */
+  scoreAllWithSupport(p: Profile, out: Float64Array, support: Float64Array): SupportKind {
+    this.scoreAll(p, out);
+    const ts = this.trainset;
+    for (let i = 0; i < ts.nItems; i++) support[i] = ts.itemDegree(i);
+    return 'ratings';
+  }
 
   /** Learned state for snapshots (typed arrays and scalars). */
   abstract state(): ModelState;
@@ -221,13 +272,16 @@ export function requireRatings(algo: string, ts: Trainset): void {
   if (ts.nRatings === 0) throw new ParamError(`${algo}: cannot fit on an empty trainset (no ratings)`);
 }
 
-/** How the registry knows an algorithm: its name, parameters and constructor. */
-export interface AlgorithmDescriptor {
+/**
+ * How the registry knows an algorithm: its name, parameters and constructor. `A` is the class it
+ * creates, so `svdDescriptor.create().params` is typed.
+ */
+export interface AlgorithmDescriptor<A extends Algorithm = Algorithm> {
   name: string;
   /** Surprise's class name, for docs and reports */
   surpriseName?: string;
   description: string;
   params: ParamSpecs;
   /** validates `given` with resolveParams (unknown or out-of-range values throw ParamError) */
-  create(given?: Record<string, unknown>): Algorithm;
+  create(given?: Record<string, unknown>): A;
 }

@@ -6,7 +6,7 @@
  * Also the fold-in of a live member's bias from their current ratings with the item biases fixed,
  * so a member who rated something after the last training still gets a personal baseline.
  */
-import { ParamError, type ParamSpecs, type Params } from './algorithm.ts';
+import { defineParams, type ParamsOf } from './algorithm.ts';
 import type { Trainset } from './trainset.ts';
 
 export type BaselineMethod = 'als' | 'sgd';
@@ -49,7 +49,7 @@ export const DEFAULT_BASELINE_OPTIONS: Readonly<BaselineOptions> = Object.freeze
  * hold only one, so it states the ALS one (the default method) and `baselineOptionsFrom` applies
  * 20 when the method is sgd and n_epochs was not given (see `applyMethodDefaults`).
  */
-export const BASELINE_PARAM_SPECS: ParamSpecs = {
+export const BASELINE_PARAM_SPECS = defineParams({
   method: { type: 'choice', default: 'als', choices: ['als', 'sgd'], doc: 'how the biases are learned' },
   n_epochs: {
     type: 'int',
@@ -61,14 +61,16 @@ export const BASELINE_PARAM_SPECS: ParamSpecs = {
   reg_u: { type: 'float', default: 15, min: 0, doc: 'ALS regularisation of user biases' },
   reg: { type: 'float', default: 0.02, min: 0, doc: 'SGD regularisation' },
   learning_rate: { type: 'float', default: 0.005, min: 0, exclusiveMin: true, doc: 'SGD learning rate' },
-};
+});
+
+export type BaselineParams = ParamsOf<typeof BASELINE_PARAM_SPECS>;
 
 /**
  * After `resolveParams`: when the method is sgd and `n_epochs` was not given, Surprise uses 20
  * epochs, not the ALS default the spec shows. Returns params with the effective epoch count, so
  * `algo.params` always tells the truth about what was fitted.
  */
-export function applyMethodDefaults(params: Params, given: Record<string, unknown> | undefined): Params {
+export function applyMethodDefaults<P extends Pick<BaselineParams, 'method' | 'n_epochs'>>(params: P, given: Record<string, unknown> | undefined): P {
   if (params.method === 'sgd' && (given === undefined || given.n_epochs === undefined)) {
     return { ...params, n_epochs: DEFAULT_SGD_EPOCHS };
   }
@@ -76,18 +78,14 @@ export function applyMethodDefaults(params: Params, given: Record<string, unknow
 }
 
 /** Reads resolved flat params (`method`, `n_epochs`, `reg_i`, …) into options. */
-export function baselineOptionsFrom(params: Params): BaselineOptions {
-  const method = params.method;
-  if (method !== 'als' && method !== 'sgd') {
-    throw new ParamError(`baseline method must be one of als, sgd, got "${String(method)}"`);
-  }
+export function baselineOptionsFrom(params: BaselineParams): BaselineOptions {
   return {
-    method,
-    nEpochs: Number(params.n_epochs),
-    regI: Number(params.reg_i),
-    regU: Number(params.reg_u),
-    reg: Number(params.reg),
-    learningRate: Number(params.learning_rate),
+    method: params.method,
+    nEpochs: params.n_epochs,
+    regI: params.reg_i,
+    regU: params.reg_u,
+    reg: params.reg,
+    learningRate: params.learning_rate,
   };
 }
 

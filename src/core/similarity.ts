@@ -20,7 +20,7 @@
  * Where Surprise would divide by zero (min_support = 0 with no common support, an all-zero cosine
  * or residual vector), the similarity here is 0: Surprise raises or stores NaN there.
  */
-import { ParamError, type ParamSpecs, type Params } from './algorithm.ts';
+import { defineParams, ParamError, type ParamsOf } from './algorithm.ts';
 import type { Baselines } from './baselines.ts';
 import type { Csr, Trainset } from './trainset.ts';
 
@@ -45,23 +45,21 @@ export const DEFAULT_SIMILARITY_OPTIONS: Readonly<SimilarityOptions> = Object.fr
 });
 
 /** Surprise's `sim_options` as flat parameters (names are case-insensitive, as in Surprise). */
-export const SIMILARITY_PARAM_SPECS: ParamSpecs = {
+export const SIMILARITY_PARAM_SPECS = defineParams({
   name: { type: 'choice', default: 'msd', choices: SIMILARITY_NAMES, doc: 'similarity measure' },
   user_based: { type: 'bool', default: true, doc: 'similarities between users (true) or items (false)' },
   min_support: { type: 'int', default: 1, min: 0, doc: 'minimum number of common ratings for a non-zero similarity' },
   shrinkage: { type: 'float', default: 100, min: 0, doc: 'shrinkage of pearson_baseline' },
-};
+});
 
-export function similarityOptionsFrom(params: Params): SimilarityOptions {
-  const name = String(params.name) as SimilarityName;
-  if (!SIMILARITY_NAMES.includes(name)) {
-    throw new ParamError(`similarity name must be one of ${SIMILARITY_NAMES.join(', ')}, got "${name}"`);
-  }
+export type SimilarityParams = ParamsOf<typeof SIMILARITY_PARAM_SPECS>;
+
+export function similarityOptionsFrom(params: SimilarityParams): SimilarityOptions {
   return {
-    name,
-    userBased: Boolean(params.user_based),
-    minSupport: Number(params.min_support),
-    shrinkage: Number(params.shrinkage),
+    name: params.name,
+    userBased: params.user_based,
+    minSupport: params.min_support,
+    shrinkage: params.shrinkage,
   };
 }
 

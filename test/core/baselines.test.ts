@@ -91,9 +91,9 @@ describe('SGD baselines', () => {
   });
 
   it('uses 20 epochs when the method is sgd and n_epochs is not given', () => {
-    const resolved = { method: 'sgd', n_epochs: 10 };
+    const resolved = { method: 'sgd' as const, n_epochs: 10 };
     expect(applyMethodDefaults(resolved, { method: 'sgd' }).n_epochs).toBe(20);
     expect(applyMethodDefaults(resolved, { method: 'sgd', n_epochs: 10 }).n_epochs).toBe(10);
-    expect(applyMethodDefaults({ method: 'als', n_epochs: 10 }, {}).n_epochs).toBe(10);
+    expect(applyMethodDefaults({ method: 'als' as const, n_epochs: 10 }, {}).n_epochs).toBe(10);
   });
 });

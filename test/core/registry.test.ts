@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { ParamError, resolveParams, type ParamSpecs } from '../../src/core/algorithm.ts';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { defineParams, ParamError, resolveParams, type ParamSpecs } from '../../src/core/algorithm.ts';
+import { svdDescriptor } from '../../src/core/algorithms/svd.ts';
 import { ALIASES, algorithmNames, createAlgorithm, parseAlgorithmSpec } from '../../src/core/registry.ts';
 import { Trainset } from '../../src/core/trainset.ts';
 
@@ -69,4 +70,25 @@ describe('parameter validation', () => {
     expect(() => resolveParams('demo', specs, { fast: 'maybe' })).toThrow('demo: parameter fast must be true or false, got "maybe"');
     expect(() => resolveParams('demo', specs, { other: 1 })).toThrow('demo has no parameter "other"; accepted: n, rate, fast, kind');
   });
+  it('gives each algorithm a typed params object, resolved from the same strings the bot reads', () => {
+    const specs = defineParams({
+      n_factors: { type: 'int', default: 100, min: 1 },
+      biased: { type: 'bool', default: true },
+      name: { type: 'choice', default: 'msd', choices: ['cosine', 'msd'] },
+    });
+    const p = resolveParams('demo', specs, { n_factors: '12', biased: 'false', name: 'COSINE' });
+    expectTypeOf(p.n_factors).toEqualTypeOf<number>();
+    expectTypeOf(p.biased).toEqualTypeOf<boolean>();
+    expectTypeOf(p.name).toEqualTypeOf<'cosine' | 'msd'>();
+    expect(p).toEqual({ n_factors: 12, biased: false, name: 'cosine' });
+
+    const svd = svdDescriptor.create({ n_factors: '7', lr_all: '0.01' });
+    expectTypeOf(svd.params.n_factors).toEqualTypeOf<number>();
+    expect(svd.params.n_factors).toBe(7);
+    // Surprise's rule: lr_bu not given takes lr_all
+    expect(svd.params.lr_bu).toBe(0.01);
+    const knn = createAlgorithm('knn-item');
+    expect(knn.params).toMatchObject({ user_based: false, name: 'pearson_baseline', k: 40 });
+  });
 });
+

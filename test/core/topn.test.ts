@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { topN } from '../../src/core/topn.ts';
+import { kthLargest, kthSmallest, TopKHeap, topN } from '../../src/core/topn.ts';
 
 describe('top-n selection', () => {
   it('returns the n best, best first, skipping NaN (impossible) scores', () => {
@@ -27,5 +27,32 @@ describe('top-n selection', () => {
     expect(topN([1, 2], 10).map((s) => s.item)).toEqual([1, 0]);
     expect(topN([1, 2], 0)).toEqual([]);
     expect(topN([], 5)).toEqual([]);
+  });
+});
+
+describe('the bounded top-k heap the k-NN step and topN share', () => {
+  it('keeps the k strongest pairs, the earlier key winning a tie, with their payloads', () => {
+    const heap = new TopKHeap(3);
+    // (similarity, position in the rating list, candidate)
+    for (const [s, key, c] of [[0.5, 0, 10], [0.9, 1, 11], [0.5, 2, 12], [0.7, 3, 13], [0.5, 4, 14], [NaN, 5, 15]]) {
+      heap.offer(s, key, c);
+    }
+    const kept = Array.from({ length: heap.size }, (_, j) => [heap.score[j], heap.key[j], heap.payload[j]]);
+    expect(kept.sort((a, b) => b[0] - a[0])).toEqual([[0.9, 1, 11], [0.7, 3, 13], [0.5, 0, 10]]);
+    heap.reset();
+    heap.offer(1, 0, 0);
+    expect(heap.size).toBe(1);
+  });
+
+  it('refuses a k that could keep nothing', () => {
+    expect(() => new TopKHeap(0)).toThrow('top-k: k must be a whole number ≥ 1, got 0');
+  });
+});
+
+describe('the quickselects of the k-NN step', () => {
+  it('finds the k-th largest similarity and the k-th smallest position', () => {
+    expect(kthLargest(Float64Array.of(0.2, 0.9, 0.4, 0.9, 0.1), 5, 3)).toBe(0.4);
+    expect(kthLargest(Float64Array.of(0.2, 0.9, 0.4, 0.9, 0.1), 5, 2)).toBe(0.9);
+    expect(kthSmallest(Float64Array.of(40, 3, 17, 8), 4, 2)).toBe(8);
   });
 });

@@ -11,7 +11,6 @@ import {
   type AlgorithmDescriptor,
   type Estimate,
   type ModelState,
-  type Params,
 } from '../algorithm.ts';
 import {
   applyMethodDefaults,
@@ -20,20 +19,21 @@ import {
   computeBaselines,
   foldInUserBias,
   type BaselineOptions,
+  type BaselineParams,
 } from '../baselines.ts';
 import type { Profile, Trainset } from '../trainset.ts';
 
-export function resolveBaselineParams(given: Record<string, unknown> = {}): Params {
+export function resolveBaselineParams(given: Record<string, unknown> = {}): BaselineParams {
   return applyMethodDefaults(resolveParams('baseline', BASELINE_PARAM_SPECS, given), given);
 }
 
-export class BaselineOnly extends Algorithm {
+export class BaselineOnly extends Algorithm<BaselineParams> {
   readonly name = 'baseline';
   private readonly opts: BaselineOptions;
   private bu: Float64Array | undefined;
   private bi: Float64Array | undefined;
 
-  constructor(params: Params = resolveBaselineParams()) {
+  constructor(params: BaselineParams = resolveBaselineParams()) {
     super(params);
     this.opts = baselineOptionsFrom(params);
   }
@@ -110,7 +110,7 @@ export class BaselineOnly extends Algorithm {
   }
 }
 
-export const baselineDescriptor: AlgorithmDescriptor = {
+export const baselineDescriptor: AlgorithmDescriptor<BaselineOnly> = {
   name: 'baseline',
   surpriseName: 'BaselineOnly',
   description:

@@ -17,12 +17,12 @@
  */
 import {
   requireRatings,
+  defineParams,
   resolveParams,
   type AlgorithmDescriptor,
   type Estimate,
   type ModelState,
-  type ParamSpecs,
-  type Params,
+  type ParamsOf,
 } from '../algorithm.ts';
 import { LearnedAlgorithm } from './learned.ts';
 import { foldInCoCluster, type FoldedCluster } from '../fold-in.ts';
@@ -30,12 +30,14 @@ import { Rng } from '../rng.ts';
 import { ModelStateError, stateArray } from '../snapshot.ts';
 import type { Profile, Trainset } from '../trainset.ts';
 
-export const coClusteringParams: ParamSpecs = {
+export const coClusteringParams = defineParams({
   n_cltr_u: { type: 'int', default: 3, min: 1, doc: 'number of user clusters' },
   n_cltr_i: { type: 'int', default: 3, min: 1, doc: 'number of item clusters' },
   n_epochs: { type: 'int', default: 20, min: 0, doc: 'assignment rounds' },
   random_state: { type: 'seed', default: 0, doc: 'seed of the initial clusters' },
-};
+});
+
+export type CoClusteringParams = ParamsOf<typeof coClusteringParams>;
 
 export interface CoClusters {
   cltrU: Int32Array;
@@ -48,24 +50,24 @@ export interface CoClusters {
   avgCo: Float64Array;
 }
 
-export class CoClustering extends LearnedAlgorithm<CoClusters, FoldedCluster> {
+export class CoClustering extends LearnedAlgorithm<CoClusters, FoldedCluster, CoClusteringParams> {
   readonly name = 'co-clustering';
 
-  constructor(params: Params) {
+  constructor(params: CoClusteringParams) {
     super(params);
   }
 
   private get nU(): number {
-    return this.params.n_cltr_u as number;
+    return this.params.n_cltr_u;
   }
 
   private get nI(): number {
-    return this.params.n_cltr_i as number;
+    return this.params.n_cltr_i;
   }
 
   fit(ts: Trainset): this {
     requireRatings(this.name, ts);
-    const pr = this.params as Record<string, number>;
+    const pr = this.params;
     const rng = new Rng(pr.random_state);
     const nCu = this.nU;
     const nCi = this.nI;
@@ -255,7 +257,7 @@ function argmin(v: Float64Array, n: number): number {
   return best;
 }
 
-export const coClusteringDescriptor: AlgorithmDescriptor = {
+export const coClusteringDescriptor: AlgorithmDescriptor<CoClustering> = {
   name: 'co-clustering',
   surpriseName: 'CoClustering',
   description: 'Co-clustering of users and items: cluster averages plus user and item offsets',

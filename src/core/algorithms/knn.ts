@@ -26,12 +26,13 @@ import {
   NotFittedError,
   ParamError,
   requireRatings,
+  defineParams,
   resolveParams,
   type AlgorithmDescriptor,
   type Estimate,
   type ModelState,
-  type ParamSpecs,
-  type Params,
+  type ParamsOf,
+  type SupportKind,
 } from '../algorithm.ts';
 import {
   applyMethodDefaults,
@@ -50,38 +51,37 @@ import {
   type SimilarityOptions,
 } from '../similarity.ts';
 import type { Csr, Profile, Trainset } from '../trainset.ts';
+import { kthLargest, kthSmallest, TopKHeap } from '../topn.ts';
 
 export const UNKNOWN_REASON = 'User and/or item is unknown.';
 export const NOT_ENOUGH_NEIGHBORS = 'Not enough neighbors.';
 
 export type KnnVariant = 'basic' | 'means' | 'zscore' | 'baseline';
 
-export const KNN_PARAM_SPECS: ParamSpecs = {
+export const KNN_PARAM_SPECS = defineParams({
   k: { type: 'int', default: 40, min: 1, doc: 'maximum number of neighbours' },
   min_k: { type: 'int', default: 1, min: 1, doc: 'minimum number of neighbours (at most k)' },
   ...SIMILARITY_PARAM_SPECS,
   ...BASELINE_PARAM_SPECS,
-};
+});
+
+export type KnnParams = ParamsOf<typeof KNN_PARAM_SPECS>;
 
 /**
- * Scratch space of the k-NN step for a given k: a bounded heap of (similarity, term, position)
- * whose root is the weakest kept neighbour (smallest similarity; among equal ones, the latest in the
- * rating list), and buffers for the quickselect path, grown on demand.
+ * Scratch space of the k-NN step for a given k: a bounded top-k heap of (similarity, position,
+ * candidate) whose root is the weakest kept neighbour (smallest similarity; among equal ones, the
+ * latest in the rating list), and buffers for the quickselect path, grown on demand.
  */
 export class NeighbourHeap {
   readonly k: number;
-  readonly s: Float64Array;
-  readonly t: Float64Array;
-  readonly p: Int32Array;
+  readonly top: TopKHeap;
   work = new Float64Array(64);
   tiedC = new Int32Array(64);
-  tiedPos = new Int32Array(64);
+  tiedPos = new Float64Array(64);
 
   constructor(k: number) {
     this.k = k;
-    this.s = new Float64Array(k);
-    this.t = new Float64Array(k);
-    this.p = new Int32Array(k);
+    this.top = new TopKHeap(k);
   }
 
   ensure(m: number): void {
@@ -89,7 +89,7 @@ export class NeighbourHeap {
       const size = Math.max(m, this.work.length * 2);
       this.work = new Float64Array(size);
       this.tiedC = new Int32Array(size);
-      this.tiedPos = new Int32Array(size);
+      this.tiedPos = new Float64Array(size);
     }
   }
 }
@@ -158,7 +158,7 @@ export function knnSums(
     if (tied > slots) {
       const tiedPos = heap.tiedPos;
       for (let q = 0; q < tied; q++) tiedPos[q] = pos[tiedC[q]];
-      lastPos = kthSmallestInt(tiedPos, tied, slots);
+      lastPos = kthSmallest(tiedPos, tied, slots);
     }
     for (let q = 0; q < tied; q++) {
       const c = tiedC[q];
@@ -183,118 +183,23 @@ function heapSums(
   heap: NeighbourHeap,
   out: Float64Array,
 ): void {
-  const k = heap.k;
-  const hs = heap.s;
-  const ht = heap.t;
-  const hp = heap.p;
-  let size = 0;
+  const top = heap.top;
+  top.reset();
   for (let c = 0; c < m; c++) {
     const s = sims[c];
-    if (!(s > 0)) continue;
-    if (size < k) {
-      const p = pos[c];
-      // sift up: parents must not be stronger than children
-      let j = size++;
-      while (j > 0) {
-        const parent = (j - 1) >> 1;
-        if (!(s < hs[parent] || (s === hs[parent] && p > hp[parent]))) break;
-        hs[j] = hs[parent];
-        ht[j] = ht[parent];
-        hp[j] = hp[parent];
-        j = parent;
-      }
-      hs[j] = s;
-      ht[j] = terms[tOff + c];
-      hp[j] = p;
-    } else if (s >= hs[0]) {
-      const p = pos[c];
-      if (s === hs[0] && p > hp[0]) continue; // an equal, later candidate loses
-      // replace the weakest and sift down
-      let j = 0;
-      for (;;) {
-        const l = 2 * j + 1;
-        if (l >= k) break;
-        const r = l + 1;
-        let w = l;
-        if (r < k && (hs[r] < hs[l] || (hs[r] === hs[l] && hp[r] > hp[l]))) w = r;
-        if (!(hs[w] < s || (hs[w] === s && hp[w] > p))) break;
-        hs[j] = hs[w];
-        ht[j] = ht[w];
-        hp[j] = hp[w];
-        j = w;
-      }
-      hs[j] = s;
-      ht[j] = terms[tOff + c];
-      hp[j] = p;
-    }
+    if (s > 0) top.offer(s, pos[c], c);
   }
+  const hs = top.score;
+  const hc = top.payload;
   let sumS = 0;
   let sumST = 0;
-  for (let j = 0; j < size; j++) {
+  for (let j = 0; j < top.size; j++) {
     sumS += hs[j];
-    sumST += hs[j] * ht[j];
+    sumST += hs[j] * terms[tOff + hc[j]];
   }
   out[0] = sumST;
   out[1] = sumS;
-  out[2] = size;
-}
-
-/** The k-th largest of a[0..n) (1 ≤ k ≤ n); reorders a. Hoare quickselect, median-of-three pivot. */
-function kthLargest(a: Float64Array, n: number, k: number): number {
-  const r = n - k; // rank in ascending order
-  let lo = 0;
-  let hi = n - 1;
-  while (hi > lo) {
-    const mid = (lo + hi) >>> 1;
-    const x = a[lo];
-    const y = a[mid];
-    const z = a[hi];
-    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const tmp = a[i];
-        a[i] = a[j];
-        a[j] = tmp;
-        i++;
-        j--;
-      }
-    }
-    if (r <= j) hi = j;
-    else if (r >= i) lo = i;
-    else return a[r];
-  }
-  return a[r];
-}
-
-/** The k-th smallest of a[0..n) (1 ≤ k ≤ n) for distinct integers; reorders a. */
-function kthSmallestInt(a: Int32Array, n: number, k: number): number {
-  const r = k - 1;
-  let lo = 0;
-  let hi = n - 1;
-  while (hi > lo) {
-    const pivot = a[(lo + hi) >>> 1];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const tmp = a[i];
-        a[i] = a[j];
-        a[j] = tmp;
-        i++;
-        j--;
-      }
-    }
-    if (r <= j) hi = j;
-    else if (r >= i) lo = i;
-    else return a[r];
-  }
-  return a[r];
+  out[2] = top.size;
 }
 
 /** What the query side contributes: the member's mean, spread and bias (user-based or baseline). */
@@ -304,7 +209,7 @@ interface QueryUser {
   bias: number;
 }
 
-export class KnnAlgorithm extends Algorithm {
+export class KnnAlgorithm extends Algorithm<KnnParams> {
   readonly name: string;
   readonly variant: KnnVariant;
   private readonly k: number;
@@ -329,12 +234,12 @@ export class KnnAlgorithm extends Algorithm {
   private readonly heap: NeighbourHeap;
   private readonly sums = new Float64Array(3);
 
-  constructor(name: string, variant: KnnVariant, params: Params) {
+  constructor(name: string, variant: KnnVariant, params: KnnParams) {
     super(params);
     this.name = name;
     this.variant = variant;
-    this.k = Number(params.k);
-    this.minK = Number(params.min_k);
+    this.k = params.k;
+    this.minK = params.min_k;
     this.heap = new NeighbourHeap(this.k);
     this.simOpts = similarityOptionsFrom(params);
     this.bslOpts = baselineOptionsFrom(params);
@@ -466,10 +371,21 @@ export class KnnAlgorithm extends Algorithm {
   }
 
   scoreAll(p: Profile, out: Float64Array): void {
+    this.scoreAllInto(p, out, null);
+  }
+
+  /** Support: the neighbours (among the k) each estimate was computed from, Surprise's actual_k. */
+  override scoreAllWithSupport(p: Profile, out: Float64Array, support: Float64Array): SupportKind {
+    this.scoreAllInto(p, out, support);
+    return this.simOpts.userBased ? 'similar-members' : 'similar-movies';
+  }
+
+  private scoreAllInto(p: Profile, out: Float64Array, support: Float64Array | null): void {
     const ts = this.trainset;
     const n = ts.nItems;
     if (p.user === undefined && p.items.length === 0) {
       for (let i = 0; i < n; i++) out[i] = this.variant === 'baseline' ? this.partialBaseline(-1, i) : NaN;
+      support?.fill(0, 0, n);
       return;
     }
     if (this.simOpts.userBased) {
@@ -483,16 +399,19 @@ export class KnnAlgorithm extends Algorithm {
         row = q.row;
         user = q.user;
       }
-      for (let i = 0; i < n; i++) out[i] = this.scoreUserBased(row, -1, i, user);
+      for (let i = 0; i < n; i++) {
+        out[i] = this.scoreUserBased(row, -1, i, user);
+        if (support) support[i] = this.sums[2];
+      }
     } else {
       if (p.user !== undefined) {
         const a = ts.byUser.indptr[p.user];
         const b = ts.byUser.indptr[p.user + 1];
         const terms = (this.terms as Float64Array).subarray(a, b);
-        this.scoreAllItemBased(ts.byUser.indices.subarray(a, b), terms, this.trainedUser(p.user), out);
+        this.scoreAllItemBased(ts.byUser.indices.subarray(a, b), terms, this.trainedUser(p.user), out, support);
       } else {
         const q = this.memberQuery(p);
-        this.scoreAllItemBased(p.items, q.terms, q.user, out);
+        this.scoreAllItemBased(p.items, q.terms, q.user, out, support);
       }
     }
   }
@@ -504,7 +423,13 @@ export class KnnAlgorithm extends Algorithm {
    * addresses, cache lines reused) and those above i along row i in increasing order, without a
    * branch per pair.
    */
-  private scoreAllItemBased(items: Int32Array, terms: Float64Array, user: QueryUser, out: Float64Array): void {
+  private scoreAllItemBased(
+    items: Int32Array,
+    terms: Float64Array,
+    user: QueryUser,
+    out: Float64Array,
+    support: Float64Array | null,
+  ): void {
     const m = items.length;
     const order = Array.from({ length: m }, (_, c) => c).sort((x, y) => items[x] - items[y] || x - y);
     const J = new Int32Array(m);
@@ -533,6 +458,7 @@ export class KnnAlgorithm extends Algorithm {
       for (let c = hi; c < m; c++) sims[c] = data[oi + J[c]];
       knnSums(m, sims, T, 0, P, this.heap, this.sums);
       out[i] = this.combine(i, user);
+      if (support) support[i] = this.sums[2];
     }
   }
 
@@ -740,34 +666,34 @@ function rowSigmas(csr: Csr, means: Float64Array, overall: number): Float64Array
 }
 
 /** Validates kNN parameters; min_k above k could never be met, so it is refused. */
-export function resolveKnnParams(algo: string, given: Record<string, unknown> = {}): Params {
+export function resolveKnnParams(algo: string, given: Record<string, unknown> = {}): KnnParams {
   const params = applyMethodDefaults(resolveParams(algo, KNN_PARAM_SPECS, given), given);
-  if (Number(params.min_k) > Number(params.k)) {
+  if (params.min_k > params.k) {
     throw new ParamError(`${algo}: parameter min_k (${params.min_k}) must be at most k (${params.k})`);
   }
   return params;
 }
 
 export class KNNBasic extends KnnAlgorithm {
-  constructor(params: Params = resolveKnnParams('knn-basic')) {
+  constructor(params: KnnParams = resolveKnnParams('knn-basic')) {
     super('knn-basic', 'basic', params);
   }
 }
 
 export class KNNWithMeans extends KnnAlgorithm {
-  constructor(params: Params = resolveKnnParams('knn-means')) {
+  constructor(params: KnnParams = resolveKnnParams('knn-means')) {
     super('knn-means', 'means', params);
   }
 }
 
 export class KNNWithZScore extends KnnAlgorithm {
-  constructor(params: Params = resolveKnnParams('knn-zscore')) {
+  constructor(params: KnnParams = resolveKnnParams('knn-zscore')) {
     super('knn-zscore', 'zscore', params);
   }
 }
 
 export class KNNBaseline extends KnnAlgorithm {
-  constructor(params: Params = resolveKnnParams('knn-baseline')) {
+  constructor(params: KnnParams = resolveKnnParams('knn-baseline')) {
     super('knn-baseline', 'baseline', params);
   }
 }
@@ -775,7 +701,7 @@ export class KNNBaseline extends KnnAlgorithm {
 const SIM_DOC = 'sim_options flattened: name, user_based, min_support, shrinkage';
 const BSL_DOC = 'bsl_options flattened: method, n_epochs, reg_i, reg_u, reg, learning_rate';
 
-export const knnBasicDescriptor: AlgorithmDescriptor = {
+export const knnBasicDescriptor: AlgorithmDescriptor<KNNBasic> = {
   name: 'knn-basic',
   surpriseName: 'KNNBasic',
   description:
@@ -785,7 +711,7 @@ export const knnBasicDescriptor: AlgorithmDescriptor = {
   create: (given) => new KNNBasic(resolveKnnParams('knn-basic', given)),
 };
 
-export const knnMeansDescriptor: AlgorithmDescriptor = {
+export const knnMeansDescriptor: AlgorithmDescriptor<KNNWithMeans> = {
   name: 'knn-means',
   surpriseName: 'KNNWithMeans',
   description: `k-nearest neighbours on mean-centred ratings. ${SIM_DOC}; ${BSL_DOC} (used by pearson_baseline).`,
@@ -793,7 +719,7 @@ export const knnMeansDescriptor: AlgorithmDescriptor = {
   create: (given) => new KNNWithMeans(resolveKnnParams('knn-means', given)),
 };
 
-export const knnZScoreDescriptor: AlgorithmDescriptor = {
+export const knnZScoreDescriptor: AlgorithmDescriptor<KNNWithZScore> = {
   name: 'knn-zscore',
   surpriseName: 'KNNWithZScore',
   description: `k-nearest neighbours on z-score normalised ratings. ${SIM_DOC}; ${BSL_DOC} (used by pearson_baseline).`,
@@ -801,7 +727,7 @@ export const knnZScoreDescriptor: AlgorithmDescriptor = {
   create: (given) => new KNNWithZScore(resolveKnnParams('knn-zscore', given)),
 };
 
-export const knnBaselineDescriptor: AlgorithmDescriptor = {
+export const knnBaselineDescriptor: AlgorithmDescriptor<KNNBaseline> = {
   name: 'knn-baseline',
   surpriseName: 'KNNBaseline',
   description: `k-nearest neighbours on residuals from the baseline μ + b_u + b_i. ${SIM_DOC}; ${BSL_DOC}.`,

@@ -3,11 +3,11 @@
  * and the "not fitted" guard. A refit or a restore installs new parameters and empties the cache,
  * so a member folded in against the old model is never answered from it.
  */
-import { Algorithm, NotFittedError } from '../algorithm.ts';
+import { Algorithm, NotFittedError, type Params } from '../algorithm.ts';
 import { FoldCache } from '../fold-in.ts';
 import type { Trainset } from '../trainset.ts';
 
-export abstract class LearnedAlgorithm<Model, Folded> extends Algorithm {
+export abstract class LearnedAlgorithm<Model, Folded, P extends Params = Params> extends Algorithm<P> {
   private learned: Model | undefined;
   protected readonly folds = new FoldCache<Folded>();
 

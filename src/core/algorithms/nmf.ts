@@ -19,12 +19,12 @@
 import {
   ParamError,
   requireRatings,
+  defineParams,
   resolveParams,
   type AlgorithmDescriptor,
   type Estimate,
   type ModelState,
-  type ParamSpecs,
-  type Params,
+  type ParamsOf,
 } from '../algorithm.ts';
 import { LearnedAlgorithm } from './learned.ts';
 import { foldInNmf, type FoldedFactors } from '../fold-in.ts';
@@ -35,7 +35,7 @@ import { stateArray } from '../snapshot.ts';
 import type { Profile, Trainset } from '../trainset.ts';
 import { dot } from '../vector.ts';
 
-export const nmfParams: ParamSpecs = {
+export const nmfParams = defineParams({
   n_factors: { type: 'int', default: 15, min: 1, doc: 'number of latent factors' },
   n_epochs: { type: 'int', default: 50, min: 0, doc: 'passes over the training ratings' },
   biased: { type: 'bool', default: false, doc: 'use the baselines μ + b_u + b_i' },
@@ -48,7 +48,9 @@ export const nmfParams: ParamSpecs = {
   init_low: { type: 'float', default: 0, min: 0, doc: 'lower bound of the uniform initialisation (≥ 0)' },
   init_high: { type: 'float', default: 1, min: 0, doc: 'upper bound of the uniform initialisation' },
   random_state: { type: 'seed', default: 0, doc: 'seed of the initialisation' },
-};
+});
+
+export type NmfParams = ParamsOf<typeof nmfParams>;
 
 export interface NmfFactors {
   p: Float64Array;
@@ -57,17 +59,17 @@ export interface NmfFactors {
   bi: Float64Array;
 }
 
-export class Nmf extends LearnedAlgorithm<NmfFactors, FoldedFactors> {
+export class Nmf extends LearnedAlgorithm<NmfFactors, FoldedFactors, NmfParams> {
   readonly name = 'nmf';
   /** which implementation ran the last fit (for benchmarks and tests) */
   lastKernel: KernelUsed | undefined;
 
   constructor(
-    params: Params,
+    params: NmfParams,
     private readonly kernel: KernelChoice = 'auto',
   ) {
     super(params);
-    if ((params.init_high as number) < (params.init_low as number)) {
+    if (params.init_high < params.init_low) {
       throw new ParamError(
         `nmf: parameter init_high (${params.init_high}) must be at least init_low (${params.init_low})`,
       );
@@ -75,17 +77,17 @@ export class Nmf extends LearnedAlgorithm<NmfFactors, FoldedFactors> {
   }
 
   private get f(): number {
-    return this.params.n_factors as number;
+    return this.params.n_factors;
   }
 
   private get biased(): boolean {
-    return this.params.biased as boolean;
+    return this.params.biased;
   }
 
   fit(ts: Trainset): this {
     requireRatings(this.name, ts);
     const f = this.f;
-    const pr = this.params as Record<string, number>;
+    const pr = this.params;
     const rng = new Rng(pr.random_state);
     const m: NmfFactors = {
       p: new Float64Array(ts.nUsers * f),
@@ -101,7 +103,7 @@ export class Nmf extends LearnedAlgorithm<NmfFactors, FoldedFactors> {
   }
 
   private sgd(ts: Trainset, m: NmfFactors): void {
-    const pr = this.params as Record<string, number>;
+    const pr = this.params;
     const itemDeg = new Int32Array(ts.nItems);
     for (let i = 0; i < ts.nItems; i++) itemDeg[i] = ts.itemDegree(i);
     this.lastKernel = nmfFit(
@@ -194,7 +196,7 @@ export class Nmf extends LearnedAlgorithm<NmfFactors, FoldedFactors> {
 
   private folded(p: Profile): FoldedFactors {
     return this.folds.get(p, (prof) => {
-      const pr = this.params as Record<string, number>;
+      const pr = this.params;
       return foldInNmf(prof, {
         nFactors: this.f,
         q: this.m.q,
@@ -227,7 +229,7 @@ export class Nmf extends LearnedAlgorithm<NmfFactors, FoldedFactors> {
   }
 }
 
-export const nmfDescriptor: AlgorithmDescriptor = {
+export const nmfDescriptor: AlgorithmDescriptor<Nmf> = {
   name: 'nmf',
   surpriseName: 'NMF',
   description: 'Non-negative matrix factorisation by regularised multiplicative updates',

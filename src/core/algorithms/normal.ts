@@ -11,29 +11,31 @@ import {
   Algorithm,
   ParamError,
   requireRatings,
+  defineParams,
   resolveParams,
   type AlgorithmDescriptor,
   type Estimate,
   type ModelState,
-  type ParamSpecs,
-  type Params,
+  type ParamsOf,
 } from '../algorithm.ts';
 import { Rng } from '../rng.ts';
 import type { Profile, Trainset } from '../trainset.ts';
 
-export const NORMAL_PARAM_SPECS: ParamSpecs = {
+export const NORMAL_PARAM_SPECS = defineParams({
   random_state: { type: 'seed', default: 0, doc: 'seed of the random draws' },
-};
+});
 
-export class NormalPredictor extends Algorithm {
+export type NormalParams = ParamsOf<typeof NORMAL_PARAM_SPECS>;
+
+export class NormalPredictor extends Algorithm<NormalParams> {
   readonly name = 'normal';
   private mu = NaN;
   private sigma = NaN;
   private rng: Rng;
 
-  constructor(params: Params = resolveParams('normal', NORMAL_PARAM_SPECS)) {
+  constructor(params: NormalParams = resolveParams('normal', NORMAL_PARAM_SPECS)) {
     super(params);
-    this.rng = new Rng(Number(params.random_state));
+    this.rng = new Rng(params.random_state);
   }
 
   /** μ̂ and σ̂ of the fitted normal. */
@@ -53,7 +55,7 @@ export class NormalPredictor extends Algorithm {
     }
     this.mu = mu;
     this.sigma = Math.sqrt(s / values.length);
-    this.rng = new Rng(Number(this.params.random_state));
+    this.rng = new Rng(this.params.random_state);
     this.ts = ts;
     return this;
   }
@@ -86,12 +88,12 @@ export class NormalPredictor extends Algorithm {
     }
     this.mu = state.mu;
     this.sigma = state.sigma;
-    this.rng = new Rng(Number(this.params.random_state));
+    this.rng = new Rng(this.params.random_state);
     this.ts = ts;
   }
 }
 
-export const normalDescriptor: AlgorithmDescriptor = {
+export const normalDescriptor: AlgorithmDescriptor<NormalPredictor> = {
   name: 'normal',
   surpriseName: 'NormalPredictor',
   description: 'Random ratings drawn from the normal distribution of the training ratings (a floor to compare against).',

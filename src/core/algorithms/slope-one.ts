@@ -20,26 +20,29 @@ import {
   Algorithm,
   ParamError,
   requireRatings,
+  defineParams,
   resolveParams,
   type AlgorithmDescriptor,
   type Estimate,
   type ModelState,
-  type ParamSpecs,
-  type Params,
+  type ParamsOf,
+  type SupportKind,
 } from '../algorithm.ts';
 import { buildPairIndex, PackedTriangle } from '../similarity.ts';
 import type { Profile, Trainset } from '../trainset.ts';
 
 const UNKNOWN_REASON = 'User and/or item is unknown.';
 
-export const SLOPE_ONE_PARAM_SPECS: ParamSpecs = {};
+export const SLOPE_ONE_PARAM_SPECS = defineParams({});
 
-export class SlopeOne extends Algorithm {
+export type SlopeOneParams = ParamsOf<typeof SLOPE_ONE_PARAM_SPECS>;
+
+export class SlopeOne extends Algorithm<SlopeOneParams> {
   readonly name = 'slope-one';
   private dev: PackedTriangle | undefined;
   private userMean: Float64Array | undefined;
 
-  constructor(params: Params = resolveParams('slope-one', SLOPE_ONE_PARAM_SPECS)) {
+  constructor(params: SlopeOneParams = resolveParams('slope-one', SLOPE_ONE_PARAM_SPECS)) {
     super(params);
   }
 
@@ -67,6 +70,16 @@ export class SlopeOne extends Algorithm {
   }
 
   scoreAll(p: Profile, out: Float64Array): void {
+    this.scoreAllInto(p, out, null);
+  }
+
+  /** Support: how many of the member's rated movies have a deviation to the item (|R_i(u)|). */
+  override scoreAllWithSupport(p: Profile, out: Float64Array, support: Float64Array): SupportKind {
+    this.scoreAllInto(p, out, support);
+    return 'co-rated-movies';
+  }
+
+  private scoreAllInto(p: Profile, out: Float64Array, support: Float64Array | null): void {
     const ts = this.trainset;
     let items: Int32Array;
     let a: number;
@@ -84,9 +97,10 @@ export class SlopeOne extends Algorithm {
       mean = profileMean(p);
     } else {
       out.fill(NaN, 0, ts.nItems);
+      support?.fill(0, 0, ts.nItems);
       return;
     }
-    this.scoreAllSorted(items.subarray(a, b), mean, out);
+    this.scoreAllSorted(items.subarray(a, b), mean, out, support);
   }
 
   /**
@@ -94,7 +108,7 @@ export class SlopeOne extends Algorithm {
    * from rated items below i are read down their packed rows at column i (consecutive i, consecutive
    * addresses) and those above i along row i in increasing order, with no branch per pair.
    */
-  private scoreAllSorted(items: Int32Array, mean: number, out: Float64Array): void {
+  private scoreAllSorted(items: Int32Array, mean: number, out: Float64Array, support: Float64Array | null): void {
     const { data, off } = this.dev as PackedTriangle;
     const J = Int32Array.from(items).sort();
     const m = J.length;
@@ -124,6 +138,7 @@ export class SlopeOne extends Algorithm {
         }
       }
       out[i] = count > 0 ? mean + sum / count : mean;
+      if (support) support[i] = count;
     }
   }
 
@@ -225,7 +240,7 @@ export function computeDeviations(ts: Trainset): PackedTriangle {
   return packed;
 }
 
-export const slopeOneDescriptor: AlgorithmDescriptor = {
+export const slopeOneDescriptor: AlgorithmDescriptor<SlopeOne> = {
   name: 'slope-one',
   surpriseName: 'SlopeOne',
   description: 'Slope One: the user mean plus the mean rating deviation of the item from the items they rated.',

@@ -14,12 +14,15 @@
  */
 import {
   requireRatings,
+  defineParams,
   resolveParams,
   type AlgorithmDescriptor,
   type Estimate,
   type ModelState,
+  type ParamSpec,
   type ParamSpecs,
   type Params,
+  type ParamsOf,
 } from '../algorithm.ts';
 import { LearnedAlgorithm } from './learned.ts';
 import { foldInSgd, type SgdFoldModel } from '../fold-in.ts';
@@ -31,9 +34,18 @@ import type { Profile, Trainset } from '../trainset.ts';
 /** The per-parameter learning rates and regularisations that default to lr_all / reg_all. */
 const PARTS = ['bu', 'bi', 'pu', 'qi'] as const;
 
+type FloatSpec = Extract<ParamSpec, { type: 'float' }>;
+
+/** The names lrRegSpecs declares for the given parts. */
+export type LrRegName<Part extends string> = 'lr_all' | 'reg_all' | `lr_${Part}` | `reg_${Part}`;
+
 /** Param specs for lr_all/reg_all and their per-parameter overrides (lr_bu, reg_qi, ...). */
-export function lrRegSpecs(lrAll: number, regAll: number, parts: readonly string[]): ParamSpecs {
-  const specs: ParamSpecs = {
+export function lrRegSpecs<const Part extends string>(
+  lrAll: number,
+  regAll: number,
+  parts: readonly Part[],
+): Record<LrRegName<Part>, FloatSpec> {
+  const specs: Record<string, FloatSpec> = {
     lr_all: { type: 'float', default: lrAll, min: 0, exclusiveMin: true, doc: 'learning rate of every parameter' },
     reg_all: { type: 'float', default: regAll, min: 0, doc: 'regularisation of every parameter' },
   };
@@ -43,28 +55,29 @@ export function lrRegSpecs(lrAll: number, regAll: number, parts: readonly string
   for (const part of parts) {
     specs[`reg_${part}`] = { type: 'float', default: regAll, min: 0, doc: `regularisation of ${part} (default: reg_all)` };
   }
-  return specs;
+  return specs as Record<LrRegName<Part>, FloatSpec>;
 }
 
 /**
  * resolveParams, then Surprise's rule that lr_x / reg_x not given take lr_all / reg_all. The
  * resolved params carry every value explicitly, so a snapshot recreates the same configuration.
  */
-export function resolveLrReg(
+export function resolveLrReg<S extends ParamSpecs>(
   algo: string,
-  specs: ParamSpecs,
+  specs: S,
   given: Record<string, unknown>,
   parts: readonly string[],
-): Params {
-  const params = resolveParams(algo, specs, given);
+): ParamsOf<S> {
+  const params: Params = { ...resolveParams(algo, specs, given) };
   for (const part of parts) {
     if (given[`lr_${part}`] === undefined) params[`lr_${part}`] = params.lr_all;
     if (given[`reg_${part}`] === undefined) params[`reg_${part}`] = params.reg_all;
   }
-  return params;
+  // same keys and value types as resolved: only numbers were copied between lr/reg keys
+  return params as ParamsOf<S>;
 }
 
-export const svdParams: ParamSpecs = {
+export const svdParams = defineParams({
   n_factors: { type: 'int', default: 100, min: 1, doc: 'number of latent factors' },
   n_epochs: { type: 'int', default: 20, min: 0, doc: 'SGD passes over the training ratings' },
   biased: { type: 'bool', default: true, doc: 'use the baselines μ + b_u + b_i' },
@@ -72,7 +85,9 @@ export const svdParams: ParamSpecs = {
   init_std_dev: { type: 'float', default: 0.1, min: 0, doc: 'standard deviation of the initialisation' },
   ...lrRegSpecs(0.005, 0.02, PARTS),
   random_state: { type: 'seed', default: 0, doc: 'seed of the initialisation' },
-};
+});
+
+export type SvdParams = ParamsOf<typeof svdParams>;
 
 interface SvdModel {
   p: Float32Array;
@@ -87,25 +102,25 @@ interface FoldedSvd {
   pu: Float32Array;
 }
 
-export class Svd extends LearnedAlgorithm<SvdModel, FoldedSvd> {
+export class Svd extends LearnedAlgorithm<SvdModel, FoldedSvd, SvdParams> {
   readonly name = 'svd';
   /** which implementation ran the last fit (for benchmarks and tests) */
   lastKernel: KernelUsed | undefined;
   private scorer: ItemDotScorer | undefined;
 
   constructor(
-    params: Params,
+    params: SvdParams,
     private readonly kernel: KernelChoice = 'auto',
   ) {
     super(params);
   }
 
   private get f(): number {
-    return this.params.n_factors as number;
+    return this.params.n_factors;
   }
 
   private get biased(): boolean {
-    return this.params.biased as boolean;
+    return this.params.biased;
   }
 
   /** the global mean as the model uses it: 0 when unbiased */
@@ -116,7 +131,7 @@ export class Svd extends LearnedAlgorithm<SvdModel, FoldedSvd> {
   fit(ts: Trainset): this {
     requireRatings(this.name, ts);
     const f = this.f;
-    const pr = this.params as Record<string, number>;
+    const pr = this.params;
     const rng = new Rng(pr.random_state);
     const p = new Float32Array(ts.nUsers * f);
     const q = new Float32Array(ts.nItems * f);
@@ -240,7 +255,7 @@ export class Svd extends LearnedAlgorithm<SvdModel, FoldedSvd> {
   /** The model as the fold-in sees it (items fixed). */
   foldModel(): SgdFoldModel {
     const m = this.m;
-    const pr = this.params as Record<string, number>;
+    const pr = this.params;
     return {
       nFactors: this.f,
       q: m.q,
@@ -272,7 +287,7 @@ export class Svd extends LearnedAlgorithm<SvdModel, FoldedSvd> {
   }
 }
 
-export const svdDescriptor: AlgorithmDescriptor = {
+export const svdDescriptor: AlgorithmDescriptor<Svd> = {
   name: 'svd',
   surpriseName: 'SVD',
   description: 'Matrix factorisation (Funk/Koren SVD) trained by SGD: μ + b_u + b_i + q_i·p_u',

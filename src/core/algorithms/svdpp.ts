@@ -20,12 +20,12 @@
  * Unknown user: b_u, p_u and the implicit part count as 0; unknown item: b_i, q_i count as 0.
  */
 import {
+  defineParams,
   requireRatings,
   type AlgorithmDescriptor,
   type Estimate,
   type ModelState,
-  type ParamSpecs,
-  type Params,
+  type ParamsOf,
 } from '../algorithm.ts';
 import { LearnedAlgorithm } from './learned.ts';
 import { foldInSgd } from '../fold-in.ts';
@@ -37,14 +37,16 @@ import { dot } from '../vector.ts';
 
 const PARTS = ['bu', 'bi', 'pu', 'qi', 'yj'] as const;
 
-export const svdppParams: ParamSpecs = {
+export const svdppParams = defineParams({
   n_factors: { type: 'int', default: 20, min: 1, doc: 'number of latent factors' },
   n_epochs: { type: 'int', default: 20, min: 0, doc: 'SGD passes over the training ratings' },
   init_mean: { type: 'float', default: 0, doc: 'mean of the normal initialisation of the factors' },
   init_std_dev: { type: 'float', default: 0.1, min: 0, doc: 'standard deviation of the initialisation' },
   ...lrRegSpecs(0.007, 0.02, PARTS),
   random_state: { type: 'seed', default: 0, doc: 'seed of the initialisation' },
-};
+});
+
+export type SvdppParams = ParamsOf<typeof svdppParams>;
 
 /** Learned parameters, float64 (the fit runs in plain TypeScript). */
 export interface SvdppFactors {
@@ -190,21 +192,21 @@ interface FoldedPp {
   z: Float64Array;
 }
 
-export class SvdPp extends LearnedAlgorithm<SvdppFactors, FoldedPp> {
+export class SvdPp extends LearnedAlgorithm<SvdppFactors, FoldedPp, SvdppParams> {
   readonly name = 'svdpp';
   /** per trained user: p_u + |I_u|^(-1/2) Σ y_j, the vector every estimate dots with q_i */
   private z: Float64Array | undefined;
 
-  constructor(params: Params) {
+  constructor(params: SvdppParams) {
     super(params);
   }
 
   private get f(): number {
-    return this.params.n_factors as number;
+    return this.params.n_factors;
   }
 
   private options(ts: Trainset): SvdppOptions {
-    const pr = this.params as Record<string, number>;
+    const pr = this.params;
     return {
       f: this.f,
       nEpochs: pr.n_epochs,
@@ -226,7 +228,7 @@ export class SvdPp extends LearnedAlgorithm<SvdppFactors, FoldedPp> {
   fit(ts: Trainset, literal = false): this {
     requireRatings(this.name, ts);
     const f = this.f;
-    const pr = this.params as Record<string, number>;
+    const pr = this.params;
     const rng = new Rng(pr.random_state);
     const m: SvdppFactors = {
       p: new Float64Array(ts.nUsers * f),
@@ -311,7 +313,7 @@ export class SvdPp extends LearnedAlgorithm<SvdppFactors, FoldedPp> {
     return this.folds.get(p, (prof) => {
       const m = this.m;
       const f = this.f;
-      const pr = this.params as Record<string, number>;
+      const pr = this.params;
       const imp = implicitOf(prof.items, m.y, f, new Float64Array(f));
       // with the items fixed, the implicit part is a fixed offset q_i·imp per rating
       const offsets = new Float64Array(prof.items.length);
@@ -356,7 +358,7 @@ export class SvdPp extends LearnedAlgorithm<SvdppFactors, FoldedPp> {
   }
 }
 
-export const svdppDescriptor: AlgorithmDescriptor = {
+export const svdppDescriptor: AlgorithmDescriptor<SvdPp> = {
   name: 'svdpp',
   surpriseName: 'SVDpp',
   description: 'SVD++: SVD plus implicit feedback from the items each user rated',

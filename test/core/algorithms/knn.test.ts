@@ -229,14 +229,41 @@ describe('live members (fold-in)', () => {
   });
 });
 
+describe('support: how many neighbours each score rests on', () => {
+  // D rated x only; msd D–A 1/2, D–B 1/5, D–C 1/5; items x–y 1/13, z–x 1/2, z–y 1/10
+  const supports = (given: Record<string, unknown>, user: string) => {
+    const { ts, algo } = fitted(knnBasicDescriptor, given);
+    const out = new Float64Array(ts.nItems);
+    const support = new Float64Array(ts.nItems);
+    const kind = algo.scoreAllWithSupport(ts.profileOf(ts.innerUser(user) as number), out, support);
+    return { kind, y: support[ts.innerItem('y') as number], z: support[ts.innerItem('z') as number] };
+  };
+
+  it('user-based: the similar members (among the k) who rated the movie', () => {
+    // y was rated by A, B and C, all similar to D; z by A and C
+    expect(supports({}, 'D')).toEqual({ kind: 'similar-members', y: 3, z: 2 });
+    expect(supports({ k: 2 }, 'D')).toEqual({ kind: 'similar-members', y: 2, z: 2 });
+  });
+
+  it("item-based: the member's rated movies (among the k) similar to it", () => {
+    // B rated x and y, both similar to z; D rated only x
+    expect(supports({ user_based: false }, 'B').z).toBe(2);
+    expect(supports({ user_based: false }, 'D')).toEqual({ kind: 'similar-movies', y: 1, z: 1 });
+  });
+});
+
 describe('scoreAll agrees with estimate', () => {
   for (const d of allVariants) {
     for (const cfg of configs) {
       it(`${d.name} ${JSON.stringify(cfg)}`, () => {
         const { ts, algo } = fitted(d, cfg);
         const out = new Float64Array(ts.nItems);
+        const withSupport = new Float64Array(ts.nItems);
         for (let u = 0; u < ts.nUsers; u++) {
+          // counting support leaves the estimates exactly as they are
+          algo.scoreAllWithSupport(ts.profileOf(u), withSupport, new Float64Array(ts.nItems));
           algo.scoreAll(ts.profileOf(u), out);
+          expect(withSupport).toEqual(out);
           for (let i = 0; i < ts.nItems; i++) {
             const e = algo.estimate(u, i);
             if (e.impossible !== undefined) expect(out[i]).toBeNaN();

@@ -91,6 +91,24 @@ describe('Slope One', () => {
     }
   });
 
+  it("support: the member's rated movies with a deviation to the movie; estimates unchanged", () => {
+    const algo = slopeOneDescriptor.create().fit(fixture());
+    const ts = algo.trainset;
+    const at = (raw: string) => ts.innerItem(raw) as number;
+    const out = new Float64Array(ts.nItems);
+    const support = new Float64Array(ts.nItems);
+    // B rated x and y: z has a deviation to both, w (only E rated it) to neither
+    const b = ts.profileOf(ts.innerUser('B') as number);
+    expect(algo.scoreAllWithSupport(b, out, support)).toBe('co-rated-movies');
+    expect([support[at('z')], support[at('w')]]).toEqual([2, 0]);
+    const plain = new Float64Array(ts.nItems);
+    algo.scoreAll(b, plain);
+    expect(out).toEqual(plain);
+    // D rated x only: y and z each share raters with x
+    algo.scoreAllWithSupport(ts.profileOf(ts.innerUser('D') as number), out, support);
+    expect([support[at('y')], support[at('z')], support[at('w')]]).toEqual([1, 1, 0]);
+  });
+
   it('state and restore give identical predictions', () => {
     const algo = slopeOneDescriptor.create().fit(fixture());
     const ts = algo.trainset;
