@@ -49,7 +49,7 @@ import type { Algorithm } from '../core/algorithm.ts';
 import { ParamError } from '../core/algorithm.ts';
 import { HybridRecommender } from '../core/content/hybrid.ts';
 import { CONTENT_FORMAT_VERSION, ContentModel, type ContentMovie } from '../core/content/model.ts';
-import { formatTable } from '../core/eval/cross-validate.ts';
+import { formatTable } from '../evaluation/table.ts';
 import { popularityChart } from '../core/popularity.ts';
 import { describeAlgorithm } from '../core/registry.ts';
 import { decodeModel } from '../core/snapshot.ts';
@@ -57,7 +57,7 @@ import { topN } from '../core/topn.ts';
 import { Trainset, type Profile } from '../core/trainset.ts';
 import { exportMemberCsv, parseMemberRatings } from '../data/member-import.ts';
 import type { MovieRecord } from '../data/types.ts';
-import { runEvaluation, type EvaluationReport } from '../eval/run.ts';
+import { runEvaluation, type EvaluationReport } from '../evaluation/run.ts';
 import { log as defaultLog } from '../log.ts';
 import type { Member, MemberRating, Platform, Store } from '../store/api.ts';
 import { memberRawId, trainingColumns } from '../store/training-data.ts';
@@ -705,13 +705,13 @@ class MarqueeBotService implements MarqueeService {
       } finally {
         this.evaluations.delete(abort);
       }
-      const cv = report.cv;
+      const cv = report.cv!; // a request without `topn` always has a cross-validation report
       this.store.saveEvaluation(cv);
       this.defaultCache = undefined; // the default algorithm follows the new report
       let chartPng: Uint8Array | undefined;
       try {
         // loaded on demand: vega, vega-lite and resvg cost ~0.5 s and tens of MB at start-up
-        const { renderChart } = await import('../eval/chart.ts');
+        const { renderChart } = await import('../evaluation/chart.ts');
         chartPng = new Uint8Array(await renderChart(cv));
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'the evaluation chart could not be drawn');
