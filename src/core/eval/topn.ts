@@ -262,7 +262,8 @@ function scoreSplit(
  * random (seeded; random rather than earliest so the curve needs no timestamps and does not mix
  * profile size with the taste drift of a member's first weeks). The model stays fitted on the
  * full training set: refitting per size would cost a fit per point, and the held-out item is not
- * in training either way. Members with fewer than k training ratings are left out of that point.
+ * in training either way. The member's other training ratings are excluded from the list (see
+ * below). Members with fewer than k training ratings are left out of that point.
  */
 function profileSizeCurve(
   algo: Algorithm,
@@ -291,7 +292,11 @@ function profileSizeCurve(
         ratings[k] = full.ratings[order[k]];
       }
       const live: Profile = { items, ratings };
-      const picks = rankItems(algo, live, { n: o.n, minItemRatings: o.minItemRatings, scratch });
+      // the member's other training ratings are movies they have seen: excluded, as /recommend
+      // excludes hidden movies, so they take no slot (measured on ml-100k LOO: without this the
+      // popularity chart's HR@10 fell from 0.094 with the full profile to 0.058 at k = 1, only
+      // because already-seen movies filled the list)
+      const picks = rankItems(algo, live, { n: o.n, minItemRatings: o.minItemRatings, scratch, exclude: full.items });
       for (let r = 0; r < picks.length; r++) list[r] = picks[r].item;
       hits.push(userTopNMetrics(list.subarray(0, picks.length), heldOutOf(data, ts, rows), o.n, o.n, o.likedThreshold).hit);
     }

@@ -153,4 +153,14 @@ describe('HR@n by profile size (the cold-start curve)', () => {
     expect(live).toHaveLength(3);
     expect(live.every((s) => s.size === 2)).toBe(true);
   });
+
+  it('keeps the member’s other training movies out of the live list: seen movies take no slot', async () => {
+    // from one of two ratings, item-mean still lists only unseen movies: ana z (hit), ben z, cleo x,
+    // whichever rating is drawn; were ana's other rating x (4.5) listed, she would miss
+    for (const seed of [0, 1, 2, 3, 4]) {
+      const report = await evaluateTopN([itemMean], toy, { protocol: 'temporal', n: 1, minItemRatings: 0, profileSizes: [1], seed });
+      const r = report.results.find((x) => x.algorithm === 'item-mean')!;
+      expect(r.profileSizes![0].hitRate.mean).toBeCloseTo(1 / 3, 12);
+    }
+  });
 });
