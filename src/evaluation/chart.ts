@@ -251,6 +251,12 @@ export async function renderChart(report: CrossValidationReport, opts: ChartOpti
   return renderSpec(chartSpec(report, opts));
 }
 
+const PROTOCOL_NAMES: Readonly<Record<TopNReport['protocol'], string>> = {
+  loo: 'leave-one-out',
+  temporal: 'latest rating held out',
+  kfold: 'k-fold',
+};
+
 /** The Vega-Lite spec of a top-N report's chart: HR@n per algorithm with its 95% interval. */
 export function topNChartSpec(report: TopNReport, opts: ChartOptions = {}): TopLevelSpec {
   if (report.results.length === 0) throw new Error('nothing to chart: the top-N report has no algorithm');
@@ -263,8 +269,8 @@ export function topNChartSpec(report: TopNReport, opts: ChartOptions = {}): TopL
     rows.push({ algorithm: r.algorithm === 'popular' ? `${name} (floor)` : name, metric: 'hr', mean: h.mean, lo: h.lo, hi: h.hi, label: h.mean.toFixed(4) });
   }
   const order = [...rows].sort((a, b) => b.mean - a.mean).map((r) => r.algorithm);
-  const title = opts.title ?? `Marquee top-${report.n}: ${report.data ?? 'ratings'}, ${report.description}`;
-  const subtitle = `per-member HR@${report.n} with 95% interval; ${report.results[0].users.toLocaleString('en-US')} members; candidates: movies with ≥ ${report.minItemRatings} ratings`;
+  const title = opts.title ?? `Marquee top-${report.n}: ${report.data ?? 'ratings'}, ${PROTOCOL_NAMES[report.protocol]}`;
+  const subtitle = `${report.description}; per-member HR@${report.n} with 95% interval; ${report.results[0].users.toLocaleString('en-US')} members; candidates: movies with ≥ ${report.minItemRatings} ratings`;
   const p = panel(rows, order, {
     title: `HR@${report.n} (higher is better)`,
     axis: `share of members whose held-out movie is in the top ${report.n}`,
