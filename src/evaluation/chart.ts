@@ -230,13 +230,18 @@ export function chartSpec(report: CrossValidationReport, opts: ChartOptions = {}
       filter: m,
     });
   });
+  return page(title, subtitle, rows, panels, 2);
+}
+
+/** The page around the panels: title, white background, the data, the machine's font. */
+function page(title: string, subtitle: string, rows: readonly Row[], panels: readonly object[], columns: number): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: title, subtitle, fontSize: 16, subtitleFontSize: 12, anchor: 'start' },
     background: 'white',
     padding: 16,
     data: { values: rows },
-    columns: 2,
+    columns,
     concat: panels,
     config: {
       font: chartFontFamily(),
@@ -279,16 +284,7 @@ export function topNChartSpec(report: TopNReport, opts: ChartOptions = {}): TopL
     zoomed: false,
     color: '#54a24b',
   });
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: title, subtitle, fontSize: 16, subtitleFontSize: 12, anchor: 'start' },
-    background: 'white',
-    padding: 16,
-    data: { values: rows },
-    concat: [p],
-    columns: 1,
-    config: { font: chartFontFamily(), axis: { labelFontSize: 11, titleFontSize: 12, grid: true }, view: { stroke: null } },
-  } as TopLevelSpec;
+  return page(title, subtitle, rows, [p], 1);
 }
 
 /** Renders a top-N report's chart to PNG bytes. */
