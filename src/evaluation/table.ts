@@ -54,10 +54,16 @@ function grid(header: string[], rows: string[][]): string[] {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
 }
 
-/** "0.2213 ±0.0330": a per-member mean and the half-width of its 95% interval. */
+/**
+ * "0.2213 ±0.0330": a per-member mean and the half-width of its 95% interval; an interval clipped
+ * at the end of the range is lopsided, so it is printed whole: "0.0016 [0.0000, 0.0048]".
+ */
 export function formatMeanCI(m: MeanWithCI, digits = 4): string {
   if (!Number.isFinite(m.mean)) return 'n/a';
-  return `${m.mean.toFixed(digits)} ±${((m.hi - m.lo) / 2).toFixed(digits)}`;
+  const below = (m.mean - m.lo).toFixed(digits);
+  const above = (m.hi - m.mean).toFixed(digits);
+  if (below === above) return `${m.mean.toFixed(digits)} ±${above}`;
+  return `${m.mean.toFixed(digits)} [${m.lo.toFixed(digits)}, ${m.hi.toFixed(digits)}]`;
 }
 
 /**
@@ -85,7 +91,7 @@ export function formatTopNTable(report: TopNReport): string {
     `Top-${n} over the full catalogue, ${report.description}${report.data ? `, ${report.data}` : ''}: ` +
     `${users.toLocaleString('en-US')} members tested; candidates = movies with ≥ ${report.minItemRatings} training ratings ` +
     `(${report.candidates.toLocaleString('en-US')} of ${report.catalogSize.toLocaleString('en-US')}); liked = rating ≥ ${report.likedThreshold}`;
-  const legend = 'per-member means ± half-width of the 95% interval (normal approximation); mean pop. = mean training ratings of a recommended movie; pop. pct = its popularity percentile';
+  const legend = 'per-member means ± half-width of the 95% interval (normal approximation; [lo, hi] where clipped to 0–1); mean pop. = mean training ratings of a recommended movie; pop. pct = its popularity percentile';
   const out = [title, '', ...grid(header, rows), '', legend];
   const curves = report.results.filter((r) => r.profileSizes && r.profileSizes.length > 0);
   if (curves.length > 0) {

@@ -78,7 +78,8 @@ describe('formatTopNTable', () => {
     expect(table).toMatch(/members with at least k training ratings: k=1: 600, k=20: 420/);
   });
 
-  it('prints n/a for a mean over nobody', () => {
+  it('prints n/a for a mean over nobody, and a clipped interval whole', () => {
     expect(formatMeanCI({ mean: NaN, lo: NaN, hi: NaN, users: 0 })).toBe('n/a');
+    expect(formatMeanCI({ mean: 0.0016, lo: 0, hi: 0.0048, users: 610 })).toBe('0.0016 [0.0000, 0.0048]');
   });
 });

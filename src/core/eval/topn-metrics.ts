@@ -93,9 +93,11 @@ export interface MeanWithCI {
  * a 95% confidence interval by the normal approximation, mean ± 1.96 · s / √n with the sample
  * standard deviation s. With hundreds of members (610 in ml-latest-small, 943 in ml-100k) the
  * sample mean of a bounded per-member value is close to normal, so a bootstrap would add time and
- * no accuracy. With fewer than two members the interval is the mean itself.
+ * no accuracy. With fewer than two members the interval is the mean itself. `range` clips the
+ * interval to the values' possible range: near 0 the normal interval runs below it (ml-latest-small
+ * LOO, co-clustering: HR@10 0.0016 ± 0.0032), and a share of members below 0 means nothing.
  */
-export function meanWithCI(values: ArrayLike<number>): MeanWithCI {
+export function meanWithCI(values: ArrayLike<number>, range: readonly [number, number] = [-Infinity, Infinity]): MeanWithCI {
   let n = 0;
   let sum = 0;
   for (let k = 0; k < values.length; k++) {
@@ -114,7 +116,7 @@ export function meanWithCI(values: ArrayLike<number>): MeanWithCI {
     if (v === v) ss += (v - mean) * (v - mean);
   }
   const half = (1.96 * Math.sqrt(ss / (n - 1))) / Math.sqrt(n);
-  return { mean, lo: mean - half, hi: mean + half, users: n };
+  return { mean, lo: Math.max(range[0], mean - half), hi: Math.min(range[1], mean + half), users: n };
 }
 
 /**

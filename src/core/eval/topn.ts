@@ -41,6 +41,9 @@ export const FLOOR_ALGORITHM = 'popular';
 /** The bot's default candidate filter (MARQUEE_MIN_RATINGS). */
 export const DEFAULT_MIN_ITEM_RATINGS = 5;
 
+/** every per-member top-N metric is a share in [0, 1]: its interval is clipped to that */
+const SHARE: readonly [number, number] = [0, 1];
+
 export const DEFAULT_PROFILE_SIZES: readonly number[] = [1, 2, 3, 5, 10, 20];
 
 export interface TopNOptions {
@@ -300,7 +303,7 @@ function profileSizeCurve(
       for (let r = 0; r < picks.length; r++) list[r] = picks[r].item;
       hits.push(userTopNMetrics(list.subarray(0, picks.length), heldOutOf(data, ts, rows), o.n, o.n, o.likedThreshold).hit);
     }
-    return { size, hitRate: meanWithCI(hits) };
+    return { size, hitRate: meanWithCI(hits, SHARE) };
   });
 }
 
@@ -387,11 +390,11 @@ export async function evaluateTopN(
     const result: TopNResult = {
       algorithm: f.name,
       users,
-      hitRate: meanWithCI(sums.means(sums.hit, sums.count)),
-      likedHitRate: meanWithCI(sums.means(sums.liked, sums.likedCount)),
-      ndcg: meanWithCI(sums.means(sums.ndcg, sums.count)),
-      recall: meanWithCI(sums.means(sums.recall, sums.count)),
-      mrr: meanWithCI(sums.means(sums.rr, sums.count)),
+      hitRate: meanWithCI(sums.means(sums.hit, sums.count), SHARE),
+      likedHitRate: meanWithCI(sums.means(sums.liked, sums.likedCount), SHARE),
+      ndcg: meanWithCI(sums.means(sums.ndcg, sums.count), SHARE),
+      recall: meanWithCI(sums.means(sums.recall, sums.count), SHARE),
+      mrr: meanWithCI(sums.means(sums.rr, sums.count), SHARE),
       coverage: coverage / split,
       meanPopularity: entries > 0 ? popularitySum / entries : NaN,
       popularityPercentile: entries > 0 ? percentileSum / entries : NaN,

@@ -41,6 +41,15 @@ describe('meanWithCI', () => {
     expect(ci.hi).toBeCloseTo(0.5 + half, 12);
   });
 
+  it('clips the interval to the range a value can take', () => {
+    // 1 hit in 20 members: 0.05 ± 1.96 · √(0.05 · 0.95 · 20/19) / √20 = 0.05 ± 0.1025 runs below 0
+    const hits = Array.from({ length: 20 }, (_, k) => (k === 0 ? 1 : 0));
+    const open = meanWithCI(hits);
+    expect(open.lo).toBeLessThan(0);
+    const clipped = meanWithCI(hits, [0, 1]);
+    expect(clipped).toEqual({ mean: 0.05, lo: 0, hi: open.hi, users: 20 });
+  });
+
   it('has no interval for one member and no mean for none', () => {
     expect(meanWithCI([0.25, NaN])).toEqual({ mean: 0.25, lo: 0.25, hi: 0.25, users: 1 });
     expect(meanWithCI([]).mean).toBeNaN();
