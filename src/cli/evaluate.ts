@@ -1,11 +1,14 @@
 /**
  * `npm run evaluate -- --data <folder or dataset name> [--algos svd,knn-item,…] [--folds 5]
- *   [--seed 0] [--k 10] [--threshold 3.5] [--metrics rmse,mae,…] [--topn]
- *   [--json out.json] [--chart out.png]`
+ *   [--seed 0] [--k 10] [--threshold 3.5] [--metrics rmse,mae,…] [--json out.json] [--chart out.png]`
+ * `npm run evaluate -- --data ml-latest-small --topn [--protocol loo|temporal|kfold] [--n 10]
+ *   [--min-ratings 5] [--profile-sizes 1,2,3,5,10,20] [--json out.json] [--chart out.png]`
  * `npm run evaluate -- --train a --test b [--scale 0.5,5] [--predictions out.csv] …`
  *
  * Cross-validates the algorithms in a worker thread with a progress bar per algorithm (one step
- * per fold) and prints the table. Every output file is written to a temporary name and renamed
+ * per fold) and prints the table; with --topn it runs the top-N yardstick (core/eval/topn.ts)
+ * instead. Every numeric option is bounded (--folds 2–20, --k/--n 1–100, …), so a typo cannot
+ * start a run that never ends. Every output file is written to a temporary name and renamed
  * only when the whole run succeeded, so an interrupted run never leaves a report that looks
  * complete. Bad input gives one line naming the problem and exit code 1.
  */
@@ -14,8 +17,10 @@ import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import cliProgress from 'cli-progress';
-import { formatTable, formatTopNTable, parseMetrics, resolveAlgorithms, titleOf } from '../core/eval/cross-validate.ts';
-import { DEFAULT_METRICS, runEvaluation, type EvaluationProgress, type EvaluationReport, type EvaluationRequest } from '../eval/run.ts';
+import { parseMetrics, resolveAlgorithms } from '../core/eval/cross-validate.ts';
+import { DEFAULT_PROFILE_SIZES, TOPN_PROTOCOLS, withFloor, type TopNProtocol } from '../core/eval/topn.ts';
+import { DEFAULT_METRICS, MAX_FOLDS, runEvaluation, type EvaluationProgress, type EvaluationReport, type EvaluationRequest } from '../evaluation/run.ts';
+import { formatTable, formatTopNTable, titleOf } from '../evaluation/table.ts';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -88,12 +93,30 @@ export function parseScale(text: string): [number, number] {
   return [lo, hi];
 }
 
-export function parseWhole(option: string, text: string, min: number): number {
+/** A whole-number option within [min, max]: an unbounded value (--folds 100000) would run for ever. */
+export function parseWhole(option: string, text: string, min: number, max = MAX_WHOLE): number {
   const v = Number(text.trim());
-  if (text.trim() === '' || !Number.isInteger(v) || v < min) {
-    throw new UsageError(`${option} must be a whole number ≥ ${min}, got "${text}"`);
+  if (text.trim() === '' || !Number.isInteger(v) || v < min || v > max) {
+    throw new UsageError(
+      max === MAX_WHOLE ? `${option} must be a whole number ≥ ${min}, got "${text}"` : `${option} must be a whole number from ${min} to ${max}, got "${text}"`,
+    );
   }
   return v;
+}
+
+/** Above this a count option is a typo, not a wish (and seeds must fit the 32-bit generator). */
+const MAX_WHOLE = 2 ** 31 - 1;
+/** longest list (k, --n) the CLI ranks: a screenful of recommendations is ~10–20 */
+export const MAX_LIST = 100;
+
+/** "1,2,3,5" → [1, 2, 3, 5]: sizes of the cold-start curve, each 1–1000, none twice. */
+export function parseProfileSizes(text: string): number[] {
+  const parts = text.split(',').map((p) => p.trim()).filter(Boolean);
+  if (parts.length === 0) throw new UsageError('--profile-sizes is empty; give sizes like 1,2,3,5,10,20');
+  const sizes = parts.map((p) => parseWhole('--profile-sizes', p, 1, 1000));
+  const twice = sizes.find((v, x) => sizes.indexOf(v) !== x);
+  if (twice !== undefined) throw new UsageError(`--profile-sizes lists ${twice} twice`);
+  return sizes;
 }
 
 export function parseNumber(option: string, text: string): number {
@@ -115,17 +138,28 @@ Options:
   --data <dir|name>     dataset folder, or a dataset name looked up in MARQUEE_DATA or ./data
   --algos <list>        algorithm specs, comma-separated; parameters after ":" with "/" between
                         them, e.g. svd:n_factors=50/n_epochs=30 (default: baseline,svd)
-  --folds <n>           cross-validation folds (default 5)
-  --seed <n>            seed of the fold shuffle (default 0)
-  --k <n>               k of precision@k, recall@k, NDCG@k, MAP@k and top-N length (default 10)
+  --folds <n>           cross-validation folds, 2–${MAX_FOLDS} (default 5)
+  --seed <n>            seed of the fold shuffle and the leave-one-out draw (default 0)
+  --k <n>               k of precision@k, recall@k, NDCG@k, MAP@k, 1–${MAX_LIST} (default 10)
   --threshold <r>       rating at or above which an item is relevant (default 3.5)
   --metrics <list>      any of rmse, mse, mae, mape, fcp, precision, recall, ndcg, map
                         (default: ${DEFAULT_METRICS.join(',')})
-  --topn                also run the leave-one-out top-N evaluation (hit rate, coverage, …)
+  --topn                run the top-N yardstick instead of rating prediction: full-catalogue lists
+                        ranked exactly as /recommend serves them; HR@n, liked HR@n, NDCG@n,
+                        recall@20, MRR (per-member means, 95% CI), coverage, popularity; the
+                        popularity chart "popular" is always in the table as the floor
+  --protocol <p>        with --topn: ${TOPN_PROTOCOLS.join(' | ')} (default loo): one random held-out rating
+                        per user, each user's latest rating, or each user's ratings in a test fold
+  --n <n>               with --topn: list length, 1–${MAX_LIST} (default 10)
+  --min-ratings <n>     with --topn: movies with fewer training ratings are never recommended,
+                        as the bot's MARQUEE_MIN_RATINGS (default 5)
+  --profile-sizes <list> with --topn: HR@n of members ranked as live members from k of their
+                        ratings, e.g. ${DEFAULT_PROFILE_SIZES.join(',')}
   --min-movie-ratings <n>, --min-user-ratings <n>
                         drop the long tail first: movies and users with fewer ratings
   --json <file>         write the full report as JSON
   --chart <file>        write a PNG bar chart of RMSE, MAE, precision@k and recall@k
+                        (with --topn: HR@n with its 95% interval)
   --train, --test       evaluate on given rating files (file order kept) instead of folds
   --scale <lo,hi>       rating scale of --train/--test files when it cannot be inferred
   --predictions <file>  with --train/--test and one algorithm: write user,item,true,estimate
@@ -181,6 +215,10 @@ export async function parseCli(argv: string[]): Promise<CliOptions | undefined> 
       threshold: { type: 'string' },
       metrics: { type: 'string' },
       topn: { type: 'boolean' },
+      protocol: { type: 'string' },
+      n: { type: 'string' },
+      'min-ratings': { type: 'string' },
+      'profile-sizes': { type: 'string' },
       json: { type: 'string' },
       chart: { type: 'string' },
       train: { type: 'string' },
@@ -198,21 +236,36 @@ export async function parseCli(argv: string[]): Promise<CliOptions | undefined> 
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"; see --help`);
   const algorithms = splitAlgorithms(values.algos ?? 'baseline,svd');
   if (algorithms.length === 0) throw new UsageError('--algos is empty; give at least one algorithm, e.g. --algos svd');
-  const k = values.k !== undefined ? parseWhole('--k', values.k, 1) : 10;
+  const k = values.k !== undefined ? parseWhole('--k', values.k, 1, MAX_LIST) : 10;
   const request: EvaluationRequest = {
     data: { dir: '' },
     algorithms,
-    folds: values.folds !== undefined ? parseWhole('--folds', values.folds, 2) : 5,
+    folds: values.folds !== undefined ? parseWhole('--folds', values.folds, 2, MAX_FOLDS) : 5,
     seed: values.seed !== undefined ? parseWhole('--seed', values.seed, 0) : 0,
     k,
     threshold: values.threshold !== undefined ? parseNumber('--threshold', values.threshold) : 3.5,
     metrics: values.metrics !== undefined ? values.metrics.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
-    topN: values.topn ?? false,
   };
+  const topnOnly = (['protocol', 'n', 'min-ratings', 'profile-sizes'] as const).find((o) => values[o] !== undefined);
+  if (values.topn) {
+    const protocol = values.protocol?.trim().toLowerCase();
+    if (protocol !== undefined && !(TOPN_PROTOCOLS as readonly string[]).includes(protocol)) {
+      throw new UsageError(`--protocol must be one of ${TOPN_PROTOCOLS.join(', ')}, got "${values.protocol}"`);
+    }
+    if (values.metrics !== undefined) throw new UsageError('--metrics names rating-prediction metrics; --topn reports its own (see --help)');
+    request.topn = {
+      protocol: protocol as TopNProtocol | undefined,
+      n: values.n !== undefined ? parseWhole('--n', values.n, 1, MAX_LIST) : undefined,
+      minItemRatings: values['min-ratings'] !== undefined ? parseWhole('--min-ratings', values['min-ratings'], 0, 1_000_000) : undefined,
+      profileSizes: values['profile-sizes'] !== undefined ? parseProfileSizes(values['profile-sizes']) : undefined,
+    };
+  } else if (topnOnly !== undefined) {
+    throw new UsageError(`--${topnOnly} applies to the top-N run; add --topn`);
+  }
   if (request.metrics && request.metrics.length === 0) throw new UsageError('--metrics is empty; see --help for the names');
   // names and parameters are checked here, before any data is read or a worker started
   parseMetrics(request.metrics ?? DEFAULT_METRICS, k);
-  await resolveAlgorithms(algorithms);
+  await resolveAlgorithms(request.topn ? withFloor(algorithms) : algorithms);
   const minItem = values['min-movie-ratings'];
   const minUser = values['min-user-ratings'];
   if (minItem !== undefined || minUser !== undefined) {
@@ -226,6 +279,7 @@ export async function parseCli(argv: string[]): Promise<CliOptions | undefined> 
     if (values.train === undefined || values.test === undefined) throw new UsageError('--train and --test go together: give both files');
     if (values.data !== undefined) throw new UsageError('give either --data or --train/--test, not both');
     if (values.folds !== undefined) throw new UsageError('--folds does not apply to --train/--test (one given split)');
+    if (request.topn) throw new UsageError('--topn ranks a whole dataset; it does not run on --train/--test files');
     if (request.longTail) throw new UsageError('--min-movie-ratings/--min-user-ratings apply to --data, not to --train/--test files');
     for (const [opt, file] of [['--train', values.train], ['--test', values.test]] as const) {
       if (!existsSync(file)) throw new UsageError(`${opt} ${file}: file not found`);
@@ -308,9 +362,10 @@ function progressReporter(): { onProgress: (e: EvaluationProgress) => void; stop
         }
         break;
       case 'topn-start':
-        log(`top-N (leave-one-out): ${e.algorithm} (${e.algorithmIndex + 1}/${e.algorithms})…`);
+        log(`top-N: ${e.algorithm} (${e.algorithmIndex + 1}/${e.algorithms})${e.splits > 1 ? `, fold ${e.split + 1}/${e.splits}` : ''}: fitting and ranking every tested member…`);
         break;
       case 'topn-end':
+        log(`top-N: ${e.algorithm} done, HR@n ${e.result.hitRate.mean.toFixed(4)} (fit ${e.result.fitTime.toFixed(2)} s, rank ${e.result.rankTime.toFixed(2)} s)`);
         break;
     }
   };
@@ -343,7 +398,7 @@ async function main(argv: string[]): Promise<void> {
   } finally {
     progress.stop();
   }
-  process.stdout.write(`\n${formatTable(report.cv)}\n`);
+  if (report.cv) process.stdout.write(`\n${formatTable(report.cv)}\n`);
   if (report.topN) process.stdout.write(`\n${formatTopNTable(report.topN)}\n`);
   // outputs only now that everything finished; each through a temporary file
   if (cli.json) {
@@ -356,8 +411,8 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write(`wrote ${cli.predictions}\n`);
   }
   if (cli.chart) {
-    const { renderChart } = await import('../eval/chart.ts');
-    writeAtomic(cli.chart, await renderChart(report.cv));
+    const chart = await import('../evaluation/chart.ts');
+    writeAtomic(cli.chart, report.topN ? await chart.renderTopNChart(report.topN) : await chart.renderChart(report.cv!));
     process.stderr.write(`wrote ${cli.chart}\n`);
   }
 }

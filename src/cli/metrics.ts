@@ -19,7 +19,7 @@ import { mapAtK, ndcgAtK, precisionRecallAtK } from '../core/eval/ranking.ts';
 import { readCsv } from '../data/csv.ts';
 import { loadRatingsFile } from '../data/load.ts';
 import { DataFileError, type RatingTable } from '../data/types.ts';
-import { inferScale } from '../eval/run.ts';
+import { inferScale } from '../evaluation/run.ts';
 import {
   UsageError,
   checkOutputPath,
@@ -28,6 +28,7 @@ import {
   parseOptions,
   parseScale,
   parseWhole,
+  MAX_LIST,
   writeAtomic,
 } from './evaluate.ts';
 
@@ -208,7 +209,7 @@ async function main(argv: string[]): Promise<void> {
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"; see --help`);
   if (!values.truth) throw new UsageError('--truth <ratings file> is required');
   if (!values.predictions) throw new UsageError('--predictions <csv> is required');
-  const k = values.k !== undefined ? parseWhole('--k', values.k, 1) : 10;
+  const k = values.k !== undefined ? parseWhole('--k', values.k, 1, MAX_LIST) : 10;
   const threshold = values.threshold !== undefined ? parseNumber('--threshold', values.threshold) : 3.5;
   const given = values.scale !== undefined ? parseScale(values.scale) : undefined;
   const json = values.json !== undefined ? checkOutputPath('--json', values.json) : undefined;

@@ -18,8 +18,8 @@ import { createService, type EvaluationRunner, type LiveService } from '../bot/s
 import type { AdapterStartOptions, RunningAdapter } from '../bot/adapters/adapter.ts';
 import { CommandDefinitionError } from '../bot/command.ts';
 import { memberCaused } from '../bot/errors.ts';
-import { formatTable } from '../core/eval/cross-validate.ts';
-import { runEvaluation } from '../eval/run.ts';
+import { formatTable } from '../evaluation/table.ts';
+import { runEvaluation } from '../evaluation/run.ts';
 import { createDispatcher, type Dispatcher } from '../bot/dispatch.ts';
 import { runConsole } from '../bot/adapters/console.ts';
 import { loadCommands } from '../../commands/index.ts';
@@ -155,7 +155,7 @@ export async function main(io: StartIo): Promise<number> {
 }
 
 /**
- * /evaluate's runner: cross-validation in a worker (src/eval/run.ts), the plain-text table and
+ * /evaluate's runner: cross-validation in a worker (src/evaluation/run.ts), the plain-text table and
  * the chart. The chart renderer is loaded on demand: vega, vega-lite and resvg cost ~0.5 s and
  * tens of MB at start-up; a chart that cannot be drawn is logged and left out.
  */
@@ -175,10 +175,11 @@ export function evaluationRunner(): EvaluationRunner {
         },
         { signal },
       );
-      const cv = report.cv;
+      // a request without `topn` always carries the cross-validation report
+      const cv = report.cv!;
       let chartPng: Uint8Array | undefined;
       try {
-        const { renderChart } = await import('../eval/chart.ts');
+        const { renderChart } = await import('../evaluation/chart.ts');
         chartPng = new Uint8Array(await renderChart(cv));
       } catch (err) {
         log.warn({ err: (err as Error).message }, 'the evaluation chart could not be drawn');

@@ -136,6 +136,30 @@ describe.skipIf(!ml100k)('npm run evaluate on ml-100k', () => {
   });
 });
 
+describe('npm run evaluate --topn', () => {
+  it('prints the top-N table with the popularity floor and writes the JSON and the HR chart', async () => {
+    if (!(await hasAlgorithm('baseline'))) return;
+    const small = join(dir, 'small');
+    mkdirSync(small, { recursive: true });
+    writeFileSync(join(small, 'ratings.csv'), readFileSync(trainFile));
+    writeFileSync(join(small, 'movies.csv'), `movieId,title,genres\n${Array.from({ length: 8 }, (_, m) => `${m + 1},Movie ${m + 1} (1999),Drama`).join('\n')}\n`);
+    const json = join(dir, 'topn.json');
+    const chart = join(dir, 'topn.png');
+    const r = await run('evaluate', ['--data', small, '--topn', '--algos', 'baseline', '--n', '3', '--min-ratings', '0', '--profile-sizes', '1,2', '--json', json, '--chart', chart], { lean: true });
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Top-3 over the full catalogue, leave-one-out per user .*12 members tested/);
+    expect(r.stdout).toMatch(/Algorithm\s+HR@3\s+liked HR@3\s+NDCG@3\s+recall@20\s+MRR\s+coverage/);
+    expect(r.stdout).toMatch(/popular \(floor\)/);
+    expect(r.stdout).toMatch(/HR@3 by profile size/);
+    expect(r.stderr).toMatch(/top-N: baseline \(2\/2\)/);
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    expect(report.cv).toBeUndefined();
+    expect(report.topN.results.map((x: { algorithm: string }) => x.algorithm).sort()).toEqual(['baseline', 'popular']);
+    expect(readFileSync(chart).subarray(1, 4).toString()).toBe('PNG');
+  });
+});
+
 describe('npm run evaluate with --train/--test, then npm run metrics on its predictions', () => {
   it('keeps the files’ order, writes user,item,true,estimate, and metrics agrees with evaluate', async () => {
     if (!(await hasAlgorithm('baseline'))) return;
@@ -195,8 +219,8 @@ describe('bad input: one clear line, exit code 1, no stack trace', () => {
       }
       throw new Error(`accepted: ${args.join(' ')}`);
     };
-    expect(await fails(['--data', tinyDataset, '--k', '0'])).toBe('--k must be a whole number ≥ 1, got "0"');
-    expect(await fails(['--data', tinyDataset, '--folds', 'two'])).toBe('--folds must be a whole number ≥ 2, got "two"');
+    expect(await fails(['--data', tinyDataset, '--k', '0'])).toBe('--k must be a whole number from 1 to 100, got "0"');
+    expect(await fails(['--data', tinyDataset, '--folds', 'two'])).toBe('--folds must be a whole number from 2 to 20, got "two"');
     expect(await fails(['--train', trainFile])).toMatch(/--train and --test go together/);
     expect(await fails(['--train', trainFile, '--test', testFile, '--scale', '5,1'])).toMatch(/--scale must be two numbers lo,hi with lo < hi/);
     expect(await fails(['--train', trainFile, '--test', testFile, '--algos', 'baseline,svd', '--predictions', join(dir, 'p.csv')])).toMatch(
@@ -207,6 +231,43 @@ describe('bad input: one clear line, exit code 1, no stack trace', () => {
     expect(await fails(['--data', tinyDataset, '--bogus'])).toBe("Unknown option '--bogus'; see --help");
     expect(await fails(['--data', join(dir, 'nowhere')])).toMatch(/--data .*nowhere: folder not found/);
     expect(await fails(['--data', tinyDataset, '--metrics', 'rmse,accuracy'])).toMatch(/unknown metric "accuracy"; accepted: rmse/);
+  });
+
+  it('bounds every numeric option: a run that would never end is refused up front', async () => {
+    const fails = (args: string[]): Promise<string> =>
+      parseCli(['--data', tinyDataset, ...args]).then(
+        () => `accepted: ${args.join(' ')}`,
+        (err: Error) => err.message,
+      );
+    // --folds 100000 used to be accepted and never finished
+    expect(await fails(['--folds', '100000'])).toBe('--folds must be a whole number from 2 to 20, got "100000"');
+    expect(await fails(['--k', '5000'])).toBe('--k must be a whole number from 1 to 100, got "5000"');
+    expect(await fails(['--seed=-1'])).toBe('--seed must be a whole number ≥ 0, got "-1"');
+    expect(await fails(['--seed', '1e12'])).toBe('--seed must be a whole number ≥ 0, got "1e12"');
+    expect(await fails(['--topn', '--n', '0'])).toBe('--n must be a whole number from 1 to 100, got "0"');
+    expect(await fails(['--topn', '--n', '100000'])).toBe('--n must be a whole number from 1 to 100, got "100000"');
+    expect(await fails(['--topn', '--min-ratings=-2'])).toBe('--min-ratings must be a whole number from 0 to 1000000, got "-2"');
+    expect(await fails(['--topn', '--profile-sizes', '1,2,2'])).toBe('--profile-sizes lists 2 twice');
+    expect(await fails(['--topn', '--profile-sizes', '1,5000'])).toBe('--profile-sizes must be a whole number from 1 to 1000, got "5000"');
+  });
+
+  it('refuses duplicate algorithms and top-N options without --topn', async () => {
+    const fails = (args: string[]): Promise<string> =>
+      parseCli(args).then(
+        () => `accepted: ${args.join(' ')}`,
+        (err: Error) => err.message,
+      );
+    expect(await fails(['--data', tinyDataset, '--algos', 'svd,svd'])).toMatch(/algorithm "svd" is listed twice/);
+    expect(await fails(['--data', tinyDataset, '--topn', '--algos', 'svd,popular,svd'])).toMatch(/algorithm "svd" is listed twice/);
+    expect(await fails(['--data', tinyDataset, '--protocol', 'loo'])).toBe('--protocol applies to the top-N run; add --topn');
+    expect(await fails(['--data', tinyDataset, '--topn', '--protocol', 'random'])).toBe('--protocol must be one of loo, temporal, kfold, got "random"');
+    expect(await fails(['--data', tinyDataset, '--topn', '--metrics', 'rmse'])).toMatch(/--topn reports its own/);
+    expect(await fails(['--train', trainFile, '--test', testFile, '--topn'])).toMatch(/--topn ranks a whole dataset/);
+  });
+
+  it('turns --topn options into the runner request', async () => {
+    const cli = await parseCli(['--data', tinyDataset, '--topn', '--protocol', 'Temporal', '--n', '20', '--min-ratings', '3', '--profile-sizes', '1,2,3,5,10,20']);
+    expect(cli!.request.topn).toEqual({ protocol: 'temporal', n: 20, minItemRatings: 3, profileSizes: [1, 2, 3, 5, 10, 20] });
   });
 });
 

@@ -11,14 +11,24 @@
  */
 import { Rng } from '../rng.ts';
 import { Trainset, type RatingScale } from '../trainset.ts';
-import type { RatingTable } from '../../data/types.ts';
 
-/** Rating columns (RatingTable fits); timestamps in seconds, NaN or absent when unknown. */
+/**
+ * Rating columns as core reads them; timestamps in seconds, NaN or absent when unknown. Core
+ * defines the shape itself (layers import downward only); the loaders' tables fit it structurally.
+ */
 export interface RatingData {
   readonly users: ArrayLike<string>;
   readonly items: ArrayLike<string>;
   readonly ratings: ArrayLike<number>;
   readonly timestamps?: ArrayLike<number>;
+}
+
+/** Rating columns that core builds (subsets, joined pairs): every column present, NaN for an unknown time. */
+export interface RatingColumnsTable {
+  users: string[];
+  items: string[];
+  ratings: Float32Array;
+  timestamps: Float64Array;
 }
 
 export interface Split {
@@ -245,9 +255,49 @@ export function temporalSplit(testFraction = 0.2, opts: { perUser?: boolean } = 
   };
 }
 
+/**
+ * Temporal leave-latest-out: for each user with more than `latest` ratings, their `latest` most
+ * recent ratings (by timestamp; equal times: the later row in the file is the later rating) are the
+ * test set, so the evaluation asks what a member rates next. Users with `latest` ratings or fewer
+ * stay wholly in training. Training keeps file order; the test set is grouped by user. Needs a
+ * timestamp on every rating.
+ */
+export function latestPerUser(latest = 1): Splitter {
+  if (!Number.isInteger(latest) || latest < 1) {
+    throw new SplitError(`ratings held out per user must be a whole number ≥ 1, got ${latest}`);
+  }
+  return {
+    description: `temporal: each user's latest ${latest === 1 ? 'rating' : `${latest} ratings`} held out`,
+    nSplits: 1,
+    *split(data) {
+      const n = checkColumns(data);
+      const ts = data.timestamps;
+      if (!ts) throw new SplitError('the temporal protocol needs timestamps, and these ratings have none');
+      for (let k = 0; k < n; k++) {
+        if (!Number.isFinite(ts[k])) throw new SplitError(`the temporal protocol needs timestamps; rating ${k + 1} has none`);
+      }
+      const isTest = new Uint8Array(n);
+      const test: number[] = [];
+      for (const row of ratingsByUser(data.users).rows) {
+        if (row.length <= latest) continue;
+        const sorted = [...row].sort((a, b) => ts[a] - ts[b] || a - b);
+        for (const k of sorted.slice(sorted.length - latest)) {
+          isTest[k] = 1;
+          test.push(k);
+        }
+      }
+      if (test.length === 0) throw new SplitError(`the temporal protocol needs a user with more than ${latest} ratings; none has`);
+      const train = new Int32Array(n - test.length);
+      let t = 0;
+      for (let k = 0; k < n; k++) if (!isTest[k]) train[t++] = k;
+      yield { train, test: Int32Array.from(test) };
+    },
+  };
+}
+
 export interface LongTailReport {
   /** the remaining ratings, in file order */
-  data: RatingTable;
+  data: RatingColumnsTable;
   /** indices of the kept ratings in the input */
   kept: Int32Array;
   dropped: { ratings: number; items: number; users: number };
@@ -308,8 +358,8 @@ export function filterLongTail(
   };
 }
 
-/** The ratings at `indices`, in that order, as a RatingTable. */
-export function subset(data: RatingData, indices: ArrayLike<number>): RatingTable {
+/** The ratings at `indices`, in that order, as a RatingColumnsTable. */
+export function subset(data: RatingData, indices: ArrayLike<number>): RatingColumnsTable {
   const m = indices.length;
   const users: string[] = new Array<string>(m);
   const items: string[] = new Array<string>(m);
@@ -345,7 +395,7 @@ export function trainsetOf(data: RatingData, indices: ArrayLike<number>, scale: 
  * A fixed train/test pair (Surprise's PredefinedKFold with one fold): the two tables are joined,
  * and the split trains on the first table in its own order and tests on the second in its order.
  */
-export function predefinedSplit(train: RatingData, test: RatingData): { data: RatingTable; splitter: Splitter } {
+export function predefinedSplit(train: RatingData, test: RatingData): { data: RatingColumnsTable; splitter: Splitter } {
   const nTrain = checkColumns(train);
   const nTest = checkColumns(test);
   if (nTrain === 0) throw new SplitError('the training ratings are empty');
@@ -358,7 +408,7 @@ export function predefinedSplit(train: RatingData, test: RatingData): { data: Ra
   const ratings = new Float32Array(nTrain + nTest);
   ratings.set(a.ratings, 0);
   ratings.set(b.ratings, nTrain);
-  const data: RatingTable = { users: [...a.users, ...b.users], items: [...a.items, ...b.items], ratings, timestamps };
+  const data: RatingColumnsTable = { users: [...a.users, ...b.users], items: [...a.items, ...b.items], ratings, timestamps };
   const trainIdx = iota(nTrain);
   const testIdx = new Int32Array(nTest);
   for (let k = 0; k < nTest; k++) testIdx[k] = nTrain + k;

@@ -3,6 +3,7 @@ import {
   SplitError,
   filterLongTail,
   kFold,
+  latestPerUser,
   leaveOneOut,
   predefinedSplit,
   temporalSplit,
@@ -193,5 +194,27 @@ describe('predefinedSplit and trainsetOf', () => {
     expect(ts.nRatings).toBe(s.train.length);
     expect(ts.rawUser(0)).toBe(d.users[s.train[0]]);
     expect(ts.rawItem(0)).toBe(d.items[s.train[0]]);
+  });
+});
+
+describe('latestPerUser (the temporal top-N protocol)', () => {
+  it('holds out each user’s latest rating(s) by time, later row first among equal times', () => {
+    const data: RatingData = {
+      users: ['a', 'a', 'a', 'b', 'b', 'c'],
+      items: ['x', 'y', 'z', 'x', 'y', 'x'],
+      ratings: [1, 2, 3, 4, 5, 1],
+      timestamps: [30, 10, 20, 5, 5, 1],
+    };
+    const [split] = [...latestPerUser().split(data)];
+    // a's latest is x (t 30); b's two ratings tie at t 5, the later row (y) is the later rating; c has one rating, kept
+    expect(Array.from(split.test)).toEqual([0, 4]);
+    expect(Array.from(split.train)).toEqual([1, 2, 3, 5]);
+    const [two] = [...latestPerUser(2).split(data)];
+    expect(sorted(two.test)).toEqual([0, 2]); // only a has more than 2 ratings
+  });
+
+  it('refuses ratings without timestamps and counts below 1', () => {
+    expect(() => [...latestPerUser().split({ users: ['a', 'a'], items: ['x', 'y'], ratings: [1, 2] })]).toThrow(/needs timestamps/);
+    expect(() => latestPerUser(0)).toThrow(SplitError);
   });
 });

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { crossValidate, type CrossValidationReport } from '../../src/core/eval/cross-validate.ts';
 import { kFold } from '../../src/core/eval/splitters.ts';
-import { chartFontFamily, chartSpec, renderChart, writeChart } from '../../src/eval/chart.ts';
+import { evaluateTopN } from '../../src/core/eval/topn.ts';
+import { chartFontFamily, chartSpec, renderChart, renderTopNChart, topNChartSpec, writeChart } from '../../src/evaluation/chart.ts';
 import { GlobalMean, ItemMean, syntheticRatings } from '../core/eval/toy-algorithms.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'marquee-chart-'));
@@ -57,6 +58,38 @@ describe('evaluation chart', () => {
     const means = rmseOrder.map((a) => report.results.find((r) => r.algorithm === a)!.metrics.rmse.mean);
     expect(means).toEqual([...means].sort((a, b) => a - b));
     expect(spec.config.font).toBe(chartFontFamily());
+  });
+
+  it('zooms the error-metric axes so 0.935 and 0.947 RMSE look different, with readable ticks and visible error bars', async () => {
+    const report = await sampleReport();
+    type Layer = { mark: { type: string; strokeWidth?: number; thickness?: number }; encoding: { x?: { scale?: { zero: boolean }; axis?: { format: string; tickCount: number; labelOverlap: string } } } };
+    const spec = chartSpec(report) as unknown as { concat: Array<{ title: { text: string }; layer: Layer[] }> };
+    const panel = (title: string) => spec.concat.find((p) => p.title.text.startsWith(title))!;
+    const x = (title: string) => panel(title).layer[0].encoding.x!;
+    // error metrics: a non-zero (zoomed) scale, a dot per mean, three decimals
+    expect(x('RMSE').scale!.zero).toBe(false);
+    expect(x('MAE').scale!.zero).toBe(false);
+    expect(panel('RMSE').layer[0].mark.type).toBe('point');
+    expect(x('RMSE').axis!.format).toBe('.3f');
+    // fractions: bars from zero, two decimals and few enough ticks that labels never run together ("0.000.05")
+    expect(x('recall@5').scale!.zero).toBe(true);
+    expect(x('recall@5').axis).toMatchObject({ format: '.2f', tickCount: 5, labelOverlap: 'greedy' });
+    // error bars: a 2-px rule with caps at both ends
+    const marks = panel('RMSE').layer.map((l) => l.mark);
+    expect(marks.find((m) => m.type === 'rule')!.strokeWidth).toBe(2);
+    expect(marks.filter((m) => m.type === 'tick' && m.thickness === 2)).toHaveLength(2);
+  });
+
+  it('charts a top-N report as HR@n with its 95% interval, the popularity floor labelled', async () => {
+    const top = await evaluateTopN([{ name: 'item-mean', create: () => new ItemMean() }], { ratings: syntheticRatings(30, 20), scale: [1, 5], name: 'synthetic' }, { n: 5, minItemRatings: 1 });
+    const spec = topNChartSpec(top) as unknown as { data: { values: Array<{ algorithm: string; mean: number; lo: number; hi: number }> }; title: { text: string } };
+    expect(spec.title.text).toBe('Marquee top-5: synthetic, leave-one-out');
+    const rows = spec.data.values;
+    expect(rows.map((r) => r.algorithm).sort()).toEqual(['item-mean', 'popular (floor)']);
+    const im = top.results.find((r) => r.algorithm === 'item-mean')!.hitRate;
+    expect(rows.find((r) => r.algorithm === 'item-mean')).toMatchObject({ mean: im.mean, lo: im.lo, hi: im.hi });
+    const png = await renderTopNChart(top);
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
   });
 
   it('uses a font the machine has', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EvaluationCancelledError } from '../../src/core/eval/cross-validate.ts';
-import { evaluate, inferScale, runEvaluation, type EvaluationProgress, type EvaluationRequest } from '../../src/eval/run.ts';
+import { evaluate, inferScale, runEvaluation, type EvaluationProgress, type EvaluationRequest } from '../../src/evaluation/run.ts';
 import { syntheticRatings } from '../core/eval/toy-algorithms.ts';
 
 const toyModule = new URL('../core/eval/toy-algorithms.ts', import.meta.url).href;
@@ -21,7 +21,7 @@ function request(extra: Partial<EvaluationRequest> = {}): EvaluationRequest {
 
 /** Everything but the timings, which differ from run to run. */
 function numbers(report: Awaited<ReturnType<typeof evaluate>>) {
-  return report.cv.results.map((r) => ({
+  return report.cv!.results.map((r) => ({
     algorithm: r.algorithm,
     metrics: r.metrics,
     folds: r.folds.map((f) => ({ fold: f.fold, nTrain: f.nTrain, nTest: f.nTest, metrics: f.metrics, impossible: f.impossible })),
@@ -31,13 +31,10 @@ function numbers(report: Awaited<ReturnType<typeof evaluate>>) {
 describe('runEvaluation in a worker thread', () => {
   it('emits progress per fold and algorithm and returns the same numbers as in-process', async () => {
     const events: EvaluationProgress[] = [];
-    const inWorker = await runEvaluation(request({ topN: true, k: 5 }), (e) => events.push(e));
-    const inProcess = await evaluate(request({ topN: true, k: 5 }));
+    const inWorker = await runEvaluation(request({ k: 5 }), (e) => events.push(e));
+    const inProcess = await evaluate(request({ k: 5 }));
     expect(inWorker.complete).toBe(true);
     expect(numbers(inWorker)).toEqual(numbers(inProcess));
-    expect(inWorker.topN?.results.map((r) => [r.algorithm, r.hitRate, r.diversity])).toEqual(
-      inProcess.topN?.results.map((r) => [r.algorithm, r.hitRate, r.diversity]),
-    );
     expect(inWorker.data).toEqual({ name: 'synthetic', nRatings: table.ratings.length, nUsers: 40, nItems: 25, scale: [1, 5] });
 
     const folds = events.filter((e) => e.type === 'fold-end');
@@ -50,7 +47,21 @@ describe('runEvaluation in a worker thread', () => {
       'global-mean 3/3',
     ]);
     expect(events[0]).toMatchObject({ type: 'loaded', name: 'synthetic', folds: 3, algorithms: ['item-mean', 'global-mean'] });
-    expect(events.filter((e) => e.type === 'topn-end')).toHaveLength(2);
+  });
+
+  it('runs the top-N yardstick in the worker when asked (as /evaluate does), the popularity floor included', async () => {
+    const events: EvaluationProgress[] = [];
+    const topn = { protocol: 'loo' as const, n: 5, minItemRatings: 2, profileSizes: [1, 3] };
+    const inWorker = await runEvaluation(request({ topn }), (e) => events.push(e));
+    const inProcess = await evaluate(request({ topn }));
+    expect(inWorker.cv).toBeUndefined();
+    const hr = (r: typeof inWorker) => r.topN!.results.map((x) => [x.algorithm, x.hitRate, x.ndcg, x.profileSizes]);
+    expect(hr(inWorker)).toEqual(hr(inProcess));
+    expect(inWorker.topN!.results.map((x) => x.algorithm).sort()).toEqual(['global-mean', 'item-mean', 'popular']);
+    expect(inWorker.topN!.n).toBe(5);
+    expect(inWorker.topN!.minItemRatings).toBe(2);
+    expect(events[0]).toMatchObject({ type: 'loaded', folds: 1, algorithms: ['popular', 'item-mean', 'global-mean'] });
+    expect(events.filter((e) => e.type === 'topn-end')).toHaveLength(3);
   });
 
   it('is cancelled by the signal: the worker stops and no report comes back', async () => {
@@ -73,8 +84,11 @@ describe('runEvaluation in a worker thread', () => {
 
   it('refuses requests that mix modes', async () => {
     await expect(evaluate(request({ predictions: true }))).rejects.toThrow(/train\/test pair only/);
-    await expect(evaluate({ ...request(), data: { train: 'a', test: 'b' }, topN: true })).rejects.toThrow(/does not run on a given train\/test pair/);
-    await expect(evaluate(request({ folds: 1 }))).rejects.toThrow(/folds must be a whole number ≥ 2, got 1/);
+    await expect(evaluate({ ...request(), data: { train: 'a', test: 'b' }, topn: {} })).rejects.toThrow(/does not run on a given train\/test pair/);
+    await expect(evaluate(request({ topn: {}, predictions: true }))).rejects.toThrow(/a top-N run ranks lists and has none/);
+    await expect(evaluate(request({ folds: 1 }))).rejects.toThrow(/folds must be a whole number from 2 to 20, got 1/);
+    // an unbounded fold count was accepted and never finished
+    await expect(evaluate(request({ folds: 100000 }))).rejects.toThrow(/folds must be a whole number from 2 to 20, got 100000/);
     await expect(evaluate(request({ metrics: ['rmse', 'accuracy'] }))).rejects.toThrow(/unknown metric "accuracy"/);
   });
 });
@@ -88,7 +102,7 @@ describe('evaluate in-process', () => {
     const rare = [...counts.values()].filter((c) => c < 21);
     expect(r.data.dropped).toMatchObject({ items: rare.length, ratings: rare.reduce((a, b) => a + b, 0), minItemRatings: 21 });
     expect(r.data.nRatings).toBe(full.data.nRatings - r.data.dropped!.ratings);
-    expect(r.cv.nRatings).toBe(r.data.nRatings);
+    expect(r.cv!.nRatings).toBe(r.data.nRatings);
   });
 });
 

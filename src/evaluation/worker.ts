@@ -6,7 +6,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { evaluate, type EvaluationRequest, type WorkerMessage } from './run.ts';
 
 if (isMainThread || !parentPort) {
-  throw new Error('src/eval/worker.ts runs inside a worker thread; call runEvaluation() from src/eval/run.ts');
+  throw new Error('src/evaluation/worker.ts runs inside a worker thread; call runEvaluation() from src/evaluation/run.ts');
 }
 const port = parentPort;
 const post = (msg: WorkerMessage): void => port.postMessage(msg);

@@ -1,5 +1,5 @@
 /**
- * Runs an evaluation (cross-validation, a given train/test pair, optionally leave-one-out top-N)
+ * Runs an evaluation (cross-validation, a given train/test pair, or the top-N yardstick)
  * off the main thread, so a bot keeps answering while it runs.
  *
  * `runEvaluation` starts `worker.ts` in a worker_thread (TypeScript through tsx's loader) and
@@ -13,7 +13,6 @@ import {
   EvaluationCancelledError,
   EvaluationError,
   crossValidate,
-  evaluateTopN,
   parseMetrics,
   resolveAlgorithms,
   type AlgorithmFactory,
@@ -21,12 +20,14 @@ import {
   type CrossValidationReport,
   type EvalData,
   type ProgressEvent,
-  type TopNOptions,
-  type TopNReport,
 } from '../core/eval/cross-validate.ts';
+import { evaluateTopN, withFloor, type TopNProgress, type TopNProtocol, type TopNReport } from '../core/eval/topn.ts';
 import { spawnTsWorker } from '../util/ts-worker.ts';
 import { filterLongTail, kFold, predefinedSplit, SplitError } from '../core/eval/splitters.ts';
 import type { RatingTable } from '../data/types.ts';
+
+/** Folds accepted: more than 20 multiplies the run time for no gain in the estimate, and a typo (100000) never ends. */
+export const MAX_FOLDS = 20;
 
 /**
  * An algorithm to evaluate: a registry spec ("svd", "knn-item:k=20"), or a module exporting an
@@ -57,19 +58,34 @@ export interface EvaluationRequest {
   threshold?: number;
   /** metric names (default rmse, mae, precision@k, recall@k) */
   metrics?: string[];
-  /** also run the leave-one-out top-N evaluation (hit rate, coverage, diversity, novelty) */
-  topN?: boolean;
+  /**
+   * run the top-N yardstick (core/eval/topn.ts) INSTEAD of rating-prediction cross-validation:
+   * the report then has `topN` and no `cv`. `folds` and `seed` apply to it as well.
+   */
+  topn?: TopNRequest;
   /** return each test rating's estimate (train/test pairs only) */
   predictions?: boolean;
   /** drop movies and users with fewer ratings first (datasets and tables, not train/test pairs) */
   longTail?: { minItemRatings?: number; minUserRatings?: number };
 }
 
+/** What a top-N run measures; every field has the yardstick's default. */
+export interface TopNRequest {
+  /** held-out ratings: loo (default), temporal, kfold */
+  protocol?: TopNProtocol;
+  /** list length (default: the request's k, else 10) */
+  n?: number;
+  /** candidate filter, the bot's MARQUEE_MIN_RATINGS (default 5) */
+  minItemRatings?: number;
+  /** sizes of the cold-start curve, e.g. [1, 2, 3, 5, 10, 20] (default: no curve) */
+  profileSizes?: number[];
+}
+
 export type EvaluationProgress =
   | { type: 'loading'; what: string }
   | { type: 'loaded'; name: string; nRatings: number; folds: number; algorithms: string[]; dropped?: EvaluationReport['data']['dropped'] }
   | ProgressEvent
-  | Parameters<NonNullable<TopNOptions['onProgress']>>[0];
+  | TopNProgress;
 
 export interface EvaluationPredictions {
   users: string[];
@@ -89,7 +105,9 @@ export interface EvaluationReport {
     /** what the long-tail filter removed, when it ran */
     dropped?: { ratings: number; items: number; users: number; minItemRatings: number; minUserRatings: number };
   };
-  cv: CrossValidationReport;
+  /** rating-prediction cross-validation; absent for a top-N request */
+  cv?: CrossValidationReport;
+  /** the top-N yardstick, for a request with `topn` */
   topN?: TopNReport;
   predictions?: EvaluationPredictions;
   /** seconds, wall clock, loading included */
@@ -172,14 +190,17 @@ export async function evaluate(
   const metrics = parseMetrics(req.metrics ?? DEFAULT_METRICS, k);
   const folds = req.folds ?? 5;
   const pair = 'train' in req.data;
-  if (!pair && (!Number.isInteger(folds) || folds < 2)) {
-    throw new EvaluationError(`number of folds must be a whole number ≥ 2, got ${folds}`);
+  if (!pair && (!Number.isInteger(folds) || folds < 2 || folds > MAX_FOLDS)) {
+    throw new EvaluationError(`number of folds must be a whole number from 2 to ${MAX_FOLDS}, got ${folds}`);
   }
-  if (pair && req.topN) {
+  if (pair && req.topn) {
     throw new EvaluationError('the top-N evaluation holds out one rating per user of a whole dataset; it does not run on a given train/test pair');
   }
   if (pair && req.longTail) {
     throw new EvaluationError('the long-tail filter applies to a whole dataset, not to a given train/test pair');
+  }
+  if (req.topn && req.predictions) {
+    throw new EvaluationError('predictions are rating estimates; a top-N run ranks lists and has none');
   }
   if (!pair && req.predictions) {
     throw new EvaluationError('predictions are written for a given train/test pair only (use train and test files)');
@@ -236,9 +257,26 @@ export async function evaluate(
     described = { ...describeTable(described.name, filtered.data, data.scale), dropped: { ...filtered.dropped, minItemRatings, minUserRatings } };
   }
   if (signal?.aborted) throw new EvaluationCancelledError();
-  onProgress?.({ type: 'loaded', name: described.name, nRatings: described.nRatings, folds: splitter.nSplits, algorithms: sources.map((s) => (typeof s === 'string' ? s : s.name)), dropped: described.dropped });
+  const runs = req.topn ? withFloor(sources) : sources;
+  const nSplits = req.topn ? (req.topn.protocol === 'kfold' ? folds : 1) : splitter.nSplits;
+  onProgress?.({ type: 'loaded', name: described.name, nRatings: described.nRatings, folds: nSplits, algorithms: runs.map((s) => (typeof s === 'string' ? s : s.name)), dropped: described.dropped });
 
   const threshold = req.threshold ?? 3.5;
+  if (req.topn) {
+    const topN = await evaluateTopN(sources, data, {
+      protocol: req.topn.protocol,
+      n: req.topn.n ?? k,
+      likedThreshold: threshold,
+      minItemRatings: req.topn.minItemRatings,
+      profileSizes: req.topn.profileSizes,
+      seed,
+      folds,
+      onProgress,
+      signal,
+    });
+    if (signal?.aborted) throw new EvaluationCancelledError();
+    return { data: described, topN, elapsed: (performance.now() - started) / 1000, complete: true };
+  }
   const cv = await crossValidate(sources, data, splitter, {
     k,
     threshold,
@@ -260,12 +298,8 @@ export async function evaluate(
   // the estimates travel once, in `predictions`, not again inside every fold
   for (const r of cv.results) for (const f of r.folds) delete f.predictions;
 
-  let topN: TopNReport | undefined;
-  if (req.topN) {
-    topN = await evaluateTopN(sources, data, { n: k, threshold, seed, onProgress, signal });
-  }
   if (signal?.aborted) throw new EvaluationCancelledError();
-  return { data: described, cv, topN, predictions, elapsed: (performance.now() - started) / 1000, complete: true };
+  return { data: described, cv, predictions, elapsed: (performance.now() - started) / 1000, complete: true };
 }
 
 function baseName(path: string): string {
