@@ -18,6 +18,9 @@ import { svdppDescriptor } from './algorithms/svdpp.ts';
 import { nmfDescriptor } from './algorithms/nmf.ts';
 import { coClusteringDescriptor } from './algorithms/co-clustering.ts';
 import { popularDescriptor } from './popularity.ts';
+import { easeDescriptor } from './algorithms/ease.ts';
+import { ialsDescriptor } from './algorithms/ials.ts';
+import { itemKnnDescriptor } from './algorithms/item-knn.ts';
 
 const descriptors: readonly AlgorithmDescriptor[] = [
   normalDescriptor,
@@ -32,6 +35,9 @@ const descriptors: readonly AlgorithmDescriptor[] = [
   slopeOneDescriptor,
   coClusteringDescriptor,
   popularDescriptor,
+  easeDescriptor,
+  ialsDescriptor,
+  itemKnnDescriptor,
 ];
 
 /**
