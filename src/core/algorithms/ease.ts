@@ -19,8 +19,6 @@
  * bench/rank-algos.ts's comment.
  */
 import {
-  Algorithm,
-  NotFittedError,
   requireRatings,
   resolveParams,
   type AlgorithmDescriptor,
@@ -32,7 +30,7 @@ import {
 import { invertSpd, type DenseKernelChoice, type DenseKernelUsed } from '../kernels/sym-inverse.ts';
 import { ModelStateError, stateArray } from '../snapshot.ts';
 import type { Profile, Trainset } from '../trainset.ts';
-import { distinctItems, topContributions, type Contribution } from './implicit.ts';
+import { distinctItems, ItemToItemModel, topContributions, type Contribution } from './implicit.ts';
 
 export const easeParams: ParamSpecs = {
   lambda: { type: 'float', default: 400, min: 0, exclusiveMin: true, doc: 'L2 regularisation λ added to the diagonal of XᵀX' },
@@ -49,22 +47,16 @@ interface EaseModel {
   b: Float32Array;
 }
 
-export class Ease extends Algorithm {
+export class Ease extends ItemToItemModel<EaseModel> {
   readonly name = 'ease';
   /** which implementation ran the last fit's inverse (for benchmarks and tests) */
   lastKernel: DenseKernelUsed | undefined;
-  private model: EaseModel | undefined;
 
   constructor(
     params: Params,
     private readonly kernel: DenseKernelChoice = 'auto',
   ) {
     super(params);
-  }
-
-  private get m(): EaseModel {
-    if (!this.model) throw new NotFittedError(`${this.name} is not fitted: call fit(trainset) first`);
-    return this.model;
   }
 
   /** inner item ids in the model (movies that can be scored) */
@@ -86,17 +78,6 @@ export class Ease extends Algorithm {
     }
     this.install(ts, { cols, pos, b });
     return this;
-  }
-
-  private install(ts: Trainset, model: EaseModel): void {
-    this.model = model;
-    this.ts = ts;
-  }
-
-  estimate(u: number, i: number): Estimate {
-    const ts = this.trainset;
-    if (u < 0 || u >= ts.nUsers) return { impossible: 'User is unknown.' };
-    return this.estimateFor(ts.profileOf(u), i);
   }
 
   estimateFor(p: Profile, i: number): Estimate {

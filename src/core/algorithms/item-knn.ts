@@ -20,8 +20,6 @@
  * in the project does sparse × sparse. Cost: see bench/rank-algos.ts's comment.
  */
 import {
-  Algorithm,
-  NotFittedError,
   requireRatings,
   resolveParams,
   type AlgorithmDescriptor,
@@ -32,7 +30,7 @@ import {
 } from '../algorithm.ts';
 import { ModelStateError, stateArray } from '../snapshot.ts';
 import type { Csr, Profile, Trainset } from '../trainset.ts';
-import { distinctItems, topContributions, type Contribution } from './implicit.ts';
+import { distinctItems, ItemToItemModel, topContributions, type Contribution } from './implicit.ts';
 
 export const itemKnnParams: ParamSpecs = {
   k: { type: 'int', default: 100, min: 1, doc: 'neighbours kept per movie' },
@@ -42,9 +40,8 @@ export const itemKnnParams: ParamSpecs = {
 /** Neighbour lists: row i holds movie i's neighbours, most similar first. */
 export type NeighbourLists = Csr;
 
-export class ItemKnn extends Algorithm {
+export class ItemKnn extends ItemToItemModel<NeighbourLists> {
   readonly name = 'item-knn';
-  private lists: NeighbourLists | undefined;
 
   constructor(params: Params) {
     super(params);
@@ -52,21 +49,13 @@ export class ItemKnn extends Algorithm {
 
   /** each movie's k nearest neighbours (inner ids) and their similarities */
   get neighbours(): NeighbourLists {
-    if (!this.lists) throw new NotFittedError(`${this.name} is not fitted: call fit(trainset) first`);
-    return this.lists;
+    return this.m;
   }
 
   fit(ts: Trainset): this {
     requireRatings(this.name, ts);
-    this.lists = neighbourLists(ts, this.params.k as number, this.params.shrink as number);
-    this.ts = ts;
+    this.install(ts, neighbourLists(ts, this.params.k as number, this.params.shrink as number));
     return this;
-  }
-
-  estimate(u: number, i: number): Estimate {
-    const ts = this.trainset;
-    if (u < 0 || u >= ts.nUsers) return { impossible: 'User is unknown.' };
-    return this.estimateFor(ts.profileOf(u), i);
   }
 
   estimateFor(p: Profile, i: number): Estimate {
@@ -116,8 +105,7 @@ export class ItemKnn extends Algorithm {
       if (indptr[r + 1] < indptr[r]) throw new ModelStateError(`${this.name}: state "indptr" must not decrease`);
     }
     for (const j of indices) if (j < 0 || j >= ts.nItems) throw new ModelStateError(`${this.name}: neighbour ${j} is not an item of this trainset`);
-    this.lists = { indptr, indices, values };
-    this.ts = ts;
+    this.install(ts, { indptr, indices, values });
   }
 }
 
