@@ -21,6 +21,7 @@ import { popularDescriptor } from './popularity.ts';
 import { easeDescriptor } from './algorithms/ease.ts';
 import { ialsDescriptor } from './algorithms/ials.ts';
 import { itemKnnDescriptor } from './algorithms/item-knn.ts';
+import { pureSvdDescriptor } from './algorithms/pure-svd.ts';
 
 const descriptors: readonly AlgorithmDescriptor[] = [
   normalDescriptor,
@@ -38,6 +39,7 @@ const descriptors: readonly AlgorithmDescriptor[] = [
   easeDescriptor,
   ialsDescriptor,
   itemKnnDescriptor,
+  pureSvdDescriptor,
 ];
 
 /**
