@@ -2,6 +2,9 @@
  * Leave-one-out top-10 of the implicit ranking models, the way the bot ranks:
  *
  *   npx tsx bench/rank-algos.ts <dataset folder> [algorithm spec …]
+ *   npx tsx bench/rank-algos.ts --evaluate-topn <dataset folder> [algorithm spec …]
+ *
+ * With --evaluate-topn it prints the project's own evaluateTopN report instead (same split).
  *
  * One rating per user held out (seed 0, evaluateTopN's protocol); HR@10 over the whole catalogue
  * (what evaluateTopN reports) and with the bot's candidate filter (movies with ≥ 5 training
@@ -13,17 +16,26 @@ import { createAlgorithm } from '../src/core/registry.ts';
 import { rankItems } from '../src/core/rank.ts';
 import { leaveOneOut, trainsetOf } from '../src/core/eval/splitters.ts';
 import { loadDataset } from '../src/data/load.ts';
+import { evaluateTopN, formatTopNTable } from '../src/core/eval/cross-validate.ts';
 
-const [dir, ...specs] = process.argv.slice(2);
-if (!dir) throw new Error('usage: npx tsx bench/rank-algos.ts <dataset folder> [algorithm spec …]');
+const args = process.argv.slice(2);
+const official = args[0] === '--evaluate-topn';
+const [dir, ...given] = official ? args.slice(1) : args;
+if (!dir) throw new Error('usage: npx tsx bench/rank-algos.ts [--evaluate-topn] <dataset folder> [algorithm spec …]');
+const specs = given.length ? given : ['ease', 'ials', 'item-knn', 'pure-svd', 'popular'];
 const ds = await loadDataset(dir, { tags: false });
+if (official) {
+  const report = await evaluateTopN(specs, { ratings: ds.ratings, scale: ds.scale, name: ds.name });
+  console.log(formatTopNTable(report));
+  process.exit(0);
+}
 const [split] = [...leaveOneOut({ seed: 0, minRatings: 1 }).split(ds.ratings)];
 const ts = trainsetOf(ds.ratings, split.train, ds.scale);
 const { users, items } = ds.ratings;
 const held = Array.from(split.test, (j) => ({ u: ts.innerUser(users[j]), i: ts.innerItem(items[j]) }));
 console.log(`${ds.name}: ${ts.nUsers} users, ${ts.nItems} items, ${ts.nRatings} training ratings, ${held.length} held out`);
 const scratch = new Float64Array(ts.nItems);
-for (const spec of specs.length ? specs : ['ease', 'ials', 'item-knn', 'popular']) {
+for (const spec of specs) {
   const algo = createAlgorithm(spec);
   const t0 = performance.now();
   const c0 = process.cpuUsage();
