@@ -18,6 +18,10 @@ import { svdppDescriptor } from './algorithms/svdpp.ts';
 import { nmfDescriptor } from './algorithms/nmf.ts';
 import { coClusteringDescriptor } from './algorithms/co-clustering.ts';
 import { popularDescriptor } from './popularity.ts';
+import { easeDescriptor } from './algorithms/ease.ts';
+import { ialsDescriptor } from './algorithms/ials.ts';
+import { itemKnnDescriptor } from './algorithms/item-knn.ts';
+import { pureSvdDescriptor } from './algorithms/pure-svd.ts';
 
 const descriptors: readonly AlgorithmDescriptor[] = [
   normalDescriptor,
@@ -32,6 +36,10 @@ const descriptors: readonly AlgorithmDescriptor[] = [
   slopeOneDescriptor,
   coClusteringDescriptor,
   popularDescriptor,
+  easeDescriptor,
+  ialsDescriptor,
+  itemKnnDescriptor,
+  pureSvdDescriptor,
 ];
 
 /**
