@@ -16,7 +16,8 @@ import { createAlgorithm } from '../src/core/registry.ts';
 import { rankItems } from '../src/core/rank.ts';
 import { leaveOneOut, trainsetOf } from '../src/core/eval/splitters.ts';
 import { loadDataset } from '../src/data/load.ts';
-import { evaluateTopN, formatTopNTable } from '../src/core/eval/cross-validate.ts';
+import { evaluateTopN } from '../src/core/eval/topn.ts';
+import { formatTopNTable } from '../src/evaluation/table.ts';
 
 const args = process.argv.slice(2);
 const official = args[0] === '--evaluate-topn';
