@@ -1,7 +1,7 @@
 /**
  * Speed and memory of the neighbourhood family (NormalPredictor, BaselineOnly, the four kNN,
  * Slope One) on ml-100k and ml-latest-small, against Surprise 1.1.4 on this kind of machine
- * (surprise-semantics.md). One 80/20 split (Surprise's train_test_split, seed 0): fit time on the 80 %, predictions per second through `predict()` over the 20 %, top-10 for
+ * (Surprise's figures were measured with Surprise 1.1.4 on the same kind of machine). One 80/20 split (Surprise's train_test_split, seed 0): fit time on the 80 %, predictions per second through `predict()` over the 20 %, top-10 for
  * every user through `recommend()`. Times are the best of a few runs (the machine is shared), with
  * the CPU time of that run alongside.
  * Peak RSS of single full-trainset fits runs in a child process, so it is the fit's own peak.

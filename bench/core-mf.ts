@@ -1,6 +1,6 @@
 /**
  * Speed of the factor models (SVD, SVD++, NMF, co-clustering) on ml-100k and ml-latest-small,
- * against Surprise 1.1.4 on this kind of machine (surprise-semantics.md, sections 1 and 2). One
+ * against Surprise 1.1.4 on this kind of machine. One
  * 80/20 split (Surprise's train_test_split, seed 0): fit time on the 80 %,
  * predictions per second through `predict()` over the 20 %, top-10 for every user through
  * `recommend()`, and the split's RMSE as a sanity check. Times are the best of a few runs (the

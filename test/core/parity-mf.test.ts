@@ -1,5 +1,5 @@
 /**
- * Accuracy parity with Surprise 1.1.4 on ml-100k (surprise-semantics.md, section 1): 5-fold
+ * Accuracy parity with Surprise 1.1.4 on ml-100k: 5-fold
  * cross-validation with default parameters, mean RMSE within 0.01 of Surprise's measured means.
  * Our RNG is not numpy's, so the per-fold numbers differ within the seed noise; co-clustering is
  * the noisiest (Surprise's own folds spread ±0.01).

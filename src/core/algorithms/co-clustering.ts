@@ -11,7 +11,7 @@
  * at the end.
  *
  * Unlike Surprise, ratings are used as they are: Surprise keeps them in C ints and truncates half
- * stars (4.5 → 4) in every mean and average (surprise-semantics.md, section 3). On integer
+ * stars (4.5 → 4) in every mean and average. On integer
  * ratings (ml-100k) the two agree. An unknown user or item gets the global mean (Surprise returns
  * it as a plain estimate, not as impossible).
  */

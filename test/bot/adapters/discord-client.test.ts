@@ -1,6 +1,6 @@
 /**
  * The Discord adapter inside a real discord.js Client, its REST pointed at a fake API on
- * loopback (platforms.md C3, integration option): raw INTERACTION_CREATE payloads go in through
+ * loopback: raw INTERACTION_CREATE payloads go in through
  * the same action the gateway uses, and the fake records what discord.js sends back, so the
  * payloads are checked as discord.js serialises them (JSON, or multipart when files go along).
  */

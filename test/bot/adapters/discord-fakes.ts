@@ -1,5 +1,6 @@
 /**
- * Plain-object stand-ins for discord.js interactions (the cheapest option in platforms.md C3):
+ * Plain-object stand-ins for discord.js interactions (the cheapest way to test an adapter
+ * without Discord):
  * just the fields and methods the adapter uses, with every response method a vi.fn() so a test
  * reads what the member would have seen.
  */
