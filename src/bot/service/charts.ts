@@ -77,7 +77,10 @@ export class Charts {
       const movie = movieAt[e.item];
       if (movie) entries.push({ movie, score: e.score, count: e.count, mean: e.mean });
     }
-    return { entries, qualified: chart.entries.length, percentile, minVotes: Number.isFinite(chart.m) ? chart.m : 0 };
+    // m is an interpolated percentile (51.3 on /top Horror 1970s); a movie qualifies with v ≥ m, so
+    // the fewest ratings that qualify is the next whole count
+    const minVotes = Number.isFinite(chart.m) ? Math.ceil(chart.m) : 0;
+    return { entries, qualified: chart.entries.length, percentile, minVotes };
   }
 
   /** The popular picks: the chart in order, minus what the member rated. */
