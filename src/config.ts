@@ -51,10 +51,11 @@ export const DEFAULTS = {
   dataset: 'ml-latest-small',
   dbPath: './data/marquee.db',
   // ease is the default /recommend: the best on the top-N yardstick (ml-latest-small leave-one-out
-  // HR@10: ease 0.257, item-knn 0.167, svd 0.067 shrunk, the chart 0.074); item-knn is the light
-  // second opinion and the fallback while ease trains; svd answers members who want predicted
-  // stars. `popular` is no model: the service serves it (and cold starts) from the chart.
-  algorithms: ['ease', 'item-knn', 'svd'],
+  // HR@10: ease 0.257, item-knn 0.167, svd 0.067 shrunk, the chart 0.074); svd predicts stars
+  // (movie night averages it) and answers while ease trains. item-knn stays out: with it the bot
+  // bench's RSS was 422 MB, without it 395 MB (target < 400 MB; `npx tsx bench/run.ts --only bot`).
+  // `popular` is no model: the service serves it (and cold starts) from the chart.
+  algorithms: ['ease', 'svd'],
   // From the cold-start curve (HR@10 of live members ranked from k random ratings, leave-one-out,
   // `npm run evaluate -- --data <dir> --topn --algos ease,item-knn,ials --profile-sizes 1,2,3,5,10,20`):
   //   ml-latest-small  ease k=1 0.062, k=2 0.079, k=3 0.077, k=5 0.110, k=10 0.134; chart 0.074

@@ -28,7 +28,7 @@ describe('configuration', () => {
       datasetExplicit: false,
       dbPath: './data/marquee.db',
       admins: undefined,
-      algorithms: ['ease', 'item-knn', 'svd'],
+      algorithms: ['ease', 'svd'],
       coldStart: 2,
       minRatings: 5,
       maxLazyModels: 2,
@@ -161,7 +161,7 @@ describe('.env.example', () => {
     const path = new URL('../../.env.example', import.meta.url).pathname;
     const c = loadConfig({ env: {}, dotenvPath: path });
     expect(c.discord).toBeUndefined();
-    expect(c.algorithms).toEqual(['ease', 'item-knn', 'svd']);
+    expect(c.algorithms).toEqual(['ease', 'svd']);
     const text = readFileSync(path, 'utf8');
     for (const key of SETTINGS) expect(text, key).toMatch(new RegExp(`^${key}=`, 'm'));
   });
