@@ -6,6 +6,12 @@
 import { CONTENT_ALGOS } from '../src/bot/service/algorithm-names.ts';
 
 const GLOSSARY: Readonly<Record<string, string>> = {
+  ease:
+    'EASE (Steck, 2019): learns how much each movie you rated points to every other one, from what members watch together; ranks movies, no predicted stars',
+  ials: 'implicit ALS (Hu, Koren & Volinsky, 2008): hidden tastes learned from which movies members rated at all; ranks movies, no predicted stars',
+  'item-knn':
+    'item-kNN (Deshpande & Karypis, 2004): movies often watched by the same members as the ones you rated; ranks movies, no predicted stars',
+  'pure-svd': 'PureSVD (Cremonesi, Koren & Turrin, 2010): your ratings projected onto the main patterns of what members watch; ranks movies, no predicted stars',
   svd: 'matrix factorisation (SVD): learns a few hidden tastes per member and per movie',
   svdpp: 'SVD++: SVD that also counts which movies you rated, not only how',
   'knn-user': 'user-based k-nearest neighbours: members who rate like you (pearson-baseline similarity)',

@@ -7,7 +7,7 @@ import type { Member } from '../src/store/api.ts';
 import { clip, type CommandContext, type TrailingNumber } from '../src/bot/command.ts';
 import { UsageError } from '../src/bot/errors.ts';
 import { errorReply, type Progress, type Reply, type ReplyAction, type ReplyItem } from '../src/bot/reply.ts';
-import type { TitleMatch, TitleMatchHow } from '../src/bot/service-api.ts';
+import { formatRating, type TitleMatch, type TitleMatchHow } from '../src/bot/service-api.ts';
 
 const ID_FORM = /^id:\s*(\S{1,40})$/i;
 
@@ -182,16 +182,14 @@ export function rateAction(ctx: CommandContext, movie: MovieRecord): ReplyAction
   };
 }
 
-/** 4.5 -> "★★★★½ 4.5" */
+/** 4.5 -> "★★★★½ 4.5": a member's rating drawn as stars, then written (formatRating). */
 export function stars(rating: number): string {
   const full = Math.floor(rating);
   const half = rating - full >= 0.5;
   return `${'★'.repeat(full)}${half ? '½' : ''} ${formatRating(rating)}`;
 }
 
-export function formatRating(r: number): string {
-  return Number.isInteger(r) ? String(r) : r.toFixed(1);
-}
+export { formatRating };
 
 /** an average for people: 4.16 */
 export function formatMean(x: number): string {

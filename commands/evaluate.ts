@@ -1,4 +1,8 @@
-/** /evaluate [algos] [folds]: cross-validates the recommenders (admins only; runs in a worker). */
+/**
+ * /evaluate [algos] [folds]: the top-N yardstick over the recommenders (admins only; runs in a
+ * worker); the best above the chart becomes the default /recommend. Leave-one-out by default;
+ * with folds, k-fold.
+ */
 import { defineCommand } from '../src/bot/command.ts';
 import type { EvaluationOutcome } from '../src/bot/service-api.ts';
 import type { Progress, Reply } from '../src/bot/reply.ts';
@@ -18,33 +22,40 @@ function cell(v: number | string | undefined): string {
   return Number.isInteger(v) ? String(v) : v.toFixed(4);
 }
 
+/** Metrics every row has, shown in their own columns first. */
+const LEADING = ['algo', 'hitRate', 'ci'];
+
 export function outcomeReply(o: EvaluationOutcome): Reply {
-  const extra = [...new Set(o.rows.flatMap((r) => Object.keys(r)))].filter((k) => !['algo', 'rmse', 'mae'].includes(k));
+  const extra = [...new Set(o.rows.flatMap((r) => Object.keys(r)))].filter((k) => !LEADING.includes(k));
+  const changed = o.defaultBefore === o.defaultAfter ? `stays ${o.defaultAfter}` : `is now ${o.defaultAfter} (was ${o.defaultBefore})`;
   return {
-    title: `Evaluation on ${o.dataset}: ${o.folds}-fold cross-validation`,
+    title: `Evaluation on ${o.dataset}: ${o.protocol}`,
+    text: `Top-10 lists for every member, as /recommend serves them. The default /recommend ${changed}: ${o.why}.`,
     table: {
-      columns: ['algorithm', 'RMSE', 'MAE', ...extra],
-      rows: o.rows.map((r) => [r.algo, cell(r.rmse), cell(r.mae), ...extra.map((k) => cell(r[k]))]),
+      columns: ['algorithm', 'HR@10', '±95%', ...extra],
+      rows: o.rows.map((r) => [r.algo === 'popular' ? 'popular (the chart)' : r.algo, cell(r.hitRate), cell(r.ci), ...extra.map((k) => cell(r[k]))]),
     },
-    image: o.chartPng ? { png: o.chartPng, alt: 'RMSE and MAE by algorithm (lower is better)', filename: 'evaluation.png' } : undefined,
-    footer: 'Sorted by RMSE; lower is better. /recommend uses the best one by default.',
+    image: o.chartPng ? { png: o.chartPng, alt: 'HR@10 by algorithm, the popularity chart as the floor (higher is better)', filename: 'evaluation.png' } : undefined,
+    footer:
+      'HR@10: the share of members whose held-out movie is in the top 10 /recommend would show them (higher is better). ' +
+      'The best above the chart becomes the default.',
   };
 }
 
 export const command = defineCommand({
   name: 'evaluate',
-  description: 'Cross-validate the recommenders on the dataset and compare them',
+  description: 'Measure which recommender puts the movies members watch next in their top 10',
   adminOnly: true,
   options: [
     { name: 'algos', description: 'algorithms to compare, comma-separated (default: the trained ones)', type: 'string', maxLength: 500 },
-    { name: 'folds', description: 'number of cross-validation folds', type: 'integer', min: 2, max: 10 },
+    { name: 'folds', description: 'hold out every rating once over k folds (default: one rating per member)', type: 'integer', min: 2, max: 10 },
   ],
-  examples: ['/evaluate', '/evaluate svd,knn-item 3'],
+  examples: ['/evaluate', '/evaluate ease,item-knn,svd', '/evaluate ease,ials 3'],
   async *run(ctx, opts): AsyncGenerator<Progress | Reply> {
     const algos = opts.algos === undefined ? undefined : splitAlgorithms(opts.algos);
     yield { progress: `Evaluating ${algos ? algos.join(', ') : 'the trained algorithms'}; the bot keeps answering meanwhile.` };
     const outcome = yield* withProgress((emit) =>
-      ctx.service.evaluate({ algos, folds: opts.folds, startedBy: ctx.member.displayName ?? ctx.userId }, (p) => emit({ progress: p.message, done: p.done, total: p.total })),
+      ctx.service.evaluate({ algos, protocol: opts.folds === undefined ? 'loo' : 'kfold', folds: opts.folds, startedBy: ctx.member.displayName ?? ctx.userId }, (p) => emit({ progress: p.message, done: p.done, total: p.total })),
     );
     yield outcomeReply(outcome);
   },

@@ -11,7 +11,7 @@ export const command = defineCommand({
   options: [
     {
       name: 'algo',
-      description: 'the recommender to ask (default: the best in the last evaluation)',
+      description: 'the recommender to ask (default: the best at top-10 lists, ease until an /evaluate)',
       type: 'string',
       accepts: 'algorithms',
       parametersRefused: 'parameters such as svd:n_factors=10 are for comparing algorithms on the command line (npm run evaluate), not for chat.',
@@ -57,7 +57,10 @@ export const command = defineCommand({
   },
 });
 
-/** The score in words a member reads: a predicted rating, a match, or the chart's weighted rating. */
+/**
+ * The score in words a member reads: a predicted rating, a match, or the chart's weighted rating;
+ * nothing for a ranking model, whose score orders the list and means no number of stars.
+ */
 function scoreDetail(kind: RecommendResult['scoreKind'], score: number): string | undefined {
   if (!Number.isFinite(score)) return undefined;
   switch (kind) {
@@ -67,5 +70,7 @@ function scoreDetail(kind: RecommendResult['scoreKind'], score: number): string 
       return `${Math.round(Math.max(0, Math.min(1, score)) * 100)}% match`;
     case 'weighted-rating':
       return `weighted rating ${score.toFixed(2)}`;
+    case 'rank':
+      return undefined;
   }
 }

@@ -13,6 +13,11 @@ import type { Member, MemberRating, Platform } from '../store/api.ts';
  */
 export const HALF_STARS = Object.freeze({ min: 0.5, max: 5, step: 0.5 } as const);
 
+/** A rating as people write it: "4.5", "5" (the one formatter; commands draw stars around it). */
+export function formatRating(r: number): string {
+  return Number.isInteger(r) ? String(r) : r.toFixed(1);
+}
+
 /**
  * How a title was found. `exact`: the title as stored or shown, in any case, or `id:<movieId>`;
  * `normalised`: the same title once case, accents, punctuation and articles are ignored, maybe
@@ -43,10 +48,12 @@ export interface RecommendResult {
   /** a note for the member, e.g. why a fallback was used */
   note?: string;
   /**
-   * What `score` means: a predicted rating on the dataset's scale, a 0–1 match (content and
-   * hybrid: cosine or a blend of normalised scores) or the chart's weighted rating (popular).
+   * What `score` means: a predicted rating on the dataset's scale (rating predictors: their
+   * clipped estimate), a 0–1 match (content and hybrid: cosine or a blend of normalised scores),
+   * the chart's weighted rating (popular), or 'rank': a ranking model's score (EASE, iALS,
+   * item-kNN, PureSVD), which only orders the list and must never be shown as stars.
    */
-  scoreKind: 'rating' | 'match' | 'weighted-rating';
+  scoreKind: 'rating' | 'match' | 'weighted-rating' | 'rank';
 }
 
 export interface ChartEntry {
@@ -87,14 +94,19 @@ export interface EvaluationProgress {
   message: string;
 }
 
+/**
+ * What /evaluate found: the top-N yardstick (the lists /recommend serves, for every member with a
+ * held-out rating; the popularity chart is the floor).
+ */
 export interface EvaluationOutcome {
   /** a plain-text table of the results */
   table: string;
-  /** rows sorted by RMSE */
-  rows: Array<{ algo: string; rmse: number; mae: number; [metric: string]: number | string }>;
+  /** one row per algorithm, best HR@10 first; `hitRate` is HR@10, `ci` its 95% half-width */
+  rows: Array<{ algo: string; hitRate: number; ci: number; [metric: string]: number | string }>;
   chartPng?: Uint8Array;
   dataset: string;
-  folds: number;
+  /** how ratings were held out: "leave-one-out" (one per member) or "3-fold cross-validation" */
+  protocol: string;
   /** the default `/recommend` algorithm before and after this evaluation, and why it is the one after */
   defaultBefore: string;
   defaultAfter: string;
@@ -160,8 +172,12 @@ export interface MarqueeService {
    * algorithms are refused with a UserFacingError before anything runs.
    */
   evaluate(
-    /** startedBy: who asked (a display name), shown to anyone who asks while it runs */
-    opts: { algos?: string[]; folds?: number; startedBy?: string },
+    /**
+     * protocol: which ratings are held out (loo, the default: one per member; kfold: `folds`
+     * folds; the store keeps no rating times, so no temporal split); startedBy: who asked (a
+     * display name), shown to anyone who asks while it runs
+     */
+    opts: { algos?: string[]; protocol?: 'loo' | 'kfold'; folds?: number; startedBy?: string },
     onProgress: (p: EvaluationProgress) => void,
   ): Promise<EvaluationOutcome>;
 

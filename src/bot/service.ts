@@ -147,7 +147,7 @@ export class LiveService implements MarqueeService {
     this.recommender = new Recommender(parts);
     this.movieAnswers = new MovieAnswers(parts);
     this.transfer = new RatingsTransfer(this.catalog, this.ratingsOf);
-    this.evaluations = new Evaluations(this.store, opts.evaluationRunner);
+    this.evaluations = new Evaluations(this.store, opts.evaluationRunner, minRatings);
 
     const models = this.models.start();
     // the title index and the content model are built right after start-up returns (a command
@@ -275,7 +275,7 @@ export class LiveService implements MarqueeService {
   }
 
   evaluate(
-    opts: { algos?: string[]; folds?: number; startedBy?: string },
+    opts: { algos?: string[]; protocol?: 'loo' | 'kfold'; folds?: number; startedBy?: string },
     onProgress: (p: EvaluationProgress) => void,
   ): Promise<EvaluationOutcome> {
     return this.evaluations.evaluate(opts, this.models.stats().active, onProgress).then((outcome) => {

@@ -18,7 +18,7 @@ import { createService, type EvaluationRunner, type LiveService } from '../bot/s
 import type { AdapterStartOptions, RunningAdapter } from '../bot/adapters/adapter.ts';
 import { CommandDefinitionError } from '../bot/command.ts';
 import { memberCaused } from '../bot/errors.ts';
-import { formatTable } from '../evaluation/table.ts';
+import { formatTopNTable } from '../evaluation/table.ts';
 import { runEvaluation } from '../evaluation/run.ts';
 import { createDispatcher, type Dispatcher } from '../bot/dispatch.ts';
 import { runConsole } from '../bot/adapters/console.ts';
@@ -155,8 +155,8 @@ export async function main(io: StartIo): Promise<number> {
 }
 
 /**
- * /evaluate's runner: cross-validation in a worker (src/evaluation/run.ts), the plain-text table and
- * the chart. The chart renderer is loaded on demand: vega, vega-lite and resvg cost ~0.5 s and
+ * /evaluate's runner: the top-N yardstick in a worker (src/evaluation/run.ts; the chart is added as
+ * the floor), the plain-text table and the chart. The chart renderer is loaded on demand: vega, vega-lite and resvg cost ~0.5 s and
  * tens of MB at start-up; a chart that cannot be drawn is logged and left out.
  */
 export function evaluationRunner(): EvaluationRunner {
@@ -168,29 +168,31 @@ export function evaluationRunner(): EvaluationRunner {
           data: { table: { ...request.columns, timestamps: new Float64Array(n).fill(NaN) }, scale: request.scale, name: request.dataset },
           algorithms: request.algorithms,
           folds: request.folds,
-          metrics: ['rmse', 'mae'],
+          topn: { protocol: request.protocol, minItemRatings: request.minItemRatings },
         },
         (e) => {
-          if (e.type === 'fold-end') onStep({ algorithm: e.algorithm, fold: e.fold, folds: e.folds, rmse: e.result.metrics.rmse });
+          if (e.type === 'topn-end') onStep({ algorithm: e.algorithm, hitRate: e.result.hitRate.mean });
         },
         { signal },
       );
-      // a request without `topn` always carries the cross-validation report
-      const cv = report.cv!;
+      // a request with `topn` always carries the top-N report
+      const topN = report.topN!;
       let chartPng: Uint8Array | undefined;
       try {
-        const { renderChart } = await import('../evaluation/chart.ts');
-        chartPng = new Uint8Array(await renderChart(cv));
+        const { renderTopNChart } = await import('../evaluation/chart.ts');
+        chartPng = new Uint8Array(await renderTopNChart(topN));
       } catch (err) {
         log.warn({ err: (err as Error).message }, 'the evaluation chart could not be drawn');
       }
-      const rows = cv.results.map((r) => ({
+      const rows = topN.results.map((r) => ({
         algo: r.algorithm,
-        rmse: r.metrics.rmse?.mean ?? NaN,
-        mae: r.metrics.mae?.mean ?? NaN,
-        'fit s': Math.round(r.fitTime.mean * 100) / 100,
+        hitRate: r.hitRate.mean,
+        ci: (r.hitRate.hi - r.hitRate.lo) / 2,
+        'NDCG@10': r.ndcg.mean,
+        coverage: r.coverage,
+        'fit s': Math.round(r.fitTime * 100) / 100,
       }));
-      return { rows, table: formatTable(cv), chartPng, report: cv, folds: cv.nFolds };
+      return { rows, table: formatTopNTable(topN), chartPng, report: topN };
     },
   };
 }

@@ -281,6 +281,13 @@ export interface AlgorithmDescriptor<A extends Algorithm = Algorithm> {
   /** Surprise's class name, for docs and reports */
   surpriseName?: string;
   description: string;
+  /**
+   * What its scores are: 'rating' (the default) estimates a member's rating on the scale, so a
+   * list of them is shrunk by support before ranking and a member may be told the estimate;
+   * 'ranking' scores only order movies (EASE, iALS, implicit item-kNN, PureSVD, the chart) and
+   * are never shown as stars. How each kind is served is core/rank.ts's servingOptions.
+   */
+  kind?: 'rating' | 'ranking';
   params: ParamSpecs;
   /** validates `given` with resolveParams (unknown or out-of-range values throw ParamError) */
   create(given?: Record<string, unknown>): A;

@@ -247,6 +247,7 @@ export class Popular extends Algorithm {
 
 export const popularDescriptor: AlgorithmDescriptor = {
   name: 'popular',
+  kind: 'ranking',
   description:
     'Popularity chart: IMDB weighted rating of each movie; only movies with at least the 95th percentile of rating counts are recommended',
   params: PARAMS,

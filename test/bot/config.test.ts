@@ -28,8 +28,8 @@ describe('configuration', () => {
       datasetExplicit: false,
       dbPath: './data/marquee.db',
       admins: undefined,
-      algorithms: ['svd', 'knn-user', 'baseline'],
-      coldStart: 5,
+      algorithms: ['ease', 'svd'],
+      coldStart: 2,
       minRatings: 5,
       maxLazyModels: 2,
       retrainAfter: 50,
@@ -83,7 +83,7 @@ describe('configuration', () => {
   });
 
   it('treats empty values as unset, and an empty admin list as "no admins"', () => {
-    expect(load({ DISCORD_TOKEN: '', MARQUEE_COLD_START: ' ' })).toMatchObject({ discord: undefined, coldStart: 5 });
+    expect(load({ DISCORD_TOKEN: '', MARQUEE_COLD_START: ' ' })).toMatchObject({ discord: undefined, coldStart: 2 });
     expect(load({ MARQUEE_ADMINS: ',' }).admins).toEqual([]);
   });
 
@@ -161,7 +161,7 @@ describe('.env.example', () => {
     const path = new URL('../../.env.example', import.meta.url).pathname;
     const c = loadConfig({ env: {}, dotenvPath: path });
     expect(c.discord).toBeUndefined();
-    expect(c.algorithms).toEqual(['svd', 'knn-user', 'baseline']);
+    expect(c.algorithms).toEqual(['ease', 'svd']);
     const text = readFileSync(path, 'utf8');
     for (const key of SETTINGS) expect(text, key).toMatch(new RegExp(`^${key}=`, 'm'));
   });

@@ -205,6 +205,6 @@ describe('a console session', () => {
     const { out, err } = await session(['/evaluate folds:2']);
     expect(err).toBe('… Evaluating the trained algorithms; the bot keeps answering meanwhile.\n… fold 1 of 2 (1/2)\n… fold 2 of 2 (2/2)\n');
     expect(out).toMatch(/^Evaluation on ml-latest-small: 2-fold cross-validation\n/);
-    expect(out).toContain('algorithm    RMSE     MAE  fitSeconds\n---------  ------  ------  ----------\nsvd        0.8736  0.6721      1.2000');
+    expect(out).toContain('algorithm             HR@10    ±95%   fit s\n-------------------  ------  ------  ------\nease                 0.2574  0.0347  9.1000');
   });
 });

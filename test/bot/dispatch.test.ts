@@ -49,7 +49,7 @@ describe('the dispatcher', () => {
     // the console user is not an admin once MARQUEE_ADMINS is set without them
     expect((await ask('/evaluate', 'alice', 'console')).text).toMatch(/admins only/);
     const ran = await ask('/evaluate folds:2', 'UADMIN', 'slack');
-    expect(ran.table?.rows[0][0]).toBe('svd');
+    expect(ran.table?.rows[0][0]).toBe('ease');
     expect(service.evaluations).toEqual([{ algos: undefined, folds: 2 }]);
     expect(service.evaluationsStartedBy).toEqual(['UADMIN']); // named to anyone who asks while it runs
   });

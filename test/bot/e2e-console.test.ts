@@ -225,8 +225,9 @@ describe.skipIf(!DATA)('Marquee on the console with ml-latest-small', () => {
     const root = session(dispatcher, 'root', join(dir, 'out'));
     const answer = await root.type('/evaluate baseline 2');
     expect(answer).toMatch(/^Evaluation on ml-latest-small.*: 2-fold cross-validation\n/);
-    expect(answer).toMatch(/algorithm\s+RMSE\s+MAE/);
-    expect(answer).toMatch(/^baseline\s+0\.8\d{3}\s+0\.6\d{3}/m);
+    expect(answer).toMatch(/algorithm\s+HR@10\s+±95%/);
+    expect(answer).toMatch(/^baseline\s+0\.\d{4}\s+0\.\d{4}/m);
+    expect(answer).toMatch(/^popular \(the chart\)\s+0\.\d{4}\s+0\.\d{4}/m);
     expect(root.progress()).toMatch(/^… Evaluating baseline; the bot keeps answering meanwhile\.\n… /);
     const chart = /\[image: .+\] saved to (.+\.png)$/m.exec(answer)![1];
     expect([...readFileSync(chart).subarray(1, 4)].map((b) => String.fromCharCode(b)).join('')).toBe('PNG');

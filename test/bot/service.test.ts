@@ -128,10 +128,15 @@ describe('a member rating and asking for recommendations', () => {
     }
   });
 
-  it('explains each pick in one line', () => {
+  it('explains each pick in one line, saying what a predicted rating rests on', () => {
     const svd = svc.recommend(ada, { algo: 'svd', n: 5 });
-    for (const item of svd.items) expect(item.reason).toMatch(/^(because you rated .+ \d(\.5)?\/5|predicted \d\.\d for you)$/);
+    for (const item of svd.items) expect(item.reason).toMatch(/^(because you rated .+ \d(\.5)?\/5 \(from \d+ ratings?\)|from \d+ ratings?)$/);
     expect(svd.items.some((i) => i.reason.startsWith('because you rated'))).toBe(true);
+    // a ranking model names the rated movies that pushed each pick up, and shows no stars
+    const ease = svc.recommend(ada, { algo: 'ease', n: 5 });
+    expect(ease.scoreKind).toBe('rank');
+    for (const item of ease.items) expect(item.reason).toMatch(/^because you rated \S/);
+    expect(ease.items.some((i) => i.reason.includes(' and '))).toBe(true);
     const content = svc.recommend(ada, { algo: 'content', n: 3 });
     for (const item of content.items) expect(item.reason).toMatch(/^shared: /);
   });
@@ -144,7 +149,8 @@ describe('a member rating and asking for recommendations', () => {
     const later = svc.recommend(ada, { algo: 'knn-user', n: 5 });
     expect(later.algo).toBe('knn-user');
     expect(later.note).toBeUndefined();
-    for (const item of later.items) expect(item.reason).toBe('popular with members like you');
+    // neighbours are other members, never named; the reason says how many of them rated it
+    for (const item of later.items) expect(item.reason).toMatch(/^(\d+ similar members rated it|1 similar member rated it)$/);
   });
 
   it('rejects an unknown algorithm naming the accepted ones', () => {
@@ -309,39 +315,52 @@ describe('retraining and snapshots', () => {
 });
 
 describe('evaluation picks the default algorithm', () => {
-  it('runs in a worker with progress, saves the report and recommends with the winner', async () => {
+  it('runs the top-N yardstick in a worker with progress, the chart as floor, and recommends with the winner', async () => {
     const store = freshStore('evaluate');
-    const svc = await start(store, { algorithms: ['svd', 'baseline'], evaluationRunner: evaluationRunner() });
+    const svc = await start(store, { algorithms: ['svd', 'item-knn'], evaluationRunner: evaluationRunner() });
     await svc.ready;
     const progress: string[] = [];
-    const outcome = await svc.evaluate({ algos: ['baseline', 'normal'], folds: 2 }, (p) => progress.push(`${p.done}/${p.total} ${p.message}`));
-    expect(outcome.folds).toBe(2);
-    expect(outcome.rows.map((r) => r.algo)).toEqual(['baseline', 'normal']); // sorted by RMSE
-    expect(outcome.rows[0].rmse).toBeLessThan(outcome.rows[1].rmse);
-    expect(outcome.table).toMatch(/baseline/);
+    const outcome = await svc.evaluate({ algos: ['item-knn', 'normal'] }, (p) => progress.push(`${p.done}/${p.total} ${p.message}`));
+    expect(outcome.protocol).toBe('leave-one-out');
+    expect(outcome.rows.map((r) => r.algo).sort()).toEqual(['item-knn', 'normal', 'popular']);
+    const hits = outcome.rows.map((r) => r.hitRate);
+    expect(hits).toEqual([...hits].sort((a, b) => b - a)); // best HR@10 first
+    expect(outcome.table).toMatch(/HR@10/);
     if (outcome.chartPng) expect([...outcome.chartPng.subarray(1, 4)]).toEqual([0x50, 0x4e, 0x47]); // "PNG"
-    expect(progress.at(-1)).toMatch(/^4\/4 /);
+    expect(progress.at(-1)).toMatch(/^3\/3 /);
     expect(store.lastEvaluation()).toBeDefined();
+    // the default is the best personal algorithm above the chart, else ease; normal never
+    const floor = outcome.rows.find((r) => r.algo === 'popular')!.hitRate;
+    const knn = outcome.rows.find((r) => r.algo === 'item-knn')!.hitRate;
+    expect(outcome.defaultAfter).toBe(knn > floor ? 'item-knn' : 'ease');
+    expect(outcome.why).toMatch(/HR@10/);
     const fan = svc.member('console', 'fan');
     for (const id of ['100', '101', '102']) svc.rate(fan, id, 5);
-    expect(svc.recommend(fan, { n: 3 }).algo).toBe('baseline');
+    if (outcome.defaultAfter === 'item-knn') expect(svc.recommend(fan, { n: 3 }).algo).toBe('item-knn');
     await svc.close();
     store.close();
   });
 });
 
 describe('the default algorithm after an evaluation', () => {
-  const report = (rows: Array<[string, number]>) => ({ rows: rows.map(([algo, rmse]) => ({ algo, rmse, mae: 0 })) });
-
-  it('is the personal algorithm with the lowest RMSE, even when BaselineOnly scored lower', () => {
-    // BaselineOnly ranks movies the same way for everyone, so winning on RMSE does not make it a
-    // good default for personal recommendations
-    expect(bestEvaluated(report([['baseline', 0.8723], ['svd', 0.8731], ['knn-user', 0.8775], ['popular', 0.98]]))).toBe('svd');
+  const report = (rows: Array<[string, number]>) => ({
+    protocol: 'loo',
+    results: rows.map(([algorithm, mean]) => ({ algorithm, hitRate: { mean, lo: mean, hi: mean } })),
   });
 
-  it('falls back to BaselineOnly when no personal algorithm was evaluated, and never to normal or popular', () => {
-    expect(bestEvaluated(report([['normal', 1.4], ['baseline', 0.87]]))).toBe('baseline');
-    expect(bestEvaluated(report([['normal', 1.4], ['popular', 0.98]]))).toBeUndefined();
+  it('is the personal algorithm with the best HR@10, even when BaselineOnly scored higher', () => {
+    // BaselineOnly ranks movies the same way for everyone, so it is no personal default
+    expect(bestEvaluated(report([['baseline', 0.09], ['ease', 0.257], ['svd', 0.067], ['popular', 0.074]]))).toBe('ease');
+    expect(bestEvaluated(report([['baseline', 0.3], ['item-knn', 0.167], ['popular', 0.074]]))).toBe('item-knn');
+  });
+
+  it('is never an algorithm at or below the chart, nor normal, baseline or the chart itself', () => {
+    expect(bestEvaluated(report([['svd', 0.067], ['knn-user', 0.066], ['popular', 0.074]]))).toBeUndefined();
+    expect(bestEvaluated(report([['normal', 0.2], ['baseline', 0.2], ['popular', 0.074]]))).toBeUndefined();
+  });
+
+  it('an RMSE report from before the yardstick names no winner', () => {
+    expect(bestEvaluated({ rows: [{ algo: 'svd', rmse: 0.87, mae: 0.67 }] })).toBeUndefined();
   });
 });
 
@@ -611,10 +630,10 @@ describe('one evaluation at a time', () => {
     await expect(second).rejects.toMatchObject({
       message: expect.stringMatching(/^an evaluation is already running \(started by Ada just now, \d+% done\)/),
     });
-    expect((await first).rows.map((r) => r.algo)).toEqual(['baseline']);
+    expect((await first).rows.map((r) => r.algo).sort()).toEqual(['baseline', 'popular']); // the chart is the floor
     // once it finished, the next one runs
-    const third = await svc.evaluate({ algos: ['baseline'], folds: 2 }, () => undefined);
-    expect(third.folds).toBe(2);
+    const third = await svc.evaluate({ algos: ['baseline'], protocol: 'kfold', folds: 2 }, () => undefined);
+    expect(third.protocol).toBe('2-fold cross-validation');
     await svc.close();
     store.close();
   });
@@ -681,13 +700,15 @@ describe('personal recommendations skip movies too few people rated', () => {
   it('knn-user once put obscure films first; with minRatings (default 5) no pick has fewer than 5 ratings', async () => {
     const store = reviewStore('min-ratings');
     const obscure = new Set(['510', '511', '512']);
-    // the old behaviour (no floor): a science-fiction fan is told a film two people rated is a 5
+    // the old behaviour (no floor, no shrinkage) told a science-fiction fan a film two people
+    // rated is a 5; even without the floor, the serving rule's shrinkage by the movie's ratings
+    // (core/rank.ts servingOptions) now keeps those films out of the top
     const loose = await start(store, { minRatings: 0 });
     await loose.ready;
     const looseFan = fan(loose, 'fan-loose');
     loose.recommend(looseFan, { algo: 'knn-user', n: 5 });
     await until(() => loose.stats().loaded.includes('knn-user'), 'knn-user to load');
-    expect(loose.recommend(looseFan, { algo: 'knn-user', n: 5 }).items.some((i) => obscure.has(i.movie.movieId))).toBe(true);
+    expect(loose.recommend(looseFan, { algo: 'knn-user', n: 5 }).items.some((i) => obscure.has(i.movie.movieId))).toBe(false);
     await loose.close();
 
     const svc = await start(store);

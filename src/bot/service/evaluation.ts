@@ -1,6 +1,7 @@
 /**
- * `/evaluate`: one evaluation at a time (each is a cross-validation of every algorithm in a
- * worker), run by an INJECTED runner (src/cli/start.ts builds it from the evaluation wing), so the
+ * `/evaluate`: one evaluation at a time (each is the top-N yardstick, core/eval/topn.ts, over
+ * every algorithm in a worker: the lists /recommend serves, ranked for every member with a
+ * held-out rating, the popularity chart as the floor), run by an INJECTED runner (src/cli/start.ts builds it from the evaluation wing), so the
  * service never loads the evaluation code, the chart renderer or the table formatter. The outcome
  * says which default `/recommend` algorithm the evaluation left behind, and why.
  */
@@ -10,38 +11,41 @@ import { UserFacingError } from '../errors.ts';
 import type { EvaluationOutcome, EvaluationProgress } from '../service-api.ts';
 import type { TrainColumns } from '../trainer.ts';
 import type { RatingScale } from '../../core/trainset.ts';
+import type { TopNProtocol } from '../../core/eval/topn.ts';
 import { canonicalSpec, isContentAlgo } from './algorithm-names.ts';
 import { defaultAlgorithmFrom } from './default-algorithm.ts';
 import { scaleOf } from './generation.ts';
 
-/** What the runner evaluates: the store's training columns, RMSE and MAE over k folds. */
+/** What the runner evaluates: the store's training columns, top-N lists of every tested member. */
 export interface EvaluationRequest {
   columns: TrainColumns;
   scale: RatingScale;
   /** the name shown in the table and the chart */
   dataset: string;
-  /** canonical registry specs, no repeats */
+  /** canonical registry specs, no repeats (the runner adds the chart as the floor) */
   algorithms: string[];
+  /** which ratings are held out: loo (one per member) or kfold (the store keeps no rating times) */
+  protocol: Exclude<TopNProtocol, 'temporal'>;
+  /** folds of the kfold protocol */
   folds: number;
+  /** MARQUEE_MIN_RATINGS: the candidate filter /recommend serves with */
+  minItemRatings: number;
 }
 
-/** One fold of one algorithm finished. */
+/** One algorithm finished (its HR@10 when known). */
 export interface EvaluationStep {
   algorithm: string;
-  fold: number;
-  folds: number;
-  rmse?: number;
+  hitRate?: number;
 }
 
 export interface EvaluationRun {
-  /** one row per algorithm, sorted by RMSE */
+  /** one row per algorithm, best HR@10 first */
   rows: EvaluationOutcome['rows'];
   /** the plain-text table of the results */
   table: string;
   chartPng?: Uint8Array;
   /** the report the store keeps (the default algorithm is read from it) */
   report: unknown;
-  folds: number;
 }
 
 export interface EvaluationRunner {
@@ -55,22 +59,26 @@ export class EvaluationBusyError extends UserFacingError {}
 export class EvaluationRequestError extends UserFacingError {}
 
 const DEFAULT_FOLDS = 5;
+/** The chart is evaluated besides the named algorithms, as the floor. */
+const FLOOR_RUNS = 1;
 
 export class Evaluations {
   private readonly store: Store;
   private readonly runner: EvaluationRunner | undefined;
+  private readonly minItemRatings: number;
   private readonly aborts = new Set<AbortController>();
   /** the evaluation running now: one at a time */
   private running: { startedBy: string; startedAt: number; done: number; total: number } | undefined;
 
-  constructor(store: Store, runner: EvaluationRunner | undefined) {
+  constructor(store: Store, runner: EvaluationRunner | undefined, minItemRatings: number) {
     this.store = store;
     this.runner = runner;
+    this.minItemRatings = minItemRatings;
   }
 
   /** `algos` empty or undefined: `trained` (the algorithms the bot keeps loaded). */
   async evaluate(
-    opts: { algos?: string[]; folds?: number; startedBy?: string },
+    opts: { algos?: string[]; protocol?: Exclude<TopNProtocol, 'temporal'>; folds?: number; startedBy?: string },
     trained: readonly string[],
     onProgress: (p: EvaluationProgress) => void,
   ): Promise<EvaluationOutcome> {
@@ -85,11 +93,12 @@ export class Evaluations {
     const runner = this.runner;
     if (!runner) throw new EvaluationRequestError('evaluation is not available in this bot (it was started without an evaluation runner)');
     const algos = algorithmsToEvaluate(opts.algos && opts.algos.length > 0 ? opts.algos : trained);
+    const protocol = opts.protocol ?? 'loo';
     const folds = opts.folds ?? DEFAULT_FOLDS;
     const columns = trainingColumns(this.store);
     const n = columns.ratings.length;
     const dataset = `${this.store.datasetInfo()?.name ?? 'ratings'} + members' ratings`;
-    const total = algos.length * folds;
+    const total = algos.filter((a) => a.split(':')[0] !== 'popular').length + FLOOR_RUNS;
     // claimed before the first await: a second request arriving meanwhile is refused
     const mine = { startedBy: opts.startedBy?.trim() || 'an admin', startedAt: Date.now(), done: 0, total };
     this.running = mine;
@@ -97,19 +106,19 @@ export class Evaluations {
     this.aborts.add(abort);
     try {
       const defaultBefore = defaultAlgorithmFrom(this.store.lastEvaluation()?.report).algo;
-      onProgress({ done: 0, total, message: `cross-validating ${algos.join(', ')} on ${n} ratings, ${folds} folds` });
+      onProgress({ done: 0, total, message: `ranking top-10 lists of ${algos.join(', ')} and the popularity chart on ${n} ratings (${protocol})` });
       const run = await runner.run(
-        { columns, scale: scaleOf(columns), dataset, algorithms: algos, folds },
+        { columns, scale: scaleOf(columns), dataset, algorithms: algos, protocol, folds, minItemRatings: this.minItemRatings },
         (step) => {
-          mine.done++;
-          const rmse = step.rmse === undefined ? '' : `, RMSE ${step.rmse.toFixed(4)}`;
-          onProgress({ done: mine.done, total, message: `${step.algorithm}: fold ${step.fold + 1}/${step.folds}${rmse}` });
+          mine.done = Math.min(total, mine.done + 1);
+          const hit = step.hitRate === undefined ? '' : `, HR@10 ${step.hitRate.toFixed(4)}`;
+          onProgress({ done: mine.done, total, message: `${step.algorithm} done${hit}` });
         },
         abort.signal,
       );
       this.store.saveEvaluation(run.report);
       const after = defaultAlgorithmFrom(run.report);
-      return { table: run.table, rows: run.rows, chartPng: run.chartPng, dataset, folds: run.folds, defaultBefore, defaultAfter: after.algo, why: after.why };
+      return { table: run.table, rows: run.rows, chartPng: run.chartPng, dataset, protocol: protocol === 'kfold' ? `${folds}-fold cross-validation` : 'leave-one-out', defaultBefore, defaultAfter: after.algo, why: after.why };
     } finally {
       this.aborts.delete(abort);
       // held until the report is saved: the next evaluation starts from this one's result
@@ -145,7 +154,7 @@ export function algorithmsToEvaluate(names: readonly string[]): string[] {
     } else specs.push(spec);
   }
   if (content.length > 0) {
-    throw new EvaluationRequestError(`${content.join(', ')} cannot be cross-validated (no rating estimates); evaluate registry algorithms such as svd, knn-item, baseline`);
+    throw new EvaluationRequestError(`${content.join(', ')} cannot be evaluated here (the yardstick ranks registry models); evaluate registry algorithms such as ease, item-knn, svd`);
   }
   return specs;
 }

@@ -8,11 +8,10 @@ import { exportMemberCsv, parseMemberRatings, type SkipKind } from '../../data/m
 import { canonicalImdbId } from '../../data/movies.ts';
 import type { MovieRecord } from '../../data/types.ts';
 import type { MemberRating } from '../../store/api.ts';
-import type { ImportOutcome } from '../service-api.ts';
+import { formatRating, type ImportOutcome } from '../service-api.ts';
 import { movieLabel } from '../titles.ts';
 import type { Catalog } from './catalog.ts';
 import type { MemberRatings } from './member-ratings.ts';
-import { stars } from './reasons.ts';
 
 /** "tt0133093", "0133093" and "133093" are one IMDb id (the data layer owns the rule). */
 function imdbKey(id: string): string | undefined {
@@ -75,7 +74,7 @@ export class RatingsTransfer {
         kept.push({
           title: c.movie.displayTitle || c.movie.title,
           year: c.movie.year,
-          reason: `kept your newer rating (${stars(mine.rating)} on ${isoDay(mine.ratedAt)}); the file's ${stars(c.rating)} ${theirs}`,
+          reason: `kept your newer rating (${formatRating(mine.rating)} on ${isoDay(mine.ratedAt)}); the file's ${formatRating(c.rating)} ${theirs}`,
         });
         continue;
       }

@@ -29,6 +29,7 @@
  */
 import type { Algorithm } from '../../core/algorithm.ts';
 import { describeAlgorithm } from '../../core/registry.ts';
+import { scoreKindOf } from '../../core/rank.ts';
 import { decodeModel } from '../../core/snapshot.ts';
 import type { Store } from '../../store/api.ts';
 import { trainingColumns } from '../../store/training-data.ts';
@@ -142,6 +143,20 @@ export class ModelHost {
       if (spec === except || !isModelAlgo(spec)) continue;
       const model = this.current.model(spec);
       if (model) return { spec, model };
+    }
+    return undefined;
+  }
+
+  /**
+   * A loaded model that predicts ratings, for answers that average predictions (movie night): the
+   * default when it is one, else svd, else the first configured one. A ranking model's (ease's)
+   * scores only order movies, so averaging them into "predicted 4.2" would be made up.
+   */
+  ratingPredictor(): { spec: string; model: Algorithm } | undefined {
+    for (const spec of [this.opts.defaultSpec(), 'svd', ...this.opts.configured]) {
+      if (!isModelAlgo(spec)) continue;
+      const model = this.current.model(spec);
+      if (model && scoreKindOf(model) === 'rating') return { spec, model };
     }
     return undefined;
   }

@@ -87,8 +87,8 @@ export class MovieAnswers {
     const group = [...new Map(members.map((m) => [m.id, m])).values()];
     if (group.length === 0) return [];
     const gen = this.p.models.gen;
-    const spec = this.p.defaultSpec();
-    const model = gen.model(spec) ?? this.p.models.fallback(spec)?.model;
+    // averaged predicted ratings: a rating predictor, never a ranking model's scores
+    const model = this.p.models.ratingPredictor()?.model;
     const nItems = gen.ts.nItems;
     const sum = new Float64Array(nItems);
     const excluded = new Uint8Array(nItems);

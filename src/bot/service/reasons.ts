@@ -3,10 +3,12 @@
  * content), "shared: Sci-Fi, dystopia", "4.1 average from 312 ratings". Wording only: what a pick
  * is comes from ./answers; the anchors come from the member's own best-rated movies.
  */
+import type { SupportKind } from '../../core/algorithm.ts';
 import type { ContentModel } from '../../core/content/model.ts';
 import type { Trainset } from '../../core/trainset.ts';
 import type { MovieRecord } from '../../data/types.ts';
 import type { MemberRating } from '../../store/api.ts';
+import { formatRating } from '../service-api.ts';
 import type { CoRating } from './co-rating.ts';
 
 /** A movie the member rated, as the reasons see it. */
@@ -55,11 +57,6 @@ export function mostSimilarLiked(
   return best?.liked;
 }
 
-/** "4.5" or "5": half stars as people write them. */
-export function stars(r: number): string {
-  return Number.isInteger(r) ? String(r) : r.toFixed(1);
-}
-
 export function popularReason(mean: number, count: number): string {
   return `${mean.toFixed(1)} average from ${count} ratings`;
 }
@@ -96,9 +93,37 @@ export function becauseReason(
   const anchor = mostSimilarLiked(ctx.co, ctx.ts, pick.item, liked) ?? contentAnchor(ctx.content, pick.movieId, liked);
   if (anchor) {
     const m = ctx.movie(anchor.movieId);
-    if (m) return `because you rated ${m.displayTitle || m.title} ${stars(anchor.rating)}/${stars(hi)}`;
+    if (m) return `because you rated ${m.displayTitle || m.title} ${formatRating(anchor.rating)}/${formatRating(hi)}`;
   }
   return `predicted ${pick.score.toFixed(1)} for you`;
+}
+
+/**
+ * What a rating predictor's estimate rests on, in words: "from 12 ratings", "12 similar members
+ * rated it". Said beside every estimate, so a thin one reads as thin.
+ */
+export function supportReason(kind: SupportKind, support: number): string {
+  const n = Math.max(0, Math.round(support));
+  switch (kind) {
+    case 'ratings':
+      return `from ${n} ${n === 1 ? 'rating' : 'ratings'}`;
+    case 'similar-members':
+      return n === 1 ? '1 similar member rated it' : `${n} similar members rated it`;
+    case 'similar-movies':
+      return `from ${n} similar ${n === 1 ? 'movie' : 'movies'} you rated`;
+    case 'co-rated-movies':
+      return `from ${n} of your movies rated by the same people`;
+  }
+}
+
+/**
+ * A ranking model's "why": the member's rated movies that pushed the pick up most (the model's
+ * explain()), "because you rated Alien and Aliens"; undefined when none did.
+ */
+export function rankingReason(titles: readonly string[]): string | undefined {
+  if (titles.length === 0) return undefined;
+  if (titles.length === 1) return `because you rated ${titles[0]}`;
+  return `because you rated ${titles.slice(0, -1).join(', ')} and ${titles[titles.length - 1]}`;
 }
 
 /** The liked movie the content model finds most like `movieId` (cosine above 0.1). */
@@ -112,9 +137,6 @@ function contentAnchor(cm: ContentModel | undefined, movieId: string, liked: rea
   }
   return best?.liked;
 }
-
-/** The reason of a user-based k-NN pick: its neighbours are other members, never named. */
-export const USER_BASED_REASON = 'popular with members like you';
 
 /** "shared: Sci-Fi with Alien": a content pick, with the rated movie it resembles when known. */
 export function contentReason(terms: readonly { label: string }[], like: MovieRecord | undefined): string {

@@ -4,9 +4,11 @@
  * same ranking path the offline top-N yardstick measures, with the service's minRatings as the
  * candidate filter.
  */
-import { ParamError, clipTo } from '../../core/algorithm.ts';
+import { ParamError, type Algorithm } from '../../core/algorithm.ts';
+import type { Contribution } from '../../core/algorithms/implicit.ts';
 import { HybridRecommender } from '../../core/content/hybrid.ts';
-import { rankItems } from '../../core/rank.ts';
+import { rankItems, scoreKindOf, servingOptions } from '../../core/rank.ts';
+import type { Profile } from '../../core/trainset.ts';
 import type { Member, MemberRating } from '../../store/api.ts';
 import { memberRawId } from '../../store/training-data.ts';
 import type { RecommendResult, RecommendedMovie } from '../service-api.ts';
@@ -17,7 +19,7 @@ import type { ContentHost } from './content-host.ts';
 import type { MemberRatings } from './member-ratings.ts';
 import type { ModelHost, ModelState } from './model-host.ts';
 import type { RarelyRated } from './rarely-rated.ts';
-import { USER_BASED_REASON, becauseReason, contentReason, likedMovies, popularReason, sharedReason } from './reasons.ts';
+import { becauseReason, contentReason, likedMovies, popularReason, rankingReason, sharedReason, supportReason } from './reasons.ts';
 
 /** Popular movies considered when blending the chart with a new member's content profile. */
 const COLD_POOL = 200;
@@ -57,8 +59,13 @@ export class Recommender {
     const contentFromFirst = requested !== undefined && isContentAlgo(requested) && ratings.length > 0;
     if (ratings.length < coldStart && !contentFromFirst) {
       const cold = this.coldStartAnswer(ratings, n);
-      const note = requested && requested !== CHART_ALGO ? `${requested} starts after ${coldStart} ratings; until then, popular picks.` : undefined;
-      return { ...cold, coldStart: { have: ratings.length, need: coldStart }, note: note ?? cold.note };
+      // why the chart: with fewer ratings than coldStart the personal default ranks below it
+      // (the cold-start curve beside MARQUEE_COLD_START's default in src/config.ts)
+      const note =
+        requested && requested !== CHART_ALGO
+          ? `${requested} starts after ${coldStart} ratings; until then, popular picks.`
+          : `Personal picks start at ${coldStart} ratings: with fewer, popular picks find what members watch next more often.`;
+      return { ...cold, coldStart: { have: ratings.length, need: coldStart }, note: cold.note ?? note };
     }
     const spec = requested ?? this.p.defaultSpec();
     if (spec.split(':')[0] === CHART_ALGO) return this.popular(ratings, n);
@@ -84,21 +91,37 @@ export class Recommender {
       answered = fallback.spec;
       note = `${doing}; meanwhile these come from ${fallback.spec}.`;
     }
-    const picks = rankItems(model, this.p.ratings.profile(member.id, gen), { n, minItemRatings: this.p.rarelyRated.minRatings });
+    const profile = this.p.ratings.profile(member.id, gen);
+    const picks = rankItems(model, profile, { ...servingOptions(model, this.p.rarelyRated.minRatings), n });
+    const ranking = scoreKindOf(model) === 'ranking';
+    const explaining = ranking ? explainerOf(model) : undefined;
     const liked = likedMovies(ratings);
     // user-based k-NN explains by neighbours, who are other members and never named
     const userBased = model.name.startsWith('knn-') && model.params.user_based === true;
     const ctx = { co: gen.coRating, ts: gen.ts, content: this.p.content.model, movie: (id: string) => this.p.catalog.movie(id) };
+    const titleOf = (item: number) => {
+      const m = this.p.catalog.movie(gen.ts.rawItem(item));
+      return m ? m.displayTitle || m.title : undefined;
+    };
     const items: RecommendedMovie[] = [];
     for (const s of picks) {
       const movieId = gen.ts.rawItem(s.item);
       const movie = this.p.catalog.movie(movieId);
       if (!movie) continue;
-      const score = clipTo(s.score, gen.ts.scale);
-      const reason = userBased ? USER_BASED_REASON : becauseReason(ctx, { item: s.item, movieId, score }, liked);
-      items.push({ movie, score, reason });
+      if (ranking) {
+        // a ranking score orders movies and is no rating: shown as nothing (scoreKind 'rank')
+        const because = explaining ? rankingReason(explaining.explain(profile, s.item, 2).flatMap((c) => titleOf(c.item) ?? [])) : undefined;
+        items.push({ movie, score: s.score, reason: because ?? becauseReason(ctx, { item: s.item, movieId, score: s.estimate }, liked) });
+        continue;
+      }
+      // a rating predictor: the member is told its clipped estimate and what it rests on, never
+      // the shrunk score the list was ordered by
+      const support = supportReason(s.supportKind, s.support);
+      const because = userBased ? undefined : becauseReason(ctx, { item: s.item, movieId, score: s.estimate }, liked);
+      const reason = because === undefined || because.startsWith('predicted') ? support : `${because} (${support})`;
+      items.push({ movie, score: s.estimate, reason });
     }
-    return { algo: answered, items, note, scoreKind: 'rating' };
+    return { algo: answered, items, note, scoreKind: ranking ? 'rank' : 'rating' };
   }
 
   private popular(ratings: readonly MemberRating[], n: number): RecommendResult {
@@ -211,6 +234,16 @@ export class Recommender {
     const note = (warming + (res.ok ? '' : res.reason)).trim();
     return { algo: 'content', items, note: note === '' ? undefined : note, scoreKind: 'match' };
   }
+}
+
+/** A ranking model that can say which rated movies pushed a pick up (EASE, iALS, item-kNN, PureSVD). */
+interface Explaining {
+  explain(p: Profile, item: number, n?: number): Contribution[];
+}
+
+function explainerOf(algo: Algorithm): Explaining | undefined {
+  const candidate = algo as Partial<Explaining>;
+  return typeof candidate.explain === 'function' ? (algo as unknown as Explaining) : undefined;
 }
 
 /** What a member reads while a model is not loaded: it is training, or it failed and why. */

@@ -216,6 +216,7 @@ function toWeights(p: Float64Array, m: number, b: Float32Array): void {
 
 export const easeDescriptor: AlgorithmDescriptor = {
   name: 'ease',
+  kind: 'ranking',
   description: 'EASE^R (Steck 2019): item-item weights B from the closed-form inverse of XᵀX + λI; ranks movies, not ratings',
   params: easeParams,
   create(given: Record<string, unknown> = {}): Ease {

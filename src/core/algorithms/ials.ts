@@ -373,6 +373,7 @@ function choleskySolve(a: Float64Array, b: Float64Array, f: number): void {
 
 export const ialsDescriptor: AlgorithmDescriptor = {
   name: 'ials',
+  kind: 'ranking',
   description: 'iALS (Hu, Koren, Volinsky 2008): implicit-feedback matrix factorisation by alternating least squares; ranks movies, not ratings',
   params: ialsParams,
   create(given: Record<string, unknown> = {}): Ials {

@@ -262,6 +262,7 @@ class TopK {
 
 export const itemKnnDescriptor: AlgorithmDescriptor = {
   name: 'item-knn',
+  kind: 'ranking',
   description: 'Implicit item-kNN (Deshpande & Karypis 2004): shrunk cosine between movies watched together, top-k sparse lists; ranks movies, not ratings',
   params: itemKnnParams,
   create(given: Record<string, unknown> = {}): ItemKnn {

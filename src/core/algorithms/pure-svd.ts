@@ -166,6 +166,7 @@ function orthonormalise(v: Float64Array, n: number, f: number, k: number): void 
 
 export const pureSvdDescriptor: AlgorithmDescriptor = {
   name: 'pure-svd',
+  kind: 'ranking',
   description: 'PureSVD (Cremonesi et al. 2010): projection of the member\'s row onto the top-k right singular subspace of X; ranks movies, not ratings',
   params: pureSvdParams,
   create(given: Record<string, unknown> = {}): PureSvd {

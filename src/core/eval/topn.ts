@@ -3,7 +3,8 @@
  *
  * Every list comes from `rankItems` (core/rank.ts), the bot's one ranking path: the same candidate
  * filter (`minItemRatings`, the bot's MARQUEE_MIN_RATINGS, default 5), the same exclusions (what
- * the profile rated) and the same scoring (`scoreAll`). A trained member is ranked through their
+ * the profile rated), the same scoring (`scoreAll`) and the same serving rule (`servingOptions`:
+ * rating predictors shrunk by the movie's ratings, ranking models as they are). A trained member is ranked through their
  * trainset profile; the profile-size curve ranks LIVE members (a profile without `user`), i.e. the
  * fold-in path a new member takes.
  *
@@ -19,7 +20,7 @@
  * evaluated: it is the floor a personal algorithm has to clear.
  */
 import type { Algorithm } from '../algorithm.ts';
-import { rankItems } from '../rank.ts';
+import { rankItems, servingOptions } from '../rank.ts';
 import { Rng } from '../rng.ts';
 import type { Profile, Trainset } from '../trainset.ts';
 import {
@@ -222,6 +223,9 @@ function scoreSplit(
   o: Required<Pick<TopNOptions, 'n' | 'recallAt' | 'likedThreshold' | 'minItemRatings'>>,
 ): SplitScore {
   const scratch = new Float64Array(ts.nItems);
+  const supportScratch = new Float64Array(ts.nItems);
+  const estimateScratch = new Float64Array(ts.nItems);
+  const serving = servingOptions(algo, o.minItemRatings);
   const length = Math.max(o.n, o.recallAt);
   const recommended = new Uint8Array(ts.nItems);
   const degrees = new Float64Array(ts.nItems);
@@ -232,7 +236,7 @@ function scoreSplit(
   let percentileSum = 0;
   let entries = 0;
   for (const [u, rows] of tested) {
-    const picks = rankItems(algo, ts.profileOf(u), { n: length, minItemRatings: o.minItemRatings, scratch });
+    const picks = rankItems(algo, ts.profileOf(u), { ...serving, n: length, scratch, supportScratch, estimateScratch });
     for (let r = 0; r < picks.length; r++) list[r] = picks[r].item;
     const top = Math.min(o.n, picks.length);
     for (let r = 0; r < top; r++) {
@@ -278,6 +282,9 @@ function profileSizeCurve(
   o: Required<Pick<TopNOptions, 'n' | 'likedThreshold' | 'minItemRatings'>>,
 ): ProfileSizePoint[] {
   const scratch = new Float64Array(ts.nItems);
+  const supportScratch = new Float64Array(ts.nItems);
+  const estimateScratch = new Float64Array(ts.nItems);
+  const serving = servingOptions(algo, o.minItemRatings);
   const list = new Int32Array(o.n);
   return sizes.map((size) => {
     const rng = new Rng(seed + size);
@@ -299,7 +306,7 @@ function profileSizeCurve(
       // excludes hidden movies, so they take no slot (measured on ml-100k LOO: without this the
       // popularity chart's HR@10 fell from 0.094 with the full profile to 0.058 at k = 1, only
       // because already-seen movies filled the list)
-      const picks = rankItems(algo, live, { n: o.n, minItemRatings: o.minItemRatings, scratch, exclude: full.items });
+      const picks = rankItems(algo, live, { ...serving, n: o.n, scratch, supportScratch, estimateScratch, exclude: full.items });
       for (let r = 0; r < picks.length; r++) list[r] = picks[r].item;
       hits.push(userTopNMetrics(list.subarray(0, picks.length), heldOutOf(data, ts, rows), o.n, o.n, o.likedThreshold).hit);
     }

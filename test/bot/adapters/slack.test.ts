@@ -380,10 +380,10 @@ describe('the Slack adapter in a real Bolt app (signed requests, fake Slack on l
     expect(bodies[0].text).toMatch(/^⏳ Evaluating the trained algorithms/);
     expect(bodies[3]).toEqual({ response_type: 'ephemeral', replace_original: true, text: 'Done: the answer is posted in the channel.' });
     expect(bodies[4]).toMatchObject({ response_type: 'in_channel', replace_original: false, text: 'Evaluation on ml-latest-small: 4-fold cross-validation' });
-    expect(textOf(bodies[4])).toContain('svd');
+    expect(textOf(bodies[4])).toContain('ease');
     const done = apiCalls.find((c) => c.method === 'files.completeUploadExternal')!;
     expect(done.params.channel_id).toBe('C1');
-    expect(JSON.parse(done.params.files)).toEqual([{ id: uploads[0].id, title: 'RMSE and MAE by algorithm (lower is better)' }]);
+    expect(JSON.parse(done.params.files)).toEqual([{ id: uploads[0].id, title: 'HR@10 by algorithm, the popularity chart as the floor (higher is better)' }]);
     expect(uploads[0].bytes).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
     await app.stop();
   });

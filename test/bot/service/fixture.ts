@@ -103,7 +103,7 @@ export function freshStore(name: string): Store {
   return store;
 }
 
-export const ALGOS = ['svd', 'knn-item', 'baseline', 'popular'];
+export const ALGOS = ['ease', 'svd', 'knn-item', 'baseline', 'popular'];
 /** What of ALGOS is trained and snapshotted: `popular` is served from the chart, never trained. */
 export const MODEL_ALGOS = ALGOS.filter((a) => a !== 'popular');
 
@@ -121,20 +121,21 @@ export async function start(store: Store, extra: Partial<Parameters<typeof creat
 
 
 /**
- * An evaluation runner that reports the given RMSEs (lowest first) without cross-validating, and
- * remembers what it was asked: the service's side of /evaluate without a worker.
+ * An evaluation runner that reports the given HR@10s (the chart `popular` among them when given)
+ * without ranking anything, in the shape of a top-N report, and remembers what it was asked: the
+ * service's side of /evaluate without a worker.
  */
-export function scriptedRunner(rmses: Array<[string, number]>): EvaluationRunner & { requests: EvaluationRequest[] } {
+export function scriptedRunner(hitRates: Array<[string, number]>): EvaluationRunner & { requests: EvaluationRequest[] } {
   const requests: EvaluationRequest[] = [];
   return {
     requests,
     async run(request, onStep) {
       requests.push(request);
-      for (const algorithm of request.algorithms) {
-        for (let fold = 0; fold < request.folds; fold++) onStep({ algorithm, fold, folds: request.folds, rmse: rmses.find(([a]) => a === algorithm)?.[1] });
-      }
-      const rows = rmses.map(([algo, rmse]) => ({ algo, rmse, mae: rmse * 0.8 }));
-      return { rows, table: rows.map((r) => `${r.algo} ${r.rmse}`).join('\n'), report: { rows }, folds: request.folds };
+      for (const algorithm of request.algorithms) onStep({ algorithm, hitRate: hitRates.find(([a]) => a === algorithm)?.[1] });
+      const sorted = [...hitRates].sort((a, b) => b[1] - a[1]);
+      const rows = sorted.map(([algo, hitRate]) => ({ algo, hitRate, ci: 0.02 }));
+      const results = sorted.map(([algorithm, mean]) => ({ algorithm, hitRate: { mean, lo: mean - 0.02, hi: mean + 0.02 } }));
+      return { rows, table: rows.map((r) => `${r.algo} ${r.hitRate}`).join('\n'), report: { protocol: request.protocol, results } };
     },
   };
 }
