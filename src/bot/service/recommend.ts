@@ -4,11 +4,12 @@
  * same ranking path the offline top-N yardstick measures, with the service's minRatings as the
  * candidate filter.
  */
-import { ParamError, clipTo } from '../../core/algorithm.ts';
-import { HybridRecommender } from '../../core/content/hybrid.ts';
+import { ParamError, clipTo, type Algorithm } from '../../core/algorithm.ts';
+import { HybridAlgorithm } from '../../core/content/hybrid.ts';
+import type { ContentModel } from '../../core/content/model.ts';
+import type { Profile, Trainset } from '../../core/trainset.ts';
 import { rankItems } from '../../core/rank.ts';
 import type { Member, MemberRating } from '../../store/api.ts';
-import { memberRawId } from '../../store/training-data.ts';
 import type { RecommendResult, RecommendedMovie } from '../service-api.ts';
 import { CHART_ALGO, canonicalSpec, isContentAlgo } from './algorithm-names.ts';
 import type { Catalog } from './catalog.ts';
@@ -174,31 +175,7 @@ export class Recommender {
       const cfSpec = this.p.defaultSpec();
       const own = gen.model(cfSpec);
       const cf = own ? { spec: cfSpec, model: own } : models.fallback(cfSpec);
-      if (cf) {
-        const profile = this.p.ratings.profile(member.id, gen);
-        const res = new HybridRecommender(cm, cf.model).recommend({
-          ratings: rated,
-          n,
-          // the trained user only when the member's ratings are what the model learned
-          rawUser: profile.user !== undefined ? memberRawId(member.id) : undefined,
-          // its collaborative half would rank a movie by its one or two raters (see minRatings)
-          exclude: this.p.rarelyRated.of(gen).raw,
-        });
-        const liked = likedMovies(ratings);
-        const ctx = { co: gen.coRating, ts: gen.ts, content: cm, movie: (id: string) => this.p.catalog.movie(id) };
-        const items: RecommendedMovie[] = [];
-        for (const hit of res.items) {
-          const movie = this.p.catalog.movie(hit.id);
-          if (!movie) continue;
-          const inner = gen.ts.innerItem(hit.id);
-          const reason =
-            hit.source === 'cf' && inner !== undefined
-              ? becauseReason(ctx, { item: inner, movieId: hit.id, score: hit.cf ?? 0 }, liked)
-              : reasonOf(hit.terms, hit.becauseOf);
-          items.push({ movie, score: hit.score, reason });
-        }
-        return { algo: 'hybrid', items, note: res.ok ? undefined : res.reason, scoreKind: 'match' };
-      }
+      if (cf) return this.hybridAnswer(cm, cf.model, member, ratings, n, reasonOf);
       models.ensure(cfSpec);
     }
     const res = cm.profileRecommend(rated, n, { scale: gen.ts.scale });
@@ -211,10 +188,85 @@ export class Recommender {
     const note = (warming + (res.ok ? '' : res.reason)).trim();
     return { algo: 'content', items, note: note === '' ? undefined : note, scoreKind: 'match' };
   }
+
+  /**
+   * `hybrid`: core's HybridAlgorithm (the collaborative model blended with the content taste,
+   * src/core/content/hybrid.ts) ranked by rankItems, the path the yardstick measures.
+   * No candidate filter here: the hybrid itself ignores collaborative scores of movies with fewer
+   * than minRatings ratings, so such a movie is picked only for its content, and says so.
+   */
+  private hybridAnswer(
+    cm: ContentModel,
+    base: Algorithm,
+    member: Member,
+    ratings: readonly MemberRating[],
+    n: number,
+    reasonOf: (terms: readonly { label: string }[], becauseOf: string | undefined) => string,
+  ): RecommendResult {
+    const gen = this.p.models.gen;
+    const minRatings = this.p.rarelyRated.minRatings;
+    const hybrid = hybridOver(cm, base, gen.ts, minRatings);
+    const profile = this.p.ratings.profile(member.id, gen);
+    const parts = hybrid.parts(profile);
+    const picks = rankItems(hybrid, profile, { n });
+    const rank = rankShare(hybrid, profile);
+    const liked = likedMovies(ratings);
+    const ctx = { co: gen.coRating, ts: gen.ts, content: cm, movie: (id: string) => this.p.catalog.movie(id) };
+    const taste = cm.taste(ratings.map((r) => ({ movieId: r.movieId, rating: r.rating })), gen.ts.scale);
+    const items: RecommendedMovie[] = [];
+    for (const s of picks) {
+      const movieId = gen.ts.rawItem(s.item);
+      const movie = this.p.catalog.movie(movieId);
+      if (!movie) continue;
+      const source = hybrid.sourceOf(parts, s.item);
+      let reason: string;
+      if (source === 'content') {
+        const b = cm.indexOf(movieId);
+        const hit = taste.ok && b !== undefined ? cm.profileHit(taste.profile, b, parts.content[s.item]) : undefined;
+        const count = gen.ts.itemDegree(s.item);
+        const few = count < minRatings ? `; a content pick: only ${count} rating${count === 1 ? '' : 's'} so far` : '; a content pick';
+        reason = reasonOf(hit?.terms ?? [], hit?.becauseOf) + few;
+      } else {
+        reason = becauseReason(ctx, { item: s.item, movieId, score: clipTo(parts.base[s.item], gen.ts.scale) }, liked);
+      }
+      items.push({ movie, score: rank(s.score), reason });
+    }
+    const note = taste.ok ? undefined : `${taste.reason}; these come from ${base.name} alone.`;
+    return { algo: 'hybrid', items, note, scoreKind: 'match' };
+  }
 }
 
 /** What a member reads while a model is not loaded: it is training, or it failed and why. */
 function waitingWords(spec: string, state: ModelState): string {
   if (state.state === 'failed') return `${spec} could not be trained (${state.reason})`;
   return `training ${spec}, try again in a few seconds`;
+}
+
+const hybrids = new WeakMap<Algorithm, { content: ContentModel; hybrid: HybridAlgorithm }>();
+
+/** The hybrid over a loaded model and the content model, built once per pair. */
+function hybridOver(cm: ContentModel, base: Algorithm, ts: Trainset, minRatings: number): HybridAlgorithm {
+  const known = hybrids.get(base);
+  if (known && known.content === cm && known.hybrid.params.base_min_ratings === minRatings) return known.hybrid;
+  const hybrid = new HybridAlgorithm(cm, base, { base_min_ratings: minRatings }).fit(ts);
+  hybrids.set(base, { content: cm, hybrid });
+  return hybrid;
+}
+
+/** A pick's blended score as the share of scored movies it beats (1 = the best): the "match". */
+function rankShare(hybrid: HybridAlgorithm, profile: Profile): (score: number) => number {
+  const all = new Float64Array(hybrid.trainset.nItems);
+  hybrid.scoreAll(profile, all);
+  const scored = Array.from(all).filter((v) => v === v).sort((a, b) => a - b);
+  return (score) => {
+    if (scored.length < 2) return 1;
+    let lo = 0;
+    let hi = scored.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (scored[mid] < score) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo / (scored.length - 1);
+  };
 }
