@@ -257,16 +257,11 @@ function hybridOver(cm: ContentModel, base: Algorithm, ts: Trainset, minRatings:
 function rankShare(hybrid: HybridAlgorithm, profile: Profile): (score: number) => number {
   const all = new Float64Array(hybrid.trainset.nItems);
   hybrid.scoreAll(profile, all);
-  const scored = Array.from(all).filter((v) => v === v).sort((a, b) => a - b);
+  const scored = all.filter((v) => v === v);
   return (score) => {
     if (scored.length < 2) return 1;
-    let lo = 0;
-    let hi = scored.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (scored[mid] < score) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo / (scored.length - 1);
+    let below = 0;
+    for (let k = 0; k < scored.length; k++) if (scored[k] < score) below++;
+    return below / (scored.length - 1);
   };
 }
