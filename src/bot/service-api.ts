@@ -56,6 +56,27 @@ export interface RecommendResult {
   scoreKind: 'rating' | 'match' | 'weighted-rating' | 'rank';
 }
 
+/** One algorithm's list in `/compare`. */
+export interface CompareList {
+  /** the algorithm asked for */
+  algo: string;
+  /** the recommend answer for it (its `algo` says who answered: a fallback while it trains, the chart at cold start) */
+  result: RecommendResult;
+  /** HR@10 with its 95% interval in the last /evaluate top-N report, when that report measured this algorithm */
+  hitRate?: { mean: number; lo: number; hi: number; dataset?: string };
+}
+
+/** `/compare`: several algorithms' top-n side by side, and where they agree. */
+export interface CompareResult {
+  /** whose lists: the asking member's, or a dataset user's (admins only), with their rating count */
+  subject: { kind: 'member'; ratings: number } | { kind: 'dataset-user'; userId: string; ratings: number };
+  lists: CompareList[];
+  /** movies on two or more lists, on the most lists first */
+  agreed: Array<{ movie: MovieRecord; algos: string[] }>;
+  /** whether a top-N evaluation report exists to quote HR@10 from */
+  evaluated: boolean;
+}
+
 export interface ChartEntry {
   movie: MovieRecord;
   score: number;
@@ -157,6 +178,13 @@ export interface MarqueeService {
   top(opts: { genre?: string; decade?: number; n: number; percentile?: number }): TopChart;
   /** Personal top-n; `algo` undefined = defaultAlgorithm(). */
   recommend(member: Member, opts: { algo?: string; n: number }): RecommendResult;
+  /**
+   * `/compare`: each algorithm's top-n through `recommend` (the same serving path), the movies two
+   * or more lists share, and each one's HR@10 from the last top-N /evaluate. `datasetUser`: a
+   * dataset user's public ratings instead of the member's; refused (UserFacingError) unless the
+   * member is an admin, or when the id is not a dataset user.
+   */
+  compare(member: Member, opts: { algos?: string[]; n?: number; datasetUser?: string }): CompareResult;
   /** The one rule for the default `/recommend` algorithm (also shown by /help and /evaluate). */
   defaultAlgorithm(): DefaultAlgorithm;
   /** Algorithms `/recommend` accepts. */

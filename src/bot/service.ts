@@ -33,6 +33,7 @@ import type {
   MarqueeService,
   MovieDetails,
   RecommendResult,
+  CompareResult,
   RecommendedMovie,
   TitleMatch,
   TopChart,
@@ -51,6 +52,7 @@ import { MovieAnswers } from './service/movie-answers.ts';
 import { checkOptions, type ServiceLogger, type ServiceOptions } from './service/options.ts';
 import { RarelyRated } from './service/rarely-rated.ts';
 import { Recommender, checkN } from './service/recommend.ts';
+import { Comparer } from './service/compare.ts';
 
 export { DEFAULT_MAX_LAZY_MODELS, DEFAULT_MIN_RATINGS, type ServiceLogger, type ServiceOptions } from './service/options.ts';
 export {
@@ -100,6 +102,7 @@ export class LiveService implements MarqueeService {
   private readonly ratingsOf: MemberRatings;
   private readonly models: ModelHost;
   private readonly recommender: Recommender;
+  private readonly comparer: Comparer;
   private readonly movieAnswers: MovieAnswers;
   private readonly transfer: RatingsTransfer;
   private readonly evaluations: Evaluations;
@@ -145,6 +148,7 @@ export class LiveService implements MarqueeService {
       defaultSpec: () => this.defaultAlgorithm().algo,
     };
     this.recommender = new Recommender(parts);
+    this.comparer = new Comparer(this.store, parts, this.recommender);
     this.movieAnswers = new MovieAnswers(parts);
     this.transfer = new RatingsTransfer(this.catalog, this.ratingsOf);
     this.evaluations = new Evaluations(this.store, opts.evaluationRunner, minRatings);
@@ -244,6 +248,11 @@ export class LiveService implements MarqueeService {
 
   algorithms(): string[] {
     return botAlgorithmNames();
+  }
+
+  /** ./service/compare.ts; a dataset user only for admins (./admin.ts). */
+  compare(member: Member, opts: { algos?: string[]; n?: number; datasetUser?: string }): CompareResult {
+    return this.comparer.compare(member, { ...opts, isAdmin: this.isAdmin(member) });
   }
 
   /** The rule lives in ./service/default-algorithm.ts; cached until the next evaluation is saved. */

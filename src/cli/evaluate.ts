@@ -21,6 +21,9 @@ import { parseMetrics, resolveAlgorithms } from '../core/eval/cross-validate.ts'
 import { DEFAULT_PROFILE_SIZES, TOPN_PROTOCOLS, withFloor, type TopNProtocol } from '../core/eval/topn.ts';
 import { DEFAULT_METRICS, MAX_FOLDS, runEvaluation, type EvaluationProgress, type EvaluationReport, type EvaluationRequest } from '../evaluation/run.ts';
 import { formatTable, formatTopNTable, titleOf } from '../evaluation/table.ts';
+import { hybridParams } from '../core/content/hybrid.ts';
+import { resolveParams } from '../core/algorithm.ts';
+import { hybridRef } from './hybrid-source.ts';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -265,7 +268,11 @@ export async function parseCli(argv: string[]): Promise<CliOptions | undefined> 
   if (request.metrics && request.metrics.length === 0) throw new UsageError('--metrics is empty; see --help for the names');
   // names and parameters are checked here, before any data is read or a worker started
   parseMetrics(request.metrics ?? DEFAULT_METRICS, k);
-  await resolveAlgorithms(request.topn ? withFloor(algorithms) : algorithms);
+  const hybrids = algorithms.filter(isHybridSpec);
+  for (const spec of hybrids) hybridParamsOf(spec);
+  if (hybrids.length > 0 && !request.topn) throw new UsageError('hybrid ranks lists; evaluate it with --topn');
+  const registry = algorithms.filter((a) => !isHybridSpec(a));
+  await resolveAlgorithms(request.topn ? withFloor(registry) : registry);
   const minItem = values['min-movie-ratings'];
   const minUser = values['min-user-ratings'];
   if (minItem !== undefined || minUser !== undefined) {
@@ -290,6 +297,9 @@ export async function parseCli(argv: string[]): Promise<CliOptions | undefined> 
     if (values.scale !== undefined) throw new UsageError('--scale applies to --train/--test files; a dataset folder knows its scale');
     if (values.predictions !== undefined) throw new UsageError('--predictions needs --train and --test (predictions of one given split)');
     request.data = { dir: await resolveDataFolder(values.data) };
+    // hybrid needs the dataset's movies for its content model: it is evaluated from a module
+    const dir = request.data.dir;
+    request.algorithms = algorithms.map((a) => (isHybridSpec(a) ? hybridRef(dir, hybridParamsOf(a), a) : a));
   }
   if (values.predictions !== undefined) {
     if (algorithms.length !== 1) {
@@ -382,6 +392,24 @@ export function predictionsCsv(report: EvaluationReport): string {
     lines.push(`${csvField(p.users[x])},${csvField(p.items[x])},${p.rTrue[x]},${est[x]}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** `hybrid` or `hybrid:content_weight=0.3,…`: served by ./hybrid-source.ts, not the registry. */
+function isHybridSpec(spec: string): boolean {
+  return spec === 'hybrid' || spec.startsWith('hybrid:');
+}
+
+/** The spec's parameters, checked against the hybrid's (unknown names and bad values throw). */
+function hybridParamsOf(spec: string): Record<string, string> {
+  const params: Record<string, string> = {};
+  const list = spec.slice('hybrid'.length + 1);
+  for (const part of list === '' ? [] : list.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq < 1) throw new UsageError(`hybrid parameter "${part}" must be name=value, e.g. hybrid:content_weight=0.3`);
+    params[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+  }
+  resolveParams('hybrid', hybridParams, params);
+  return params;
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -4,7 +4,10 @@
  * refused input changed nothing. It is a test double of the interface, not a recommender.
  */
 import type { MovieRecord } from '../../src/data/types.ts';
+import { UserFacingError } from '../../src/bot/errors.ts';
+import { agreement } from '../../src/bot/service/compare.ts';
 import type {
+  CompareResult,
   EvaluationOutcome,
   EvaluationProgress,
   ImportOutcome,
@@ -48,7 +51,12 @@ export interface FakeOptions {
   coldStart?: number;
   /** make `top` throw, to exercise the dispatcher's catch-all */
   failTop?: Error;
+  /** HR@10 per algorithm, as if a top-N /evaluate had run (default: none yet) */
+  hitRates?: Record<string, { mean: number; lo: number; hi: number }>;
 }
+
+/** The dataset users the fake knows for `/compare user:` (their ratings are public data). */
+export const DATASET_USERS = ['5'];
 
 export class FakeService implements MarqueeService {
   readonly writes: string[] = [];
@@ -60,6 +68,8 @@ export class FakeService implements MarqueeService {
   imported: string[] = [];
   /** every /top request, to check what a command asked for */
   topAsked: Array<{ genre?: string; decade?: number; n: number; percentile?: number }> = [];
+  /** every /compare request */
+  compareAsked: Array<{ algos?: string[]; n?: number; datasetUser?: string }> = [];
   private nextId = 1;
   private clock = 1_700_000_000_000;
 
@@ -170,6 +180,23 @@ export class FakeService implements MarqueeService {
       return { algo: 'popular', items, coldStart: { have: mine.size, need: this.coldStartThreshold }, scoreKind: 'weighted-rating' };
     }
     return { algo: opts.algo ?? 'svd', items, scoreKind: 'rating' };
+  }
+
+  /** Each algorithm's list is the recommend list shifted by its position, so neighbours overlap. */
+  compare(member: Member, opts: { algos?: string[]; n?: number; datasetUser?: string }): CompareResult {
+    this.compareAsked.push({ ...opts });
+    if (opts.datasetUser !== undefined && !DATASET_USERS.includes(opts.datasetUser)) {
+      throw new UserFacingError(`There is no dataset user "${opts.datasetUser}" in the trained ratings.`);
+    }
+    const n = opts.n ?? 5;
+    const algos = opts.algos ?? ['ease', 'item-knn', 'knn-user', 'svd', 'content'];
+    const lists = algos.map((algo, k) => {
+      const all = this.recommend(member, { algo, n: n + k });
+      return { algo, result: { ...all, items: all.items.slice(k), algo: all.coldStart ? all.algo : algo }, hitRate: this.opts.hitRates?.[algo] };
+    });
+    const subject: CompareResult['subject'] =
+      opts.datasetUser !== undefined ? { kind: 'dataset-user', userId: opts.datasetUser, ratings: 20 } : { kind: 'member', ratings: this.ratings(member).length };
+    return { subject, lists, agreed: agreement(lists), evaluated: this.opts.hitRates !== undefined };
   }
 
   algorithms(): string[] {

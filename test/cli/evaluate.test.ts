@@ -271,6 +271,36 @@ describe('bad input: one clear line, exit code 1, no stack trace', () => {
   });
 });
 
+describe('npm run evaluate --topn --algos hybrid', () => {
+  it('builds the content model from the dataset’s movies and ranks hybrid beside ease and the floor', async () => {
+    const withMovies = join(dir, 'hybrid');
+    mkdirSync(withMovies, { recursive: true });
+    writeFileSync(join(withMovies, 'ratings.csv'), readFileSync(trainFile));
+    const genres = ['Animation|Children', 'Crime|Drama', 'Sci-Fi'];
+    writeFileSync(join(withMovies, 'movies.csv'), `movieId,title,genres\n${Array.from({ length: 8 }, (_, m) => `${m + 1},Movie ${m + 1} (1999),${genres[m % 3]}`).join('\n')}\n`);
+    const r = await run('evaluate', ['--data', withMovies, '--topn', '--algos', 'hybrid:content_weight=0.5,ease', '--n', '3', '--min-ratings', '0'], { lean: true });
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\nhybrid:content_weight=0\.5\s+\d\.\d{4}/);
+    expect(r.stdout).toMatch(/\nease\s+\d\.\d{4}/);
+    expect(r.stdout).toMatch(/popular \(floor\)/);
+  });
+
+  it('refuses hybrid outside --topn and with parameters it does not have', async () => {
+    const fails = (args: string[]): Promise<string> =>
+      parseCli(args).then(
+        () => `accepted: ${args.join(' ')}`,
+        (err: Error) => err.message,
+      );
+    expect(await fails(['--data', tinyDataset, '--algos', 'hybrid'])).toBe('hybrid ranks lists; evaluate it with --topn');
+    expect(await fails(['--data', tinyDataset, '--topn', '--algos', 'hybrid:blend=1'])).toMatch(/hybrid has no parameter "blend"/);
+    expect(await fails(['--data', tinyDataset, '--topn', '--algos', 'hybrid:content_weight=2'])).toMatch(/content_weight must be at most 1, got 2/);
+    const cli = await parseCli(['--data', tinyDataset, '--topn', '--algos', 'hybrid,ease']);
+    expect(cli!.request.algorithms[0]).toMatchObject({ export: 'hybrid', name: 'hybrid' });
+    expect(cli!.request.algorithms[1]).toBe('ease');
+  });
+});
+
 describe('--algos', () => {
   it('splits algorithms on commas but keeps a spec’s own key=value list together', () => {
     expect(splitAlgorithms('svd,knn-item, baseline')).toEqual(['svd', 'knn-item', 'baseline']);

@@ -4,13 +4,13 @@
  * same ranking path the offline top-N yardstick measures, with the service's minRatings as the
  * candidate filter.
  */
-import { ParamError, type Algorithm } from '../../core/algorithm.ts';
+import { ParamError, clipTo, type Algorithm } from '../../core/algorithm.ts';
 import type { Contribution } from '../../core/algorithms/implicit.ts';
-import { HybridRecommender } from '../../core/content/hybrid.ts';
+import { HybridAlgorithm } from '../../core/content/hybrid.ts';
+import type { ContentModel } from '../../core/content/model.ts';
 import { rankItems, scoreKindOf, servingOptions } from '../../core/rank.ts';
-import type { Profile } from '../../core/trainset.ts';
+import type { Profile, Trainset } from '../../core/trainset.ts';
 import type { Member, MemberRating } from '../../store/api.ts';
-import { memberRawId } from '../../store/training-data.ts';
 import type { RecommendResult, RecommendedMovie } from '../service-api.ts';
 import { CHART_ALGO, canonicalSpec, isContentAlgo } from './algorithm-names.ts';
 import type { Catalog } from './catalog.ts';
@@ -111,7 +111,7 @@ export class Recommender {
       if (ranking) {
         // a ranking score orders movies and is no rating: shown as nothing (scoreKind 'rank')
         const because = explaining ? rankingReason(explaining.explain(profile, s.item, 2).flatMap((c) => titleOf(c.item) ?? [])) : undefined;
-        items.push({ movie, score: s.score, reason: because ?? becauseReason(ctx, { item: s.item, movieId, score: s.estimate }, liked) });
+        items.push({ movie, score: s.score, reason: because ?? anchorReason(becauseReason(ctx, { item: s.item, movieId, score: s.estimate }, liked)) });
         continue;
       }
       // a rating predictor: the member is told its clipped estimate and what it rests on, never
@@ -197,31 +197,7 @@ export class Recommender {
       const cfSpec = this.p.defaultSpec();
       const own = gen.model(cfSpec);
       const cf = own ? { spec: cfSpec, model: own } : models.fallback(cfSpec);
-      if (cf) {
-        const profile = this.p.ratings.profile(member.id, gen);
-        const res = new HybridRecommender(cm, cf.model).recommend({
-          ratings: rated,
-          n,
-          // the trained user only when the member's ratings are what the model learned
-          rawUser: profile.user !== undefined ? memberRawId(member.id) : undefined,
-          // its collaborative half would rank a movie by its one or two raters (see minRatings)
-          exclude: this.p.rarelyRated.of(gen).raw,
-        });
-        const liked = likedMovies(ratings);
-        const ctx = { co: gen.coRating, ts: gen.ts, content: cm, movie: (id: string) => this.p.catalog.movie(id) };
-        const items: RecommendedMovie[] = [];
-        for (const hit of res.items) {
-          const movie = this.p.catalog.movie(hit.id);
-          if (!movie) continue;
-          const inner = gen.ts.innerItem(hit.id);
-          const reason =
-            hit.source === 'cf' && inner !== undefined
-              ? becauseReason(ctx, { item: inner, movieId: hit.id, score: hit.cf ?? 0 }, liked)
-              : reasonOf(hit.terms, hit.becauseOf);
-          items.push({ movie, score: hit.score, reason });
-        }
-        return { algo: 'hybrid', items, note: res.ok ? undefined : res.reason, scoreKind: 'match' };
-      }
+      if (cf) return this.hybridAnswer(cm, cf.model, member, ratings, n, reasonOf);
       models.ensure(cfSpec);
     }
     const res = cm.profileRecommend(rated, n, { scale: gen.ts.scale });
@@ -233,6 +209,60 @@ export class Recommender {
     const warming = spec === 'hybrid' ? 'The collaborative half of hybrid is warming up; these are content picks. ' : '';
     const note = (warming + (res.ok ? '' : res.reason)).trim();
     return { algo: 'content', items, note: note === '' ? undefined : note, scoreKind: 'match' };
+  }
+
+  /**
+   * `hybrid`: core's HybridAlgorithm (the collaborative model blended with the content taste,
+   * src/core/content/hybrid.ts) ranked by rankItems, the path the yardstick measures.
+   * No candidate filter here: the hybrid itself ignores collaborative scores of movies with fewer
+   * than minRatings ratings, so such a movie is picked only for its content, and says so.
+   */
+  private hybridAnswer(
+    cm: ContentModel,
+    base: Algorithm,
+    member: Member,
+    ratings: readonly MemberRating[],
+    n: number,
+    reasonOf: (terms: readonly { label: string }[], becauseOf: string | undefined) => string,
+  ): RecommendResult {
+    const gen = this.p.models.gen;
+    const minRatings = this.p.rarelyRated.minRatings;
+    const hybrid = hybridOver(cm, base, gen.ts, minRatings);
+    const profile = this.p.ratings.profile(member.id, gen);
+    const parts = hybrid.parts(profile);
+    const picks = rankItems(hybrid, profile, { n });
+    const rank = rankShare(hybrid, profile);
+    const liked = likedMovies(ratings);
+    const ctx = { co: gen.coRating, ts: gen.ts, content: cm, movie: (id: string) => this.p.catalog.movie(id) };
+    const taste = cm.taste(ratings.map((r) => ({ movieId: r.movieId, rating: r.rating })), gen.ts.scale);
+    const explaining = scoreKindOf(base) === 'ranking' ? explainerOf(base) : undefined;
+    const items: RecommendedMovie[] = [];
+    for (const s of picks) {
+      const movieId = gen.ts.rawItem(s.item);
+      const movie = this.p.catalog.movie(movieId);
+      if (!movie) continue;
+      const source = hybrid.sourceOf(parts, s.item);
+      let reason: string;
+      if (source === 'content') {
+        const b = cm.indexOf(movieId);
+        const hit = taste.ok && b !== undefined ? cm.profileHit(taste.profile, b, parts.content[s.item]) : undefined;
+        const count = gen.ts.itemDegree(s.item);
+        const few = count < minRatings ? `; a content pick: only ${count} rating${count === 1 ? '' : 's'} so far` : '; a content pick';
+        reason = reasonOf(hit?.terms ?? [], hit?.becauseOf) + few;
+      } else if (explaining) {
+        // a ranking base (ease by default): its score is no rating, so the reason is what voted for it
+        const titles = explaining.explain(profile, s.item, 2).flatMap((c) => {
+          const m = this.p.catalog.movie(gen.ts.rawItem(c.item));
+          return m ? [m.displayTitle || m.title] : [];
+        });
+        reason = rankingReason(titles) ?? anchorReason(becauseReason(ctx, { item: s.item, movieId, score: 0 }, liked));
+      } else {
+        reason = becauseReason(ctx, { item: s.item, movieId, score: clipTo(parts.base[s.item], gen.ts.scale) }, liked);
+      }
+      items.push({ movie, score: rank(s.score), reason });
+    }
+    const note = taste.ok ? undefined : `${taste.reason}; these come from ${base.name} alone.`;
+    return { algo: 'hybrid', items, note, scoreKind: 'match' };
   }
 }
 
@@ -246,8 +276,40 @@ function explainerOf(algo: Algorithm): Explaining | undefined {
   return typeof candidate.explain === 'function' ? (algo as unknown as Explaining) : undefined;
 }
 
+/**
+ * For a ranking model, becauseReason's last resort ("predicted 0.3 for you") would print a ranking
+ * score as if it were a rating: say only that the pick follows from the member's ratings.
+ */
+function anchorReason(reason: string): string {
+  return reason.startsWith('predicted') ? 'picked from what you rated' : reason;
+}
+
 /** What a member reads while a model is not loaded: it is training, or it failed and why. */
 function waitingWords(spec: string, state: ModelState): string {
   if (state.state === 'failed') return `${spec} could not be trained (${state.reason})`;
   return `training ${spec}, try again in a few seconds`;
+}
+
+const hybrids = new WeakMap<Algorithm, { content: ContentModel; hybrid: HybridAlgorithm }>();
+
+/** The hybrid over a loaded model and the content model, built once per pair. */
+function hybridOver(cm: ContentModel, base: Algorithm, ts: Trainset, minRatings: number): HybridAlgorithm {
+  const known = hybrids.get(base);
+  if (known && known.content === cm && known.hybrid.params.base_min_ratings === minRatings) return known.hybrid;
+  const hybrid = new HybridAlgorithm(cm, base, { base_min_ratings: minRatings }).fit(ts);
+  hybrids.set(base, { content: cm, hybrid });
+  return hybrid;
+}
+
+/** A pick's blended score as the share of scored movies it beats (1 = the best): the "match". */
+function rankShare(hybrid: HybridAlgorithm, profile: Profile): (score: number) => number {
+  const all = new Float64Array(hybrid.trainset.nItems);
+  hybrid.scoreAll(profile, all);
+  const scored = all.filter((v) => v === v);
+  return (score) => {
+    if (scored.length < 2) return 1;
+    let below = 0;
+    for (let k = 0; k < scored.length; k++) if (scored[k] < score) below++;
+    return below / (scored.length - 1);
+  };
 }

@@ -1,140 +1,135 @@
-import { describe, expect, it } from 'vitest';
-import { Algorithm, type Estimate, type ModelState } from '../../../src/core/algorithm.ts';
-import { Trainset, type Profile } from '../../../src/core/trainset.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { ParamError } from '../../../src/core/algorithm.ts';
 import { ContentModel, type ContentMovie } from '../../../src/core/content/model.ts';
-import { HybridRecommender, minMaxNormalise, rankNormalise } from '../../../src/core/content/hybrid.ts';
+import { HybridAlgorithm, zScores } from '../../../src/core/content/hybrid.ts';
+import { evaluateTopN } from '../../../src/core/eval/topn.ts';
+import { rankItems } from '../../../src/core/rank.ts';
+import { createAlgorithm } from '../../../src/core/registry.ts';
+import { Trainset, type Profile } from '../../../src/core/trainset.ts';
 
-/** A tiny collaborative stand-in: every member gets each item's mean rating. */
-class ItemMean extends Algorithm {
-  readonly name = 'item-mean';
-  private means: Float64Array = new Float64Array(0);
-  constructor() {
-    super({});
-  }
-  fit(ts: Trainset): this {
-    this.ts = ts;
-    this.means = ts.itemMeans();
-    return this;
-  }
-  estimate(_u: number, i: number): Estimate {
-    return i >= 0 && i < this.means.length ? { value: this.means[i] } : { impossible: 'Item is unknown.' };
-  }
-  estimateFor(_p: Profile, i: number): Estimate {
-    return this.estimate(-1, i);
-  }
-  scoreAll(_p: Profile, out: Float64Array): void {
-    out.set(this.means);
-  }
-  state(): ModelState {
-    return { means: this.means };
-  }
-  restore(ts: Trainset): void {
-    this.fit(ts);
-  }
-}
+const family = ['Toy Story (1995)', 'Toy Story 2 (1999)', "Bug's Life, A (1998)", 'Monsters, Inc. (2001)', 'Finding Nemo (2003)'];
+const space = ['Star Wars (1977)', 'Empire Strikes Back, The (1980)', 'Alien (1979)', 'Aliens (1986)', 'Solaris (1972)'];
+const crime = ['Pulp Fiction (1994)', 'Godfather, The (1972)', 'Heat (1995)', 'Fargo (1996)', 'Casino (1995)'];
 
 const movies: ContentMovie[] = [
-  { id: '1', title: 'Toy Story (1995)', genres: ['Adventure', 'Animation', 'Children', 'Comedy'], tags: ['pixar'] },
-  { id: '3114', title: 'Toy Story 2 (1999)', genres: ['Adventure', 'Animation', 'Children', 'Comedy'], tags: ['pixar'] },
-  { id: '2355', title: "Bug's Life, A (1998)", genres: ['Adventure', 'Animation', 'Children', 'Comedy'], tags: ['pixar'] },
-  { id: '260', title: 'Star Wars: Episode IV - A New Hope (1977)', genres: ['Action', 'Adventure', 'Sci-Fi'] },
-  { id: '1196', title: 'Star Wars: Episode V - The Empire Strikes Back (1980)', genres: ['Action', 'Adventure', 'Sci-Fi'] },
-  { id: '296', title: 'Pulp Fiction (1994)', genres: ['Comedy', 'Crime', 'Drama', 'Thriller'] },
-  { id: '42', title: '' },
+  ...family.map((title, k) => ({ id: `f${k}`, title, genres: ['Animation', 'Children', 'Comedy'], tags: ['pixar', 'toys'] })),
+  ...space.map((title, k) => ({ id: `s${k}`, title, genres: ['Sci-Fi', 'Adventure'], tags: ['space'] })),
+  ...crime.map((title, k) => ({ id: `c${k}`, title, genres: ['Crime', 'Drama'], tags: ['gangsters'] })),
+  // new this week: one member has rated it, so the collaborative model leaves it out
+  { id: 'new', title: 'Toy Story 4 (2019)', genres: ['Animation', 'Children', 'Comedy'], tags: ['pixar', 'toys'] },
+  { id: 'mute', title: '' },
 ];
 
-// The trainset knows '1', '3114', '260', '1196', '296' and 'x' (a movie without text);
-// it does not know '2355' or '42'. Item means: 1 → 4, 3114 → 3, 260 → 5, 1196 → 4.5, 296 → 2, x → 4.75.
-const ratings: Array<[string, string, number]> = [
-  ['u1', '1', 4], ['u2', '1', 4],
-  ['u1', '3114', 3], ['u2', '3114', 3],
-  ['u1', '260', 5], ['u2', '260', 5],
-  ['u1', '1196', 4.5], ['u2', '1196', 4.5],
-  ['u1', '296', 2], ['u2', '296', 2],
-  ['u1', 'x', 4.5], ['u2', 'x', 5],
-];
-const ts = Trainset.fromRatings(ratings.map(([user, item, rating]) => ({ user, item, rating })), [0.5, 5]);
-const cf = new ItemMean().fit(ts);
+/** 24 members, each a fan of one camp who also saw a few popular films of the others. */
+function world(): Trainset {
+  const rows: Array<{ user: string; item: string; rating: number }> = [];
+  const camps = [family, space, crime].map((titles, c) => titles.map((_, k) => `${'fsc'[c]}${k}`));
+  for (let u = 0; u < 24; u++) {
+    const own = camps[u % 3];
+    for (const id of own) rows.push({ user: `u${u}`, item: id, rating: 4.5 });
+    for (const other of camps.filter((c) => c !== own)) rows.push({ user: `u${u}`, item: other[u % 2], rating: 3 });
+  }
+  rows.push({ user: 'u0', item: 'new', rating: 5 });
+  rows.push({ user: 'u3', item: 'mute', rating: 4 });
+  return Trainset.fromRatings(rows, [0.5, 5]);
+}
+
+const ts = world();
 const content = ContentModel.build(movies);
-const member = [{ movieId: '1', rating: 5 }, { movieId: '260', rating: 2 }];
+const live = (ratings: Array<[string, number]>): Profile => ts.profileFromRaw(ratings.map(([item, rating]) => ({ item, rating })));
+const ids = (picks: Array<{ item: number }>) => picks.map((p) => ts.rawItem(p.item));
 
-describe('hybrid recommendations', () => {
-  it('blend both sides and fall back to the one that can answer for each movie', () => {
-    const res = new HybridRecommender(content, cf).recommend({ ratings: member, n: 10 });
-    expect(res.ok).toBe(true);
-    expect(res.sides).toEqual({ content: true, cf: true });
-    const byId = new Map(res.items.map((h) => [h.id, h]));
-    expect(byId.get('3114')?.source).toBe('both');
-    expect(byId.get('2355')?.source).toBe('content'); // not in the trainset
-    expect(byId.get('x')?.source).toBe('cf'); // no text
-    expect(byId.has('1')).toBe(false); // rated
-    expect(byId.has('42')).toBe(false); // neither side can score it
-    expect(byId.get('2355')?.becauseOf).toBe('1');
-    const scores = res.items.map((h) => h.score);
-    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+describe('hybrid: the best ranking model blended with content taste', () => {
+  it('a member with one rating gets a content-similar new movie that EASE alone cannot score', () => {
+    const ease = createAlgorithm('ease').fit(ts);
+    const newbie = live([['f0', 5]]);
+    const scores = new Float64Array(ts.nItems);
+    ease.scoreAll(newbie, scores);
+    expect(scores[ts.innerItem('new')!]).toBeNaN();
+    expect(ids(rankItems(ease, newbie, { n: 14 }))).not.toContain('new');
+
+    const hybrid = new HybridAlgorithm(content, ease).fit(ts);
+    const picks = rankItems(hybrid, newbie, { n: 7 });
+    // the family films EASE found, and the new one right beside Toy Story 2
+    expect(ids(picks).slice(2).sort()).toEqual(['f1', 'f2', 'f3', 'f4', 'new']);
+    // as welcome as its well-rated look-alike Toy Story 2, whose collaborative score it borrows
+    const score = (id: string) => picks.find((p) => ts.rawItem(p.item) === id)?.score;
+    expect(score('new')).toBeCloseTo(score('f1')!, 10);
+    const parts = hybrid.parts(newbie);
+    expect(hybrid.sourceOf(parts, ts.innerItem('new')!)).toBe('content');
+    expect(hybrid.sourceOf(parts, ts.innerItem('f1')!)).toBe('both');
   });
 
-  it('computes the blend from min-max normalised scores with the given weight', () => {
-    const res = new HybridRecommender(content, cf, { weight: 0.25 }).recommend({ ratings: member, n: 10 });
-    const hit = res.items.find((h) => h.id === '3114')!;
-    // cf over the candidates 3114, 1196, 296, x: min 2, max 5 (260 is rated) → max is 4.75
-    const cfNorm = (3 - 2) / (4.75 - 2);
-    const contentScores = res.items.filter((h) => h.content !== undefined).map((h) => h.content!);
-    const allContent = [...contentScores];
-    const cNorm = (hit.content! - Math.min(...allContent)) / (Math.max(...allContent) - Math.min(...allContent));
-    expect(hit.cf).toBe(3);
-    expect(hit.score).toBeCloseTo(0.25 * cNorm + 0.75 * cfNorm, 12);
+  it('reuses a base model already fitted on the trainset (the service’s loaded model)', () => {
+    const ease = createAlgorithm('ease').fit(ts);
+    const refit = vi.spyOn(ease, 'fit');
+    new HybridAlgorithm(content, ease).fit(ts);
+    expect(refit).not.toHaveBeenCalled();
+    new HybridAlgorithm(content, ease).fit(world());
+    expect(refit).toHaveBeenCalledTimes(1);
   });
 
-  it('follows one side alone at weight 1 or 0', () => {
-    // Toy Story 2 also shares the words "toy story" with the liked Toy Story
-    const contentOnly = new HybridRecommender(content, cf, { weight: 1 }).recommend({ ratings: member, n: 10 });
-    expect(contentOnly.items.map((h) => h.id).slice(0, 2)).toEqual(['3114', '2355']);
-    expect(contentOnly.items.every((h) => h.source !== 'cf')).toBe(true);
-    const cfOnly = new HybridRecommender(content, cf, { weight: 0 }).recommend({ ratings: member, n: 10 });
-    expect(cfOnly.items.map((h) => h.id)).toEqual(['x', '1196', '3114', '296']);
-    expect(cfOnly.items.every((h) => h.source === 'cf')).toBe(true);
+  it('gives content less weight as the profile grows', () => {
+    const hybrid = new HybridAlgorithm(content, createAlgorithm('ease'), { content_weight: 0.4, half_size: 5 });
+    expect(hybrid.weightFor(0)).toBeCloseTo(0.4);
+    expect(hybrid.weightFor(5)).toBeCloseTo(0.2);
+    expect(hybrid.weightFor(1)).toBeGreaterThan(hybrid.weightFor(20));
   });
 
-  it('serves a member unknown to the collaborative model from content alone', () => {
-    const res = new HybridRecommender(content, cf).recommend({ ratings: [{ movieId: '2355', rating: 5 }], n: 3 });
-    expect(res.ok).toBe(true);
-    expect(res.sides.cf).toMatch(/none of the rated movies is in the ratings/);
-    expect(res.items.every((h) => h.source === 'content')).toBe(true);
-    // Toy Story and Toy Story 2 have the same document ("2" is too short to be a token): a tie,
-    // broken by raw id
-    expect(res.items.slice(0, 2).map((h) => h.id)).toEqual(['1', '3114']);
-    expect(res.items[0].score).toBe(res.items[1].score);
+  it('serves a member whose rated movies have no text from the base model alone, in its order', () => {
+    const ease = createAlgorithm('ease').fit(ts);
+    const hybrid = new HybridAlgorithm(content, ease).fit(ts);
+    const silent = live([['mute', 5]]);
+    expect(ids(rankItems(hybrid, silent, { n: 6 }))).toEqual(ids(rankItems(ease, silent, { n: 6 })));
   });
 
-  it('serves a member whose movies have no text from the collaborative side alone', () => {
-    const res = new HybridRecommender(content, cf).recommend({ ratings: [{ movieId: 'x', rating: 5 }], n: 2 });
-    expect(res.sides.content).toMatch(/none of the rated movies has any text features/);
-    expect(res.items.map((h) => [h.id, h.source])).toEqual([['260', 'cf'], ['1196', 'cf']]);
+  it('ignores collaborative scores of movies with fewer than base_min_ratings ratings', () => {
+    // item-knn scores "new" from its one rater; the hybrid treats that as no evidence
+    const knn = createAlgorithm('item-knn').fit(ts);
+    const hybrid = new HybridAlgorithm(content, knn, { base_min_ratings: 5 }).fit(ts);
+    const parts = hybrid.parts(live([['f0', 5], ['f1', 4]]));
+    expect(hybrid.sourceOf(parts, ts.innerItem('new')!)).toBe('content');
+    const loose = new HybridAlgorithm(content, knn, { base_min_ratings: 0 }).fit(ts);
+    expect(Number.isNaN(loose.parts(live([['f0', 5], ['f1', 4]])).base[ts.innerItem('new')!])).toBe(false);
   });
 
-  it('says so when neither side can answer', () => {
-    const res = new HybridRecommender(content, cf).recommend({ ratings: [{ movieId: '42', rating: 4 }], n: 5 });
-    expect(res).toMatchObject({ ok: false, items: [], reason: expect.stringMatching(/^no recommendation possible: /) });
+  it('restores from the base model’s state with the same scores', () => {
+    const fitted = new HybridAlgorithm(content, createAlgorithm('ease')).fit(ts);
+    const restored = new HybridAlgorithm(content, createAlgorithm('ease'));
+    restored.restore(ts, fitted.state());
+    const p = live([['s0', 5], ['c1', 2]]);
+    const a = new Float64Array(ts.nItems);
+    const b = new Float64Array(ts.nItems);
+    fitted.scoreAll(p, a);
+    restored.scoreAll(p, b);
+    expect(Array.from(b)).toEqual(Array.from(a));
   });
 
-  it('normalises by rank when asked, and refuses bad settings', () => {
-    const res = new HybridRecommender(content, cf, { normalise: 'rank' }).recommend({ ratings: member, n: 20, exclude: new Set(['x']) });
-    expect(res.items.map((h) => h.id)).not.toContain('x');
-    expect(res.items.every((h) => h.score >= 0 && h.score <= 1)).toBe(true);
-    expect(() => new HybridRecommender(content, cf, { weight: 1.5 })).toThrow(/weight must be a number in \[0, 1\], got 1.5/);
-    expect(() => new HybridRecommender(content, cf, { normalise: 'z' as never })).toThrow(/'minmax' or 'rank'/);
-  });
-});
-
-describe('score normalisation', () => {
-  it('min-max maps to [0, 1], keeps NaN, and gives 0.5 when every value is equal', () => {
-    expect(Array.from(minMaxNormalise([2, NaN, 4, 3]))).toEqual([0, NaN, 1, 0.5]);
-    expect(Array.from(minMaxNormalise([7, 7]))).toEqual([0.5, 0.5]);
+  it('refuses bad parameters with the accepted range', () => {
+    const ease = createAlgorithm('ease');
+    expect(() => new HybridAlgorithm(content, ease, { content_weight: 1.5 })).toThrow(ParamError);
+    expect(() => new HybridAlgorithm(content, ease, { content_weight: 1.5 })).toThrow(/content_weight must be at most 1, got 1.5/);
+    expect(() => new HybridAlgorithm(content, ease, { taste: 'loud' })).toThrow(/taste must be one of watched, liked/);
+    expect(() => new HybridAlgorithm(content, ease, { blend: 1 })).toThrow(/hybrid has no parameter "blend"/);
   });
 
-  it('rank maps to [0, 1] with tied values sharing their mean rank', () => {
-    expect(Array.from(rankNormalise([10, 30, 20, 20, NaN]))).toEqual([0, 1, 0.5, 0.5, NaN]);
-    expect(Array.from(rankNormalise([3]))).toEqual([0.5]);
+  it('is measured by the top-N yardstick through the same ranking path', async () => {
+    const rows = [];
+    for (let u = 0; u < ts.nUsers; u++) {
+      const p = ts.profileOf(u);
+      for (let k = 0; k < p.items.length; k++) rows.push({ u: ts.rawUser(u), i: ts.rawItem(p.items[k]), r: p.ratings[k] });
+    }
+    const ratings = { users: rows.map((x) => x.u), items: rows.map((x) => x.i), ratings: Float32Array.from(rows.map((x) => x.r)), timestamps: new Float64Array(rows.length).fill(NaN) };
+    const report = await evaluateTopN([{ name: 'hybrid', create: () => new HybridAlgorithm(content, createAlgorithm('ease')) }, 'ease'], { ratings, scale: [0.5, 5] }, { minItemRatings: 0 });
+    const byName = new Map(report.results.map((r) => [r.algorithm, r]));
+    expect(byName.get('hybrid')!.users).toBe(24);
+    expect(byName.get('hybrid')!.hitRate.mean).toBeGreaterThan(byName.get('popular')!.hitRate.mean);
+  });
+
+  it('z-scores a side over what it scores, keeping what it cannot', () => {
+    const z = zScores(Float64Array.from([1, NaN, 3]));
+    expect(z.count).toBe(2);
+    expect(Array.from(z.values)).toEqual([-1, NaN, 1]);
+    expect(Array.from(zScores(Float64Array.from([2, 2])).values)).toEqual([0, 0]);
   });
 });
