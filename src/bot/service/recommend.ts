@@ -231,7 +231,6 @@ export class Recommender {
     const profile = this.p.ratings.profile(member.id, gen);
     const parts = hybrid.parts(profile);
     const picks = rankItems(hybrid, profile, { n });
-    const rank = rankShare(hybrid, profile);
     const liked = likedMovies(ratings);
     const ctx = { co: gen.coRating, ts: gen.ts, content: cm, movie: (id: string) => this.p.catalog.movie(id) };
     const taste = cm.taste(ratings.map((r) => ({ movieId: r.movieId, rating: r.rating })), gen.ts.scale);
@@ -259,10 +258,12 @@ export class Recommender {
       } else {
         reason = becauseReason(ctx, { item: s.item, movieId, score: clipTo(parts.base[s.item], gen.ts.scale) }, liked);
       }
-      items.push({ movie, score: rank(s.score), reason });
+      items.push({ movie, score: s.score, reason });
     }
     const note = taste.ok ? undefined : `${taste.reason}; these come from ${base.name} alone.`;
-    return { algo: 'hybrid', items, note, scoreKind: 'match' };
+    // a blend of z-scores orders movies and is no rating; as a share of movies beaten every top pick
+    // read "100% match", which told the member nothing
+    return { algo: 'hybrid', items, note, scoreKind: 'rank' };
   }
 }
 
@@ -301,15 +302,3 @@ function hybridOver(cm: ContentModel, base: Algorithm, ts: Trainset, minRatings:
   return hybrid;
 }
 
-/** A pick's blended score as the share of scored movies it beats (1 = the best): the "match". */
-function rankShare(hybrid: HybridAlgorithm, profile: Profile): (score: number) => number {
-  const all = new Float64Array(hybrid.trainset.nItems);
-  hybrid.scoreAll(profile, all);
-  const scored = all.filter((v) => v === v);
-  return (score) => {
-    if (scored.length < 2) return 1;
-    let below = 0;
-    for (let k = 0; k < scored.length; k++) if (scored[k] < score) below++;
-    return below / (scored.length - 1);
-  };
-}
