@@ -49,9 +49,9 @@ export interface RecommendResult {
   note?: string;
   /**
    * What `score` means: a predicted rating on the dataset's scale (rating predictors: their
-   * clipped estimate), a 0–1 match (content and hybrid: cosine or a blend of normalised scores),
-   * the chart's weighted rating (popular), or 'rank': a ranking model's score (EASE, iALS,
-   * item-kNN, PureSVD), which only orders the list and must never be shown as stars.
+   * clipped estimate), a 0–1 match (content: cosine to the taste profile), the chart's weighted
+   * rating (popular), or 'rank': a ranking model's score (EASE, iALS, item-kNN, PureSVD, and the
+   * hybrid's blend of z-scores), which only orders the list and must never be shown as stars.
    */
   scoreKind: 'rating' | 'match' | 'weighted-rating' | 'rank';
 }
