@@ -37,8 +37,26 @@ export interface ReplyAction {
   command?: string;
 }
 
+/**
+ * The list's reactions: every item with a `movieId` gets 👍 "want to watch", 👎 "not for me" and
+ * "seen it" (which asks for the score). Adapters render them (Discord and Slack buttons, console
+ * keys `+3`, `-3`, `seen 3 4.5`) as the command `reactionCommand` builds.
+ */
+export interface ReplyFeedback {
+  listId: string;
+}
+
+export type ReactionChoice = 'want' | 'not' | 'seen';
+
+/** The command a reaction runs: `/react list:<id> movie:<movieId> kind:want` (+ ` score:4.5` for seen). */
+export function reactionCommand(listId: string, movieId: string, kind: ReactionChoice, score?: number): string {
+  return `/react list:${listId} movie:${movieId} kind:${kind}${score === undefined ? '' : ` score:${score}`}`;
+}
+
 export interface Reply {
   title?: string;
+  /** reactions on each item with a movie (see ReplyFeedback) */
+  feedback?: ReplyFeedback;
   text?: string;
   fields?: ReplyField[];
   items?: ReplyItem[];

@@ -172,10 +172,16 @@ export class FakeService implements MarqueeService {
     const items = MOVIES.filter((m) => !mine.has(m.movieId))
       .slice(0, opts.n)
       .map((m, i) => ({ movie: m, score: 4.8 - i / 10, reason: i === 0 ? 'because you rated Alien 5' : 'popular with members like you' }));
+    const hidden = new Set(this.hiddenOf.get(member.id) ?? []);
+    const shown = items.filter((r) => !hidden.has(r.movie.movieId));
+    // like the live service: a list shown to a known member is recorded, so it can be reacted to
+    const known = [...this.members.values()].some((m) => m.id === member.id);
+    const listId = known && shown.length > 0 ? this.newList(member.id, shown.map((r) => r.movie.movieId)) : undefined;
+    const withList = listId ? { listId } : {};
     if (mine.size < this.coldStartThreshold) {
-      return { algo: 'popular', items, coldStart: { have: mine.size, need: this.coldStartThreshold }, scoreKind: 'weighted-rating' };
+      return { algo: 'popular', items: shown, coldStart: { have: mine.size, need: this.coldStartThreshold }, scoreKind: 'weighted-rating', ...withList };
     }
-    return { algo: opts.algo ?? 'svd', items, scoreKind: 'rating' };
+    return { algo: opts.algo ?? 'svd', items: shown, scoreKind: 'rating', ...withList };
   }
 
   algorithms(): string[] {
@@ -252,9 +258,14 @@ export class FakeService implements MarqueeService {
 
   recordList(member: Member, surface: 'because' | 'movienight', algo: string, movieIds: readonly string[]): string | undefined {
     if (movieIds.length === 0) return undefined;
-    const id = `L${this.nextList++}`;
-    this.lists.set(id, { memberId: member.id, movieIds: [...movieIds] });
+    const id = this.newList(member.id, movieIds);
     this.writes.push(`list ${id} ${surface} ${algo}`);
+    return id;
+  }
+
+  private newList(memberId: number, movieIds: readonly string[]): string {
+    const id = `L${this.nextList++}`;
+    this.lists.set(id, { memberId, movieIds: [...movieIds] });
     return id;
   }
 
