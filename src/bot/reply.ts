@@ -53,6 +53,25 @@ export function reactionCommand(listId: string, movieId: string, kind: ReactionC
   return `/react list:${listId} movie:${movieId} kind:${kind}${score === undefined ? '' : ` score:${score}`}`;
 }
 
+/**
+ * A reply's reactions as menu entries for the chat platforms: `react` (👍 and 👎 per movie, run as
+ * they are) and `seen` ("seen it" per movie: the platform asks for the score and appends it).
+ * Labels are numbered like the list ("👍 1. The Matrix (1999)").
+ */
+export function reactionEntries(reply: Reply): { react: Array<{ label: string; command: string }>; seen: Array<{ label: string; command: string }> } {
+  const react: Array<{ label: string; command: string }> = [];
+  const seen: Array<{ label: string; command: string }> = [];
+  if (!reply.feedback) return { react, seen };
+  const { listId } = reply.feedback;
+  (reply.items ?? []).forEach((it, k) => {
+    if (it.movieId === undefined) return;
+    react.push({ label: `👍 ${k + 1}. ${it.label}`, command: reactionCommand(listId, it.movieId, 'want') });
+    react.push({ label: `👎 ${k + 1}. ${it.label}`, command: reactionCommand(listId, it.movieId, 'not') });
+    seen.push({ label: `${k + 1}. ${it.label}`, command: `${reactionCommand(listId, it.movieId, 'seen')} score:` });
+  });
+  return { react, seen };
+}
+
 export interface Reply {
   title?: string;
   /** reactions on each item with a movie (see ReplyFeedback) */
