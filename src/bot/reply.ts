@@ -44,6 +44,11 @@ export interface ReplyAction {
  */
 export interface ReplyFeedback {
   listId: string;
+  /**
+   * The list's movies in order when the reply shows them in fields rather than items (/because:
+   * its two lists, one after the other); else the items with a movieId are the list.
+   */
+  movies?: Array<{ label: string; movieId: string }>;
 }
 
 export type ReactionChoice = 'want' | 'not' | 'seen';
@@ -63,7 +68,7 @@ export function reactionEntries(reply: Reply): { react: Array<{ label: string; c
   const seen: Array<{ label: string; command: string }> = [];
   if (!reply.feedback) return { react, seen };
   const { listId } = reply.feedback;
-  (reply.items ?? []).forEach((it, k) => {
+  (reply.feedback.movies ?? reply.items ?? []).forEach((it, k) => {
     if (it.movieId === undefined) return;
     react.push({ label: `👍 ${k + 1}. ${it.label}`, command: reactionCommand(listId, it.movieId, 'want') });
     react.push({ label: `👎 ${k + 1}. ${it.label}`, command: reactionCommand(listId, it.movieId, 'not') });

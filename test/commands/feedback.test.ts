@@ -56,6 +56,29 @@ describe('reacting to a recommended movie', () => {
   });
 });
 
+describe('reactions on /because and /movienight', () => {
+  it("/because's two lists are one list to react to, for a member Marquee knows", async () => {
+    const { ask, service } = await aliceWithAList();
+    const because = await ask('/because The Matrix 2');
+    const movies = because.feedback!.movies!;
+    expect(movies.length).toBeGreaterThan(0);
+    expect(service.lists.get(because.feedback!.listId)!.movieIds).toEqual(movies.map((m) => m.movieId));
+    // a stranger's /because records nothing
+    expect((await ask('/because The Matrix 2', 'stranger')).feedback).toBeUndefined();
+  });
+
+  it("a movie night's list belongs to the member who asked", async () => {
+    const { ask, service } = await aliceWithAList();
+    await ask('/rate Alien 4', 'bob');
+    const night = await ask('/movienight members:"@bob"');
+    const listId = night.feedback!.listId;
+    const first = night.items![0].movieId!;
+    expect(service.lists.get(listId)!.memberId).toBe(service.findMember('console', 'alice')!.id);
+    expect((await ask(`/react list:${listId} movie:${first} kind:want`, 'bob')).text).toMatch(/Only the member/);
+    expect((await ask(`/react list:${listId} movie:${first} kind:want`)).text).toMatch(/^👍 Noted/);
+  });
+});
+
 describe('console keys', () => {
   it('+N, -N and "seen N score" become /react commands on the newest list', async () => {
     const { list, listId } = await aliceWithAList();

@@ -169,8 +169,9 @@ export interface ReactionKeys {
 }
 
 export function reactionsOf(reply: Reply): ReactionKeys | undefined {
-  if (!reply.feedback || !reply.items?.some((it) => it.movieId !== undefined)) return undefined;
-  return { listId: reply.feedback.listId, movieIds: reply.items.map((it) => it.movieId) };
+  const movies = reply.feedback?.movies ?? reply.items;
+  if (!reply.feedback || !movies?.some((it) => it.movieId !== undefined)) return undefined;
+  return { listId: reply.feedback.listId, movieIds: movies.map((it) => it.movieId) };
 }
 
 /**
