@@ -79,6 +79,16 @@ describe('reactions on /because and /movienight', () => {
   });
 });
 
+describe('/export reactions:yes', () => {
+  it('gives the member their own lists and reactions as JSON, and a stranger nothing', async () => {
+    const { ask } = await aliceWithAList();
+    const r = await ask('/export reactions:yes');
+    expect(r.attachment?.mime).toBe('application/json');
+    expect(JSON.parse(String(r.attachment!.data))).toEqual({ impressions: ['L1'] });
+    expect((await ask('/export reactions:yes', 'stranger')).text).toMatch(/nothing to export/);
+  });
+});
+
 describe('console keys', () => {
   it('+N, -N and "seen N score" become /react commands on the newest list', async () => {
     const { list, listId } = await aliceWithAList();
