@@ -9,7 +9,7 @@
  */
 import { teamDraft } from '../../core/interleave.ts';
 import { decide, type ListOutcome } from '../../core/eval/significance.ts';
-import { renderPreferenceChart, type PreferencePoint } from '../../evaluation/preference-chart.ts';
+import type { PreferencePoint } from '../../evaluation/preference-chart.ts';
 import type { Experiment, Member, Store } from '../../store/api.ts';
 import { UserFacingError } from '../errors.ts';
 import type { ExperimentStatus, ExperimentSummary, RecommendResult, RecommendedMovie } from '../service-api.ts';
@@ -148,6 +148,12 @@ export function runningPreference(outcomes: readonly ListOutcome[]): PreferenceP
     points.push({ lists: k + 1, preference: winsA + winsB > 0 ? winsA / (winsA + winsB) - 0.5 : 0 });
   });
   return points;
+}
+
+/** The chart module loads vega on first use only, so start-up does not pay for it. */
+async function renderPreferenceChart(points: readonly PreferencePoint[], a: string, b: string): Promise<Uint8Array> {
+  const chart = await import('../../evaluation/preference-chart.ts');
+  return chart.renderPreferenceChart(points, a, b);
 }
 
 function isSummary(x: unknown): x is ExperimentSummary {
