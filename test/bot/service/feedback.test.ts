@@ -124,3 +124,21 @@ describe("a member's reactions", () => {
     expect(store.feedback.memberFeedback(ada.id)).toEqual({ impressions: [], reactions: [], hidden: [] });
   });
 });
+
+describe('the running preference the status chart draws', () => {
+  it('follows members, not lists: a member who changes sides moves one count', async () => {
+    const { runningPreference } = await import('../../../src/bot/service/experiments.ts');
+    const points = runningPreference([
+      { member: 1, a: 1, b: 0 }, // 1 prefers A: +½
+      { member: 2, a: 0, b: 1 }, // 1:1 → 0
+      { member: 1, a: 0, b: 2 }, // member 1 now net −1: 0:2 → −½
+      { member: 3, a: 0, b: 0 }, // a list without a preference changes nothing
+    ]);
+    expect(points).toEqual([
+      { lists: 1, preference: 0.5 },
+      { lists: 2, preference: 0 },
+      { lists: 3, preference: -0.5 },
+      { lists: 4, preference: -0.5 },
+    ]);
+  });
+});
