@@ -37,7 +37,12 @@ export const command = defineCommand({
       xs.length === 0
         ? '(nothing found)'
         : xs.map((r, i) => clip(`${i + 1}. ${service.label(r.movie)}${r.reason ? ` — ${r.reason}` : ''}`, 100)).join('\n');
+    // one list for reactions: the content picks, then the also-liked ones (a reader with no
+    // member record has nothing to react with)
+    const shown = [...result.content, ...result.alsoLiked.filter((r) => !result.content.some((c) => c.movie.movieId === r.movie.movieId))];
+    const listId = ctx.knownMember ? service.recordList(ctx.knownMember, 'because', 'because', shown.map((r) => r.movie.movieId)) : undefined;
     return {
+      feedback: listId ? { listId, movies: shown.map((r) => ({ label: service.label(r.movie), movieId: r.movie.movieId })) } : undefined,
       title: heading(ctx, found.movie),
       text: [found.guessed, result.note].filter(Boolean).join('\n\n') || undefined,
       fields: [

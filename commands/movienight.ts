@@ -30,10 +30,13 @@ export const command = defineCommand({
     if (group.length < 2) return errorReply('Mention at least one other member to plan a movie night with.');
     const picks = service.movieNight(group, opts.n);
     if (picks.length === 0) return { text: 'I found nothing that none of you has seen. Try a smaller group.', ephemeral: true };
+    // the list is the asker's: only they can react to it
+    const listId = service.recordList(ctx.member, 'movienight', 'movienight', picks.map((r) => r.movie.movieId));
     return {
       title: `Movie night for ${group.length}`,
       text: 'Picked for the group as a whole; nobody’s individual ratings are shown.',
       items: picks.map((r) => ({ label: service.label(r.movie), why: r.reason, movieId: r.movie.movieId })),
+      feedback: listId ? { listId } : undefined,
     };
   },
 });

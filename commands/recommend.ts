@@ -35,6 +35,7 @@ export const command = defineCommand({
         text: `You have ${plural(have, 'rating')}. ${unlock} Seen any of these? Rate them:`,
         items: result.items.map((r) => ({ label: service.label(r.movie), why: r.reason, movieId: r.movie.movieId })),
         actions: result.items.map((r) => rateAction(ctx, r.movie)),
+        feedback: result.listId ? { listId: result.listId } : undefined,
         footer: fromFirst ? undefined : result.note,
         ephemeral: true,
       };
@@ -52,6 +53,7 @@ export const command = defineCommand({
         movieId: r.movie.movieId,
       })),
       footer: `by ${result.algo}`,
+      feedback: result.listId ? { listId: result.listId } : undefined,
       ephemeral: true,
     };
   },

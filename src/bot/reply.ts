@@ -37,8 +37,50 @@ export interface ReplyAction {
   command?: string;
 }
 
+/**
+ * The list's reactions: every item with a `movieId` gets 👍 "want to watch", 👎 "not for me" and
+ * "seen it" (which asks for the score). Adapters render them (Discord and Slack buttons, console
+ * keys `+3`, `-3`, `seen 3 4.5`) as the command `reactionCommand` builds.
+ */
+export interface ReplyFeedback {
+  listId: string;
+  /**
+   * The list's movies in order when the reply shows them in fields rather than items (/because:
+   * its two lists, one after the other); else the items with a movieId are the list.
+   */
+  movies?: Array<{ label: string; movieId: string }>;
+}
+
+export type ReactionChoice = 'want' | 'not' | 'seen';
+
+/** The command a reaction runs: `/react list:<id> movie:<movieId> kind:want` (+ ` score:4.5` for seen). */
+export function reactionCommand(listId: string, movieId: string, kind: ReactionChoice, score?: number): string {
+  return `/react list:${listId} movie:${movieId} kind:${kind}${score === undefined ? '' : ` score:${score}`}`;
+}
+
+/**
+ * A reply's reactions as menu entries for the chat platforms: `react` (👍 and 👎 per movie, run as
+ * they are) and `seen` ("seen it" per movie: the platform asks for the score and appends it).
+ * Labels are numbered like the list ("👍 1. The Matrix (1999)").
+ */
+export function reactionEntries(reply: Reply): { react: Array<{ label: string; command: string }>; seen: Array<{ label: string; command: string }> } {
+  const react: Array<{ label: string; command: string }> = [];
+  const seen: Array<{ label: string; command: string }> = [];
+  if (!reply.feedback) return { react, seen };
+  const { listId } = reply.feedback;
+  (reply.feedback.movies ?? reply.items ?? []).forEach((it, k) => {
+    if (it.movieId === undefined) return;
+    react.push({ label: `👍 ${k + 1}. ${it.label}`, command: reactionCommand(listId, it.movieId, 'want') });
+    react.push({ label: `👎 ${k + 1}. ${it.label}`, command: reactionCommand(listId, it.movieId, 'not') });
+    seen.push({ label: `${k + 1}. ${it.label}`, command: `${reactionCommand(listId, it.movieId, 'seen')} score:` });
+  });
+  return { react, seen };
+}
+
 export interface Reply {
   title?: string;
+  /** reactions on each item with a movie (see ReplyFeedback) */
+  feedback?: ReplyFeedback;
   text?: string;
   fields?: ReplyField[];
   items?: ReplyItem[];

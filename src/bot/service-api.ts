@@ -54,6 +54,63 @@ export interface RecommendResult {
    * hybrid's blend of z-scores), which only orders the list and must never be shown as stars.
    */
   scoreKind: 'rating' | 'match' | 'weighted-rating' | 'rank';
+  /** the list's id for reactions (👍 / 👎 / seen it); unset when the reader has no member record */
+  listId?: string;
+}
+
+/** A member's reaction to a movie of a list shown to them. */
+export type ReactionKind = 'want' | 'not-for-me' | 'seen';
+
+export interface ReactionOutcome {
+  /** what the reaction is now; `cleared` when the same 👍 or 👎 was clicked again */
+  kind: ReactionKind | 'cleared';
+  movie: MovieRecord;
+  previous: ReactionKind | null;
+  /** whether the movie is now kept out of the member's lists */
+  hidden: boolean;
+  /** the rating written by "seen it" */
+  rated?: number;
+}
+
+/** An interleaved experiment's verdict: aggregates only, never one member's reactions. */
+export interface ExperimentSummary {
+  id: number;
+  a: string;
+  b: string;
+  listSize: number;
+  startedBy: string;
+  startedAt: number;
+  stoppedAt: number | null;
+  listsShown: number;
+  /** lists whose teams drew different numbers of positive reactions */
+  listsWithPreference: number;
+  members: number;
+  /** members preferring A, B, or neither (their lists' credits summed) */
+  winsA: number;
+  winsB: number;
+  ties: number;
+  /** the two-sided sign test's p over members */
+  p: number;
+  /** winsA / (winsA + winsB) − ½, with a 95 % bootstrap interval over members */
+  preference: number;
+  interval: { lo: number; hi: number };
+  /** the algorithm the test favours at `alpha`, or null */
+  winner: string | null;
+  alpha: number;
+}
+
+export interface ExperimentStatus extends ExperimentSummary {
+  /** the running preference after each list */
+  chartPng?: Uint8Array;
+}
+
+/** Per algorithm: movies shown, and the share members liked (👍, or rated ≥ 4 within a week). */
+export interface LikeRateRow {
+  algo: string;
+  shown: number;
+  liked: number;
+  lists: number;
+  rate: number;
 }
 
 /** One algorithm's list in `/compare`. */
@@ -214,6 +271,34 @@ export interface MarqueeService {
   exportRatings(member: Member): string;
   /** Deletes everything of the member's; returns the number of ratings removed. */
   forget(member: Member): number;
+
+  /**
+   * Records a list shown by /because or /movienight (made for `member`, the one who asked);
+   * returns its id for reactions, or undefined when the member has no record yet.
+   */
+  recordList(member: Member, surface: 'because' | 'movienight', algo: string, movieIds: readonly string[]): string | undefined;
+  /**
+   * 👍 (`want`), 👎 (`not-for-me`: keeps the movie out of the member's lists) or "seen it" with a
+   * score (a normal rating). Only the list's own member may react; a second click replaces the
+   * reaction, the same 👍/👎 again takes it back.
+   */
+  react(member: Member, listId: string, movieId: string, kind: ReactionKind, rating?: number): ReactionOutcome;
+  /** The member's hidden (👎) movies, newest first. */
+  hidden(member: Member): MovieRecord[];
+  /** Shows a hidden movie again; false when it was not hidden. */
+  unhide(member: Member, movieId: string): boolean;
+  /** Per algorithm like rates over every list shown. */
+  likeRates(): LikeRateRow[];
+  /** Starts an interleaved experiment (admins; one at a time). */
+  startExperiment(opts: { a: string; b: string; listSize?: number; startedBy: string }): ExperimentSummary;
+  /** The running experiment with its chart, or undefined. */
+  experimentStatus(): Promise<ExperimentStatus | undefined>;
+  /** Stops the running experiment, keeping its report. */
+  stopExperiment(): Promise<ExperimentStatus>;
+  /** Every experiment, newest first. */
+  experimentHistory(): ExperimentSummary[];
+  /** The member's impressions, reactions and hidden movies as JSON (for /export). */
+  exportFeedback(member: Member): string;
 
   /** Minimum ratings before personal recommendations. */
   readonly coldStartThreshold: number;

@@ -28,6 +28,11 @@ import { isAdmin } from './admin.ts';
 import type {
   DefaultAlgorithm,
   EvaluationOutcome,
+  ExperimentStatus,
+  ExperimentSummary,
+  LikeRateRow,
+  ReactionKind,
+  ReactionOutcome,
   EvaluationProgress,
   ImportOutcome,
   MarqueeService,
@@ -45,13 +50,15 @@ import { Charts } from './service/charts.ts';
 import { ContentHost } from './service/content-host.ts';
 import { defaultAlgorithmFrom } from './service/default-algorithm.ts';
 import { Evaluations } from './service/evaluation.ts';
+import { Experiments } from './service/experiments.ts';
+import { Feedback } from './service/feedback.ts';
 import { RatingsTransfer } from './service/import-export.ts';
 import { MemberRatings } from './service/member-ratings.ts';
 import { ModelHost } from './service/model-host.ts';
 import { MovieAnswers } from './service/movie-answers.ts';
 import { checkOptions, type ServiceLogger, type ServiceOptions } from './service/options.ts';
 import { RarelyRated } from './service/rarely-rated.ts';
-import { Recommender, checkN } from './service/recommend.ts';
+import { MAX_N, Recommender, checkN } from './service/recommend.ts';
 import { Comparer } from './service/compare.ts';
 
 export { DEFAULT_MAX_LAZY_MODELS, DEFAULT_MIN_RATINGS, type ServiceLogger, type ServiceOptions } from './service/options.ts';
@@ -106,6 +113,8 @@ export class LiveService implements MarqueeService {
   private readonly movieAnswers: MovieAnswers;
   private readonly transfer: RatingsTransfer;
   private readonly evaluations: Evaluations;
+  private readonly feedback: Feedback;
+  private readonly experiments: Experiments;
   private defaultCache: { at: number; choice: DefaultAlgorithm } | undefined;
 
   constructor(opts: ServiceOptions) {
@@ -152,6 +161,8 @@ export class LiveService implements MarqueeService {
     this.movieAnswers = new MovieAnswers(parts);
     this.transfer = new RatingsTransfer(this.catalog, this.ratingsOf);
     this.evaluations = new Evaluations(this.store, opts.evaluationRunner, minRatings);
+    this.feedback = new Feedback(this.store, this.catalog, this.ratingsOf);
+    this.experiments = new Experiments(this.store, this.feedback, opts.experimentRandom ?? Math.random);
 
     const models = this.models.start();
     // the title index and the content model are built right after start-up returns (a command
@@ -239,6 +250,7 @@ export class LiveService implements MarqueeService {
   }
 
   forget(member: Member): number {
+    this.feedback.forgot(member.id);
     const removed = this.ratingsOf.forget(member.id);
     if (removed > 0) this.models.forgot();
     return removed;
@@ -263,8 +275,72 @@ export class LiveService implements MarqueeService {
     return { ...this.defaultCache.choice };
   }
 
+  /**
+   * The member's list without the movies they hid (👎), recorded as an impression; while an
+   * experiment runs, a default request gets the interleaved list (./service/experiments.ts).
+   */
   recommend(member: Member, opts: { algo?: string; n: number }): RecommendResult {
-    return this.recommender.recommend(member, opts);
+    const n = checkN(opts.n);
+    const asked = opts.algo === undefined || opts.algo.trim() === '' ? undefined : opts.algo;
+    if (asked === undefined && this.experiments.running()) {
+      const mixed = this.experiments.interleave(member, n, (algo, k) => this.unhidden(member, { algo, n: k }));
+      if (mixed) return mixed;
+    }
+    const res = this.unhidden(member, { ...opts, n });
+    const surface = res.coldStart ? 'cold-start' : 'recommend';
+    const listId = this.feedback.record(member, surface, res.algo, res.items.map((r) => ({ movieId: r.movie.movieId, algo: res.algo })));
+    return listId ? { ...res, listId } : res;
+  }
+
+  /** The recommender's answer with the member's hidden movies left out (asked for as many more). */
+  private unhidden(member: Member, opts: { algo?: string; n: number }): RecommendResult {
+    const hidden = member.id > 0 ? this.feedback.hiddenOf(member.id) : undefined;
+    if (!hidden || hidden.size === 0) return this.recommender.recommend(member, opts);
+    const res = this.recommender.recommend(member, { ...opts, n: Math.min(MAX_N, opts.n + hidden.size) });
+    return { ...res, items: res.items.filter((r) => !hidden.has(r.movie.movieId)).slice(0, opts.n) };
+  }
+
+  // ---- reactions and experiments -----------------------------------------------------------------
+
+  recordList(member: Member, surface: 'because' | 'movienight', algo: string, movieIds: readonly string[]): string | undefined {
+    return this.feedback.record(member, surface, algo, movieIds.map((movieId) => ({ movieId, algo })));
+  }
+
+  react(member: Member, listId: string, movieId: string, kind: ReactionKind, rating?: number): ReactionOutcome {
+    return this.feedback.react(member, listId, movieId, kind, rating);
+  }
+
+  hidden(member: Member): MovieRecord[] {
+    return this.feedback.hiddenMovies(member.id);
+  }
+
+  unhide(member: Member, movieId: string): boolean {
+    return this.feedback.unhide(member.id, movieId);
+  }
+
+  likeRates(): LikeRateRow[] {
+    return this.feedback.likeRates();
+  }
+
+  startExperiment(opts: { a: string; b: string; listSize?: number; startedBy: string }): ExperimentSummary {
+    const known = this.algorithms();
+    return this.experiments.start({ ...opts, a: canonicalSpec(opts.a), b: canonicalSpec(opts.b) }, known);
+  }
+
+  experimentStatus(): Promise<ExperimentStatus | undefined> {
+    return this.experiments.status();
+  }
+
+  stopExperiment(): Promise<ExperimentStatus> {
+    return this.experiments.stop();
+  }
+
+  experimentHistory(): ExperimentSummary[] {
+    return this.experiments.history();
+  }
+
+  exportFeedback(member: Member): string {
+    return this.feedback.exportJson(member.id);
   }
 
   because(movieId: string, n: number): { content: RecommendedMovie[]; alsoLiked: RecommendedMovie[]; note?: string } {

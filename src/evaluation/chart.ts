@@ -292,7 +292,8 @@ export async function renderTopNChart(report: TopNReport, opts: ChartOptions = {
   return renderSpec(topNChartSpec(report, opts));
 }
 
-async function renderSpec(spec: TopLevelSpec): Promise<Buffer> {
+/** Renders any Vega-Lite spec to PNG bytes, with the font and text metrics every Marquee chart uses. */
+export async function renderSpec(spec: TopLevelSpec): Promise<Buffer> {
   const vgSpec = compile(spec).spec;
   const measure = vegaTextMetrics.width;
   vegaTextMetrics.width = textWidth;

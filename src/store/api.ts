@@ -3,9 +3,23 @@
  * and the commands talk to this interface only.
  */
 import type { LoadedDataset, MovieRecord, RatingTable } from '../data/types.ts';
+import type { FeedbackStore } from './feedback.ts';
 import type { MatchRule } from './movie-match.ts';
 
 export type { MatchRule } from './movie-match.ts';
+export type {
+  Experiment,
+  FeedbackStore,
+  LikeRate,
+  ListCredits,
+  MemberFeedback,
+  Reaction,
+  ReactionKind,
+  ShownItem,
+  ShownList,
+  Surface,
+  TeamName,
+} from './feedback.ts';
 
 export type Platform = 'console' | 'discord' | 'slack';
 
@@ -136,6 +150,9 @@ export interface Store {
 
   saveEvaluation(report: unknown): void;
   lastEvaluation(): { report: unknown; createdAt: number } | undefined;
+
+  /** Impressions, reactions, hidden movies and experiments (./feedback.ts); all go with the member on forget. */
+  readonly feedback: FeedbackStore;
 }
 
 /** A store problem a person can fix (a bad rating, an unknown movie): the message says what. */

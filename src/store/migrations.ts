@@ -150,6 +150,68 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description: "members' reactions: impressions (every list shown), reactions, hidden movies, interleaved experiments",
+    up(db) {
+      // Every list the bot shows is an impression, so reactions to it can be scored later; all of
+      // a member's rows go with the member (ON DELETE CASCADE), so /forget needs nothing more.
+      db.exec(`
+        CREATE TABLE experiments (
+          id          INTEGER PRIMARY KEY,
+          algo_a      TEXT NOT NULL,
+          algo_b      TEXT NOT NULL,
+          list_size   INTEGER NOT NULL,
+          started_by  TEXT NOT NULL,
+          started_at  INTEGER NOT NULL,
+          stopped_at  INTEGER,
+          report      TEXT                  -- JSON, aggregates only, written when stopped
+        );
+        -- one experiment at a time, enforced by the file itself
+        CREATE UNIQUE INDEX experiments_one_running ON experiments (ifnull(stopped_at, 0)) WHERE stopped_at IS NULL;
+
+        CREATE TABLE impressions (
+          list_id       TEXT PRIMARY KEY,
+          member_id     INTEGER NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+          surface       TEXT NOT NULL,       -- recommend, cold-start, because, movienight
+          algo          TEXT NOT NULL,       -- the answering algorithm, or "experiment:<id>"
+          experiment_id INTEGER REFERENCES experiments (id),
+          shown_at      INTEGER NOT NULL     -- milliseconds since the epoch
+        );
+        CREATE INDEX impressions_by_member ON impressions (member_id);
+        CREATE INDEX impressions_by_experiment ON impressions (experiment_id) WHERE experiment_id IS NOT NULL;
+
+        CREATE TABLE impression_items (
+          list_id  TEXT NOT NULL REFERENCES impressions (list_id) ON DELETE CASCADE,
+          position INTEGER NOT NULL,         -- 1-based, as shown
+          movie_id TEXT NOT NULL,
+          algo     TEXT NOT NULL,            -- the algorithm that put this movie here
+          team     TEXT CHECK (team IN ('a', 'b')),
+          PRIMARY KEY (list_id, position),
+          UNIQUE (list_id, movie_id)
+        );
+
+        -- one reaction per (list, movie): a second click replaces it, never counts twice
+        CREATE TABLE reactions (
+          list_id    TEXT NOT NULL REFERENCES impressions (list_id) ON DELETE CASCADE,
+          movie_id   TEXT NOT NULL,
+          member_id  INTEGER NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+          kind       TEXT NOT NULL CHECK (kind IN ('want', 'not-for-me', 'seen')),
+          rating     REAL,
+          reacted_at INTEGER NOT NULL,
+          PRIMARY KEY (list_id, movie_id)
+        );
+        CREATE INDEX reactions_by_member ON reactions (member_id);
+
+        CREATE TABLE hidden_movies (
+          member_id INTEGER NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+          movie_id  TEXT NOT NULL,
+          hidden_at INTEGER NOT NULL,
+          PRIMARY KEY (member_id, movie_id)
+        );
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

@@ -27,6 +27,7 @@ import {
   type Store,
 } from './api.ts';
 import { packColumns, unpackColumns, type PackedColumns } from './columns.ts';
+import { SqliteFeedback } from './feedback.ts';
 import { checkDataset, datasetFingerprint } from './fingerprint.ts';
 import { migrate } from './migrations.ts';
 import { switchMemberRatings } from './rating-switch.ts';
@@ -163,6 +164,7 @@ const MOVIE_COLUMNS = 'movie_id, title, display_title, year, genres, imdb_id, tm
 
 class SqliteStore implements Store {
   readonly path: string;
+  readonly feedback: SqliteFeedback;
   private readonly db: Database.Database;
   private readonly now: () => number;
   private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
@@ -173,6 +175,7 @@ class SqliteStore implements Store {
     this.path = path;
     this.now = now;
     this.tx = db.transaction((fn: () => unknown) => fn());
+    this.feedback = new SqliteFeedback(db, now);
     this.st = {
       info: db.prepare<[], InfoRow>('SELECT * FROM dataset_info WHERE id = 1'),
       putInfo: db.prepare<[string, string, string, number, number, number, number, number, string | null]>(

@@ -9,6 +9,11 @@ import { agreement } from '../../src/bot/service/compare.ts';
 import type {
   CompareResult,
   EvaluationOutcome,
+  ExperimentStatus,
+  ExperimentSummary,
+  LikeRateRow,
+  ReactionKind,
+  ReactionOutcome,
   EvaluationProgress,
   ImportOutcome,
   MarqueeService,
@@ -176,10 +181,16 @@ export class FakeService implements MarqueeService {
     const items = MOVIES.filter((m) => !mine.has(m.movieId))
       .slice(0, opts.n)
       .map((m, i) => ({ movie: m, score: 4.8 - i / 10, reason: i === 0 ? 'because you rated Alien 5' : 'popular with members like you' }));
+    const hidden = new Set(this.hiddenOf.get(member.id) ?? []);
+    const shown = items.filter((r) => !hidden.has(r.movie.movieId));
+    // like the live service: a list shown to a known member is recorded, so it can be reacted to
+    const known = [...this.members.values()].some((m) => m.id === member.id);
+    const listId = known && shown.length > 0 ? this.newList(member.id, shown.map((r) => r.movie.movieId)) : undefined;
+    const withList = listId ? { listId } : {};
     if (mine.size < this.coldStartThreshold) {
-      return { algo: 'popular', items, coldStart: { have: mine.size, need: this.coldStartThreshold }, scoreKind: 'weighted-rating' };
+      return { algo: 'popular', items: shown, coldStart: { have: mine.size, need: this.coldStartThreshold }, scoreKind: 'weighted-rating', ...withList };
     }
-    return { algo: opts.algo ?? 'svd', items, scoreKind: 'rating' };
+    return { algo: opts.algo ?? 'svd', items: shown, scoreKind: 'rating', ...withList };
   }
 
   /** Each algorithm's list is the recommend list shifted by its position, so neighbours overlap. */
@@ -260,6 +271,97 @@ export class FakeService implements MarqueeService {
 
   exportRatings(member: Member): string {
     return ['movieId,title,rating,ratedAt', ...this.ratings(member).map((r) => `${r.movieId},"${r.movie.displayTitle}",${r.rating},${r.ratedAt}`)].join('\n');
+  }
+
+  // ---- reactions and experiments: lists, reactions and hidden movies in maps ---------------------
+
+  readonly lists = new Map<string, { memberId: number; movieIds: string[] }>();
+  readonly reactions = new Map<string, ReactionKind>();
+  readonly hiddenOf = new Map<number, string[]>();
+  experiment: ExperimentSummary | undefined;
+  readonly pastExperiments: ExperimentSummary[] = [];
+  private nextList = 1;
+
+  recordList(member: Member, surface: 'because' | 'movienight', algo: string, movieIds: readonly string[]): string | undefined {
+    if (movieIds.length === 0) return undefined;
+    const id = this.newList(member.id, movieIds);
+    this.writes.push(`list ${id} ${surface} ${algo}`);
+    return id;
+  }
+
+  private newList(memberId: number, movieIds: readonly string[]): string {
+    const id = `L${this.nextList++}`;
+    this.lists.set(id, { memberId, movieIds: [...movieIds] });
+    return id;
+  }
+
+  react(member: Member, listId: string, movieId: string, kind: ReactionKind, rating?: number): ReactionOutcome {
+    const list = this.lists.get(listId);
+    if (!list) throw new UserFacingError('That list is gone: ask for a new one.');
+    if (list.memberId !== member.id) throw new UserFacingError('Only the member this list was made for can react to it.');
+    const movie = MOVIES.find((m) => m.movieId === movieId);
+    if (!movie || !list.movieIds.includes(movieId)) throw new UserFacingError('That movie was not in this list.');
+    const key = `${listId}/${movieId}`;
+    const previous = this.reactions.get(key) ?? null;
+    const hidden = this.hiddenOf.get(member.id) ?? [];
+    this.writes.push(`react ${key} ${kind}${rating === undefined ? '' : ` ${rating}`}`);
+    if (kind !== 'seen' && previous === kind) {
+      this.reactions.delete(key);
+      if (kind === 'not-for-me') this.hiddenOf.set(member.id, hidden.filter((h) => h !== movieId));
+      return { kind: 'cleared', movie, previous, hidden: false };
+    }
+    if (kind === 'seen') this.rate(member, movieId, rating!);
+    this.reactions.set(key, kind);
+    if (kind === 'not-for-me') this.hiddenOf.set(member.id, [movieId, ...hidden]);
+    return { kind, movie, previous, hidden: kind === 'not-for-me', ...(kind === 'seen' ? { rated: rating } : {}) };
+  }
+
+  hidden(member: Member): MovieRecord[] {
+    return (this.hiddenOf.get(member.id) ?? []).map((id) => MOVIES.find((m) => m.movieId === id)!);
+  }
+
+  unhide(member: Member, movieId: string): boolean {
+    const hidden = this.hiddenOf.get(member.id) ?? [];
+    if (!hidden.includes(movieId)) return false;
+    this.writes.push(`unhide ${member.id} ${movieId}`);
+    this.hiddenOf.set(member.id, hidden.filter((h) => h !== movieId));
+    return true;
+  }
+
+  likeRates(): LikeRateRow[] {
+    return [{ algo: 'svd', shown: 20, liked: 5, lists: 2, rate: 0.25 }];
+  }
+
+  startExperiment(opts: { a: string; b: string; listSize?: number; startedBy: string }): ExperimentSummary {
+    if (this.experiment) throw new UserFacingError(`Experiment ${this.experiment.id} is still running: /experiment stop first.`);
+    this.writes.push(`experiment start ${opts.a} ${opts.b}`);
+    this.experiment = {
+      id: this.pastExperiments.length + 1, a: opts.a, b: opts.b, listSize: opts.listSize ?? 10, startedBy: opts.startedBy,
+      startedAt: this.clock, stoppedAt: null, listsShown: 40, listsWithPreference: 12, members: 20, winsA: 9, winsB: 3, ties: 8,
+      p: 0.146, preference: 0.25, interval: { lo: -0.05, hi: 0.5 }, winner: null, alpha: 0.05,
+    };
+    return this.experiment;
+  }
+
+  async experimentStatus(): Promise<ExperimentStatus | undefined> {
+    return this.experiment && { ...this.experiment, chartPng: new Uint8Array([0x89, 0x50, 0x4e, 0x47]) };
+  }
+
+  async stopExperiment(): Promise<ExperimentStatus> {
+    if (!this.experiment) throw new UserFacingError('No experiment is running.');
+    const done = { ...this.experiment, stoppedAt: this.clock + 1 };
+    this.pastExperiments.unshift(done);
+    this.experiment = undefined;
+    this.writes.push(`experiment stop ${done.id}`);
+    return done;
+  }
+
+  experimentHistory(): ExperimentSummary[] {
+    return [...(this.experiment ? [this.experiment] : []), ...this.pastExperiments];
+  }
+
+  exportFeedback(member: Member): string {
+    return JSON.stringify({ impressions: [...this.lists].filter(([, l]) => l.memberId === member.id).map(([id]) => id) });
   }
 
   forget(member: Member): number {

@@ -9,7 +9,8 @@ describe('the command registry', () => {
   it('loads every command in commands/ and nothing else', async () => {
     const registry = await loadCommands();
     expect(registry.list.map((c) => c.name)).toEqual([
-      'because', 'compare', 'evaluate', 'export', 'forget', 'help', 'import', 'movie', 'movienight', 'rate', 'ratings', 'recommend', 'top', 'unrate',
+      'because', 'compare', 'evaluate', 'experiment', 'export', 'forget', 'help', 'import', 'movie', 'movienight', 'rate', 'ratings', 'react',
+      'recommend', 'top', 'unhide', 'unrate',
     ]);
     expect(registry.get('RATE')?.name).toBe('rate');
     expect(registry.get('_shared')).toBeUndefined();

@@ -41,11 +41,16 @@ describe('opening a store', () => {
       'dataset_info',
       'dataset_ratings',
       'evaluations',
+      'experiments',
+      'hidden_movies',
+      'impression_items',
+      'impressions',
       'member_ratings',
       'member_ratings_aside',
       'members',
       'meta',
       'movies',
+      'reactions',
       'snapshots',
     ]);
     db.close();

@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Dispatcher } from '../dispatch.ts';
-import type { Reply, ReplyAction } from '../reply.ts';
+import { reactionCommand, type Reply, type ReplyAction } from '../reply.ts';
 
 export interface ConsoleUser {
   userId: string;
@@ -157,8 +157,38 @@ export function renderReply(reply: Reply, save: SaveFile): string {
     if (alignedWithItems(reply, menu.rate)) out.push('To rate one of these, type its number and a score, e.g. "1 4.5".');
     else out.push(...menu.rate.map((a, i) => `(${i + 1}) ${a.label}`), `To rate, type the number in parentheses and a score, e.g. "1 4.5".`);
   }
+  if (reactionsOf(reply)) out.push('React: "+1" want to watch, "-1" not for me (again: undo), "seen 1 4.5" seen it with your score.');
   if (reply.footer) out.push(`-- ${reply.footer}`);
   return out.join('\n');
+}
+
+/** The newest list the member can react to by number: its id and its movies in order. */
+export interface ReactionKeys {
+  listId: string;
+  movieIds: Array<string | undefined>;
+}
+
+export function reactionsOf(reply: Reply): ReactionKeys | undefined {
+  const movies = reply.feedback?.movies ?? reply.items;
+  if (!reply.feedback || !movies?.some((it) => it.movieId !== undefined)) return undefined;
+  return { listId: reply.feedback.listId, movieIds: movies.map((it) => it.movieId) };
+}
+
+/**
+ * `+3` (👍), `-3` (👎), `seen 3 4.5`: a reaction to movie 3 of the newest list with reactions,
+ * as the /react command line; undefined when the line is not a reaction key.
+ */
+export function resolveReaction(line: string, keys: ReactionKeys | undefined): { command: string } | { error: string } | undefined {
+  const m = /^(?:([+-])(\d+)|seen\s+(\d+)\s+(\S+))$/i.exec(line.trim());
+  if (!m) return undefined;
+  if (!keys) return { error: 'No list to react to yet: /recommend shows one.' };
+  const n = Number(m[2] ?? m[3]);
+  const movieId = keys.movieIds[n - 1];
+  if (movieId === undefined) return { error: `There is no movie ${n} in the last list (1 to ${keys.movieIds.length}).` };
+  if (m[1] !== undefined) return { command: reactionCommand(keys.listId, movieId, m[1] === '+' ? 'want' : 'not') };
+  const score = Number(m[4]);
+  if (!Number.isFinite(score)) return { error: `"${m[4]}" is not a score: type e.g. "seen ${n} 4.5".` };
+  return { command: reactionCommand(keys.listId, movieId, 'seen', score) };
 }
 
 const EXPIRED = 'Those choices have expired: a number answers only the latest answer, which has none. Type the command again for new ones.';
@@ -230,6 +260,7 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
   rl.setPrompt('marquee> ');
   const { userId, displayName } = opts.user;
   let menu: ActionMenu = { pick: [], rate: [] };
+  let reactions: ReactionKeys | undefined;
 
   if (interactive) {
     const admin = opts.dispatcher.isAdmin('console', userId) ? ' (admin)' : '';
@@ -241,7 +272,8 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
     const line = raw.trim();
     if (line === 'quit' || line === 'exit' || line === '/quit' || line === '/exit') break;
     if (line !== '' && !line.startsWith('#')) {
-      const resolved = resolveInput(line, menu);
+      const reaction = resolveReaction(line, reactions);
+      const resolved = reaction ?? resolveInput(line, menu);
       let text: string;
       if ('error' in resolved) text = resolved.error;
       else if ('said' in resolved) {
@@ -249,7 +281,8 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
         text = resolved.said;
       } else {
         const picked = /^\d+$/.test(line) || YES.test(line);
-        const ratedFromList = /^\d+\s+\S+$/.test(line);
+        // reacting to one movie of a list, like rating one by number, leaves the rest of it open
+        const ratedFromList = /^\d+\s+\S+$/.test(line) || reaction !== undefined;
         // a choice is used once, even when what it runs is refused
         if (picked) menu = retireMenu(menu);
         const reply = await opts.dispatcher.dispatch({
@@ -261,6 +294,7 @@ export async function runConsole(opts: ConsoleOptions): Promise<void> {
             status.write(`… ${p.progress}${p.total ? ` (${p.done ?? 0}/${p.total})` : ''}\n`);
           },
         });
+        reactions = reactionsOf(reply) ?? reactions;
         const next = actionMenu(reply);
         if (next.pick.length || next.rate.length) menu = next;
         // a number answers only the newest answer: any other answer expires the old menu (a typed

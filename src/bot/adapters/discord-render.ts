@@ -21,7 +21,7 @@ import {
   type APISelectMenuOption,
   type APIStringSelectComponent,
 } from 'discord.js';
-import type { Reply, ReplyAction } from '../reply.ts';
+import { reactionEntries, type Reply, type ReplyAction } from '../reply.ts';
 import { renderTable } from './console.ts';
 
 export const DISCORD_LIMITS = {
@@ -303,6 +303,19 @@ function buildComponents(reply: Reply, scores: readonly number[], notes: string[
       .map((a) => ({ label: clipText(a.label, DISCORD_LIMITS.optionText), value: a.command! }));
     rows.push(row([{ type: ComponentType.StringSelect, custom_id: CUSTOM_ID.pickMovie, placeholder: 'Rate one of these…', options }]));
     if (rate.length > options.length) notes.push(`the first ${options.length} can be rated here`);
+  }
+
+  // reactions: 👍/👎 per movie in one menu, and "seen it" (a score menu follows) unless the
+  // list already offers rating, which is the same thing
+  const reactions = reactionEntries(reply);
+  if (reactions.react.length > 0 && rows.length < DISCORD_LIMITS.rows) {
+    const opts = reactions.react.slice(0, DISCORD_LIMITS.selectOptions).map((e) => ({ label: clipText(e.label, DISCORD_LIMITS.optionText), value: e.command }));
+    rows.push(row([{ type: ComponentType.StringSelect, custom_id: `${CUSTOM_ID.pickChoice}react`, placeholder: '👍 Want to watch / 👎 not for me…', options: opts }]));
+    if (reactions.react.length > opts.length) notes.push(`reactions for the first ${opts.length / 2} movies`);
+    if (rate.length === 0 && rows.length < DISCORD_LIMITS.rows) {
+      const seenOpts = reactions.seen.slice(0, DISCORD_LIMITS.selectOptions).map((e) => ({ label: clipText(e.label, DISCORD_LIMITS.optionText), value: e.command }));
+      rows.push(row([{ type: ComponentType.StringSelect, custom_id: CUSTOM_ID.pickMovie, placeholder: 'Seen one? Rate it…', options: seenOpts }]));
+    }
   }
 
   // the same command twice would give two components one custom_id, which Discord refuses

@@ -12,7 +12,7 @@
  * opens a score menu (`mq:t:0`, which replaces its own message with the answer).
  */
 import type { types as SlackTypes } from '@slack/bolt';
-import type { Reply, ReplyAction } from '../reply.ts';
+import { reactionEntries, type Reply, type ReplyAction } from '../reply.ts';
 import { renderTable } from './console.ts';
 
 type KnownBlock = SlackTypes.KnownBlock;
@@ -226,6 +226,20 @@ function buildActions(reply: Reply, scores: readonly number[], notes: string[]):
     const shown = within(rate, optionCost, SLACK_LIMITS.selectOptions);
     elements.push({ type: 'static_select', action_id: ACTION_ID.pickMovie, placeholder: plain('Rate one of these…'), options: shown.map(optionOf) });
     if (shown.length < rate.length) notes.push(`the first ${shown.length} can be rated here`);
+  }
+  // reactions: 👍/👎 per movie in one menu, and "seen it" (a score menu follows) unless the
+  // list already offers rating, which is the same thing
+  const reactions = reactionEntries(reply);
+  if (reactions.react.length > 0) {
+    const asAction = (e: { label: string; command: string }, k: number): ReplyAction => ({ kind: 'choose', id: `react:${k}`, label: e.label, command: e.command });
+    const react = within(reactions.react.map(asAction), optionCost, SLACK_LIMITS.selectOptions);
+    if (react.length > 0) {
+      elements.push({ type: 'static_select', action_id: `${ACTION_ID.pickChoice}react`, placeholder: plain('👍 Want to watch / 👎 not for me…'), options: react.map(optionOf) });
+    }
+    if (rate.length === 0) {
+      const seenMenu = within(reactions.seen.map(asAction), optionCost, SLACK_LIMITS.selectOptions);
+      if (seenMenu.length > 0) elements.push({ type: 'static_select', action_id: ACTION_ID.pickMovie, placeholder: plain('Seen one? Rate it…'), options: seenMenu.map(optionOf) });
+    }
   }
   const room = SLACK_LIMITS.actionsElements - elements.length;
   let shownPicks = 0;

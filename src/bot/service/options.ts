@@ -43,6 +43,8 @@ export interface ServiceOptions {
   /** fits models off the main thread (default: trainInWorker) */
   trainer?: Trainer;
   logger?: ServiceLogger;
+  /** the coin of interleaved experiments, uniform in [0, 1) (default Math.random; the simulator seeds it) */
+  experimentRandom?: () => number;
 }
 
 /** The default of ServiceOptions.maxLazyModels. */
