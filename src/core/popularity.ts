@@ -28,8 +28,8 @@ import {
   type AlgorithmDescriptor,
   type Estimate,
   type ModelState,
-  type Params,
-  type ParamSpecs,
+  defineParams,
+  type ParamsOf,
 } from './algorithm.ts';
 import type { Profile, Trainset } from './trainset.ts';
 
@@ -153,7 +153,7 @@ export function chartByRawId(ts: Trainset, chart: PopularityChart): Map<string, 
   return new Map(chart.entries.map((e) => [ts.rawItem(e.item), e.score]));
 }
 
-const PARAMS: ParamSpecs = {
+const PARAMS = defineParams({
   percentile: {
     type: 'float',
     default: 95,
@@ -161,7 +161,9 @@ const PARAMS: ParamSpecs = {
     max: 100,
     doc: 'percentile of the rating counts that a movie needs to reach to be charted (m)',
   },
-};
+});
+
+type PopularParams = ParamsOf<typeof PARAMS>;
 
 /**
  * The chart as an algorithm: estimate(u, i) = WR_i for any known item, the same for every
@@ -169,20 +171,20 @@ const PARAMS: ParamSpecs = {
  * chart (minus what the member rated). Ties in `recommend` follow topN (lower inner id), which
  * only matters for movies with equal WR.
  */
-export class Popular extends Algorithm {
+export class Popular extends Algorithm<PopularParams> {
   readonly name = 'popular';
   private wr: Float64Array | undefined;
   private qualifies: Uint8Array | undefined;
   private m = NaN;
   private c = NaN;
 
-  constructor(params: Params) {
+  constructor(params: PopularParams) {
     super(params);
   }
 
   fit(ts: Trainset): this {
     requireRatings(this.name, ts);
-    const { m, C, means, counts } = chartStats(ts, this.params.percentile as number);
+    const { m, C, means, counts } = chartStats(ts, this.params.percentile);
     const wr = new Float64Array(ts.nItems);
     const qualifies = new Uint8Array(ts.nItems);
     for (let i = 0; i < ts.nItems; i++) {
@@ -245,13 +247,13 @@ export class Popular extends Algorithm {
   }
 }
 
-export const popularDescriptor: AlgorithmDescriptor = {
+export const popularDescriptor: AlgorithmDescriptor<Popular> = {
   name: 'popular',
   kind: 'ranking',
   description:
     'Popularity chart: IMDB weighted rating of each movie; only movies with at least the 95th percentile of rating counts are recommended',
   params: PARAMS,
-  create(given?: Record<string, unknown>): Algorithm {
+  create(given?: Record<string, unknown>): Popular {
     return new Popular(resolveParams('popular', PARAMS, given));
   },
 };

@@ -28,19 +28,21 @@ import {
   type AlgorithmDescriptor,
   type Estimate,
   type ModelState,
-  type ParamSpecs,
-  type Params,
+  defineParams,
+  type ParamsOf,
 } from '../algorithm.ts';
 import { invertSpd, type DenseKernelChoice, type DenseKernelUsed } from '../kernels/sym-inverse.ts';
 import { ModelStateError, stateArray } from '../snapshot.ts';
 import type { Profile, Trainset } from '../trainset.ts';
 import { distinctItems, ItemToItemModel, topContributions, type Contribution } from './implicit.ts';
 
-export const easeParams: ParamSpecs = {
+export const easeParams = defineParams({
   lambda: { type: 'float', default: 100, min: 0, exclusiveMin: true, doc: 'L2 regularisation λ added to the diagonal of XᵀX' },
   min_ratings: { type: 'int', default: 5, min: 1, doc: 'movies with fewer ratings are left out of the model' },
   max_items: { type: 'int', default: 6000, min: 1, max: 16000, doc: 'at most this many movies (the most rated) in the model; memory is max_items² × 4 bytes' },
-};
+});
+
+export type EaseParams = ParamsOf<typeof easeParams>;
 
 interface EaseModel {
   /** inner item ids of the model's columns, ascending */
@@ -51,13 +53,13 @@ interface EaseModel {
   b: Float32Array;
 }
 
-export class Ease extends ItemToItemModel<EaseModel> {
+export class Ease extends ItemToItemModel<EaseModel, EaseParams> {
   readonly name = 'ease';
   /** which implementation ran the last fit's inverse (for benchmarks and tests) */
   lastKernel: DenseKernelUsed | undefined;
 
   constructor(
-    params: Params,
+    params: EaseParams,
     private readonly kernel: DenseKernelChoice = 'auto',
   ) {
     super(params);
@@ -70,7 +72,7 @@ export class Ease extends ItemToItemModel<EaseModel> {
 
   fit(ts: Trainset): this {
     requireRatings(this.name, ts);
-    const pr = this.params as Record<string, number>;
+    const pr = this.params;
     const cols = selectItems(ts, pr.min_ratings, pr.max_items);
     const pos = positions(cols, ts.nItems);
     const m = cols.length;
@@ -214,7 +216,7 @@ function toWeights(p: Float64Array, m: number, b: Float32Array): void {
   }
 }
 
-export const easeDescriptor: AlgorithmDescriptor = {
+export const easeDescriptor: AlgorithmDescriptor<Ease> = {
   name: 'ease',
   kind: 'ranking',
   description: 'EASE^R (Steck 2019): item-item weights B from the closed-form inverse of XᵀX + λI; ranks movies, not ratings',

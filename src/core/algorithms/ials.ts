@@ -37,8 +37,8 @@ import {
   type AlgorithmDescriptor,
   type Estimate,
   type ModelState,
-  type ParamSpecs,
-  type Params,
+  defineParams,
+  type ParamsOf,
 } from '../algorithm.ts';
 import { LearnedAlgorithm } from './learned.ts';
 import { dotF32, ItemDotScorer, type KernelChoice } from '../kernels/svd-sgd.ts';
@@ -47,7 +47,7 @@ import { stateArray } from '../snapshot.ts';
 import type { Csr, Profile, Trainset } from '../trainset.ts';
 import { distinctItems, topContributions, type Contribution } from './implicit.ts';
 
-export const ialsParams: ParamSpecs = {
+export const ialsParams = defineParams({
   n_factors: { type: 'int', default: 64, min: 1, max: 1024, doc: 'number of latent factors' },
   n_epochs: { type: 'int', default: 10, min: 1, doc: 'alternating passes (items, then users)' },
   reg: { type: 'float', default: 5, min: 0, exclusiveMin: true, doc: 'L2 regularisation λ of user and item factors' },
@@ -55,7 +55,9 @@ export const ialsParams: ParamSpecs = {
   cg_steps: { type: 'int', default: 3, min: 0, max: 100, doc: 'conjugate-gradient steps per vector and half-step; 0 = exact solve' },
   init_std_dev: { type: 'float', default: 0.01, min: 0, doc: 'standard deviation of the random initialisation' },
   random_state: { type: 'seed', default: 0, doc: 'seed of the initialisation' },
-};
+});
+
+export type IalsParams = ParamsOf<typeof ialsParams>;
 
 interface IalsModel {
   /** user factors, nUsers × f */
@@ -78,29 +80,29 @@ interface HalfStep {
   cgSteps: number;
 }
 
-export class Ials extends LearnedAlgorithm<IalsModel, Folded> {
+export class Ials extends LearnedAlgorithm<IalsModel, Folded, IalsParams> {
   readonly name = 'ials';
   private scorer: ItemDotScorer | undefined;
 
   constructor(
-    params: Params,
+    params: IalsParams,
     private readonly kernel: KernelChoice = 'auto',
   ) {
     super(params);
   }
 
   private get f(): number {
-    return this.params.n_factors as number;
+    return this.params.n_factors;
   }
 
   private get step(): HalfStep {
-    const pr = this.params as Record<string, number>;
+    const pr = this.params;
     return { f: this.f, reg: pr.reg, alpha: pr.alpha, cgSteps: pr.cg_steps };
   }
 
   fit(ts: Trainset): this {
     requireRatings(this.name, ts);
-    const pr = this.params as Record<string, number>;
+    const pr = this.params;
     const f = this.f;
     const rng = new Rng(pr.random_state);
     const x = new Float32Array(ts.nUsers * f);
@@ -371,7 +373,7 @@ function choleskySolve(a: Float64Array, b: Float64Array, f: number): void {
   }
 }
 
-export const ialsDescriptor: AlgorithmDescriptor = {
+export const ialsDescriptor: AlgorithmDescriptor<Ials> = {
   name: 'ials',
   kind: 'ranking',
   description: 'iALS (Hu, Koren, Volinsky 2008): implicit-feedback matrix factorisation by alternating least squares; ranks movies, not ratings',

@@ -3,6 +3,7 @@
  * ratings read as a 0/1 row (any rating means "watched"), and the "because you rated …" answer
  * each gives for a recommended movie.
  */
+import type { Params } from '../algorithm.ts';
 import type { Estimate } from '../algorithm.ts';
 import type { Profile } from '../trainset.ts';
 import { LearnedAlgorithm } from './learned.ts';
@@ -40,7 +41,7 @@ export function topContributions(items: ArrayLike<number>, weights: ArrayLike<nu
  * A model with no per-member parameters (EASE, item-kNN): a trained user is answered from their
  * training ratings exactly as a live member with the same ratings, so `estimate` is `estimateFor`.
  */
-export abstract class ItemToItemModel<Model> extends LearnedAlgorithm<Model, never> {
+export abstract class ItemToItemModel<Model, P extends Params = Params> extends LearnedAlgorithm<Model, never, P> {
   estimate(u: number, i: number): Estimate {
     const ts = this.trainset;
     if (u < 0 || u >= ts.nUsers) return { impossible: 'User is unknown.' };

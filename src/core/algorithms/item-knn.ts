@@ -31,25 +31,27 @@ import {
   type AlgorithmDescriptor,
   type Estimate,
   type ModelState,
-  type ParamSpecs,
-  type Params,
+  defineParams,
+  type ParamsOf,
 } from '../algorithm.ts';
 import { ModelStateError, stateArray } from '../snapshot.ts';
 import type { Csr, Profile, Trainset } from '../trainset.ts';
 import { distinctItems, ItemToItemModel, topContributions, type Contribution } from './implicit.ts';
 
-export const itemKnnParams: ParamSpecs = {
+export const itemKnnParams = defineParams({
   k: { type: 'int', default: 50, min: 1, doc: 'neighbours kept per movie' },
   shrink: { type: 'float', default: 10, min: 0, doc: 'shrinkage s: similarities are multiplied by co / (co + s)' },
-};
+});
+
+export type ItemKnnParams = ParamsOf<typeof itemKnnParams>;
 
 /** Neighbour lists: row i holds movie i's neighbours, most similar first. */
 export type NeighbourLists = Csr;
 
-export class ItemKnn extends ItemToItemModel<NeighbourLists> {
+export class ItemKnn extends ItemToItemModel<NeighbourLists, ItemKnnParams> {
   readonly name = 'item-knn';
 
-  constructor(params: Params) {
+  constructor(params: ItemKnnParams) {
     super(params);
   }
 
@@ -60,7 +62,7 @@ export class ItemKnn extends ItemToItemModel<NeighbourLists> {
 
   fit(ts: Trainset): this {
     requireRatings(this.name, ts);
-    this.install(ts, neighbourLists(ts, this.params.k as number, this.params.shrink as number));
+    this.install(ts, neighbourLists(ts, this.params.k, this.params.shrink));
     return this;
   }
 
@@ -260,7 +262,7 @@ class TopK {
   }
 }
 
-export const itemKnnDescriptor: AlgorithmDescriptor = {
+export const itemKnnDescriptor: AlgorithmDescriptor<ItemKnn> = {
   name: 'item-knn',
   kind: 'ranking',
   description: 'Implicit item-kNN (Deshpande & Karypis 2004): shrunk cosine between movies watched together, top-k sparse lists; ranks movies, not ratings',

@@ -24,8 +24,8 @@ import {
   type AlgorithmDescriptor,
   type Estimate,
   type ModelState,
-  type ParamSpecs,
-  type Params,
+  defineParams,
+  type ParamsOf,
 } from '../algorithm.ts';
 import { dotF32, ItemDotScorer } from '../kernels/svd-sgd.ts';
 import { Rng } from '../rng.ts';
@@ -33,29 +33,31 @@ import { stateArray } from '../snapshot.ts';
 import type { Profile, Trainset } from '../trainset.ts';
 import { distinctItems, ItemToItemModel, topContributions, type Contribution } from './implicit.ts';
 
-export const pureSvdParams: ParamSpecs = {
+export const pureSvdParams = defineParams({
   n_factors: { type: 'int', default: 50, min: 1, max: 1024, doc: 'rank k of the truncated SVD' },
   n_iter: { type: 'int', default: 15, min: 1, doc: 'subspace iterations' },
   values: { type: 'choice', default: 'binary', choices: ['binary', 'ratings'], doc: 'X holds 1 per rating, or the rating' },
   random_state: { type: 'seed', default: 0, doc: 'seed of the starting subspace' },
-};
+});
 
-export class PureSvd extends ItemToItemModel<Float32Array> {
+export type PureSvdParams = ParamsOf<typeof pureSvdParams>;
+
+export class PureSvd extends ItemToItemModel<Float32Array, PureSvdParams> {
   readonly name = 'pure-svd';
   private scorer: ItemDotScorer | undefined;
 
-  constructor(params: Params) {
+  constructor(params: PureSvdParams) {
     super(params);
   }
 
   private get k(): number {
-    return this.params.n_factors as number;
+    return this.params.n_factors;
   }
 
   fit(ts: Trainset): this {
     requireRatings(this.name, ts);
     const k = Math.min(this.k, ts.nItems);
-    const pr = this.params as Record<string, number>;
+    const pr = this.params;
     const n = ts.nItems;
     const v = new Float64Array(n * this.k);
     const rng = new Rng(pr.random_state);
@@ -164,7 +166,7 @@ function orthonormalise(v: Float64Array, n: number, f: number, k: number): void 
   }
 }
 
-export const pureSvdDescriptor: AlgorithmDescriptor = {
+export const pureSvdDescriptor: AlgorithmDescriptor<PureSvd> = {
   name: 'pure-svd',
   kind: 'ranking',
   description: 'PureSVD (Cremonesi et al. 2010): projection of the member\'s row onto the top-k right singular subspace of X; ranks movies, not ratings',
