@@ -16,11 +16,11 @@ import { plural } from './_shared.ts';
 export const MAX_IMPORT_BYTES = 5_000_000;
 
 /** The export's text and the name messages call it by. */
-function readExport(platform: string, value: string): { text: string; fileName: string } {
+function readExport(platform: string, value: string, attachedName: string | undefined): { text: string; fileName: string } {
   if (value.includes('\n')) {
-    // Discord hands over an attached file's text (its name does not reach commands); Slack and
+    // Discord hands over an attached file's text with the file's own name beside it; Slack and
     // the console take pasted text
-    return { text: value, fileName: platform === 'discord' ? 'your file' : 'the pasted text' };
+    return { text: value, fileName: attachedName ?? (platform === 'discord' ? 'your file' : 'the pasted text') };
   }
   if (platform !== 'console') {
     throw new UserFacingError('Attach your Letterboxd ratings.csv or IMDb ratings export, or paste its text (with its header line).');
@@ -126,7 +126,7 @@ export const command = defineCommand({
   writes: true,
   examples: ['/import ~/Downloads/letterboxd/ratings.csv'],
   async run(ctx, opts): Promise<Reply> {
-    const { text, fileName } = readExport(ctx.platform, opts.file);
+    const { text, fileName } = readExport(ctx.platform, opts.file, ctx.fileNames?.file);
     return importReply(ctx.service.importRatings(ctx.member, text, fileName));
   },
 });

@@ -49,6 +49,8 @@ export interface DispatchRequest {
   /** or the command's name and one raw string per option (Discord) */
   command?: string;
   options?: Readonly<Record<string, string | undefined>>;
+  /** attached files' own names by option (Discord hands over a file's text as the option's value) */
+  fileNames?: Readonly<Record<string, string>>;
   /** status lines while a long command runs */
   onProgress?: (p: Progress) => void | Promise<void>;
   /**
@@ -130,6 +132,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       now: t,
       commands: commands.list,
       trailing: parsed.trailing,
+      fileNames: req.fileNames,
       get member() {
         // created lazily: /help or a refused command leaves no member record behind
         return (member ??= service.member(req.platform, req.userId, req.displayName));

@@ -71,6 +71,8 @@ export class FakeService implements MarqueeService {
   evaluations: Array<{ algos?: string[]; folds?: number }> = [];
   evaluationsStartedBy: Array<string | undefined> = [];
   imported: string[] = [];
+  /** the name each import was made under ("the pasted text", a file's own name) */
+  importedAs: Array<string | undefined> = [];
   /** every /top request, to check what a command asked for */
   topAsked: Array<{ genre?: string; decade?: number; n: number; percentile?: number }> = [];
   /** every /compare request */
@@ -263,9 +265,10 @@ export class FakeService implements MarqueeService {
     };
   }
 
-  importRatings(member: Member, csvText: string): ImportOutcome {
+  importRatings(member: Member, csvText: string, fileName?: string): ImportOutcome {
     this.writes.push(`import ${member.id}`);
     this.imported.push(csvText);
+    this.importedAs.push(fileName);
     return { imported: 2, updated: 1, unmatched: [{ title: 'Unknown Film', year: 2021, reason: 'no movie with this title and year' }] };
   }
 

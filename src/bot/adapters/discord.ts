@@ -187,8 +187,12 @@ export function createInteractionHandler(deps: DiscordHandlerDeps): (interaction
     }
   }
 
-  async function readOptions(i: ChatInputCommandInteraction, def: AnyCommand): Promise<Record<string, string | undefined>> {
+  async function readOptions(
+    i: ChatInputCommandInteraction,
+    def: AnyCommand,
+  ): Promise<{ values: Record<string, string | undefined>; fileNames: Record<string, string> }> {
     const values: Record<string, string | undefined> = {};
+    const fileNames: Record<string, string> = {};
     for (const spec of def.options) {
       const name = spec.name;
       switch (discordOptionKind(spec)) {
@@ -201,6 +205,7 @@ export function createInteractionHandler(deps: DiscordHandlerDeps): (interaction
             throw new AttachmentError(`${file.name} is ${file.contentType}; ${name} needs a text (CSV) file.`);
           }
           values[name] = await fetchText(file.url);
+          fileNames[name] = file.name;
           break;
         }
         case 'user': {
@@ -228,15 +233,15 @@ export function createInteractionHandler(deps: DiscordHandlerDeps): (interaction
           break;
       }
     }
-    return values;
+    return { values, fileNames };
   }
 
   async function onCommand(i: ChatInputCommandInteraction): Promise<void> {
     await answer(i, 'new', async (onProgress) => {
       const def = dispatcher.commands.get(i.commandName);
       // an unknown name (commands deployed by an older version) still gets the dispatcher's answer
-      const options = def ? await readOptions(i, def) : {};
-      return dispatch({ ...who(i), command: i.commandName, options, onProgress });
+      const { values: options, fileNames } = def ? await readOptions(i, def) : { values: {}, fileNames: {} };
+      return dispatch({ ...who(i), command: i.commandName, options, fileNames, onProgress });
     });
   }
 

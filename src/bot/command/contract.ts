@@ -121,6 +121,8 @@ export interface CommandContext {
   commands: readonly AnyCommand[];
   /** set when the line ended in a number that may belong to the title (see TrailingNumber) */
   readonly trailing?: TrailingNumber;
+  /** an attached file's own name by option, where the platform passed the file's text as the value */
+  readonly fileNames?: Readonly<Record<string, string>>;
 }
 
 export type CommandResult = Promise<Reply> | AsyncIterable<Progress | Reply>;

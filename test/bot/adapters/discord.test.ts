@@ -376,6 +376,8 @@ describe('the Discord interaction handler (fake interactions, real dispatcher, f
     const ok = await run(chatInput('import', { file: attachment }));
     expect(fetched).toEqual([attachment.url]);
     expect(service.imported).toEqual(['Date,Name,Year,Rating\n2024-01-01,The Matrix,1999,4.5']);
+    // errors about the file name the member's own file, not "import.csv" or "your file"
+    expect(service.importedAs).toEqual(['ratings.csv']);
     expect(sent(ok.reply).embeds?.[0].title).toBe('Import finished');
 
     const big = await run(chatInput('import', { file: { ...attachment, size: 6_000_000 } }));
