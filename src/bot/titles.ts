@@ -12,6 +12,9 @@
  *
  * Several equally good answers (remakes: "King Kong") come back as choices sorted by popularity;
  * no good answer comes back as the closest suggestions.
+ *
+ * (Just over 400 lines: the key forms, the trigram alphabet and the index that uses them are one
+ * matching rule read top to bottom; split, each part would only make sense beside the others.)
  */
 import { createRequire } from 'node:module';
 import type { MovieRecord } from '../data/types.ts';
