@@ -1,6 +1,6 @@
 /** /because <title> [n]: movies like this one, by content and by what its fans also liked. */
 import { clip, defineCommand } from '../src/bot/command.ts';
-import type { RecommendedMovie } from '../src/bot/service-api.ts';
+import { MAX_LIST_LENGTH as MAX_LIST, type RecommendedMovie } from '../src/bot/service-api.ts';
 import type { Reply } from '../src/bot/reply.ts';
 import type { CommandContext } from '../src/bot/command.ts';
 import type { MovieRecord } from '../src/data/types.ts';
@@ -31,7 +31,11 @@ export const command = defineCommand({
     const { service } = ctx;
     // "/because Toy Story 3": the 3 is the title's, not a count
     const n = found.ownsTrailing ? countOption.default : opts.n;
-    const result = service.because(found.movie.movieId, n);
+    // movies the member marked 👎 stay out of every list they are shown (asked for as many more)
+    const hidden = new Set(ctx.knownMember ? service.hidden(ctx.knownMember).map((m) => m.movieId) : []);
+    const asked = service.because(found.movie.movieId, Math.min(MAX_LIST, n + hidden.size));
+    const keep = (xs: RecommendedMovie[]) => xs.filter((r) => !hidden.has(r.movie.movieId)).slice(0, n);
+    const result = { ...asked, content: keep(asked.content), alsoLiked: keep(asked.alsoLiked) };
     // a numbered list per field: Discord caps a field value at 1024 characters
     const list = (xs: RecommendedMovie[]) =>
       xs.length === 0

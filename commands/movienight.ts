@@ -1,5 +1,6 @@
 /** /movienight <members…> [n]: movies for a group, from everyone's taste; shows only aggregates. */
 import { defineCommand } from '../src/bot/command.ts';
+import { MAX_LIST_LENGTH as MAX_LIST } from '../src/bot/service-api.ts';
 import type { Member } from '../src/store/api.ts';
 import type { Reply } from '../src/bot/reply.ts';
 import { errorReply } from '../src/bot/reply.ts';
@@ -28,7 +29,12 @@ export const command = defineCommand({
       );
     }
     if (group.length < 2) return errorReply('Mention at least one other member to plan a movie night with.');
-    const picks = service.movieNight(group, opts.n);
+    // the asker's 👎 movies stay out of the list (theirs only: another member's reactions are private)
+    const hidden = new Set(service.hidden(ctx.member).map((m) => m.movieId));
+    const picks = service
+      .movieNight(group, Math.min(MAX_LIST, opts.n + hidden.size))
+      .filter((r) => !hidden.has(r.movie.movieId))
+      .slice(0, opts.n);
     if (picks.length === 0) return { text: 'I found nothing that none of you has seen. Try a smaller group.', ephemeral: true };
     // the list is the asker's: only they can react to it
     const listId = service.recordList(ctx.member, 'movienight', 'movienight', picks.map((r) => r.movie.movieId));

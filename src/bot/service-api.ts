@@ -31,6 +31,9 @@ export type TitleMatch =
   | { kind: 'ambiguous'; choices: MovieRecord[] }
   | { kind: 'unknown'; suggestions: MovieRecord[] };
 
+/** The longest list any answer gives (`n` of recommend, because, movie night): 1 to this. */
+export const MAX_LIST_LENGTH = 100;
+
 export interface RecommendedMovie {
   movie: MovieRecord;
   /** the algorithm's score (predicted rating, weighted rating or similarity) */

@@ -79,6 +79,33 @@ describe('reactions on /because and /movienight', () => {
   });
 });
 
+describe('👎 keeps a movie out of every list she is shown', () => {
+  it('/because leaves it out of both of its lists and still shows as many movies', async () => {
+    const { ask } = await aliceWithAList();
+    const before = await ask('/because The Matrix 3');
+    const hiddenId = before.feedback!.movies![0].movieId;
+    await ask(`/react list:${before.feedback!.listId} movie:${hiddenId} kind:not`);
+    const after = await ask('/because The Matrix 3');
+    const ids = after.feedback!.movies!.map((m) => m.movieId);
+    expect(ids).not.toContain(hiddenId);
+    expect(replyText(after).match(/^\d\. /gmu)?.length).toBe(replyText(before).match(/^\d\. /gmu)?.length);
+  });
+
+  it('her movie night leaves it out too, and nobody else learns of it', async () => {
+    const { ask } = await aliceWithAList();
+    await ask('/rate Alien 4', 'bob');
+    const night = await ask('/movienight members:"@bob" n:3');
+    const hiddenId = night.items![0].movieId!;
+    await ask(`/react list:${night.feedback!.listId} movie:${hiddenId} kind:not`);
+    const again = await ask('/movienight members:"@bob" n:3');
+    expect(again.items!.map((i) => i.movieId)).not.toContain(hiddenId);
+    expect(again.items).toHaveLength(3);
+    // Bob's own movie night with Alice is not shaped by Alice's 👎
+    const bobs = await ask('/movienight members:"@alice" n:3', 'bob');
+    expect(bobs.items!.map((i) => i.movieId)).toContain(hiddenId);
+  });
+});
+
 describe('/export reactions:yes', () => {
   it('gives the member their own lists and reactions as JSON, and a stranger nothing', async () => {
     const { ask } = await aliceWithAList();

@@ -11,7 +11,7 @@ import type { ContentModel } from '../../core/content/model.ts';
 import { rankItems, scoreKindOf, servingOptions } from '../../core/rank.ts';
 import type { Profile, Trainset } from '../../core/trainset.ts';
 import type { Member, MemberRating } from '../../store/api.ts';
-import type { RecommendResult, RecommendedMovie } from '../service-api.ts';
+import { MAX_LIST_LENGTH, type RecommendResult, type RecommendedMovie } from '../service-api.ts';
 import { CHART_ALGO, canonicalSpec, isContentAlgo } from './algorithm-names.ts';
 import type { Catalog } from './catalog.ts';
 import type { Charts } from './charts.ts';
@@ -24,7 +24,7 @@ import { becauseReason, contentReason, likedMovies, popularReason, rankingReason
 /** Popular movies considered when blending the chart with a new member's content profile. */
 const COLD_POOL = 200;
 /** The largest list a member may ask for. */
-export const MAX_N = 100;
+export const MAX_N = MAX_LIST_LENGTH;
 
 export interface AnswerParts {
   catalog: Catalog;
