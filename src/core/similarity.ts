@@ -170,7 +170,7 @@ export function buildPairIndex(xr: Csr, nY: number): PairIndex {
  * finished (and cleared) by one sequential sweep over x' in [from, to): streaming reads of the
  * sums and streaming writes into the packed row, cheaper than scattered writes from a touched list.
  */
-class Accumulators {
+export class Accumulators {
   readonly name: SimilarityName;
   readonly freq: Int32Array;
   /** msd: Σ (a − b)²; the others: Σ a·b */
@@ -190,6 +190,41 @@ class Accumulators {
     this.si = used(name === 'pearson');
     this.sj = used(name === 'pearson');
   }
+
+  /** Adds one co-rated pair (this row's value vi, x's value vj) to x's sums. */
+  addPair(x: number, vi: number, vj: number): void {
+    this.freq[x]++;
+    if (this.name === 'msd') {
+      const d = vi - vj;
+      this.prods[x] += d * d;
+      return;
+    }
+    this.prods[x] += vi * vj;
+    this.sqi[x] += vi * vi;
+    this.sqj[x] += vj * vj;
+    if (this.name === 'pearson') {
+      this.si[x] += vi;
+      this.sj[x] += vj;
+    }
+  }
+
+  /**
+   * For x' in [from, to) with a common rating, calls visit(x', similarity) (0 below the support
+   * threshold or on a zero denominator, as `finishRow` writes), and clears. Used by the sparse
+   * neighbour lists, which keep only the strongest similarities of each row.
+   */
+  visitRow(from: number, to: number, minSupport: number, shrinkage: number, visit: (x: number, s: number) => void): void {
+    const { freq } = this;
+    for (let x = from; x < to; x++) {
+      if (freq[x] === 0) continue;
+      // finishRow's formulas, through a one-entry row, so there is one owner of each formula
+      this.one[0] = 0;
+      this.finishRow(this.one, -x, x, x + 1, minSupport, shrinkage);
+      visit(x, this.one[0]);
+    }
+  }
+
+  private readonly one = new Float64Array(1);
 
   /**
    * For x' in [from, to) with a common rating, writes the similarity into out[base + x'] (0 below
@@ -258,7 +293,7 @@ export function shrunkPearsonBaseline(prod: number, den: number, n: number, shri
   return ((prod / den) * (n - 1)) / (n - 1 + shrinkage);
 }
 
-function effectiveMinSupport(opts: SimilarityOptions): number {
+export function effectiveMinSupport(opts: SimilarityOptions): number {
   // pearson_baseline's shrinkage needs n - 1 > 0, so Surprise lifts its min_support to 2
   return opts.name === 'pearson_baseline' ? Math.max(2, opts.minSupport) : opts.minSupport;
 }
@@ -268,7 +303,7 @@ function effectiveMinSupport(opts: SimilarityOptions): number {
  * yVal[from..to) with residual adjustments), the sums each measure needs. Values are ratings, or
  * residuals r − b for pearson_baseline (the caller passes them already adjusted).
  */
-function accumulateRun(
+export function accumulateRun(
   acc: Accumulators,
   name: SimilarityName,
   vi: number,
@@ -319,7 +354,7 @@ function accumulateRun(
  * pearson_baseline works on residuals d = r − (μ + b_y + b_x), grouped as Surprise groups them.
  * Returns the residual of every entry of xr (aligned with xr) and of every entry of the pair index.
  */
-function residuals(
+export function residuals(
   ts: Trainset,
   xr: Csr,
   idx: PairIndex,

@@ -20,6 +20,12 @@
  * descending-similarity order (floating-point summation order, ~1e-16); above about 4,000
  * entities similarities are float32 (see similarity.ts), which moves estimates by ~1e-7 and can
  * only change which neighbour is kept when two similarities differ by less than float32 rounding.
+ *
+ * At scale (more than 20,000 users or items, see neighbours.ts) the matrix is replaced by each
+ * entity's K = 2k strongest positive similarities. Estimates then differ from Surprise only where
+ * a neighbour outside those K would have been among the k used for an item; a live member's
+ * user-based similarities are computed to at most 20,000 co-raters, rarest movies first. Below the
+ * threshold the dense path, and Surprise parity, are unchanged.
  */
 import {
   Algorithm,
@@ -50,6 +56,13 @@ import {
   type SimilarityMatrix,
   type SimilarityOptions,
 } from '../similarity.ts';
+import {
+  computeNeighbourLists,
+  memberSimilarityRow,
+  neighbourListOptions,
+  type NeighbourListOptions,
+  type NeighbourLists,
+} from '../neighbours.ts';
 import type { Csr, Profile, Trainset } from '../trainset.ts';
 import { kthLargest, kthSmallest, TopKHeap } from '../topn.ts';
 
@@ -218,6 +231,11 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
   private readonly bslOpts: BaselineOptions;
 
   private sim: SimilarityMatrix | undefined;
+  /** above `lists.denseMaxEntities` entities: top-K lists instead of `sim` (see neighbours.ts) */
+  private lists: NeighbourLists | undefined;
+  private readonly listOpts: NeighbourListOptions;
+  /** all zeros between uses: one scattered list row at a time */
+  private scratchRow = new Float64Array(0);
   /** x-side means (users when user-based), for means and zscore */
   private means: Float64Array | undefined;
   /** x-side population std (0 replaced by the overall std), for zscore */
@@ -234,8 +252,9 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
   private readonly heap: NeighbourHeap;
   private readonly sums = new Float64Array(3);
 
-  constructor(name: string, variant: KnnVariant, params: KnnParams) {
+  constructor(name: string, variant: KnnVariant, params: KnnParams, lists: Partial<NeighbourListOptions> = {}) {
     super(params);
+    this.listOpts = neighbourListOptions(params.k, lists);
     this.name = name;
     this.variant = variant;
     this.k = params.k;
@@ -251,8 +270,14 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
 
   /** The fitted similarity matrix (over users when user-based, else items). */
   get similarities(): SimilarityMatrix {
+    if (this.lists) throw new NotFittedError(`${this.name} keeps neighbour lists, not a matrix (over ${this.lists.n} entities)`);
     if (!this.sim) throw new NotFittedError(`${this.name} is not fitted: call fit(trainset) first`);
     return this.sim;
+  }
+
+  /** The fitted top-K neighbour lists, or undefined when the dense matrix is used. */
+  get neighbourLists(): NeighbourLists | undefined {
+    return this.lists;
   }
 
   private get needsBaselines(): boolean {
@@ -284,7 +309,15 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
   /** Similarities and per-rating terms from the learned arrays; shared by fit and restore. */
   private prepare(ts: Trainset): void {
     const baselines = this.bu && this.bi ? { bu: this.bu, bi: this.bi } : undefined;
-    this.sim = computeSimilarities(ts, this.simOpts, baselines);
+    const nX = this.simOpts.userBased ? ts.nUsers : ts.nItems;
+    if (nX > this.listOpts.denseMaxEntities) {
+      this.sim = undefined;
+      this.lists = computeNeighbourLists(ts, this.simOpts, this.listOpts.listSize, baselines);
+      this.scratchRow = new Float64Array(nX);
+    } else {
+      this.lists = undefined;
+      this.sim = computeSimilarities(ts, this.simOpts, baselines);
+    }
     this.terms = this.candidateTerms(ts);
     const yr = this.candidates(ts);
     let maxM = 1;
@@ -392,7 +425,7 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
       let row: Float64Array;
       let user: QueryUser;
       if (p.user !== undefined) {
-        row = this.similarities.rowInto(p.user, new Float64Array(ts.nUsers));
+        row = (this.lists ?? this.similarities).rowInto(p.user, new Float64Array(ts.nUsers));
         user = this.trainedUser(p.user);
       } else {
         const q = this.memberQuery(p);
@@ -401,6 +434,27 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
       }
       for (let i = 0; i < n; i++) {
         out[i] = this.scoreUserBased(row, -1, i, user);
+        if (support) support[i] = this.sums[2];
+      }
+    } else if (this.lists) {
+      // one list row per movie, scattered and read at the member's movies: O(n·(K + m))
+      let items: Int32Array;
+      let terms: Float64Array;
+      let user: QueryUser;
+      if (p.user !== undefined) {
+        const a = ts.byUser.indptr[p.user];
+        const b = ts.byUser.indptr[p.user + 1];
+        items = ts.byUser.indices.subarray(a, b);
+        terms = (this.terms as Float64Array).subarray(a, b);
+        user = this.trainedUser(p.user);
+      } else {
+        const q = this.memberQuery(p);
+        items = p.items;
+        terms = q.terms;
+        user = q.user;
+      }
+      for (let i = 0; i < n; i++) {
+        out[i] = this.scoreItemBased(i, items, terms, 0, items.length, user);
         if (support) support[i] = this.sums[2];
       }
     } else {
@@ -490,7 +544,9 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
     const user: QueryUser = { mean, sigma, bias };
     if (this.simOpts.userBased) {
       const baselines = this.bu && this.bi ? { bu: this.bu, bi: this.bi, bMember: bias } : undefined;
-      const row = similarityRowForProfile(ts, this.simOpts, p.items, p.ratings, baselines);
+      const row = this.lists
+        ? memberSimilarityRow(ts, this.simOpts, p.items, p.ratings, this.listOpts.maxMemberCandidates, baselines)
+        : similarityRowForProfile(ts, this.simOpts, p.items, p.ratings, baselines);
       return { user, row, terms: new Float64Array(0) };
     }
     // item-based: y is the member, so b_y is the folded-in bias
@@ -512,6 +568,11 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
     const sims = this.simBuf;
     if (row) {
       for (let c = 0; c < m; c++) sims[c] = row[indices[a + c]];
+    } else if (this.lists) {
+      const scratch = this.scratchRow;
+      this.lists.scatter(x, scratch);
+      for (let c = 0; c < m; c++) sims[c] = scratch[indices[a + c]];
+      this.lists.clear(x, scratch);
     } else {
       const { data, off } = (this.sim as SimilarityMatrix).packed;
       const ox = off[x];
@@ -538,11 +599,18 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
   ): number {
     this.ensureBuffers(m);
     const sims = this.simBuf;
-    const { data, off } = (this.sim as SimilarityMatrix).packed;
-    const oi = off[i];
-    for (let c = 0; c < m; c++) {
-      const j = items[at + c];
-      sims[c] = j > i ? data[oi + j] : j < i ? data[off[j] + i] : 1;
+    if (this.lists) {
+      const scratch = this.scratchRow;
+      this.lists.scatter(i, scratch);
+      for (let c = 0; c < m; c++) sims[c] = scratch[items[at + c]];
+      this.lists.clear(i, scratch);
+    } else {
+      const { data, off } = (this.sim as SimilarityMatrix).packed;
+      const oi = off[i];
+      for (let c = 0; c < m; c++) {
+        const j = items[at + c];
+        sims[c] = j > i ? data[oi + j] : j < i ? data[off[j] + i] : 1;
+      }
     }
     knnSums(m, sims, terms, at, this.iota, this.heap, this.sums);
     return this.combine(i, user);
@@ -675,26 +743,26 @@ export function resolveKnnParams(algo: string, given: Record<string, unknown> = 
 }
 
 export class KNNBasic extends KnnAlgorithm {
-  constructor(params: KnnParams = resolveKnnParams('knn-basic')) {
-    super('knn-basic', 'basic', params);
+  constructor(params: KnnParams = resolveKnnParams('knn-basic'), lists: Partial<NeighbourListOptions> = {}) {
+    super('knn-basic', 'basic', params, lists);
   }
 }
 
 export class KNNWithMeans extends KnnAlgorithm {
-  constructor(params: KnnParams = resolveKnnParams('knn-means')) {
-    super('knn-means', 'means', params);
+  constructor(params: KnnParams = resolveKnnParams('knn-means'), lists: Partial<NeighbourListOptions> = {}) {
+    super('knn-means', 'means', params, lists);
   }
 }
 
 export class KNNWithZScore extends KnnAlgorithm {
-  constructor(params: KnnParams = resolveKnnParams('knn-zscore')) {
-    super('knn-zscore', 'zscore', params);
+  constructor(params: KnnParams = resolveKnnParams('knn-zscore'), lists: Partial<NeighbourListOptions> = {}) {
+    super('knn-zscore', 'zscore', params, lists);
   }
 }
 
 export class KNNBaseline extends KnnAlgorithm {
-  constructor(params: KnnParams = resolveKnnParams('knn-baseline')) {
-    super('knn-baseline', 'baseline', params);
+  constructor(params: KnnParams = resolveKnnParams('knn-baseline'), lists: Partial<NeighbourListOptions> = {}) {
+    super('knn-baseline', 'baseline', params, lists);
   }
 }
 
