@@ -6,9 +6,11 @@
  * Int32 index and ~9.8 GB as float32, so user-based kNN could not train at ml-10m shape. The lists
  * need n·K cells (70,000 × 80 × 12 bytes = 67 MB).
  *
- * Build: the same sparse product as the dense path (each co-rated pair accumulated once, from its
- * smaller end, with the same formulas and min_support), and each finished similarity offered to
- * two bounded heaps, one per end. Only positive similarities are kept: the kNN step drops the
+ * Build: while it costs at most `exactPairBudget` pair updates, the same sparse product as the
+ * dense path (each co-rated pair accumulated once, from its smaller end, with the same formulas
+ * and min_support), each finished similarity offered to two bounded heaps, one per end. Beyond
+ * that (user-based from ml-10m shape up: Σ over movies of raters² is ~10¹⁰ there), each row is
+ * compared with a bounded set of co-raters only (`boundedRows`). Only positive similarities are kept: the kNN step drops the
  * others anyway (see knnSums), so a list that holds every positive similarity of a row gives
  * exactly the dense estimates. With K below that count, the only difference from Surprise is that
  * a neighbour outside the stored top-K of a row is never used, where Surprise might use it for an
@@ -26,10 +28,11 @@ import {
   buildPairIndex,
   effectiveMinSupport,
   residuals,
+  type PairIndex,
   type ProfileBaselines,
   type SimilarityOptions,
 } from './similarity.ts';
-import type { Trainset } from './trainset.ts';
+import type { Csr, Trainset } from './trainset.ts';
 
 /** Where the kNN family switches from the packed triangle to neighbour lists, and their sizes. */
 export interface NeighbourListOptions {
@@ -39,6 +42,13 @@ export interface NeighbourListOptions {
   listSize: number;
   /** a live member's similarity is computed to at most this many co-raters */
   maxMemberCandidates: number;
+  /**
+   * the exact sparse product is used while it costs at most this many pair updates (Σ over the
+   * other side of degree²/2); beyond, each row compares itself with `maxRowCandidates` co-raters
+   */
+  exactPairBudget: number;
+  /** candidates per row of the bounded build */
+  maxRowCandidates: number;
 }
 
 /**
@@ -49,16 +59,23 @@ export const DEFAULT_DENSE_MAX_ENTITIES = 20_000;
 /** K = 2k: room for a second opinion on each item while keeping n·K cells small. */
 export const DEFAULT_LIST_FACTOR = 2;
 export const DEFAULT_MAX_MEMBER_CANDIDATES = 20_000;
+/** 2 G pair updates: about a minute of the accumulation kernel on one core. */
+export const DEFAULT_EXACT_PAIR_BUDGET = 2e9;
+/** per row of the bounded build: 4k = 160 candidates for the default k = 40 */
+export const DEFAULT_ROW_CANDIDATE_FACTOR = 4;
 
 export function neighbourListOptions(k: number, given: Partial<NeighbourListOptions> = {}): NeighbourListOptions {
   const o: NeighbourListOptions = {
     denseMaxEntities: given.denseMaxEntities ?? DEFAULT_DENSE_MAX_ENTITIES,
     listSize: Math.max(k, given.listSize ?? DEFAULT_LIST_FACTOR * k),
     maxMemberCandidates: given.maxMemberCandidates ?? DEFAULT_MAX_MEMBER_CANDIDATES,
+    exactPairBudget: given.exactPairBudget ?? DEFAULT_EXACT_PAIR_BUDGET,
+    maxRowCandidates: given.maxRowCandidates ?? DEFAULT_ROW_CANDIDATE_FACTOR * k,
   };
   for (const [key, v] of Object.entries(o)) {
-    if (!Number.isInteger(v) || v < (key === 'denseMaxEntities' ? 0 : 1)) {
-      throw new ParamError(`neighbour lists: ${key} must be a whole number${key === 'denseMaxEntities' ? ' ≥ 0' : ' ≥ 1'}, got ${v}`);
+    const min = key === 'denseMaxEntities' || key === 'exactPairBudget' ? 0 : 1;
+    if (!Number.isSafeInteger(v) || v < min) {
+      throw new ParamError(`neighbour lists: ${key} must be a whole number ≥ ${min}, got ${v}`);
     }
   }
   return o;
@@ -198,9 +215,10 @@ class FlatHeaps {
 export function computeNeighbourLists(
   ts: Trainset,
   opts: SimilarityOptions,
-  listSize: number,
+  lists: Pick<NeighbourListOptions, 'listSize' | 'exactPairBudget' | 'maxRowCandidates'>,
   baselines?: Baselines,
 ): NeighbourLists {
+  const listSize = lists.listSize;
   const xr = opts.userBased ? ts.byUser : ts.byItem;
   const nX = opts.userBased ? ts.nUsers : ts.nItems;
   const nY = opts.userBased ? ts.nItems : ts.nUsers;
@@ -216,6 +234,10 @@ export function computeNeighbourLists(
   const heaps = new FlatHeaps(nX, listSize);
   const acc = new Accumulators(nX, opts.name);
   const minSupport = Math.max(1, effectiveMinSupport(opts));
+  if (pairUpdates(idx.yPtr) > lists.exactPairBudget) {
+    boundedRows(xr, idx, xVals, acc, heaps, lists.maxRowCandidates, minSupport, opts.shrinkage);
+    return heaps.toLists();
+  }
   let x = 0;
   const offerBoth = (other: number, s: number): void => {
     if (s > 0) {
@@ -231,6 +253,77 @@ export function computeNeighbourLists(
     acc.visitRow(x + 1, nX, minSupport, opts.shrinkage, offerBoth);
   }
   return heaps.toLists();
+}
+
+/** Pair updates of the exact product: each y's co-rating pairs, Σ deg(y)(deg(y) − 1)/2. */
+export function pairUpdates(yPtr: Int32Array): number {
+  let total = 0;
+  for (let y = 0; y + 1 < yPtr.length; y++) {
+    const d = yPtr[y + 1] - yPtr[y];
+    total += (d * (d - 1)) / 2;
+  }
+  return total;
+}
+
+/**
+ * The bounded build: row x is compared with at most `cap` others, the first distinct co-raters
+ * met when x's ratings are walked from the least rated y up (short lists first, so the cost of
+ * finding them is about `cap`). Each comparison uses all common ratings (x's values scattered
+ * over y, the other's row walked), so every stored similarity is exact; what the cap loses is
+ * neighbours never compared. Cost: Σ over compared pairs of the other's degree.
+ */
+function boundedRows(
+  xr: Csr,
+  idx: PairIndex,
+  xVals: Float32Array | Float64Array,
+  acc: Accumulators,
+  heaps: FlatHeaps,
+  cap: number,
+  minSupport: number,
+  shrinkage: number,
+): void {
+  const nX = xr.indptr.length - 1;
+  const nY = idx.yPtr.length - 1;
+  const mine = new Float64Array(nY).fill(NaN);
+  const chosen = new Uint8Array(nX);
+  const cand = new Int32Array(cap);
+  const deg = (y: number): number => idx.yPtr[y + 1] - idx.yPtr[y];
+  let order = new Int32Array(64);
+  for (let x = 0; x < nX; x++) {
+    const a = xr.indptr[x];
+    const m = xr.indptr[x + 1] - a;
+    if (order.length < m) order = new Int32Array(Math.max(m, order.length * 2));
+    const ys = order.subarray(0, m);
+    for (let c = 0; c < m; c++) {
+      ys[c] = xr.indices[a + c];
+      mine[ys[c]] = xVals[a + c];
+    }
+    ys.sort((p, q) => deg(p) - deg(q));
+    let n = 0;
+    chosen[x] = 1;
+    outer: for (let c = 0; c < m; c++) {
+      const y = ys[c];
+      for (let p = idx.yPtr[y]; p < idx.yPtr[y + 1]; p++) {
+        const o = idx.yX[p];
+        if (chosen[o]) continue;
+        if (n >= cap) break outer;
+        chosen[o] = 1;
+        cand[n++] = o;
+      }
+    }
+    chosen[x] = 0;
+    for (let c = 0; c < n; c++) {
+      const o = cand[c];
+      chosen[o] = 0;
+      for (let k = xr.indptr[o]; k < xr.indptr[o + 1]; k++) {
+        const vi = mine[xr.indices[k]];
+        if (vi === vi) acc.addPair(o, vi, xVals[k]);
+      }
+      const s = acc.takeAt(o, minSupport, shrinkage);
+      if (s > 0) heaps.offer(x, o, s);
+    }
+    for (let c = 0; c < m; c++) mine[ys[c]] = NaN;
+  }
 }
 
 /**

@@ -216,12 +216,16 @@ export class Accumulators {
   visitRow(from: number, to: number, minSupport: number, shrinkage: number, visit: (x: number, s: number) => void): void {
     const { freq } = this;
     for (let x = from; x < to; x++) {
-      if (freq[x] === 0) continue;
-      // finishRow's formulas, through a one-entry row, so there is one owner of each formula
-      this.one[0] = 0;
-      this.finishRow(this.one, -x, x, x + 1, minSupport, shrinkage);
-      visit(x, this.one[0]);
+      if (freq[x] !== 0) visit(x, this.takeAt(x, minSupport, shrinkage));
     }
+  }
+
+  /** The similarity accumulated for x (0 when none or below support), and clears x. */
+  takeAt(x: number, minSupport: number, shrinkage: number): number {
+    // finishRow's formulas, through a one-entry row, so there is one owner of each formula
+    this.one[0] = 0;
+    this.finishRow(this.one, -x, x, x + 1, minSupport, shrinkage);
+    return this.one[0];
   }
 
   private readonly one = new Float64Array(1);

@@ -312,7 +312,7 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
     const nX = this.simOpts.userBased ? ts.nUsers : ts.nItems;
     if (nX > this.listOpts.denseMaxEntities) {
       this.sim = undefined;
-      this.lists = computeNeighbourLists(ts, this.simOpts, this.listOpts.listSize, baselines);
+      this.lists = computeNeighbourLists(ts, this.simOpts, this.listOpts, baselines);
       this.scratchRow = new Float64Array(nX);
     } else {
       this.lists = undefined;

@@ -41,10 +41,12 @@ function pair(
   make: (typeof VARIANTS)[number][1],
   given: Record<string, unknown>,
   ts: Trainset,
+  build: 'exact' | 'bounded',
 ): [KnnAlgorithm, KnnAlgorithm] {
   const params = resolveKnnParams(name, given);
   const dense = new make(params).fit(ts);
-  const sparse = new make(params, { denseMaxEntities: 0, listSize: 100, maxMemberCandidates: 100 }).fit(ts);
+  const lists = { denseMaxEntities: 0, listSize: 100, maxMemberCandidates: 100, maxRowCandidates: 100 };
+  const sparse = new make(params, { ...lists, exactPairBudget: build === 'exact' ? 1e9 : 0 }).fit(ts);
   return [dense, sparse];
 }
 
@@ -65,13 +67,22 @@ describe('kNN on neighbour lists, when the lists hold every neighbour, estimates
   const ts = randomSet(7);
   for (const [name, make] of VARIANTS) {
     for (const sim of SIMILARITY_NAMES) {
-      for (const userBased of [true, false]) {
-        it(`${name}, ${sim}, ${userBased ? 'user' : 'item'}-based, k 3`, () => {
-          const [dense, sparse] = pair(name, make, { name: sim, user_based: userBased, k: 3, min_support: 2 }, ts);
+      for (const [userBased, build] of [[true, 'exact'], [false, 'exact'], [true, 'bounded'], [false, 'bounded']] as const) {
+        it(`${name}, ${sim}, ${userBased ? 'user' : 'item'}-based, k 3, ${build} build`, () => {
+          const [dense, sparse] = pair(name, make, { name: sim, user_based: userBased, k: 3, min_support: 2 }, ts, build);
           expect(sparse.neighbourLists).toBeDefined();
           expect(() => sparse.similarities).toThrow(/neighbour lists/);
+          const a1 = new Float64Array(ts.nItems);
+          const b1 = new Float64Array(ts.nItems);
           for (let u = 0; u < ts.nUsers; u++) {
-            for (let i = 0; i < ts.nItems; i++) expect(sparse.estimate(u, i)).toEqual(dense.estimate(u, i));
+            for (let i = 0; i < ts.nItems; i++) {
+              const d = dense.estimate(u, i);
+              a1[i] = d.value ?? NaN;
+              const e = sparse.estimate(u, i);
+              b1[i] = e.value ?? NaN;
+            }
+            // the bounded build sums each pair from the other end: ulps
+            expectClose(b1, a1);
           }
           for (const u of [0, 11, 39]) {
             const a = new Float64Array(ts.nItems);
@@ -84,7 +95,9 @@ describe('kNN on neighbour lists, when the lists hold every neighbour, estimates
             dense.scoreAll(asMember(ts, u), a);
             sparse.scoreAll(asMember(ts, u), b);
             expectClose(b, a);
-            expect(sparse.estimateFor(asMember(ts, u), 3)).toEqual(dense.estimateFor(asMember(ts, u), 3));
+            const d = dense.estimateFor(asMember(ts, u), 3);
+            const e = sparse.estimateFor(asMember(ts, u), 3);
+            expectClose(Float64Array.of(e.value ?? NaN), Float64Array.of(d.value ?? NaN));
           }
         });
       }
@@ -95,17 +108,38 @@ describe('kNN on neighbour lists, when the lists hold every neighbour, estimates
 describe('neighbour lists keep each row’s K strongest positive similarities', () => {
   const ts = randomSet(11);
   const baselines = computeBaselines(ts);
+  const sortedRow = (dense: { n: number; get(a: number, b: number): number }, a: number, K: number) =>
+    Array.from({ length: dense.n }, (_, b) => ({ b, s: dense.get(a, b) }))
+      .filter(({ b, s }) => b !== a && s > 0)
+      .sort((x, y) => y.s - x.s || x.b - y.b)
+      .slice(0, K);
   for (const sim of SIMILARITY_NAMES as readonly SimilarityName[]) {
+    it(`${sim}, bounded build with 3 candidates per row: every stored similarity is the exact one`, () => {
+      const opts = { name: sim, userBased: true, minSupport: 1, shrinkage: 100 };
+      const dense = computeSimilarities(ts, opts, baselines);
+      const lists = computeNeighbourLists(ts, opts, { listSize: 10, exactPairBudget: 0, maxRowCandidates: 3 }, baselines);
+      for (let a = 0; a < dense.n; a++) {
+        expect(lists.ptr[a + 1] - lists.ptr[a]).toBeLessThanOrEqual(3);
+        for (let p = lists.ptr[a]; p < lists.ptr[a + 1]; p++) expect(lists.sim[p]).toBeCloseTo(dense.get(a, lists.nb[p]), 12);
+      }
+      expect(lists.size).toBeGreaterThan(dense.n);
+    });
+    it(`${sim}, bounded build with room for every co-rater: the lists match a naive sort`, () => {
+      const opts = { name: sim, userBased: false, minSupport: 1, shrinkage: 100 };
+      const dense = computeSimilarities(ts, opts, baselines);
+      const lists = computeNeighbourLists(ts, opts, { listSize: 4, exactPairBudget: 0, maxRowCandidates: 1000 }, baselines);
+      for (let a = 0; a < dense.n; a++) {
+        const naive = sortedRow(dense, a, 4);
+        expect(Array.from(lists.sim.subarray(lists.ptr[a], lists.ptr[a + 1]))).toEqual(naive.map((e) => expect.closeTo(e.s, 12)));
+      }
+    });
     for (const userBased of [true, false]) {
       it(`${sim}, ${userBased ? 'users' : 'movies'}, K 4: the lists match a naive sort of the dense rows`, () => {
         const opts = { name: sim, userBased, minSupport: 1, shrinkage: 100 };
         const dense = computeSimilarities(ts, opts, baselines);
-        const lists = computeNeighbourLists(ts, opts, 4, baselines);
+        const lists = computeNeighbourLists(ts, opts, { listSize: 4, exactPairBudget: 1e9, maxRowCandidates: 1 }, baselines);
         for (let a = 0; a < dense.n; a++) {
-          const naive = Array.from({ length: dense.n }, (_, b) => ({ b, s: dense.get(a, b) }))
-            .filter(({ b, s }) => b !== a && s > 0)
-            .sort((x, y) => y.s - x.s || x.b - y.b)
-            .slice(0, 4);
+          const naive = sortedRow(dense, a, 4);
           const got = [];
           for (let p = lists.ptr[a]; p < lists.ptr[a + 1]; p++) got.push({ b: lists.nb[p], s: lists.sim[p] });
           expect(got).toEqual(naive);
