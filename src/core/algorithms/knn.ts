@@ -249,6 +249,10 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
   private simBuf = new Float64Array(64);
   /** 0, 1, 2, …: candidate positions when candidates come in rating-list order */
   private iota = Int32Array.from({ length: 64 }, (_, c) => c);
+  /** candidate positions when candidates come bucketed (lists mode) */
+  private posBuf = new Int32Array(64);
+  /** lists mode, user-based: byItem position of every byUser rating */
+  private itemPos: Int32Array | undefined;
   private readonly heap: NeighbourHeap;
   private readonly sums = new Float64Array(3);
 
@@ -323,6 +327,7 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
     let maxM = 1;
     for (let y = 0; y + 1 < yr.indptr.length; y++) maxM = Math.max(maxM, yr.indptr[y + 1] - yr.indptr[y]);
     this.ensureBuffers(maxM);
+    this.itemPos = undefined;
     this.ts = ts;
   }
 
@@ -367,6 +372,7 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
       this.simBuf = new Float64Array(size);
       this.iota = new Int32Array(size);
       for (let c = 0; c < size; c++) this.iota[c] = c;
+      this.posBuf = new Int32Array(size);
     }
   }
 
@@ -431,6 +437,10 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
         const q = this.memberQuery(p);
         row = q.row;
         user = q.user;
+      }
+      if (this.lists) {
+        this.scoreAllFromNeighbours(row, user, out, support);
+        return;
       }
       for (let i = 0; i < n; i++) {
         out[i] = this.scoreUserBased(row, -1, i, user);
@@ -514,6 +524,89 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
       out[i] = this.combine(i, user);
       if (support) support[i] = this.sums[2];
     }
+  }
+
+  /**
+   * User-based scores of every item from the users with a positive similarity in `row` (a list
+   * row or a member's bounded row): their ratings are bucketed by item, each bucket holding the
+   * same candidates, with the same positions in the item's rating list, as the full scan over the
+   * item's raters would keep (those with similarity ≤ 0 are dropped there anyway). Cost: the
+   * ratings of the neighbours, instead of every rating of the trainset.
+   */
+  private scoreAllFromNeighbours(row: Float64Array, user: QueryUser, out: Float64Array, support: Float64Array | null): void {
+    const ts = this.trainset;
+    const n = ts.nItems;
+    const { byUser, byItem } = ts;
+    const itemPos = this.itemPosOfRating(ts);
+    const terms = this.terms as Float64Array;
+    const ptr = new Int32Array(n + 1);
+    const nbs: number[] = [];
+    for (let v = 0; v < row.length; v++) {
+      if (row[v] > 0) {
+        nbs.push(v);
+        for (let q = byUser.indptr[v]; q < byUser.indptr[v + 1]; q++) ptr[byUser.indices[q] + 1]++;
+      }
+    }
+    let maxM = 1;
+    for (let i = 0; i < n; i++) {
+      maxM = Math.max(maxM, ptr[i + 1]);
+      ptr[i + 1] += ptr[i];
+    }
+    this.ensureBuffers(maxM);
+    const fill = ptr.slice(0, n);
+    const bSim = new Float64Array(ptr[n]);
+    const bTerm = new Float64Array(ptr[n]);
+    const bPos = new Int32Array(ptr[n]);
+    for (const v of nbs) {
+      const s = row[v];
+      for (let q = byUser.indptr[v]; q < byUser.indptr[v + 1]; q++) {
+        const i = byUser.indices[q];
+        const at = itemPos[q];
+        const d = fill[i]++;
+        bSim[d] = s;
+        bTerm[d] = terms[at];
+        bPos[d] = at - byItem.indptr[i];
+      }
+    }
+    const sims = this.simBuf;
+    const pos = this.posBuf;
+    for (let i = 0; i < n; i++) {
+      const a = ptr[i];
+      const m = ptr[i + 1] - a;
+      for (let c = 0; c < m; c++) {
+        sims[c] = bSim[a + c];
+        pos[c] = bPos[a + c];
+      }
+      knnSums(m, sims, bTerm, a, pos, this.heap, this.sums);
+      out[i] = this.combine(i, user);
+      if (support) support[i] = this.sums[2];
+    }
+  }
+
+  /** For each rating of byUser, its position in byItem (made once per trainset, lists mode only). */
+  private itemPosOfRating(ts: Trainset): Int32Array {
+    if (this.itemPos) return this.itemPos;
+    const { byUser, byItem } = ts;
+    const nnz = byUser.indices.length;
+    // byItem positions grouped by user, items ascending; then matched through a dense item → q map
+    const userPtr = byUser.indptr;
+    const cursor = userPtr.slice(0, ts.nUsers);
+    const grouped = new Int32Array(nnz);
+    const itemOf = new Int32Array(nnz);
+    for (let i = 0; i < ts.nItems; i++) {
+      for (let p = byItem.indptr[i]; p < byItem.indptr[i + 1]; p++) {
+        grouped[cursor[byItem.indices[p]]++] = p;
+        itemOf[p] = i;
+      }
+    }
+    const qOfItem = new Int32Array(ts.nItems);
+    const out = new Int32Array(nnz);
+    for (let u = 0; u < ts.nUsers; u++) {
+      for (let q = userPtr[u]; q < userPtr[u + 1]; q++) qOfItem[byUser.indices[q]] = q;
+      for (let g = userPtr[u]; g < userPtr[u + 1]; g++) out[qOfItem[itemOf[grouped[g]]]] = grouped[g];
+    }
+    this.itemPos = out;
+    return out;
   }
 
   private trainedUser(u: number): QueryUser {
