@@ -58,7 +58,11 @@ export interface NeighbourListOptions {
 export const DEFAULT_DENSE_MAX_ENTITIES = 20_000;
 /** K = 2k: room for a second opinion on each item while keeping n·K cells small. */
 export const DEFAULT_LIST_FACTOR = 2;
-export const DEFAULT_MAX_MEMBER_CANDIDATES = 20_000;
+/**
+ * 4,000 co-raters: comparing costs the candidates' own ratings (about 4,000 × 150 = 0.6 M pair
+ * updates at ml-10m shape, a few ms), and the scoring that follows walks the same ratings once.
+ */
+export const DEFAULT_MAX_MEMBER_CANDIDATES = 4_000;
 /** 2 G pair updates: about a minute of the accumulation kernel on one core. */
 export const DEFAULT_EXACT_PAIR_BUDGET = 2e9;
 /** per row of the bounded build: 4k = 160 candidates for the default k = 40 */

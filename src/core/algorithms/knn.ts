@@ -24,7 +24,7 @@
  * At scale (more than 20,000 users or items, see neighbours.ts) the matrix is replaced by each
  * entity's K = 2k strongest positive similarities. Estimates then differ from Surprise only where
  * a neighbour outside those K would have been among the k used for an item; a live member's
- * user-based similarities are computed to at most 20,000 co-raters, rarest movies first. Below the
+ * user-based similarities are computed to at most 4,000 co-raters, rarest movies first. Below the
  * threshold the dense path, and Surprise parity, are unchanged.
  */
 import {
