@@ -195,9 +195,19 @@ export async function benchScale(argv: string[] = process.argv.slice(2)): Promis
     await svc.close();
     store.close();
 
-    // 5. each algorithm's fit alone: time and retained arrays per million ratings
+    // 5. the yardstick: leave-one-out HR@10 of the default algorithm against the chart
     const { users, items, ratings } = ds.ratings;
     const ts = Trainset.fromColumns({ users, items, ratings }, ds.scale);
+    const keep = sampledMembers(ts, sample);
+    const idx: number[] = [];
+    for (let j = 0; j < users.length; j++) if (keep.has(users[j])) idx.push(j);
+    const sub = { users: idx.map((j) => users[j]), items: idx.map((j) => items[j]), ratings: idx.map((j) => ratings[j]) };
+    const report = await evaluateTopN([algorithms[0]], { ratings: sub, scale: ds.scale, name: `${shape} synthetic` }, { protocol: 'loo' });
+    const note = `LOO, ${keep.size} of ${ts.nUsers} members sampled (seed 1) with all their ratings (${idx.length}); training on those only`;
+    for (const r of report.results) {
+      add(`HR@10 ${r.algorithm}`, r.hitRate.mean, '', `${note}; 95% CI ${r.hitRate.lo.toFixed(4)}–${r.hitRate.hi.toFixed(4)}`);
+    }
+    // 6. each algorithm's fit alone: time and retained arrays per million ratings
     const millions = ts.nRatings / 1e6;
     for (const algo of [...algorithms, ...extra]) {
       gc();
@@ -218,16 +228,6 @@ export async function benchScale(argv: string[] = process.argv.slice(2)): Promis
       model = undefined;
     }
 
-    // 6. the yardstick: leave-one-out HR@10 of the default algorithm against the chart
-    const keep = sampledMembers(ts, sample);
-    const idx: number[] = [];
-    for (let j = 0; j < users.length; j++) if (keep.has(users[j])) idx.push(j);
-    const sub = { users: idx.map((j) => users[j]), items: idx.map((j) => items[j]), ratings: idx.map((j) => ratings[j]) };
-    const report = await evaluateTopN([algorithms[0]], { ratings: sub, scale: ds.scale, name: `${shape} synthetic` }, { protocol: 'loo' });
-    const note = `LOO, ${keep.size} of ${ts.nUsers} members sampled (seed 1) with all their ratings (${idx.length}); training on those only`;
-    for (const r of report.results) {
-      add(`HR@10 ${r.algorithm}`, r.hitRate.mean, '', `${note}; 95% CI ${r.hitRate.lo.toFixed(4)}–${r.hitRate.hi.toFixed(4)}`);
-    }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

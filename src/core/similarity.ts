@@ -79,14 +79,18 @@ export class PackedTriangle {
   /** off[a] + b = index of (a, b), a < b */
   readonly off: Int32Array;
 
-  constructor(n: number, what: string) {
+  /** `saved`: values computed before (a snapshot), taken as they are when the length fits */
+  constructor(n: number, what: string, saved?: Float64Array | Float32Array) {
     const entries = (n * (n - 1)) / 2;
     if (entries > MAX_ENTRIES) {
       throw new RangeError(`${what}: ${n} entities need ${entries} pairs, more than a packed matrix can index`);
     }
+    if (saved && saved.length !== entries) {
+      throw new RangeError(`${what}: ${saved.length} saved values, ${n} entities need ${entries}`);
+    }
     this.n = n;
     try {
-      this.data = entries <= F64_MAX_ENTRIES ? new Float64Array(entries) : new Float32Array(entries);
+      this.data = saved ?? (entries <= F64_MAX_ENTRIES ? new Float64Array(entries) : new Float32Array(entries));
     } catch (e) {
       const mb = Math.round((entries * 4) / 1e6);
       throw new RangeError(`${what}: cannot allocate ${mb} MB for ${n} entities (${(e as Error).message})`);

@@ -53,15 +53,16 @@ import {
   SIMILARITY_PARAM_SPECS,
   similarityOptionsFrom,
   similarityRowForProfile,
-  type SimilarityMatrix,
+  PackedTriangle,
+  SimilarityMatrix,
   type SimilarityOptions,
 } from '../similarity.ts';
 import {
   computeNeighbourLists,
   memberSimilarityRow,
   neighbourListOptions,
+  NeighbourLists,
   type NeighbourListOptions,
-  type NeighbourLists,
 } from '../neighbours.ts';
 import type { Csr, Profile, Trainset } from '../trainset.ts';
 import { kthLargest, kthSmallest, TopKHeap } from '../topn.ts';
@@ -310,17 +311,23 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
     return this;
   }
 
-  /** Similarities and per-rating terms from the learned arrays; shared by fit and restore. */
-  private prepare(ts: Trainset): void {
+  /**
+   * Similarities and per-rating terms from the learned arrays; shared by fit and restore. `saved`:
+   * the similarities of a snapshot, used as they are instead of being computed again.
+   */
+  private prepare(ts: Trainset, saved?: SavedSimilarities): void {
     const baselines = this.bu && this.bi ? { bu: this.bu, bi: this.bi } : undefined;
     const nX = this.simOpts.userBased ? ts.nUsers : ts.nItems;
+    const what = `${this.name} similarities`;
     if (nX > this.listOpts.denseMaxEntities) {
       this.sim = undefined;
-      this.lists = computeNeighbourLists(ts, this.simOpts, this.listOpts, baselines);
+      this.lists = saved?.lists ?? computeNeighbourLists(ts, this.simOpts, this.listOpts, baselines);
       this.scratchRow = new Float64Array(nX);
     } else {
       this.lists = undefined;
-      this.sim = computeSimilarities(ts, this.simOpts, baselines);
+      this.sim = saved?.packed
+        ? new SimilarityMatrix(new PackedTriangle(nX, what, saved.packed))
+        : computeSimilarities(ts, this.simOpts, baselines);
     }
     this.terms = this.candidateTerms(ts);
     const yr = this.candidates(ts);
@@ -734,13 +741,20 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
   }
 
   /**
-   * Learned arrays only: the similarity matrix is recomputed on restore (it is a deterministic
-   * function of the trainset and these baselines, and takes well under a few seconds, whereas
-   * storing it would cost up to 189 MB on ml-latest-small item-based).
+   * Learned arrays and the similarities (the packed triangle, or the neighbour lists). Recomputing
+   * the similarities on restore was cheaper on disk (189 MB on ml-latest-small item-based), but
+   * restore runs on the service's main thread: at ml-1m shape it held the event loop for 25 s
+   * during a background retrain and made a restart from snapshots as slow as a first start
+   * (bench/scale.ts). Copying saved arrays takes milliseconds.
    */
   state(): ModelState {
     const ts = this.trainset;
+    const lists = this.lists;
     return {
+      sim_packed: this.sim ? this.sim.packed.data : null,
+      list_ptr: lists ? lists.ptr : null,
+      list_nb: lists ? lists.nb : null,
+      list_sim: lists ? lists.sim : null,
       algorithm: this.name,
       similarity: this.simOpts.name,
       user_based: this.simOpts.userBased,
@@ -776,8 +790,29 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
     this.means = needsXStats ? stateArray(state, 'means', nX, who) : undefined;
     this.sigmas = this.variant === 'zscore' ? stateArray(state, 'sigmas', nX, who) : undefined;
     this.overallSigma = typeof state.overall_sigma === 'number' ? state.overall_sigma : NaN;
-    this.prepare(ts);
+    this.prepare(ts, savedSimilarities(state, nX));
   }
+}
+
+interface SavedSimilarities {
+  packed?: Float64Array | Float32Array;
+  lists?: NeighbourLists;
+}
+
+/**
+ * The similarities a state carries, when they are whole (a state saved before they were carried,
+ * or by another storage mode, has none and they are computed again).
+ */
+function savedSimilarities(state: ModelState, nX: number): SavedSimilarities | undefined {
+  const packed = state.sim_packed;
+  if ((packed instanceof Float64Array || packed instanceof Float32Array) && packed.length === (nX * (nX - 1)) / 2) {
+    return { packed };
+  }
+  const { list_ptr: ptr, list_nb: nb, list_sim: sim } = state;
+  if (ptr instanceof Int32Array && nb instanceof Int32Array && sim instanceof Float64Array && ptr.length === nX + 1) {
+    if (ptr[nX] === nb.length && nb.length === sim.length) return { lists: new NeighbourLists(nX, ptr, nb, sim) };
+  }
+  return undefined;
 }
 
 function stateArray(state: ModelState, key: string, length: number, who: string): Float64Array {

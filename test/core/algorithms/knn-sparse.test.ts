@@ -178,3 +178,30 @@ describe('list settings', () => {
     expect(() => neighbourListOptions(40, { denseMaxEntities: 1.5 })).toThrow(/denseMaxEntities/);
   });
 });
+
+describe('a snapshot carries the similarities, so a restart does not compute them again', () => {
+  const ts = randomSet(5);
+  for (const mode of ['packed triangle', 'neighbour lists'] as const) {
+    it(`${mode}: the restored model uses the saved values`, () => {
+      const params = resolveKnnParams('knn-baseline', { name: 'pearson_baseline', user_based: true, k: 5 });
+      const lists = mode === 'neighbour lists' ? { denseMaxEntities: 0 } : {};
+      const algo = new KNNBaseline(params, lists).fit(ts);
+      const state = algo.state();
+      const copy = new KNNBaseline(params, lists);
+      copy.restore(ts, state);
+      const a = new Float64Array(ts.nItems);
+      const b = new Float64Array(ts.nItems);
+      algo.scoreAll({ ...asMember(ts, 2), user: 2 }, a);
+      copy.scoreAll({ ...asMember(ts, 2), user: 2 }, b);
+      expect(b).toEqual(a);
+      // the proof that they are read, not recomputed: changed saved values change the estimates
+      const saved = (mode === 'packed triangle' ? state.sim_packed : state.list_sim) as Float64Array;
+      expect(saved.length).toBeGreaterThan(0);
+      saved.fill(0.5);
+      const tampered = new KNNBaseline(params, lists);
+      tampered.restore(ts, state);
+      tampered.scoreAll({ ...asMember(ts, 2), user: 2 }, b);
+      expect(b).not.toEqual(a);
+    });
+  }
+});
