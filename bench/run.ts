@@ -20,6 +20,8 @@ const suites: Suite[] = [
   { id: 'content', load: async () => (await import('./content.ts')).benchContent },
   { id: 'evaluate', load: async () => (await import('./evaluate.ts')).benchEvaluate },
   { id: 'bot', load: async () => (await import('./bot.ts')).benchBot },
+  // minutes and gigabytes: never part of a plain `npm run bench`, only with --only scale
+  { id: 'scale', load: async () => (await import('./scale.ts')).benchScale },
 ];
 
 function parseOnly(argv: string[]): Set<string> | undefined {
@@ -47,7 +49,7 @@ async function main(): Promise<void> {
   const only = parseOnly(process.argv.slice(2));
   const all: Array<BenchRow & { suite: string }> = [];
   for (const suite of suites) {
-    if (only && !only.has(suite.id)) continue;
+    if (only ? !only.has(suite.id) : suite.id === 'scale') continue;
     process.stderr.write(`\n== ${suite.id}\n`);
     const run = await suite.load();
     const rows = await run();

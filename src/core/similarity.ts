@@ -79,14 +79,18 @@ export class PackedTriangle {
   /** off[a] + b = index of (a, b), a < b */
   readonly off: Int32Array;
 
-  constructor(n: number, what: string) {
+  /** `saved`: values computed before (a snapshot), taken as they are when the length fits */
+  constructor(n: number, what: string, saved?: Float64Array | Float32Array) {
     const entries = (n * (n - 1)) / 2;
     if (entries > MAX_ENTRIES) {
       throw new RangeError(`${what}: ${n} entities need ${entries} pairs, more than a packed matrix can index`);
     }
+    if (saved && saved.length !== entries) {
+      throw new RangeError(`${what}: ${saved.length} saved values, ${n} entities need ${entries}`);
+    }
     this.n = n;
     try {
-      this.data = entries <= F64_MAX_ENTRIES ? new Float64Array(entries) : new Float32Array(entries);
+      this.data = saved ?? (entries <= F64_MAX_ENTRIES ? new Float64Array(entries) : new Float32Array(entries));
     } catch (e) {
       const mb = Math.round((entries * 4) / 1e6);
       throw new RangeError(`${what}: cannot allocate ${mb} MB for ${n} entities (${(e as Error).message})`);
@@ -170,7 +174,7 @@ export function buildPairIndex(xr: Csr, nY: number): PairIndex {
  * finished (and cleared) by one sequential sweep over x' in [from, to): streaming reads of the
  * sums and streaming writes into the packed row, cheaper than scattered writes from a touched list.
  */
-class Accumulators {
+export class Accumulators {
   readonly name: SimilarityName;
   readonly freq: Int32Array;
   /** msd: Σ (a − b)²; the others: Σ a·b */
@@ -190,6 +194,45 @@ class Accumulators {
     this.si = used(name === 'pearson');
     this.sj = used(name === 'pearson');
   }
+
+  /** Adds one co-rated pair (this row's value vi, x's value vj) to x's sums. */
+  addPair(x: number, vi: number, vj: number): void {
+    this.freq[x]++;
+    if (this.name === 'msd') {
+      const d = vi - vj;
+      this.prods[x] += d * d;
+      return;
+    }
+    this.prods[x] += vi * vj;
+    this.sqi[x] += vi * vi;
+    this.sqj[x] += vj * vj;
+    if (this.name === 'pearson') {
+      this.si[x] += vi;
+      this.sj[x] += vj;
+    }
+  }
+
+  /**
+   * For x' in [from, to) with a common rating, calls visit(x', similarity) (0 below the support
+   * threshold or on a zero denominator, as `finishRow` writes), and clears. Used by the sparse
+   * neighbour lists, which keep only the strongest similarities of each row.
+   */
+  visitRow(from: number, to: number, minSupport: number, shrinkage: number, visit: (x: number, s: number) => void): void {
+    const { freq } = this;
+    for (let x = from; x < to; x++) {
+      if (freq[x] !== 0) visit(x, this.takeAt(x, minSupport, shrinkage));
+    }
+  }
+
+  /** The similarity accumulated for x (0 when none or below support), and clears x. */
+  takeAt(x: number, minSupport: number, shrinkage: number): number {
+    // finishRow's formulas, through a one-entry row, so there is one owner of each formula
+    this.one[0] = 0;
+    this.finishRow(this.one, -x, x, x + 1, minSupport, shrinkage);
+    return this.one[0];
+  }
+
+  private readonly one = new Float64Array(1);
 
   /**
    * For x' in [from, to) with a common rating, writes the similarity into out[base + x'] (0 below
@@ -258,7 +301,7 @@ export function shrunkPearsonBaseline(prod: number, den: number, n: number, shri
   return ((prod / den) * (n - 1)) / (n - 1 + shrinkage);
 }
 
-function effectiveMinSupport(opts: SimilarityOptions): number {
+export function effectiveMinSupport(opts: SimilarityOptions): number {
   // pearson_baseline's shrinkage needs n - 1 > 0, so Surprise lifts its min_support to 2
   return opts.name === 'pearson_baseline' ? Math.max(2, opts.minSupport) : opts.minSupport;
 }
@@ -268,7 +311,7 @@ function effectiveMinSupport(opts: SimilarityOptions): number {
  * yVal[from..to) with residual adjustments), the sums each measure needs. Values are ratings, or
  * residuals r − b for pearson_baseline (the caller passes them already adjusted).
  */
-function accumulateRun(
+export function accumulateRun(
   acc: Accumulators,
   name: SimilarityName,
   vi: number,
@@ -319,7 +362,7 @@ function accumulateRun(
  * pearson_baseline works on residuals d = r − (μ + b_y + b_x), grouped as Surprise groups them.
  * Returns the residual of every entry of xr (aligned with xr) and of every entry of the pair index.
  */
-function residuals(
+export function residuals(
   ts: Trainset,
   xr: Csr,
   idx: PairIndex,

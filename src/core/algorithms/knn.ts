@@ -20,6 +20,12 @@
  * descending-similarity order (floating-point summation order, ~1e-16); above about 4,000
  * entities similarities are float32 (see similarity.ts), which moves estimates by ~1e-7 and can
  * only change which neighbour is kept when two similarities differ by less than float32 rounding.
+ *
+ * At scale (more than 20,000 users or items, see neighbours.ts) the matrix is replaced by each
+ * entity's K = 2k strongest positive similarities. Estimates then differ from Surprise only where
+ * a neighbour outside those K would have been among the k used for an item; a live member's
+ * user-based similarities are computed to at most 4,000 co-raters, rarest movies first. Below the
+ * threshold the dense path, and Surprise parity, are unchanged.
  */
 import {
   Algorithm,
@@ -47,9 +53,17 @@ import {
   SIMILARITY_PARAM_SPECS,
   similarityOptionsFrom,
   similarityRowForProfile,
-  type SimilarityMatrix,
+  PackedTriangle,
+  SimilarityMatrix,
   type SimilarityOptions,
 } from '../similarity.ts';
+import {
+  computeNeighbourLists,
+  memberSimilarityRow,
+  neighbourListOptions,
+  NeighbourLists,
+  type NeighbourListOptions,
+} from '../neighbours.ts';
 import type { Csr, Profile, Trainset } from '../trainset.ts';
 import { kthLargest, kthSmallest, TopKHeap } from '../topn.ts';
 
@@ -218,6 +232,11 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
   private readonly bslOpts: BaselineOptions;
 
   private sim: SimilarityMatrix | undefined;
+  /** above `lists.denseMaxEntities` entities: top-K lists instead of `sim` (see neighbours.ts) */
+  private lists: NeighbourLists | undefined;
+  private readonly listOpts: NeighbourListOptions;
+  /** all zeros between uses: one scattered list row at a time */
+  private scratchRow = new Float64Array(0);
   /** x-side means (users when user-based), for means and zscore */
   private means: Float64Array | undefined;
   /** x-side population std (0 replaced by the overall std), for zscore */
@@ -231,11 +250,16 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
   private simBuf = new Float64Array(64);
   /** 0, 1, 2, …: candidate positions when candidates come in rating-list order */
   private iota = Int32Array.from({ length: 64 }, (_, c) => c);
+  /** candidate positions when candidates come bucketed (lists mode) */
+  private posBuf = new Int32Array(64);
+  /** lists mode, user-based: byItem position of every byUser rating */
+  private itemPos: Int32Array | undefined;
   private readonly heap: NeighbourHeap;
   private readonly sums = new Float64Array(3);
 
-  constructor(name: string, variant: KnnVariant, params: KnnParams) {
+  constructor(name: string, variant: KnnVariant, params: KnnParams, lists: Partial<NeighbourListOptions> = {}) {
     super(params);
+    this.listOpts = neighbourListOptions(params.k, lists);
     this.name = name;
     this.variant = variant;
     this.k = params.k;
@@ -251,8 +275,14 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
 
   /** The fitted similarity matrix (over users when user-based, else items). */
   get similarities(): SimilarityMatrix {
+    if (this.lists) throw new NotFittedError(`${this.name} keeps neighbour lists, not a matrix (over ${this.lists.n} entities)`);
     if (!this.sim) throw new NotFittedError(`${this.name} is not fitted: call fit(trainset) first`);
     return this.sim;
+  }
+
+  /** The fitted top-K neighbour lists, or undefined when the dense matrix is used. */
+  get neighbourLists(): NeighbourLists | undefined {
+    return this.lists;
   }
 
   private get needsBaselines(): boolean {
@@ -281,15 +311,30 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
     return this;
   }
 
-  /** Similarities and per-rating terms from the learned arrays; shared by fit and restore. */
-  private prepare(ts: Trainset): void {
+  /**
+   * Similarities and per-rating terms from the learned arrays; shared by fit and restore. `saved`:
+   * the similarities of a snapshot, used as they are instead of being computed again.
+   */
+  private prepare(ts: Trainset, saved?: SavedSimilarities): void {
     const baselines = this.bu && this.bi ? { bu: this.bu, bi: this.bi } : undefined;
-    this.sim = computeSimilarities(ts, this.simOpts, baselines);
+    const nX = this.simOpts.userBased ? ts.nUsers : ts.nItems;
+    const what = `${this.name} similarities`;
+    if (nX > this.listOpts.denseMaxEntities) {
+      this.sim = undefined;
+      this.lists = saved?.lists ?? computeNeighbourLists(ts, this.simOpts, this.listOpts, baselines);
+      this.scratchRow = new Float64Array(nX);
+    } else {
+      this.lists = undefined;
+      this.sim = saved?.packed
+        ? new SimilarityMatrix(new PackedTriangle(nX, what, saved.packed))
+        : computeSimilarities(ts, this.simOpts, baselines);
+    }
     this.terms = this.candidateTerms(ts);
     const yr = this.candidates(ts);
     let maxM = 1;
     for (let y = 0; y + 1 < yr.indptr.length; y++) maxM = Math.max(maxM, yr.indptr[y + 1] - yr.indptr[y]);
     this.ensureBuffers(maxM);
+    this.itemPos = undefined;
     this.ts = ts;
   }
 
@@ -334,6 +379,7 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
       this.simBuf = new Float64Array(size);
       this.iota = new Int32Array(size);
       for (let c = 0; c < size; c++) this.iota[c] = c;
+      this.posBuf = new Int32Array(size);
     }
   }
 
@@ -392,15 +438,40 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
       let row: Float64Array;
       let user: QueryUser;
       if (p.user !== undefined) {
-        row = this.similarities.rowInto(p.user, new Float64Array(ts.nUsers));
+        row = (this.lists ?? this.similarities).rowInto(p.user, new Float64Array(ts.nUsers));
         user = this.trainedUser(p.user);
       } else {
         const q = this.memberQuery(p);
         row = q.row;
         user = q.user;
       }
+      if (this.lists) {
+        this.scoreAllFromNeighbours(row, user, out, support);
+        return;
+      }
       for (let i = 0; i < n; i++) {
         out[i] = this.scoreUserBased(row, -1, i, user);
+        if (support) support[i] = this.sums[2];
+      }
+    } else if (this.lists) {
+      // one list row per movie, scattered and read at the member's movies: O(n·(K + m))
+      let items: Int32Array;
+      let terms: Float64Array;
+      let user: QueryUser;
+      if (p.user !== undefined) {
+        const a = ts.byUser.indptr[p.user];
+        const b = ts.byUser.indptr[p.user + 1];
+        items = ts.byUser.indices.subarray(a, b);
+        terms = (this.terms as Float64Array).subarray(a, b);
+        user = this.trainedUser(p.user);
+      } else {
+        const q = this.memberQuery(p);
+        items = p.items;
+        terms = q.terms;
+        user = q.user;
+      }
+      for (let i = 0; i < n; i++) {
+        out[i] = this.scoreItemBased(i, items, terms, 0, items.length, user);
         if (support) support[i] = this.sums[2];
       }
     } else {
@@ -462,6 +533,89 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
     }
   }
 
+  /**
+   * User-based scores of every item from the users with a positive similarity in `row` (a list
+   * row or a member's bounded row): their ratings are bucketed by item, each bucket holding the
+   * same candidates, with the same positions in the item's rating list, as the full scan over the
+   * item's raters would keep (those with similarity ≤ 0 are dropped there anyway). Cost: the
+   * ratings of the neighbours, instead of every rating of the trainset.
+   */
+  private scoreAllFromNeighbours(row: Float64Array, user: QueryUser, out: Float64Array, support: Float64Array | null): void {
+    const ts = this.trainset;
+    const n = ts.nItems;
+    const { byUser, byItem } = ts;
+    const itemPos = this.itemPosOfRating(ts);
+    const terms = this.terms as Float64Array;
+    const ptr = new Int32Array(n + 1);
+    const nbs: number[] = [];
+    for (let v = 0; v < row.length; v++) {
+      if (row[v] > 0) {
+        nbs.push(v);
+        for (let q = byUser.indptr[v]; q < byUser.indptr[v + 1]; q++) ptr[byUser.indices[q] + 1]++;
+      }
+    }
+    let maxM = 1;
+    for (let i = 0; i < n; i++) {
+      maxM = Math.max(maxM, ptr[i + 1]);
+      ptr[i + 1] += ptr[i];
+    }
+    this.ensureBuffers(maxM);
+    const fill = ptr.slice(0, n);
+    const bSim = new Float64Array(ptr[n]);
+    const bTerm = new Float64Array(ptr[n]);
+    const bPos = new Int32Array(ptr[n]);
+    for (const v of nbs) {
+      const s = row[v];
+      for (let q = byUser.indptr[v]; q < byUser.indptr[v + 1]; q++) {
+        const i = byUser.indices[q];
+        const at = itemPos[q];
+        const d = fill[i]++;
+        bSim[d] = s;
+        bTerm[d] = terms[at];
+        bPos[d] = at - byItem.indptr[i];
+      }
+    }
+    const sims = this.simBuf;
+    const pos = this.posBuf;
+    for (let i = 0; i < n; i++) {
+      const a = ptr[i];
+      const m = ptr[i + 1] - a;
+      for (let c = 0; c < m; c++) {
+        sims[c] = bSim[a + c];
+        pos[c] = bPos[a + c];
+      }
+      knnSums(m, sims, bTerm, a, pos, this.heap, this.sums);
+      out[i] = this.combine(i, user);
+      if (support) support[i] = this.sums[2];
+    }
+  }
+
+  /** For each rating of byUser, its position in byItem (made once per trainset, lists mode only). */
+  private itemPosOfRating(ts: Trainset): Int32Array {
+    if (this.itemPos) return this.itemPos;
+    const { byUser, byItem } = ts;
+    const nnz = byUser.indices.length;
+    // byItem positions grouped by user, items ascending; then matched through a dense item → q map
+    const userPtr = byUser.indptr;
+    const cursor = userPtr.slice(0, ts.nUsers);
+    const grouped = new Int32Array(nnz);
+    const itemOf = new Int32Array(nnz);
+    for (let i = 0; i < ts.nItems; i++) {
+      for (let p = byItem.indptr[i]; p < byItem.indptr[i + 1]; p++) {
+        grouped[cursor[byItem.indices[p]]++] = p;
+        itemOf[p] = i;
+      }
+    }
+    const qOfItem = new Int32Array(ts.nItems);
+    const out = new Int32Array(nnz);
+    for (let u = 0; u < ts.nUsers; u++) {
+      for (let q = userPtr[u]; q < userPtr[u + 1]; q++) qOfItem[byUser.indices[q]] = q;
+      for (let g = userPtr[u]; g < userPtr[u + 1]; g++) out[qOfItem[itemOf[grouped[g]]]] = grouped[g];
+    }
+    this.itemPos = out;
+    return out;
+  }
+
   private trainedUser(u: number): QueryUser {
     const ub = this.simOpts.userBased;
     return {
@@ -490,7 +644,12 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
     const user: QueryUser = { mean, sigma, bias };
     if (this.simOpts.userBased) {
       const baselines = this.bu && this.bi ? { bu: this.bu, bi: this.bi, bMember: bias } : undefined;
-      const row = similarityRowForProfile(ts, this.simOpts, p.items, p.ratings, baselines);
+      const row = this.lists
+        ? keepStrongest(
+            memberSimilarityRow(ts, this.simOpts, p.items, p.ratings, this.listOpts.maxMemberCandidates, baselines),
+            this.listOpts.listSize,
+          )
+        : similarityRowForProfile(ts, this.simOpts, p.items, p.ratings, baselines);
       return { user, row, terms: new Float64Array(0) };
     }
     // item-based: y is the member, so b_y is the folded-in bias
@@ -512,6 +671,11 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
     const sims = this.simBuf;
     if (row) {
       for (let c = 0; c < m; c++) sims[c] = row[indices[a + c]];
+    } else if (this.lists) {
+      const scratch = this.scratchRow;
+      this.lists.scatter(x, scratch);
+      for (let c = 0; c < m; c++) sims[c] = scratch[indices[a + c]];
+      this.lists.clear(x, scratch);
     } else {
       const { data, off } = (this.sim as SimilarityMatrix).packed;
       const ox = off[x];
@@ -538,11 +702,18 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
   ): number {
     this.ensureBuffers(m);
     const sims = this.simBuf;
-    const { data, off } = (this.sim as SimilarityMatrix).packed;
-    const oi = off[i];
-    for (let c = 0; c < m; c++) {
-      const j = items[at + c];
-      sims[c] = j > i ? data[oi + j] : j < i ? data[off[j] + i] : 1;
+    if (this.lists) {
+      const scratch = this.scratchRow;
+      this.lists.scatter(i, scratch);
+      for (let c = 0; c < m; c++) sims[c] = scratch[items[at + c]];
+      this.lists.clear(i, scratch);
+    } else {
+      const { data, off } = (this.sim as SimilarityMatrix).packed;
+      const oi = off[i];
+      for (let c = 0; c < m; c++) {
+        const j = items[at + c];
+        sims[c] = j > i ? data[oi + j] : j < i ? data[off[j] + i] : 1;
+      }
     }
     knnSums(m, sims, terms, at, this.iota, this.heap, this.sums);
     return this.combine(i, user);
@@ -573,13 +744,20 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
   }
 
   /**
-   * Learned arrays only: the similarity matrix is recomputed on restore (it is a deterministic
-   * function of the trainset and these baselines, and takes well under a few seconds, whereas
-   * storing it would cost up to 189 MB on ml-latest-small item-based).
+   * Learned arrays and the similarities (the packed triangle, or the neighbour lists). Recomputing
+   * the similarities on restore was cheaper on disk (189 MB on ml-latest-small item-based), but
+   * restore runs on the service's main thread: at ml-1m shape it held the event loop for 25 s
+   * during a background retrain and made a restart from snapshots as slow as a first start
+   * (bench/scale.ts). Copying saved arrays takes milliseconds.
    */
   state(): ModelState {
     const ts = this.trainset;
+    const lists = this.lists;
     return {
+      sim_packed: this.sim ? this.sim.packed.data : null,
+      list_ptr: lists ? lists.ptr : null,
+      list_nb: lists ? lists.nb : null,
+      list_sim: lists ? lists.sim : null,
       algorithm: this.name,
       similarity: this.simOpts.name,
       user_based: this.simOpts.userBased,
@@ -615,8 +793,44 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
     this.means = needsXStats ? stateArray(state, 'means', nX, who) : undefined;
     this.sigmas = this.variant === 'zscore' ? stateArray(state, 'sigmas', nX, who) : undefined;
     this.overallSigma = typeof state.overall_sigma === 'number' ? state.overall_sigma : NaN;
-    this.prepare(ts);
+    this.prepare(ts, savedSimilarities(state, nX));
   }
+}
+
+/**
+ * Keeps a member's `size` strongest positive similarities (ties: the smaller id), zeroing the rest:
+ * a live member gets a top-K list like a trained user's. Scoring then walks the ratings of K
+ * neighbours; with all 4,000 compared co-raters it walked ~4 M ratings per request at ml-10m shape
+ * (recommend p95 616 ms in bench/scale.ts).
+ */
+function keepStrongest(row: Float64Array, size: number): Float64Array {
+  const positive: number[] = [];
+  for (let v = 0; v < row.length; v++) if (row[v] > 0) positive.push(v);
+  if (positive.length <= size) return row;
+  positive.sort((a, b) => row[b] - row[a] || a - b);
+  for (let c = size; c < positive.length; c++) row[positive[c]] = 0;
+  return row;
+}
+
+interface SavedSimilarities {
+  packed?: Float64Array | Float32Array;
+  lists?: NeighbourLists;
+}
+
+/**
+ * The similarities a state carries, when they are whole (a state saved before they were carried,
+ * or by another storage mode, has none and they are computed again).
+ */
+function savedSimilarities(state: ModelState, nX: number): SavedSimilarities | undefined {
+  const packed = state.sim_packed;
+  if ((packed instanceof Float64Array || packed instanceof Float32Array) && packed.length === (nX * (nX - 1)) / 2) {
+    return { packed };
+  }
+  const { list_ptr: ptr, list_nb: nb, list_sim: sim } = state;
+  if (ptr instanceof Int32Array && nb instanceof Int32Array && sim instanceof Float64Array && ptr.length === nX + 1) {
+    if (ptr[nX] === nb.length && nb.length === sim.length) return { lists: new NeighbourLists(nX, ptr, nb, sim) };
+  }
+  return undefined;
 }
 
 function stateArray(state: ModelState, key: string, length: number, who: string): Float64Array {
@@ -675,26 +889,26 @@ export function resolveKnnParams(algo: string, given: Record<string, unknown> = 
 }
 
 export class KNNBasic extends KnnAlgorithm {
-  constructor(params: KnnParams = resolveKnnParams('knn-basic')) {
-    super('knn-basic', 'basic', params);
+  constructor(params: KnnParams = resolveKnnParams('knn-basic'), lists: Partial<NeighbourListOptions> = {}) {
+    super('knn-basic', 'basic', params, lists);
   }
 }
 
 export class KNNWithMeans extends KnnAlgorithm {
-  constructor(params: KnnParams = resolveKnnParams('knn-means')) {
-    super('knn-means', 'means', params);
+  constructor(params: KnnParams = resolveKnnParams('knn-means'), lists: Partial<NeighbourListOptions> = {}) {
+    super('knn-means', 'means', params, lists);
   }
 }
 
 export class KNNWithZScore extends KnnAlgorithm {
-  constructor(params: KnnParams = resolveKnnParams('knn-zscore')) {
-    super('knn-zscore', 'zscore', params);
+  constructor(params: KnnParams = resolveKnnParams('knn-zscore'), lists: Partial<NeighbourListOptions> = {}) {
+    super('knn-zscore', 'zscore', params, lists);
   }
 }
 
 export class KNNBaseline extends KnnAlgorithm {
-  constructor(params: KnnParams = resolveKnnParams('knn-baseline')) {
-    super('knn-baseline', 'baseline', params);
+  constructor(params: KnnParams = resolveKnnParams('knn-baseline'), lists: Partial<NeighbourListOptions> = {}) {
+    super('knn-baseline', 'baseline', params, lists);
   }
 }
 
