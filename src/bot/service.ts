@@ -162,7 +162,7 @@ export class LiveService implements MarqueeService {
     this.transfer = new RatingsTransfer(this.catalog, this.ratingsOf);
     this.evaluations = new Evaluations(this.store, opts.evaluationRunner, minRatings);
     this.feedback = new Feedback(this.store, this.catalog, this.ratingsOf);
-    this.experiments = new Experiments(this.store, this.feedback, opts.experimentRandom ?? Math.random);
+    this.experiments = new Experiments(this.store, this.feedback, opts.experimentRandom ?? Math.random, opts.preferenceChart);
 
     const models = this.models.start();
     // the title index and the content model are built right after start-up returns (a command

@@ -105,6 +105,8 @@ export async function main(io: StartIo): Promise<number> {
       retrainMinutes: config.retrainMinutes,
       adminIds: config.admins,
       evaluationRunner: evaluationRunner(),
+      // vega loads on the first /experiment status, not at start-up
+      preferenceChart: async (points, a, b) => (await import('../evaluation/preference-chart.ts')).renderPreferenceChart(points, a, b),
       logger: log,
     });
     const commands = await loadCommands();

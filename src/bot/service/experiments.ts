@@ -9,7 +9,6 @@
  */
 import { teamDraft } from '../../core/interleave.ts';
 import { decide, type ListOutcome } from '../../core/eval/significance.ts';
-import type { PreferencePoint } from '../../evaluation/preference-chart.ts';
 import type { Experiment, Member, Store } from '../../store/api.ts';
 import { UserFacingError } from '../errors.ts';
 import type { ExperimentStatus, ExperimentSummary, RecommendResult, RecommendedMovie } from '../service-api.ts';
@@ -20,16 +19,31 @@ export const DEFAULT_EXPERIMENT_LIST = 10;
 /** The sign test's level for naming a winner. */
 export const EXPERIMENT_ALPHA = 0.05;
 
+/** A point of an experiment's running preference: after `lists` lists, winsA / (winsA + winsB) − ½. */
+export interface PreferencePoint {
+  lists: number;
+  preference: number;
+}
+
+/**
+ * Draws the running preference as a PNG. Injected (src/cli/start.ts passes the evaluation wing's
+ * vega-lite renderer, loaded on first use) so the service imports nothing above it; without one,
+ * status and stop answer without a chart.
+ */
+export type PreferenceChartRenderer = (points: readonly PreferencePoint[], a: string, b: string) => Promise<Uint8Array>;
+
 export class Experiments {
   private readonly store: Store;
   private readonly feedback: Feedback;
   private readonly random: () => number;
+  private readonly chart: PreferenceChartRenderer | undefined;
   private cached: { exp: Experiment | undefined } | undefined;
 
-  constructor(store: Store, feedback: Feedback, random: () => number) {
+  constructor(store: Store, feedback: Feedback, random: () => number, chart?: PreferenceChartRenderer) {
     this.store = store;
     this.feedback = feedback;
     this.random = random;
+    this.chart = chart;
   }
 
   running(): Experiment | undefined {
@@ -83,7 +97,7 @@ export class Experiments {
     const exp = this.running();
     if (!exp) return undefined;
     const { summary, points } = this.summarise(exp);
-    return { ...summary, chartPng: await renderPreferenceChart(points, exp.a, exp.b) };
+    return { ...summary, chartPng: await this.chart?.(points, exp.a, exp.b) };
   }
 
   async stop(): Promise<ExperimentStatus> {
@@ -93,7 +107,7 @@ export class Experiments {
     this.cached = undefined;
     const stopped = this.store.feedback.stopExperiment(exp.id, summary);
     this.cached = { exp: undefined };
-    return { ...summary, stoppedAt: stopped.stoppedAt, chartPng: await renderPreferenceChart(points, exp.a, exp.b) };
+    return { ...summary, stoppedAt: stopped.stoppedAt, chartPng: await this.chart?.(points, exp.a, exp.b) };
   }
 
   history(): ExperimentSummary[] {
@@ -148,12 +162,6 @@ export function runningPreference(outcomes: readonly ListOutcome[]): PreferenceP
     points.push({ lists: k + 1, preference: winsA + winsB > 0 ? winsA / (winsA + winsB) - 0.5 : 0 });
   });
   return points;
-}
-
-/** The chart module loads vega on first use only, so start-up does not pay for it. */
-async function renderPreferenceChart(points: readonly PreferencePoint[], a: string, b: string): Promise<Uint8Array> {
-  const chart = await import('../../evaluation/preference-chart.ts');
-  return chart.renderPreferenceChart(points, a, b);
 }
 
 function isSummary(x: unknown): x is ExperimentSummary {

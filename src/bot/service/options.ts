@@ -1,4 +1,5 @@
 /** What a service is started with, and the checks that refuse a bad setting before anything starts. */
+import type { PreferenceChartRenderer } from './experiments.ts';
 import { ParamError } from '../../core/algorithm.ts';
 import type { Platform, Store } from '../../store/api.ts';
 import type { AdminRef } from '../../config.ts';
@@ -45,6 +46,8 @@ export interface ServiceOptions {
   logger?: ServiceLogger;
   /** the coin of interleaved experiments, uniform in [0, 1) (default Math.random; the simulator seeds it) */
   experimentRandom?: () => number;
+  /** draws an experiment's running preference (src/cli/start.ts passes the real one); none: no chart */
+  preferenceChart?: PreferenceChartRenderer;
 }
 
 /** The default of ServiceOptions.maxLazyModels. */

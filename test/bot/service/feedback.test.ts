@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveService } from '../../../src/bot/service.ts';
 import type { Member, Store } from '../../../src/store/api.ts';
 import { openStore } from '../../../src/store/store.ts';
+import { renderPreferenceChart } from '../../../src/evaluation/preference-chart.ts';
 import { freshStore, lcg, start } from './fixture.ts';
 
 describe("a member's reactions", () => {
@@ -20,7 +21,7 @@ describe("a member's reactions", () => {
     ada = store.member('discord', 'ada', 'Ada');
     bob = store.member('discord', 'bob', 'Bob');
     for (const [id, r] of [['100', 5], ['101', 4.5], ['200', 1], ['201', 1.5]] as const) store.rate(ada.id, id, r);
-    svc = await start(store, { algorithms: ['svd'], experimentRandom: lcg(3) });
+    svc = await start(store, { algorithms: ['svd'], experimentRandom: lcg(3), preferenceChart: renderPreferenceChart });
     await svc.ready;
   });
   afterAll(async () => {
