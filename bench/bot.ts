@@ -7,8 +7,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { createService, type LiveService } from '../src/bot/service.ts';
 import { DEFAULTS } from '../src/config.ts';
 import { loadDataset } from '../src/data/load.ts';
@@ -16,33 +14,9 @@ import type { Store } from '../src/store/api.ts';
 import { openStore } from '../src/store/store.ts';
 import { sharedDataset } from '../test/helpers/shared-data.ts';
 import type { BenchRow } from './types.ts';
+import { gc, median, p95, picker } from './measure.ts';
 
 const quiet = { info() {}, warn() {}, error() {} };
-
-function gc(): void {
-  setFlagsFromString('--expose-gc');
-  const collect = runInNewContext('gc') as (() => void) | undefined;
-  collect?.();
-}
-
-function p95(samples: number[]): number {
-  const s = [...samples].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(s.length * 0.95))];
-}
-
-function median(samples: number[]): number {
-  const s = [...samples].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-/** A deterministic stream of picks, so every run rates the same movies. */
-function picker(seed: number): (n: number) => number {
-  let s = seed >>> 0;
-  return (n) => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s % n;
-  };
-}
 
 async function startToReady(store: Store, algorithms: readonly string[]): Promise<{ svc: LiveService; ms: number }> {
   const t0 = performance.now();

@@ -9,11 +9,7 @@ import { sharedDataset } from '../test/helpers/shared-data.ts';
 import { loadDataset } from '../src/data/load.ts';
 import { contentMovieOf } from '../src/bot/content-movies.ts';
 import type { BenchRow } from './types.ts';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
+import { median } from './measure.ts';
 
 export async function benchContent(): Promise<BenchRow[]> {
   const dir = sharedDataset('ml-latest-small');

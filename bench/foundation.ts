@@ -15,13 +15,9 @@ import { trainingColumns } from '../src/store/training-data.ts';
 import { Trainset } from '../src/core/trainset.ts';
 import type { BenchRow } from './types.ts';
 import { sharedDataset } from '../test/helpers/shared-data.ts';
+import { median } from './measure.ts';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 export async function benchFoundation(): Promise<BenchRow[]> {
   const dir = sharedDataset('ml-latest-small');

@@ -16,8 +16,6 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { createService, type LiveService } from '../src/bot/service.ts';
 import { DEFAULTS } from '../src/config.ts';
 import { createAlgorithm } from '../src/core/registry.ts';
@@ -30,6 +28,7 @@ import { writeSynthetic } from '../src/data/synthetic/write.ts';
 import type { Store } from '../src/store/api.ts';
 import { openStore } from '../src/store/store.ts';
 import type { BenchRow } from './types.ts';
+import { gc, p95, picker } from './measure.ts';
 
 /** the service's own log lines, timestamped on stderr: where the minutes of a start go */
 const serviceLog = {
@@ -39,26 +38,6 @@ const serviceLog = {
 };
 const SHAPES = ['ml-1m', 'ml-10m', 'ml-25m', 'ml-32m'] as const;
 type Shape = (typeof SHAPES)[number];
-
-function gc(): void {
-  setFlagsFromString('--expose-gc');
-  const collect = runInNewContext('gc') as (() => void) | undefined;
-  collect?.();
-}
-
-function p95(samples: number[]): number {
-  const s = [...samples].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(s.length * 0.95))];
-}
-
-/** A deterministic stream of picks, so every run rates the same movies. */
-function picker(seed: number): (n: number) => number {
-  let s = seed >>> 0;
-  return (n) => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s % n;
-  };
-}
 
 function argValue(argv: string[], name: string): string | undefined {
   const k = argv.indexOf(name);
