@@ -28,6 +28,21 @@ import {
 } from './api.ts';
 import { packColumns, unpackColumns, type PackedColumns } from './columns.ts';
 import { SqliteFeedback } from './feedback.ts';
+import {
+  MOVIE_COLUMNS,
+  checkPlatformUser,
+  checkRating,
+  checkTime,
+  movieParams,
+  toMember,
+  toMovie,
+  type AsideRow,
+  type InfoRow,
+  type MemberRatingRow,
+  type MemberRow,
+  type MovieParams,
+  type MovieRow,
+} from './rows.ts';
 import { checkDataset, datasetFingerprint } from './fingerprint.ts';
 import { migrate } from './migrations.ts';
 import { switchMemberRatings } from './rating-switch.ts';
@@ -39,7 +54,6 @@ export interface StoreOptions {
   now?: () => number;
 }
 
-const PLATFORMS: readonly Platform[] = ['console', 'discord', 'slack'];
 const PROGRESS_EVERY = 10_000;
 /** rows per multi-row INSERT (4 parameters each, far below SQLite's parameter limit) */
 const RATING_BATCH = 250;
@@ -91,76 +105,6 @@ function asStoreError(err: unknown, label: string): unknown {
   }
   return err;
 }
-
-interface MovieRow {
-  movie_id: string;
-  title: string;
-  display_title: string;
-  year: number | null;
-  genres: string;
-  imdb_id: string | null;
-  tmdb_id: string | null;
-  overview: string | null;
-  tagline: string | null;
-  keywords: string | null;
-  tags: string | null;
-}
-
-interface InfoRow {
-  name: string;
-  format: string;
-  fingerprint: string;
-  n_movies: number;
-  n_ratings: number;
-  scale_lo: number;
-  scale_hi: number;
-  imported_at: number;
-  source: string | null;
-}
-
-interface MemberRow {
-  id: number;
-  platform: Platform;
-  platform_user_id: string;
-  display_name: string | null;
-  created_at: number;
-}
-
-interface AsideRow {
-  member_id: number;
-  dataset: string;
-  movie_id: string;
-  title: string;
-  year: number | null;
-  rating: number;
-  rated_at: number;
-  set_aside_at: number;
-  reason: string;
-}
-
-interface MemberRatingRow {
-  member_id: number;
-  movie_id: string;
-  rating: number;
-  rated_at: number;
-}
-
-type MovieParams = [
-  movieId: string,
-  title: string,
-  displayTitle: string,
-  year: number | null,
-  genres: string,
-  imdbId: string | null,
-  tmdbId: string | null,
-  overview: string | null,
-  tagline: string | null,
-  keywords: string | null,
-  tags: string | null,
-  position: number,
-];
-
-const MOVIE_COLUMNS = 'movie_id, title, display_title, year, genres, imdb_id, tmdb_id, overview, tagline, keywords, tags';
 
 class SqliteStore implements Store {
   readonly path: string;
@@ -536,75 +480,4 @@ class SqliteStore implements Store {
     const row = this.st.lastEvaluation.get();
     return row && { report: JSON.parse(row.report) as unknown, createdAt: row.created_at };
   }
-}
-
-// ---- validation and row mapping ---------------------------------------------------------------
-
-/** The one rule for a member's rating, shared by rate() and rateMany(); the schema's CHECK is the backstop. */
-function checkRating(rating: unknown): asserts rating is number {
-  if (typeof rating !== 'number' || !Number.isFinite(rating) || rating < 0.5 || rating > 5 || !Number.isInteger(rating * 2)) {
-    const shown = typeof rating === 'string' ? JSON.stringify(rating) : String(rating);
-    throw new StoreError(`a rating must be a number from 0.5 to 5 in steps of 0.5 (got ${shown})`);
-  }
-}
-
-function checkTime(ms: unknown): number {
-  if (typeof ms !== 'number' || !Number.isFinite(ms)) {
-    throw new StoreError(`ratedAt must be a time in milliseconds since the epoch (got ${String(ms)})`);
-  }
-  return Math.round(ms);
-}
-
-function checkPlatformUser(platform: Platform, platformUserId: string): void {
-  if (!PLATFORMS.includes(platform)) {
-    throw new StoreError(`unknown platform ${JSON.stringify(platform)} (accepted: ${PLATFORMS.join(', ')})`);
-  }
-  if (typeof platformUserId !== 'string' || platformUserId === '') {
-    throw new StoreError(`a ${platform} member needs a non-empty platform user id`);
-  }
-}
-
-function movieParams(m: MovieRecord, position: number): MovieParams {
-  return [
-    m.movieId,
-    m.title,
-    m.displayTitle,
-    m.year ?? null,
-    JSON.stringify(m.genres ?? []),
-    m.imdbId ?? null,
-    m.tmdbId ?? null,
-    m.overview ?? null,
-    m.tagline ?? null,
-    m.keywords ? JSON.stringify(m.keywords) : null,
-    m.tags ? JSON.stringify(m.tags) : null,
-    position,
-  ];
-}
-
-function toMovie(r: MovieRow): MovieRecord {
-  const m: MovieRecord = {
-    movieId: r.movie_id,
-    title: r.title,
-    displayTitle: r.display_title,
-    year: r.year,
-    genres: JSON.parse(r.genres) as string[],
-  };
-  // Absent fields stay absent (not undefined-valued), so records round-trip exactly.
-  if (r.imdb_id !== null) m.imdbId = r.imdb_id;
-  if (r.tmdb_id !== null) m.tmdbId = r.tmdb_id;
-  if (r.overview !== null) m.overview = r.overview;
-  if (r.tagline !== null) m.tagline = r.tagline;
-  if (r.keywords !== null) m.keywords = JSON.parse(r.keywords) as string[];
-  if (r.tags !== null) m.tags = JSON.parse(r.tags) as string[];
-  return m;
-}
-
-function toMember(r: MemberRow): Member {
-  return {
-    id: r.id,
-    platform: r.platform,
-    platformUserId: r.platform_user_id,
-    displayName: r.display_name,
-    createdAt: r.created_at,
-  };
 }
