@@ -26,6 +26,7 @@ import {
   Accumulators,
   accumulateRun,
   buildPairIndex,
+  checkMemberRowOptions,
   effectiveMinSupport,
   residuals,
   type PairIndex,
@@ -346,12 +347,7 @@ export function memberSimilarityRow(
   baselines?: ProfileBaselines,
   out: Float64Array = new Float64Array(ts.nUsers),
 ): Float64Array {
-  if (!opts.userBased) {
-    throw new ParamError('memberSimilarityRow compares a member with users; it needs user_based similarities');
-  }
-  if (opts.name === 'pearson_baseline' && !baselines) {
-    throw new ParamError('pearson_baseline similarity needs baselines (bsl_options)');
-  }
+  checkMemberRowOptions('memberSimilarityRow', opts, baselines);
   const { byItem, byUser } = ts;
   const mu = ts.globalMean;
   // the member's value per movie (NaN: not rated); residuals for pearson_baseline

@@ -440,6 +440,16 @@ export interface ProfileBaselines extends Baselines {
   bMember: number;
 }
 
+/** What a live member's similarity row needs: user-based options, and baselines for pearson_baseline. */
+export function checkMemberRowOptions(fn: string, opts: SimilarityOptions, baselines: ProfileBaselines | undefined): void {
+  if (!opts.userBased) {
+    throw new ParamError(`${fn} compares a member with users; it needs user_based similarities`);
+  }
+  if (opts.name === 'pearson_baseline' && !baselines) {
+    throw new ParamError('pearson_baseline similarity needs baselines (bsl_options)');
+  }
+}
+
 /**
  * Similarity between a user who is not in the trainset (a live member, given by their ratings) and
  * every trained user, with the same formulas as `computeSimilarities` for user-based measures.
@@ -455,12 +465,7 @@ export function similarityRowForProfile(
   baselines?: ProfileBaselines,
   out: Float64Array = new Float64Array(ts.nUsers),
 ): Float64Array {
-  if (!opts.userBased) {
-    throw new ParamError('similarityRowForProfile compares a member with users; it needs user_based similarities');
-  }
-  if (opts.name === 'pearson_baseline' && !baselines) {
-    throw new ParamError('pearson_baseline similarity needs baselines (bsl_options)');
-  }
+  checkMemberRowOptions('similarityRowForProfile', opts, baselines);
   const acc = new Accumulators(ts.nUsers, opts.name);
   const { indptr, indices, values } = ts.byItem;
   const mu = ts.globalMean;
