@@ -24,8 +24,12 @@ export interface RateLimitSetting {
 }
 
 export interface Config {
-  discord?: { token: string; clientId: string; guildId?: string };
-  slack?: { botToken: string; signingSecret?: string; appToken?: string };
+  /** apiUrl: DISCORD_API_URL, the REST base (a proxy or a test double); the gateway URL then comes from its /gateway/bot */
+  discord?: { token: string; clientId: string; guildId?: string; apiUrl?: string };
+  /** apiUrl: SLACK_API_URL, the Web API base ending in /api/ (a proxy or a test double) */
+  slack?: { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string };
+  /** MARQUEE_HEALTH_PORT: where /healthz and /metrics listen; undefined = not served */
+  healthPort?: number;
   /** MARQUEE_DATA: a folder holding the dataset's files; undefined = ./data/<dataset> */
   dataDir?: string;
   dataset: string;
@@ -105,6 +109,20 @@ function wholeNumber(def: number, min: number, max: number) {
 
 function pattern(re: RegExp, expected: string) {
   return optional.refine((v) => v === undefined || re.test(v), { message: expected });
+}
+
+/** An http(s) URL (a download mirror, an API base behind a proxy or a test double). */
+function isHttpUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return u.protocol === 'https:' || u.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+function httpUrl(expected: string) {
+  return optional.refine((v) => v === undefined || isHttpUrl(v), { message: expected });
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -207,18 +225,18 @@ function schema(checkAlgorithm?: (spec: string) => void) {
       }
       return level as LogLevel;
     }),
-    MARQUEE_DOWNLOAD_BASE: optional.refine(
-      (v) => {
-        if (v === undefined) return true;
-        try {
-          const u = new URL(v);
-          return u.protocol === 'https:' || u.protocol === 'http:';
-        } catch {
-          return false;
-        }
-      },
-      { message: 'expected an http:// or https:// URL of a folder holding <dataset>.zip and <dataset>.zip.md5' },
-    ),
+    DISCORD_API_URL: httpUrl('expected the http:// or https:// base of Discord\'s REST API, e.g. https://discord.com/api'),
+    SLACK_API_URL: httpUrl('expected the http:// or https:// base of Slack\'s Web API, e.g. https://slack.com/api/'),
+    MARQUEE_HEALTH_PORT: optional.transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 65535) {
+        ctx.addIssue({ code: 'custom', message: 'expected a TCP port, 1 to 65535' });
+        return z.NEVER;
+      }
+      return n;
+    }),
+    MARQUEE_DOWNLOAD_BASE: httpUrl('expected an http:// or https:// URL of a folder holding <dataset>.zip and <dataset>.zip.md5'),
   });
 }
 
@@ -252,7 +270,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     if (s.DISCORD_CLIENT_ID === undefined) {
       problems.push('DISCORD_CLIENT_ID is not set: it is required with DISCORD_TOKEN (the application id, 17 to 20 digits)');
     } else {
-      discord = { token: s.DISCORD_TOKEN, clientId: s.DISCORD_CLIENT_ID, guildId: s.DISCORD_GUILD_ID };
+      discord = { token: s.DISCORD_TOKEN, clientId: s.DISCORD_CLIENT_ID, guildId: s.DISCORD_GUILD_ID, apiUrl: s.DISCORD_API_URL };
     }
   } else if (s.DISCORD_CLIENT_ID !== undefined || s.DISCORD_GUILD_ID !== undefined) {
     problems.push('DISCORD_TOKEN is not set, but DISCORD_CLIENT_ID/DISCORD_GUILD_ID are: set the bot token too, or remove them');
@@ -265,7 +283,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
         'SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode, xapp-…) nor SLACK_SIGNING_SECRET (HTTP events) is: set one of them',
       );
     } else {
-      slack = { botToken: s.SLACK_BOT_TOKEN, signingSecret: s.SLACK_SIGNING_SECRET, appToken: s.SLACK_APP_TOKEN };
+      slack = { botToken: s.SLACK_BOT_TOKEN, signingSecret: s.SLACK_SIGNING_SECRET, appToken: s.SLACK_APP_TOKEN, apiUrl: s.SLACK_API_URL };
     }
   } else if (s.SLACK_SIGNING_SECRET !== undefined || s.SLACK_APP_TOKEN !== undefined) {
     problems.push('SLACK_BOT_TOKEN is not set, but SLACK_SIGNING_SECRET/SLACK_APP_TOKEN are: set the xoxb- bot token too, or remove them');
@@ -287,6 +305,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     retrainAfter: s.MARQUEE_RETRAIN_AFTER,
     retrainMinutes: s.MARQUEE_RETRAIN_MINUTES,
     rateLimit: s.MARQUEE_RATE_LIMIT,
+    healthPort: s.MARQUEE_HEALTH_PORT,
     logLevel: s.LOG_LEVEL,
     logLevelExplicit: env.LOG_LEVEL !== undefined && env.LOG_LEVEL.trim() !== '',
     downloadBase: s.MARQUEE_DOWNLOAD_BASE,
