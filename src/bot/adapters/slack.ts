@@ -247,7 +247,7 @@ export function slackPort(env: Record<string, string | undefined>): number {
   return n;
 }
 
-/** For tests: where the Web API lives, and the environment the port is read from. */
+/** For tests: where the Web API lives (wins over SLACK_API_URL), and the environment the port is read from. */
 export interface SlackStartOverrides {
   slackApiUrl?: string;
   env?: Record<string, string | undefined>;
@@ -257,7 +257,8 @@ export async function startSlack(opts: AdapterStartOptions<SlackSettings>, overr
   const { dispatcher, settings, log } = opts;
   const logger = boltLogger(log);
   const socketMode = settings.appToken !== undefined;
-  const clientOptions = overrides.slackApiUrl ? { slackApiUrl: overrides.slackApiUrl } : undefined;
+  const slackApiUrl = overrides.slackApiUrl ?? settings.apiUrl;
+  const clientOptions = slackApiUrl ? { slackApiUrl } : undefined;
   const port = socketMode ? undefined : slackPort(overrides.env ?? process.env);
   // the token is checked here, so a wrong one is a start-up error the operator sees at once; Bolt
   // then gets the bot's ids and does not check again (its own background check would fail later,
