@@ -15,7 +15,7 @@ import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { log, setLogLevel } from '../log.ts';
 import { canonicalSpec } from '../bot/service/algorithm-names.ts';
 import { createService, type EvaluationRunner, type LiveService } from '../bot/service.ts';
-import type { AdapterStartOptions, RunningAdapter } from '../bot/adapters/adapter.ts';
+import { AdapterStartError, type AdapterStartOptions, type RunningAdapter } from '../bot/adapters/adapter.ts';
 import { CommandDefinitionError } from '../bot/command.ts';
 import { memberCaused } from '../bot/errors.ts';
 import { formatTopNTable } from '../evaluation/table.ts';
@@ -51,7 +51,8 @@ function plainError(e: unknown): boolean {
     e instanceof DataNotFoundError ||
     e instanceof DownloadError ||
     e instanceof CommandDefinitionError ||
-    e instanceof StartError
+    e instanceof StartError ||
+    e instanceof AdapterStartError
   );
 }
 

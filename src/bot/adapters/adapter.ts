@@ -18,3 +18,11 @@ export interface AdapterStartOptions<S> {
 export interface RunningAdapter {
   stop(): Promise<void>;
 }
+
+/**
+ * A problem with the platform's settings that the operator can fix (a refused token, a busy
+ * port): start-up shows its message alone, as one paragraph, without a stack trace.
+ */
+export class AdapterStartError extends Error {
+  override name = 'AdapterStartError';
+}

@@ -13,13 +13,15 @@
  * Besides one `/<name>` per command, `/marquee <command> …` runs any command, for workspaces
  * where a short name such as /top is taken by another app.
  */
-import { App, LogLevel, webApi, type AllMiddlewareArgs, type Logger as BoltLogger, type RespondArguments, type RespondFn, type SlackActionMiddlewareArgs, type SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { App, LogLevel, SocketModeReceiver, type AllMiddlewareArgs, type Logger as BoltLogger, type RespondArguments, type RespondFn, type SlackActionMiddlewareArgs, type SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { AdapterStartOptions, RunningAdapter } from './adapter.ts';
+import { AdapterStartError, type AdapterStartOptions, type RunningAdapter } from './adapter.ts';
 import type { Config } from '../../config.ts';
 import type { CommandRegistry } from '../command.ts';
 import type { Dispatcher } from '../dispatch.ts';
 import { errorReply, type Progress, type Reply } from '../reply.ts';
+import { checkBotToken, SocketConnection, singleAttemptOptions, withoutNetworkNoise, type RetryPolicy } from './slack-connection.ts';
+import { ReplayGuard, ReplayGuardedReceiver } from './slack-replay.ts';
 import { ACTION_ID, DEFAULT_SCORES, clipSlack, decodeActionId, escapeSlack, renderSlack, scoreSelect, type SlackMessage } from './slack-render.ts';
 
 export { renderSlack, type SlackMessage } from './slack-render.ts';
@@ -216,11 +218,6 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): void {
 // ---------------------------------------------------------------------------------------------
 // start-up
 
-/** A problem the operator can fix: start.ts prints the message alone. */
-class StartError extends Error {
-  override name = 'StartError';
-}
-
 /** Bolt's log lines into the app's logger (stderr), never stdout. */
 function boltLogger(log: AdapterLog): BoltLogger {
   let level = LogLevel.INFO;
@@ -243,56 +240,80 @@ export function slackPort(env: Record<string, string | undefined>): number {
   const raw = env.SLACK_PORT ?? env.PORT;
   if (raw === undefined || raw.trim() === '') return 3000;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new StartError(`SLACK_PORT/PORT "${raw}" is not a port number (1 to 65535).`);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new AdapterStartError(`SLACK_PORT/PORT "${raw}" is not a port number (1 to 65535).`);
   return n;
 }
 
-/** For tests: where the Web API lives (wins over SLACK_API_URL), and the environment the port is read from. */
+/** For tests: where the Web API lives (wins over SLACK_API_URL), the environment the port is read from, the pause between attempts. */
 export interface SlackStartOverrides {
   slackApiUrl?: string;
   env?: Record<string, string | undefined>;
+  retryPolicy?: RetryPolicy;
 }
 
 export async function startSlack(opts: AdapterStartOptions<SlackSettings>, overrides: SlackStartOverrides = {}): Promise<RunningAdapter> {
   const { dispatcher, settings, log } = opts;
   const logger = boltLogger(log);
-  const socketMode = settings.appToken !== undefined;
-  const slackApiUrl = overrides.slackApiUrl ?? settings.apiUrl;
-  const clientOptions = slackApiUrl ? { slackApiUrl } : undefined;
-  const port = socketMode ? undefined : slackPort(overrides.env ?? process.env);
+  const apiUrl = overrides.slackApiUrl ?? settings.apiUrl;
+  // SLACK_API_URL reaches every Web API call: Bolt's clients, auth.test, and Socket Mode's
+  // apps.connections.open (whose WebSocket URL is then used as Slack gives it)
+  const clientOptions = apiUrl ? { slackApiUrl: apiUrl } : {};
+  const port = settings.appToken === undefined ? slackPort(overrides.env ?? process.env) : undefined;
   // the token is checked here, so a wrong one is a start-up error the operator sees at once; Bolt
   // then gets the bot's ids and does not check again (its own background check would fail later,
   // as an unhandled rejection, on the first event)
-  let ids: { botId?: string; botUserId?: string };
-  try {
-    const who = await new webApi.WebClient(settings.botToken, { ...clientOptions, logger }).auth.test();
-    ids = { botId: who.bot_id, botUserId: who.user_id };
-  } catch (err) {
-    const code = (err as { data?: { error?: string } }).data?.error ?? (err as Error).message;
-    throw new StartError(`Slack refused SLACK_BOT_TOKEN (${code}). Copy the Bot User OAuth Token (xoxb-…) again from OAuth & Permissions.`);
-  }
+  const ids = await checkBotToken(settings.botToken, clientOptions, { log, logger, apiUrl, policy: overrides.retryPolicy });
   const common = { token: settings.botToken, ...ids, tokenVerificationEnabled: false, logger, clientOptions };
-  const app = socketMode
-    ? new App({ ...common, appToken: settings.appToken, socketMode: true })
-    : new App({ ...common, signingSecret: settings.signingSecret });
+  const receiver = settings.appToken !== undefined ? socketReceiver(settings.appToken, clientOptions, logger) : httpReceiver(settings, logger, log);
+  const app = new App({ ...common, receiver });
   registerSlackHandlers(app, { dispatcher, log });
   app.error(async (err) => {
     log.error({ err }, 'slack: unhandled error');
   });
-  try {
-    if (socketMode) await app.start();
-    else await app.start(port!);
-  } catch (err) {
-    throw new StartError(
-      socketMode
-        ? `Slack Socket Mode could not connect with SLACK_APP_TOKEN: ${(err as Error).message}. Check the app-level token (Basic Information > App-Level Tokens, scope connections:write).`
-        : `The Slack HTTP receiver could not listen on port ${port}: ${(err as Error).message}. Set SLACK_PORT to a free port.`,
-    );
+  if (receiver instanceof SocketModeReceiver) {
+    const connection = new SocketConnection(receiver.client, { log, apiUrl, policy: overrides.retryPolicy });
+    await connection.start();
+    log.info({ mode: 'socket' }, 'slack: running');
+    return { stop: () => connection.stop() };
   }
-  log.info(socketMode ? { mode: 'socket' } : { mode: 'http', port, path: '/slack/events' }, 'slack: running');
+  try {
+    await app.start(port!);
+  } catch (err) {
+    throw new AdapterStartError(`The Slack HTTP receiver could not listen on port ${port}: ${(err as Error).message}. Set SLACK_PORT to a free port.`);
+  }
+  log.info({ mode: 'http', port, path: '/slack/events' }, 'slack: running');
   return {
     async stop() {
       await app.stop();
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// transport: how requests reach the handlers
+
+/**
+ * Socket Mode: Bolt's receiver with its own reconnection off (SocketConnection keeps the
+ * connection up) and one request per apps.connections.open attempt.
+ */
+function socketReceiver(appToken: string, clientOptions: { slackApiUrl?: string }, logger: BoltLogger): SocketModeReceiver {
+  return new SocketModeReceiver({
+    appToken,
+    logger: withoutNetworkNoise(logger),
+    autoReconnectEnabled: false,
+    installerOptions: { clientOptions: singleAttemptOptions(clientOptions, logger) },
+  });
+}
+
+/** HTTP (Events API) mode: signed requests on /slack/events, replays answered and dropped. */
+function httpReceiver(settings: SlackSettings, logger: BoltLogger, log: AdapterLog): ReplayGuardedReceiver {
+  if (settings.signingSecret === undefined) throw new AdapterStartError('SLACK_SIGNING_SECRET is needed to receive HTTP events (or set SLACK_APP_TOKEN for Socket Mode).');
+  return new ReplayGuardedReceiver({ signingSecret: settings.signingSecret, logger }, new ReplayGuard(), (verdict, d) =>
+    log.warn(
+      { verdict, retryNum: d.retryNum, requestTimestamp: d.timestampS },
+      verdict === 'replay'
+        ? 'slack: a signed request was sent again unchanged (a replay); answered 200 and ignored'
+        : "slack: Slack's retry of a request already received; answered 200 and ignored",
+    ),
+  );
 }
