@@ -47,6 +47,8 @@ export interface FakeSlack {
   /** raw bodies posted to upload URLs (multipart), by file id */
   readonly uploads: Array<{ id: string; file: Buffer }>;
   readonly sockets: FakeSocket[];
+  /** the next `times` calls to `method` fail: an HTTP status (503: Slack is down) or a Slack error (invalid_auth) */
+  failNext(method: string, times: number, failure: number | string): void;
   /** a fresh response_url the fake will record posts to */
   responseUrl(): string;
   /** resolves with the n-th Socket Mode connection (0-based) once Slack has said hello on it */
@@ -75,6 +77,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   let linkSeq = 0;
   let envelopeSeq = 0;
   let base = '';
+  const failures = new Map<string, { times: number; failure: number | string }>();
 
   const server: Server = createServer(async (req, res) => {
     const raw = await bodyOf(req);
@@ -103,6 +106,12 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     const params = Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
     const auth = req.headers.authorization;
     calls.push({ method, params, auth });
+    const failing = failures.get(method);
+    if (failing && failing.times > 0) {
+      failing.times--;
+      if (typeof failing.failure === 'number') return void res.writeHead(failing.failure).end();
+      return json({ ok: false, error: failing.failure });
+    }
     switch (method) {
       case 'auth.test':
         return json(auth === `Bearer ${botToken}` ? { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' } : { ok: false, error: 'invalid_auth' });
@@ -150,6 +159,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     responses,
     uploads,
     sockets,
+    failNext: (method, times, failure) => void failures.set(method, { times, failure }),
     responseUrl: () => `${base}/respond/${++responseSeq}`,
     async connection(n, ms = 20_000) {
       const deadline = Date.now() + ms;

@@ -46,8 +46,9 @@ export function retryDelay(attempt: number, policy: RetryPolicy = SLACK_RETRY): 
   return Math.min(policy.maxDelayMs, policy.firstDelayMs * 2 ** Math.max(0, attempt - 1));
 }
 
-/** "8 s", "0.5 s", "1 min". */
+/** "8 s", "1.5 s", "1 min", "10 ms". */
 export function formatDelay(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
   return `${Math.round(ms / 100) / 10} s`;
 }
