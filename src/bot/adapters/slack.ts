@@ -216,7 +216,9 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// start-up
+// start-up. What failed is said by ./slack-connection.ts (an unreachable Slack is retried, a
+// refused token stops start-up) and it keeps Socket Mode connected; ./slack-replay.ts drops
+// replayed requests on the HTTP endpoint.
 
 /** Bolt's log lines into the app's logger (stderr), never stdout. */
 function boltLogger(log: AdapterLog): BoltLogger {
