@@ -162,7 +162,23 @@ export interface LoginRetryOptions<T> {
   attempt: () => Promise<T>;
   log: { warn(obj: object, msg: string): void };
   backoff?: { firstMs: number; maxMs: number };
-  sleep?: (ms: number) => Promise<void>;
+  /** waits `ms`, or less when `signal` aborts */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** stops the retrying: the promise rejects with the signal's reason */
+  signal?: AbortSignal;
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((done) => {
+    if (signal?.aborted) return done();
+    const timer = setTimeout(finish, ms);
+    signal?.addEventListener('abort', finish, { once: true });
+    function finish() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', finish);
+      done();
+    }
+  });
 }
 
 /**
@@ -171,11 +187,13 @@ export interface LoginRetryOptions<T> {
  * tries again, forever: a bot started before the network is up connects when it comes.
  */
 export async function loginWithRetry<T>(opts: LoginRetryOptions<T>): Promise<T> {
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
+  const sleep = opts.sleep ?? abortableSleep;
   for (let attempt = 1; ; attempt++) {
+    opts.signal?.throwIfAborted();
     try {
       return await opts.attempt();
     } catch (err) {
+      opts.signal?.throwIfAborted();
       const failure = err instanceof LoginAttemptError ? err : new LoginAttemptError(err);
       const verdict = classifyLoginFailure(failure, opts.api);
       if (!verdict.retry) throw new DiscordLoginError(verdict.message);
@@ -184,16 +202,26 @@ export async function loginWithRetry<T>(opts: LoginRetryOptions<T>): Promise<T> 
         { attempt, retryInMs: wait, reason: verdict.reason },
         `discord: Discord is unreachable at ${opts.api} (${verdict.reason}); trying again in ${seconds(wait)} (attempt ${attempt} failed). Marquee keeps running; this is not a token problem.`,
       );
-      await sleep(wait);
+      await sleep(wait, opts.signal);
     }
   }
 }
 
-/** Rejects with a LoginTimeout-named error when `work` takes longer than `ms`. */
-export function withinTime<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+/**
+ * Rejects with a LoginTimeout-named error when `work` takes longer than `ms`, or with the
+ * signal's reason when `signal` aborts first.
+ */
+export function withinTime<T>(work: Promise<T>, ms: number, what: string, signal?: AbortSignal): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   const late = new Promise<never>((_, fail) => {
     timer = setTimeout(() => fail(Object.assign(new Error(`${what} did not finish within ${seconds(ms)}`), { name: 'LoginTimeout' })), ms);
+    onAbort = () => fail(signal!.reason);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
   });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+  return Promise.race([work, late]).finally(() => {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  });
 }

@@ -382,6 +382,7 @@ export async function startDiscord(opts: AdapterStartOptions<DiscordSettings>): 
   const client = await loginWithRetry({
     api,
     log,
+    signal: opts.signal,
     attempt: async () => {
       // a fresh Client per attempt: a destroyed one is not meant to log in again
       // slash commands, autocomplete and components need no privileged intent
@@ -395,6 +396,7 @@ export async function startDiscord(opts: AdapterStartOptions<DiscordSettings>): 
           c.login(settings.token).then(() => ready),
           LOGIN_ATTEMPT_MS,
           `logging in to the gateway from ${api}`,
+          opts.signal,
         );
       } catch (err) {
         await c.destroy().catch(() => undefined);

@@ -159,6 +159,32 @@ describe('retrying the login', () => {
     expect(waits).toEqual([]);
   });
 
+  it('a stop asked for while Discord is unreachable ends the waiting, with the reason given', async () => {
+    const stop = new AbortController();
+    let tries = 0;
+    const unreachable = () => {
+      tries++;
+      return Promise.reject(new LoginAttemptError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })));
+    };
+    // an hour's wait: only the stop can end it within the test's time
+    const pending = loginWithRetry({
+      api: 'http://127.0.0.1:1/api',
+      attempt: unreachable,
+      log: { warn: () => stop.abort(new Error('SIGTERM')) },
+      backoff: { firstMs: 3_600_000, maxMs: 3_600_000 },
+      signal: stop.signal,
+    });
+    await expect(pending).rejects.toThrow('SIGTERM');
+    expect(tries).toBe(1);
+  });
+
+  it('a stop also ends an attempt still in flight', async () => {
+    const stop = new AbortController();
+    const hanging = withinTime(new Promise(() => undefined), 60_000, 'logging in', stop.signal);
+    stop.abort(new Error('SIGINT'));
+    await expect(hanging).rejects.toThrow('SIGINT');
+  });
+
   it('DISCORD_API_URL is used without its trailing slash; unset, Discord itself', () => {
     expect(discordApiBase({ apiUrl: 'http://127.0.0.1:9/api/' })).toBe('http://127.0.0.1:9/api');
     expect(discordApiBase({})).toBe('https://discord.com/api');
