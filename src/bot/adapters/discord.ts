@@ -387,6 +387,10 @@ export async function startDiscord(opts: AdapterStartOptions<DiscordSettings>): 
       // a fresh Client per attempt: a destroyed one is not meant to log in again
       // slash commands, autocomplete and components need no privileged intent
       const c = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api } });
+      // handlers before login: nothing that arrives right after READY is missed, and an 'error'
+      // event during login has a listener (an EventEmitter without one throws)
+      watchConnection(c, log);
+      c.on(Events.InteractionCreate, (interaction) => void handle(interaction));
       let closeCode: number | undefined;
       const onDisconnect = (event: { code: number }) => void (closeCode = event.code);
       c.on(Events.ShardDisconnect, onDisconnect);
@@ -407,8 +411,11 @@ export async function startDiscord(opts: AdapterStartOptions<DiscordSettings>): 
       return c;
     },
   });
-  watchConnection(client, log, api);
-  client.on(Events.InteractionCreate, (interaction) => void handle(interaction));
+  client.on(Events.ShardDisconnect, (event) => {
+    // only the close codes discord.js gives up on arrive here: the bot is offline until restarted
+    const verdict = classifyLoginFailure(new LoginAttemptError(new Error(`close code ${event.code}`), event.code), api);
+    log.error({ code: event.code }, `discord: the gateway closed for good (${verdict.retry ? verdict.reason : verdict.message}); Marquee is offline on Discord until restarted`);
+  });
   log.info({ user: client.user?.tag, api }, 'discord: connected');
   try {
     const r = await deployDiscordCommands({ token: settings.token, clientId: settings.clientId, guildId: settings.guildId, commands: dispatcher.commands, rest: client.rest });
@@ -427,14 +434,9 @@ export async function startDiscord(opts: AdapterStartOptions<DiscordSettings>): 
  * After login discord.js reconnects by itself (RESUME when the session allows, else a new
  * IDENTIFY); these lines tell the operator it happened and whether it healed.
  */
-function watchConnection(client: Client, log: AdapterLog, api: string): void {
+function watchConnection(client: Client, log: AdapterLog): void {
   client.on(Events.Error, (err) => log.error({ err }, 'discord: client error'));
   client.on(Events.ShardError, (err) => log.warn({ err: err.message }, 'discord: gateway connection error'));
   client.on(Events.ShardReconnecting, () => log.warn('discord: gateway connection lost; reconnecting'));
   client.on(Events.ShardResume, (_id, replayed) => log.info({ replayed }, 'discord: gateway session resumed'));
-  client.on(Events.ShardDisconnect, (event) => {
-    const verdict = classifyLoginFailure(new LoginAttemptError(new Error(`close code ${event.code}`), event.code), api);
-    // only the close codes discord.js gives up on arrive here: the bot is offline until restarted
-    log.error({ code: event.code }, `discord: the gateway closed for good (${verdict.retry ? verdict.reason : verdict.message}); Marquee is offline on Discord until restarted`);
-  });
 }
