@@ -13,6 +13,12 @@ export interface AdapterStartOptions<S> {
   /** the platform's settings from the configuration (tokens, ids, port) */
   settings: S;
   log: typeof log;
+  /**
+   * Aborted when the process is asked to stop while the adapter is still starting (a login
+   * retried while the platform is unreachable can wait indefinitely); start then rejects with
+   * the signal's reason.
+   */
+  signal?: AbortSignal;
 }
 
 export interface RunningAdapter {

@@ -10,7 +10,9 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadCommands } from '../../../commands/index.ts';
 import { loadConfig } from '../../config.ts';
+import { REST } from 'discord.js';
 import { deployDiscordCommands } from './discord-commands.ts';
+import { classifyLoginFailure, discordApiBase, LoginAttemptError } from './discord-connection.ts';
 
 export async function main(
   argv: readonly string[],
@@ -33,7 +35,18 @@ export async function main(
     }
     const commands = await loadCommands();
     const guildId = global ? undefined : config.discord.guildId;
-    const r = await deployDiscordCommands({ token: config.discord.token, clientId: config.discord.clientId, guildId, commands });
+    // DISCORD_API_URL reaches this REST client too: a proxy or a test double serves the deploy
+    const api = discordApiBase(config.discord);
+    const rest = new REST({ version: '10', api }).setToken(config.discord.token);
+    let r;
+    try {
+      r = await deployDiscordCommands({ token: config.discord.token, clientId: config.discord.clientId, guildId, commands, rest });
+    } catch (err) {
+      // the same reading as the bot's login: an unreachable Discord is not a bad token
+      const verdict = classifyLoginFailure(new LoginAttemptError(err), api);
+      say(verdict.retry ? `Discord is unreachable at ${api} (${verdict.reason}); nothing was registered. Try again when the network is back.` : verdict.message);
+      return 1;
+    }
     const where = guildId ? `server ${guildId}` : 'every server (global; may take up to an hour to appear)';
     say(r.changed ? `Registered ${r.count} commands for ${where}.` : `The ${r.count} commands for ${where} were already up to date.`);
     return 0;

@@ -36,6 +36,14 @@ import { errorReply, type Progress, type Reply } from '../reply.ts';
 import type { MarqueeService } from '../service-api.ts';
 import { autocompletes, deployDiscordCommands, discordOptionKind } from './discord-commands.ts';
 import {
+  classifyLoginFailure,
+  discordApiBase,
+  LOGIN_ATTEMPT_MS,
+  LoginAttemptError,
+  loginWithRetry,
+  withinTime,
+} from './discord-connection.ts';
+import {
   clipText,
   decodeCustomId,
   DEFAULT_SCORES,
@@ -363,27 +371,52 @@ function updatePayload(msg: DiscordMessage): InteractionUpdateOptions {
 // ---------------------------------------------------------------------------------------------
 // start-up
 
-/** A problem the operator can fix: start.ts prints the message alone. */
-class StartError extends Error {
-  override name = 'StartError';
-}
-
+/**
+ * Logs in (retrying while Discord is unreachable, failing with one paragraph when it refuses the
+ * token: ./discord-connection.ts), then registers the slash commands when they changed.
+ */
 export async function startDiscord(opts: AdapterStartOptions<DiscordSettings>): Promise<RunningAdapter> {
   const { dispatcher, service, settings, log } = opts;
-  // slash commands, autocomplete and components need no privileged intent
-  const client = new Client({ intents: [GatewayIntentBits.Guilds] });
+  const api = discordApiBase(settings);
   const handle = createInteractionHandler({ dispatcher, service, log, guildId: settings.guildId });
-  client.on(Events.InteractionCreate, (interaction) => void handle(interaction));
-  client.on(Events.Error, (err) => log.error({ err }, 'discord: client error'));
-  const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-  try {
-    await client.login(settings.token);
-  } catch (err) {
-    await client.destroy();
-    throw new StartError(`Discord refused to log in with DISCORD_TOKEN: ${(err as Error).message}. Copy the token again from the Developer Portal (Bot > Reset Token).`);
-  }
-  await ready;
-  log.info({ user: client.user?.tag }, 'discord: connected');
+  const client = await loginWithRetry({
+    api,
+    log,
+    signal: opts.signal,
+    attempt: async () => {
+      // a fresh Client per attempt: a destroyed one is not meant to log in again
+      // slash commands, autocomplete and components need no privileged intent
+      const c = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api } });
+      // handlers before login: nothing that arrives right after READY is missed, and an 'error'
+      // event during login has a listener (an EventEmitter without one throws)
+      watchConnection(c, log);
+      c.on(Events.InteractionCreate, (interaction) => void handle(interaction));
+      let closeCode: number | undefined;
+      const onDisconnect = (event: { code: number }) => void (closeCode = event.code);
+      c.on(Events.ShardDisconnect, onDisconnect);
+      const ready = new Promise<void>((resolve) => c.once(Events.ClientReady, () => resolve()));
+      try {
+        await withinTime(
+          c.login(settings.token).then(() => ready),
+          LOGIN_ATTEMPT_MS,
+          `logging in to the gateway from ${api}`,
+          opts.signal,
+        );
+      } catch (err) {
+        await c.destroy().catch(() => undefined);
+        throw new LoginAttemptError(err, closeCode);
+      } finally {
+        c.off(Events.ShardDisconnect, onDisconnect);
+      }
+      return c;
+    },
+  });
+  client.on(Events.ShardDisconnect, (event) => {
+    // only the close codes discord.js gives up on arrive here: the bot is offline until restarted
+    const verdict = classifyLoginFailure(new LoginAttemptError(new Error(`close code ${event.code}`), event.code), api);
+    log.error({ code: event.code }, `discord: the gateway closed for good (${verdict.retry ? verdict.reason : verdict.message}); Marquee is offline on Discord until restarted`);
+  });
+  log.info({ user: client.user?.tag, api }, 'discord: connected');
   try {
     const r = await deployDiscordCommands({ token: settings.token, clientId: settings.clientId, guildId: settings.guildId, commands: dispatcher.commands, rest: client.rest });
     log.info({ route: r.route, commands: r.count, changed: r.changed }, r.changed ? 'discord: slash commands registered' : 'discord: slash commands up to date');
@@ -395,4 +428,15 @@ export async function startDiscord(opts: AdapterStartOptions<DiscordSettings>): 
       await client.destroy();
     },
   };
+}
+
+/**
+ * After login discord.js reconnects by itself (RESUME when the session allows, else a new
+ * IDENTIFY); these lines tell the operator it happened and whether it healed.
+ */
+function watchConnection(client: Client, log: AdapterLog): void {
+  client.on(Events.Error, (err) => log.error({ err }, 'discord: client error'));
+  client.on(Events.ShardError, (err) => log.warn({ err: err.message }, 'discord: gateway connection error'));
+  client.on(Events.ShardReconnecting, () => log.warn('discord: gateway connection lost; reconnecting'));
+  client.on(Events.ShardResume, (_id, replayed) => log.info({ replayed }, 'discord: gateway session resumed'));
 }
