@@ -1,0 +1,65 @@
+/**
+ * A club whose factors come from Spark: the bot starts with MARQUEE_ALS_FACTORS, trains als-import
+ * in its worker from that folder, and a member who joined after the export gets recommendations
+ * from their own ratings.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LiveService } from '../../../src/bot/service.ts';
+import { Trainset } from '../../../src/core/trainset.ts';
+import type { Store } from '../../../src/store/api.ts';
+import { trainingColumns } from '../../../src/store/training-data.ts';
+import { sparkAlsReference } from '../../core/algorithms/spark-als-reference.ts';
+import { factorRows, writeSparkAlsRun } from '../../data/spark-layout.ts';
+import { freshStore, scifiIds, start, tmp, until } from './fixture.ts';
+
+function sparkRun(store: Store, dir: string, fingerprint: string): string {
+  // explicit ALS as Spark trains it (the test's plain reference: Spark cannot run here)
+  const ts = Trainset.fromColumns(trainingColumns(store), [0.5, 5]);
+  const { x, y } = sparkAlsReference(ts, 8, { implicit: false, reg: 0.1, alpha: 1, weighting: 'spark' }, 8);
+  return writeSparkAlsRun(dir, {
+    params: { trainer: 'spark-mllib-als', rank: 8, reg: 0.1, implicit: false, alpha: 1, export: { dataset: 'taste-camps', fingerprint, memberUserIdOffset: 60, exportedAt: '' } },
+    users: factorRows(ts.rawUserIds().map(Number), x, 8),
+    items: factorRows(ts.rawItemIds().map(Number), y, 8),
+  });
+}
+
+describe('als-import in the bot', () => {
+  let store: Store;
+  let svc: LiveService;
+
+  beforeAll(async () => {
+    store = freshStore('als-import');
+    const factors = sparkRun(store, join(tmp, 'als-factors'), store.datasetInfo()!.fingerprint);
+    svc = await start(store, { algorithms: ['als-import'], alsFactors: factors });
+    await svc.ready;
+  }, 120_000);
+
+  afterAll(async () => {
+    await svc?.close();
+    store?.close();
+  });
+
+  it('a member who joined after the export gets science fiction from three science-fiction fives and a romance one', async () => {
+    const fan = svc.member('console', 'late-fan');
+    for (const id of ['100', '101', '102']) svc.rate(fan, id, 5);
+    svc.rate(fan, '200', 1);
+    await until(() => svc.stats().loaded.includes('als-import'), 'als-import to load');
+    const res = svc.recommend(fan, { algo: 'als-import', n: 5 });
+    expect(res.algo).toBe('als-import');
+    expect(res.scoreKind).toBe('rank');
+    expect(res.items).toHaveLength(5);
+    for (const item of res.items) expect(scifiIds.has(item.movie.movieId), item.movie.title).toBe(true);
+    expect(res.items[0].reason).toMatch(/^because you rated /);
+  });
+
+  it('refuses to start with factors from another dataset\'s export', async () => {
+    const other = freshStore('als-import-other');
+    try {
+      const factors = sparkRun(other, join(tmp, 'als-factors-other'), 'some-other-dataset');
+      await expect(start(other, { algorithms: ['als-import'], alsFactors: factors })).rejects.toThrow(/trained on an export of taste-camps/);
+    } finally {
+      other.close();
+    }
+  });
+});
