@@ -3,9 +3,11 @@
  * in its worker from that folder, and a member who joined after the export gets recommendations
  * from their own ratings.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveService } from '../../../src/bot/service.ts';
+import { trainInWorker, type Trainer } from '../../../src/bot/trainer.ts';
 import { Trainset } from '../../../src/core/trainset.ts';
 import type { Store } from '../../../src/store/api.ts';
 import { trainingColumns } from '../../../src/store/training-data.ts';
@@ -52,6 +54,33 @@ describe('als-import in the bot', () => {
     for (const item of res.items) expect(scifiIds.has(item.movie.movieId), item.movie.title).toBe(true);
     expect(res.items[0].reason).toMatch(/^because you rated /);
   });
+
+  it('reloads its snapshot on restart, and trains again once Spark wrote new factors', async () => {
+    const store2 = freshStore('als-import-restart');
+    const factors = sparkRun(store2, join(tmp, 'als-factors-restart'), store2.datasetInfo()!.fingerprint);
+    const trained: string[][] = [];
+    const trainer: Trainer = (job, onModel) => {
+      trained.push(job.specs);
+      return trainInWorker(job, onModel);
+    };
+    const boot = async () => {
+      const s = await start(store2, { algorithms: ['als-import'], alsFactors: factors, trainer });
+      await s.ready;
+      await s.close();
+    };
+    try {
+      await boot();
+      expect(trained).toEqual([['als-import']]);
+      await boot(); // same data, same factors: the snapshot answers
+      expect(trained).toHaveLength(1);
+      // a new Spark run writes new part files: the snapshot of the old factors is not reused
+      writeFileSync(join(factors, 'item_factors', 'part-00099-new-run-c000.json'), '');
+      await boot();
+      expect(trained).toEqual([['als-import'], ['als-import']]);
+    } finally {
+      store2.close();
+    }
+  }, 120_000);
 
   it('refuses to start with factors from another dataset\'s export', async () => {
     const other = freshStore('als-import-other');
