@@ -84,7 +84,7 @@ export async function main(argv: string[], io: SparkExportIo): Promise<number> {
     const seconds = (performance.now() - t0) / 1000;
     const n = (x: number): string => x.toLocaleString('en-US');
     say(
-      `Exported ${n(manifest.ratings)} ratings of ${manifest.dataset} (${n(manifest.datasetRatings)} from the dataset, ${n(manifest.memberRatings)} from ${n(manifest.members)} members) into ${out} in ${seconds.toFixed(1)} s.`,
+      `Exported ${n(manifest.ratings)} ratings of ${manifest.dataset} (${n(manifest.datasetRatings)} from the dataset, ${n(manifest.memberRatings)} from ${n(manifest.members)} ${manifest.members === 1 ? 'member' : 'members'}) into ${out} in ${seconds.toFixed(1)} s.`,
     );
     say(`Members have Spark user ids above ${manifest.memberUserIdOffset} (users.csv). Train with: spark-submit spark/train_als.py --ratings ${out} --out <factors-folder>`);
     return 0;

@@ -107,8 +107,10 @@ export function readSparkFactorTable(dir: string, rank: number): SparkFactorTabl
   const names = partFiles(dir);
   const ids = new Growing(Int32Array, 1);
   const factors = new Growing(Float32Array, rank);
-  const where = new Map<number, string>();
-  for (const name of names) {
+  // where each id was read: file index · 2³² + line (a string per row would cost ~100 B each)
+  const where = new Map<number, number>();
+  const place = (at: number): string => `${join(dir, names[Math.floor(at / 2 ** 32)])}, line ${at % 2 ** 32}`;
+  for (const [fileIndex, name] of names.entries()) {
     const file = join(dir, name);
     forEachLine(file, (line, lineNo) => {
       if (line.trim() === '') return;
@@ -129,8 +131,8 @@ export function readSparkFactorTable(dir: string, rank: number): SparkFactorTabl
         throw new SparkFactorError(`${at}: id ${id} has ${features.length} features, but params.json says rank ${rank}`);
       }
       const seen = where.get(id);
-      if (seen !== undefined) throw new SparkFactorError(`${at}: id ${id} appears twice (also ${seen})`);
-      where.set(id, at);
+      if (seen !== undefined) throw new SparkFactorError(`${at}: id ${id} appears twice (also ${place(seen)})`);
+      where.set(id, fileIndex * 2 ** 32 + lineNo);
       const row32 = factors.reserve();
       for (let t = 0; t < rank; t++) {
         const v: unknown = features[t];
