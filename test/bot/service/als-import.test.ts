@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveService } from '../../../src/bot/service.ts';
+import { algorithmsToEvaluate } from '../../../src/bot/service/evaluation.ts';
 import { trainInWorker, type Trainer } from '../../../src/bot/trainer.ts';
 import { Trainset } from '../../../src/core/trainset.ts';
 import type { Store } from '../../../src/store/api.ts';
@@ -90,5 +91,10 @@ describe('als-import in the bot', () => {
     } finally {
       other.close();
     }
+  });
+
+  it('is not put on the /evaluate yardstick: Spark trained on the ratings it would hold out', () => {
+    expect(() => algorithmsToEvaluate(['ease', 'als-import'])).toThrow(/als-import cannot be evaluated here: .*leak/);
+    expect(algorithmsToEvaluate(['ease'])).toEqual(['ease']);
   });
 });
