@@ -1,7 +1,7 @@
 /**
  * The Spark round trip's costs on this machine, at a chosen shape (Spark itself does not run here):
  *
- *   npx tsx bench/spark.ts [--users 200948] [--movies 87585] [--ratings 32000204] [--rank 64] [--parts 10]
+ *   npx tsx bench/spark.ts [--users 200948] [--movies 87585] [--ratings 32000204] [--rank 64] [--parts 10] [--skip-export]
  *
  * 1. export: writeSparkExport on `--ratings` generated rows (MovieLens-shaped ids, half stars) —
  *    wall and CPU seconds, MB written, peak RSS;
@@ -10,6 +10,7 @@
  * 3. serving: als-import fitted on a trainset holding every movie, then a live member of 100
  *    ratings folded in and scored over the whole catalogue (the /recommend cost), mean of 20.
  *
+ * --skip-export leaves out step 1, so the peak RSS of steps 2–3 is not the generated rows'.
  * Defaults are the ml-32m shape. The machine is shared (2 cores, other jobs): the CPU seconds of
  * this process are the steadier figure; wall time may run several times longer.
  */
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     ratings: { type: 'string', default: '32000204' },
     rank: { type: 'string', default: '64' },
     parts: { type: 'string', default: '10' },
+    'skip-export': { type: 'boolean', default: false },
   },
 });
 const nUsers = Number(values.users);
@@ -52,31 +54,8 @@ function timed<T>(what: string, fn: () => T): T {
 }
 
 try {
-  // ---- 1. export ----
-  const userIds = Array.from({ length: nUsers }, (_, k) => String(k + 1));
   const movieIds = Array.from({ length: nMovies }, (_, k) => String(k + 1));
-  const users = new Array<string>(nRatings);
-  const items = new Array<string>(nRatings);
-  const ratings = new Float32Array(nRatings);
-  const timestamps = new Float64Array(nRatings);
-  for (let k = 0; k < nRatings; k++) {
-    users[k] = userIds[Math.floor((k / nRatings) * nUsers)];
-    items[k] = movieIds[Math.floor(rng.random() ** 2 * nMovies)];
-    ratings[k] = Math.ceil(rng.random() * 10) / 2;
-    timestamps[k] = 1_000_000_000 + k;
-  }
-  console.log(`rows ready: ${nRatings.toLocaleString('en-US')} ratings; ${peak()}`);
-  const out = join(root, 'export');
-  const manifest = timed(`export of ${nRatings.toLocaleString('en-US')} ratings`, () =>
-    writeSparkExport(out, {
-      dataset: { name: 'bench', fingerprint: 'bench', scale: [0.5, 5] },
-      datasetRatings: { users, items, ratings, timestamps },
-      memberRatings: [{ memberId: 1, movieId: '1', rating: 4, ratedAt: Date.now() }],
-    }),
-  );
-  console.log(`  ratings.csv ${mb(statSync(join(out, 'ratings.csv')).size)} MB, ${manifest.datasetUsers.toLocaleString('en-US')} users`);
-  rmSync(out, { recursive: true });
-
+  if (!values['skip-export']) exportStep(movieIds);
   // ---- 2. import ----
   const run = join(root, 'factors');
   const writeTable = (dir: string, n: number) => {
@@ -125,4 +104,30 @@ try {
   console.log(`live member (100 ratings) folded in and scored over ${nMovies.toLocaleString('en-US')} movies: ${((performance.now() - t0) / rounds).toFixed(1)} ms mean of ${rounds}`);
 } finally {
   rmSync(root, { recursive: true, force: true });
+}
+
+/** 1. export: generated MovieLens-shaped rows written by writeSparkExport. */
+function exportStep(movieIds: string[]): void {
+  const userIds = Array.from({ length: nUsers }, (_, k) => String(k + 1));
+  const users = new Array<string>(nRatings);
+  const items = new Array<string>(nRatings);
+  const ratings = new Float32Array(nRatings);
+  const timestamps = new Float64Array(nRatings);
+  for (let k = 0; k < nRatings; k++) {
+    users[k] = userIds[Math.floor((k / nRatings) * nUsers)];
+    items[k] = movieIds[Math.floor(rng.random() ** 2 * nMovies)];
+    ratings[k] = Math.ceil(rng.random() * 10) / 2;
+    timestamps[k] = 1_000_000_000 + k;
+  }
+  console.log(`rows ready: ${nRatings.toLocaleString('en-US')} ratings; ${peak()}`);
+  const out = join(root, 'export');
+  const manifest = timed(`export of ${nRatings.toLocaleString('en-US')} ratings`, () =>
+    writeSparkExport(out, {
+      dataset: { name: 'bench', fingerprint: 'bench', scale: [0.5, 5] },
+      datasetRatings: { users, items, ratings, timestamps },
+      memberRatings: [{ memberId: 1, movieId: '1', rating: 4, ratedAt: Date.now() }],
+    }),
+  );
+  console.log(`  ratings.csv ${mb(statSync(join(out, 'ratings.csv')).size)} MB, ${manifest.datasetUsers.toLocaleString('en-US')} users`);
+  rmSync(out, { recursive: true });
 }
