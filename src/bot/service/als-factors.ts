@@ -32,6 +32,7 @@ export function checkAlsFactors(dir: string | undefined, datasetFingerprint: str
     return undefined;
   }
   const params = readSparkAlsParams(dir);
+  const digest = sparkAlsDigest(dir); // first: an unfinished job (no _SUCCESS) is the first thing to fix
   const from = params.export;
   if (!from) throw new ParamError(`${dir}/params.json does not say which export it was trained on ("export"); train it with spark/train_als.py on an npm run spark:export folder`);
   if (from.fingerprint !== datasetFingerprint) {
@@ -39,7 +40,7 @@ export function checkAlsFactors(dir: string | undefined, datasetFingerprint: str
       `the factors in ${dir} were trained on an export of ${from.dataset} (fingerprint ${from.fingerprint}), but the store holds other data (${datasetFingerprint ?? 'no dataset'}): export again (npm run spark:export) and train again`,
     );
   }
-  return sparkAlsDigest(dir);
+  return digest;
 }
 
 /** The Spark run's factors keyed by the bot's raw ids, as als-import takes them. */
