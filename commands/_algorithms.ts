@@ -12,6 +12,8 @@ const GLOSSARY: Readonly<Record<string, string>> = {
   'item-knn':
     'item-kNN (Deshpande & Karypis, 2004): movies often watched by the same members as the ones you rated; ranks movies, no predicted stars',
   'pure-svd': 'PureSVD (Cremonesi, Koren & Turrin, 2010): your ratings projected onto the main patterns of what members watch; ranks movies, no predicted stars',
+  'als-import':
+    'ALS trained by Spark on a cluster (Zhou et al., 2008), your taste solved from your current ratings; ranks movies, no predicted stars',
   svd: 'matrix factorisation (SVD): learns a few hidden tastes per member and per movie',
   svdpp: 'SVD++: SVD that also counts which movies you rated, not only how',
   'knn-user': 'user-based k-nearest neighbours: members who rate like you (pearson-baseline similarity)',

@@ -6,7 +6,7 @@
  * `ConfigError` carries all such lines so a person fixes them in one go, without a stack trace.
  * Values in the real environment win over `.env` (the usual dotenv rule).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import type { Platform } from './store/api.ts';
@@ -49,6 +49,8 @@ export interface Config {
   /** LOG_LEVEL was set; when not, the console runs at `warn` so logs don't interleave with answers */
   logLevelExplicit: boolean;
   downloadBase?: string;
+  /** MARQUEE_ALS_FACTORS: the folder spark/train_als.py wrote, served by als-import; undefined = none */
+  alsFactors?: string;
 }
 
 export const DEFAULTS = {
@@ -236,6 +238,9 @@ function schema(checkAlgorithm?: (spec: string) => void) {
       }
       return n;
     }),
+    MARQUEE_ALS_FACTORS: optional.refine((v) => v === undefined || (existsSync(v) && statSync(v).isDirectory()), {
+      message: 'expected the folder spark/train_als.py wrote (params.json, user_factors/, item_factors/)',
+    }),
     MARQUEE_DOWNLOAD_BASE: httpUrl('expected an http:// or https:// URL of a folder holding <dataset>.zip and <dataset>.zip.md5'),
   });
 }
@@ -309,6 +314,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     logLevel: s.LOG_LEVEL,
     logLevelExplicit: env.LOG_LEVEL !== undefined && env.LOG_LEVEL.trim() !== '',
     downloadBase: s.MARQUEE_DOWNLOAD_BASE,
+    alsFactors: s.MARQUEE_ALS_FACTORS,
   };
 }
 

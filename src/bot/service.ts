@@ -60,6 +60,7 @@ import { checkOptions, type ServiceLogger, type ServiceOptions } from './service
 import { RarelyRated } from './service/rarely-rated.ts';
 import { MAX_N, Recommender, checkN } from './service/recommend.ts';
 import { Comparer } from './service/compare.ts';
+import { checkAlsFactors } from './service/als-factors.ts';
 
 export { DEFAULT_MAX_LAZY_MODELS, DEFAULT_MIN_RATINGS, type ServiceLogger, type ServiceOptions } from './service/options.ts';
 export {
@@ -128,10 +129,13 @@ export class LiveService implements MarqueeService {
     this.charts = new Charts(this.catalog);
     this.content = new ContentHost(this.store, this.log);
     const fingerprint = this.store.datasetInfo()?.fingerprint ?? 'no-dataset';
+    // a new Spark run changes the digest, so no snapshot trained on older factors is reloaded
+    const alsDigest = checkAlsFactors(opts.alsFactors, this.store.datasetInfo()?.fingerprint, configured);
     this.models = new ModelHost({
       store: this.store,
       log: this.log,
-      fingerprint,
+      fingerprint: alsDigest === undefined ? fingerprint : `${fingerprint}|als-factors-${alsDigest}`,
+      alsFactors: opts.alsFactors,
       configured: configured.filter(isModelAlgo),
       maxLazyModels,
       retrainAfter: opts.retrainAfter,

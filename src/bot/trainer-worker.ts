@@ -4,9 +4,9 @@
  * main thread receives the learned arrays without a copy.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createAlgorithm } from '../core/registry.ts';
 import { encodeModel } from '../core/snapshot.ts';
 import { Trainset } from '../core/trainset.ts';
+import { createForTraining } from './service/als-factors.ts';
 import type { TrainJob, TrainMessage } from './trainer.ts';
 
 const port = parentPort;
@@ -21,7 +21,7 @@ const buildMs = performance.now() - t0;
 for (const spec of job.specs) {
   try {
     const start = performance.now();
-    const algo = createAlgorithm(spec).fit(ts);
+    const algo = createForTraining(spec, job.alsFactors).fit(ts);
     const bytes = encodeModel(algo);
     const fitMs = performance.now() - start;
     // transfer only a buffer the bytes own entirely; a view into a larger buffer is copied

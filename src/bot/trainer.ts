@@ -18,6 +18,8 @@ export interface TrainJob {
   scale: RatingScale;
   /** algorithm specs for createAlgorithm, fitted in this order */
   specs: string[];
+  /** the Spark factor folder als-import reads (service/als-factors.ts) */
+  alsFactors?: string;
 }
 
 /** Messages from trainer-worker.ts. */

@@ -104,6 +104,7 @@ export async function main(io: StartIo): Promise<number> {
       maxLazyModels: config.maxLazyModels,
       retrainAfter: config.retrainAfter,
       retrainMinutes: config.retrainMinutes,
+      alsFactors: config.alsFactors,
       adminIds: config.admins,
       evaluationRunner: evaluationRunner(),
       // vega loads on the first /experiment status, not at start-up

@@ -22,6 +22,7 @@ import { easeDescriptor } from './algorithms/ease.ts';
 import { ialsDescriptor } from './algorithms/ials.ts';
 import { itemKnnDescriptor } from './algorithms/item-knn.ts';
 import { pureSvdDescriptor } from './algorithms/pure-svd.ts';
+import { alsImportDescriptor } from './algorithms/als-import.ts';
 
 const descriptors: readonly AlgorithmDescriptor[] = [
   normalDescriptor,
@@ -40,6 +41,7 @@ const descriptors: readonly AlgorithmDescriptor[] = [
   ialsDescriptor,
   itemKnnDescriptor,
   pureSvdDescriptor,
+  alsImportDescriptor,
 ];
 
 /**

@@ -13,6 +13,7 @@ import type { TrainColumns } from '../trainer.ts';
 import type { RatingScale } from '../../core/trainset.ts';
 import type { TopNProtocol } from '../../core/eval/topn.ts';
 import { canonicalSpec, isContentAlgo } from './algorithm-names.ts';
+import { isAlsImport } from './als-factors.ts';
 import { defaultAlgorithmFrom } from './default-algorithm.ts';
 import { scaleOf } from './generation.ts';
 
@@ -155,6 +156,10 @@ export function algorithmsToEvaluate(names: readonly string[]): string[] {
   }
   if (content.length > 0) {
     throw new EvaluationRequestError(`${content.join(', ')} cannot be evaluated here (the yardstick ranks registry models); evaluate registry algorithms such as ease, item-knn, svd`);
+  }
+  if (specs.some(isAlsImport)) {
+    // the yardstick holds ratings out and refits; Spark's factors were trained on them all
+    throw new EvaluationRequestError('als-import cannot be evaluated here: its factors were trained by Spark on every rating, so the held-out ones would leak into the score; evaluate the Spark run where it trains');
   }
   return specs;
 }

@@ -58,6 +58,8 @@ export interface ModelHostOptions {
   /** the default /recommend algorithm now (its model is the first fallback) */
   defaultSpec: () => string;
   trainer?: Trainer;
+  /** the Spark factor folder als-import reads, passed to the training worker */
+  alsFactors?: string;
   /** called with each generation before it answers (per-generation caches worth building early) */
   warm: (gen: Generation) => void;
   /** called after a new generation is swapped in */
@@ -377,7 +379,7 @@ export class ModelHost {
   }
 
   private async runWorker(columns: TrainColumns, specs: string[]): Promise<TrainOutcome | undefined> {
-    const handle = this.trainer({ columns, scale: scaleOf(columns), specs });
+    const handle = this.trainer({ columns, scale: scaleOf(columns), specs, alsFactors: this.opts.alsFactors });
     this.handles.add(handle);
     try {
       return await handle.done;

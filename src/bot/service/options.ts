@@ -37,6 +37,8 @@ export interface ServiceOptions {
    * ml-latest-small).
    */
   maxLazyModels?: number;
+  /** the folder of Spark ALS factors als-import serves (MARQUEE_ALS_FACTORS; ./als-factors.ts) */
+  alsFactors?: string;
   /** who may run admin commands; undefined = the console user */
   adminIds?: ReadonlyArray<{ platform: Platform; userId: string }>;
   /** runs /evaluate (src/cli/start.ts builds the real one); without it /evaluate is refused */

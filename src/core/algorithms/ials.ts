@@ -48,6 +48,7 @@ import {
 } from '../algorithm.ts';
 import { LearnedAlgorithm } from './learned.ts';
 import { dotF32, ItemDotScorer, type KernelChoice } from '../kernels/svd-sgd.ts';
+import { choleskySolve, gram } from '../kernels/normal-equations.ts';
 import { Rng } from '../rng.ts';
 import { stateArray } from '../snapshot.ts';
 import type { Csr, Profile, Trainset } from '../trainset.ts';
@@ -245,21 +246,6 @@ export class Ials extends LearnedAlgorithm<IalsModel, Folded, IalsParams> {
   }
 }
 
-/** Lower triangle (and mirror) of VᵀV for n rows of f factors. */
-function gram(v: Float32Array, n: number, f: number): Float64Array {
-  const g = new Float64Array(f * f);
-  for (let k = 0; k < n; k++) {
-    const o = k * f;
-    for (let r = 0; r < f; r++) {
-      const vr = v[o + r];
-      if (vr === 0) continue;
-      for (let s = 0; s <= r; s++) g[r * f + s] += vr * v[o + s];
-    }
-  }
-  for (let r = 0; r < f; r++) for (let s = 0; s < r; s++) g[s * f + r] = g[r * f + s];
-  return g;
-}
-
 /**
  * Solves every row of `solve` (rows of `csr`, columns = rows of `fixed`) with `fixed` held:
  * (FᵀF + α Σ f_j f_jᵀ + λI) v = (1 + α) Σ f_j.
@@ -351,31 +337,6 @@ function applyA(
     for (let t = 0; t < f; t++) d += fixed[jo + t] * v[t];
     d *= alpha;
     for (let t = 0; t < f; t++) out[t] += d * fixed[jo + t];
-  }
-}
-
-/** Solves A z = b in place (b ← z) for SPD A given by its lower triangle (f × f, overwritten). */
-function choleskySolve(a: Float64Array, b: Float64Array, f: number): void {
-  for (let j = 0; j < f; j++) {
-    let d = a[j * f + j];
-    for (let k = 0; k < j; k++) d -= a[j * f + k] * a[j * f + k];
-    const ljj = Math.sqrt(d);
-    a[j * f + j] = ljj;
-    for (let i = j + 1; i < f; i++) {
-      let s = a[i * f + j];
-      for (let k = 0; k < j; k++) s -= a[i * f + k] * a[j * f + k];
-      a[i * f + j] = s / ljj;
-    }
-  }
-  for (let i = 0; i < f; i++) {
-    let s = b[i];
-    for (let k = 0; k < i; k++) s -= a[i * f + k] * b[k];
-    b[i] = s / a[i * f + i];
-  }
-  for (let i = f - 1; i >= 0; i--) {
-    let s = b[i];
-    for (let k = i + 1; k < f; k++) s -= a[k * f + i] * b[k];
-    b[i] = s / a[i * f + i];
   }
 }
 
