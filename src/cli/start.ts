@@ -318,7 +318,9 @@ async function locateData(config: Config, io: StartIo, say: (s: string) => void)
 }
 
 async function chatAdapter<S>(platform: 'discord' | 'slack', exportName: string, setting: string): Promise<StartAdapter<S>> {
-  const file = fileURLToPath(new URL(`../bot/adapters/${platform}.ts`, import.meta.url));
+  // `.js` in the compiled build (dist/), `.ts` under tsx
+  const ext = import.meta.url.endsWith('.js') ? 'js' : 'ts';
+  const file = fileURLToPath(new URL(`../bot/adapters/${platform}.${ext}`, import.meta.url));
   if (!existsSync(file)) {
     throw new StartError(
       `${setting} is set, but this build of Marquee has no ${platform === 'discord' ? 'Discord' : 'Slack'} adapter (src/bot/adapters/${platform}.ts is missing). Unset ${setting} to use the console.`,
