@@ -62,7 +62,6 @@ class StartError extends Error {
   override name = 'StartError';
 }
 
-
 export async function main(io: StartIo): Promise<number> {
   const say = (s: string) => void io.stderr.write(`${s}\n`);
   let store: Store | undefined;
