@@ -10,7 +10,7 @@ import { clip, defineCommand } from '../src/bot/command.ts';
 import { UserFacingError } from '../src/bot/errors.ts';
 import type { Reply } from '../src/bot/reply.ts';
 import type { ImportOutcome } from '../src/bot/service-api.ts';
-import { memberExportText, type SkipKind } from '../src/data/member-import.ts';
+import { memberExportText, parseMemberRatings, type SkipKind } from '../src/data/member-import.ts';
 import { plural } from './_shared.ts';
 
 export const MAX_IMPORT_BYTES = 5_000_000;
@@ -127,6 +127,9 @@ export const command = defineCommand({
   examples: ['/import ~/Downloads/letterboxd/ratings.csv'],
   async run(ctx, opts): Promise<Reply> {
     const { text, fileName } = readExport(ctx.platform, opts.file, ctx.fileNames?.file);
+    // a file that cannot be read is refused before a new member gets a record (a refused command
+    // leaves none behind); only a first import pays for reading the file twice
+    if (!ctx.knownMember) parseMemberRatings(text, fileName);
     return importReply(ctx.service.importRatings(ctx.member, text, fileName));
   },
 });

@@ -30,6 +30,8 @@ export interface Config {
   slack?: { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string };
   /** MARQUEE_HEALTH_PORT: where /healthz and /metrics listen; undefined = not served */
   healthPort?: number;
+  /** MARQUEE_SHUTDOWN_SECONDS: how long SIGTERM/SIGINT waits for the commands in flight */
+  shutdownSeconds: number;
   /** MARQUEE_DATA: a folder holding the dataset's files; undefined = ./data/<dataset> */
   dataDir?: string;
   dataset: string;
@@ -73,6 +75,7 @@ export const DEFAULTS = {
   maxLazyModels: 2,
   retrainAfter: 50,
   retrainMinutes: 60,
+  shutdownSeconds: 10,
   rateLimit: '20/10s',
   logLevel: 'info' as LogLevel,
 } as const;
@@ -241,6 +244,7 @@ function schema(checkAlgorithm?: (spec: string) => void) {
     MARQUEE_ALS_FACTORS: optional.refine((v) => v === undefined || (existsSync(v) && statSync(v).isDirectory()), {
       message: 'expected the folder spark/train_als.py wrote (params.json, user_factors/, item_factors/)',
     }),
+    MARQUEE_SHUTDOWN_SECONDS: wholeNumber(DEFAULTS.shutdownSeconds, 1, 600),
     MARQUEE_DOWNLOAD_BASE: httpUrl('expected an http:// or https:// URL of a folder holding <dataset>.zip and <dataset>.zip.md5'),
   });
 }
@@ -311,6 +315,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     retrainMinutes: s.MARQUEE_RETRAIN_MINUTES,
     rateLimit: s.MARQUEE_RATE_LIMIT,
     healthPort: s.MARQUEE_HEALTH_PORT,
+    shutdownSeconds: s.MARQUEE_SHUTDOWN_SECONDS,
     logLevel: s.LOG_LEVEL,
     logLevelExplicit: env.LOG_LEVEL !== undefined && env.LOG_LEVEL.trim() !== '',
     downloadBase: s.MARQUEE_DOWNLOAD_BASE,

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-type Layer = 'core' | 'data' | 'store' | 'util' | 'log' | 'config' | 'evaluation' | 'service' | 'commands' | 'adapters' | 'cli';
+type Layer = 'core' | 'data' | 'store' | 'util' | 'log' | 'config' | 'evaluation' | 'service' | 'commands' | 'adapters' | 'ops' | 'cli';
 
 function layerOf(path: string): Layer | undefined {
   const p = relative(root, path).split('\\').join('/');
@@ -24,6 +24,7 @@ function layerOf(path: string): Layer | undefined {
   if (p.startsWith('src/bot/adapters/')) return 'adapters';
   if (p.startsWith('src/bot/')) return 'service';
   if (p.startsWith('commands/')) return 'commands';
+  if (p.startsWith('src/ops/')) return 'ops';
   if (p.startsWith('src/cli/')) return 'cli';
   return undefined;
 }
@@ -44,7 +45,9 @@ const MAY_IMPORT: Readonly<Record<Layer, readonly Layer[]>> = {
   service: ['core', 'data', 'store', 'util', 'log', 'config'],
   commands: ['service', 'core', 'data', 'store'],
   adapters: ['service', 'commands', 'config', 'log'],
-  cli: ['core', 'data', 'store', 'util', 'log', 'config', 'evaluation', 'service', 'commands', 'adapters'],
+  // health and metrics read the service and count through hooks; only entry points start them
+  ops: ['service', 'store', 'log', 'config'],
+  cli: ['core', 'data', 'store', 'util', 'log', 'config', 'evaluation', 'service', 'commands', 'adapters', 'ops'],
 };
 
 function sources(dir: string): string[] {

@@ -38,7 +38,27 @@ export interface DispatcherOptions {
   unlimited?: readonly Platform[];
   /** the clock, for tests */
   now?: () => number;
+  /** told of every command once answered (metrics); must not throw */
+  observe?: CommandObserver;
 }
+
+/**
+ * How a command ended. `ok`: the command ran and answered (its own refusals, such as an unknown
+ * title, included); `member-error`: refused before or while running for something the member can
+ * fix (unknown command, usage, rate limit, permission, a member-caused error); `failure`: an
+ * unexpected error (logged with its stack); `shutting-down`: refused because the bot is stopping.
+ */
+export type CommandOutcome = 'ok' | 'member-error' | 'failure' | 'shutting-down';
+
+/** One answered command; `command` is a registered name or `unknown` (bounded, for metric labels). */
+export interface CommandObservation {
+  command: string;
+  platform: Platform;
+  outcome: CommandOutcome;
+  ms: number;
+}
+
+export type CommandObserver = (o: CommandObservation) => void;
 
 export interface DispatchRequest {
   platform: Platform;
@@ -64,11 +84,27 @@ export interface DispatchRequest {
 
 export interface Dispatcher {
   dispatch(req: DispatchRequest): Promise<Reply>;
+  /**
+   * Stops taking commands (new ones are answered SHUTTING_DOWN) and waits for those in flight,
+   * at most `timeoutMs`; resolves with how many finished and how many were still running.
+   */
+  drain(timeoutMs: number): Promise<DrainResult>;
   isAdmin(platform: Platform, userId: string): boolean;
   readonly commands: CommandRegistry;
 }
 
 export const DEFAULT_RATE_LIMIT: RateLimitSetting = { count: 20, windowMs: 10_000 };
+
+/** The answer to a command sent once shutdown has begun. */
+export const SHUTTING_DOWN = 'Marquee is shutting down and takes no new commands. Try again in a minute.';
+
+export interface DrainResult {
+  finished: number;
+  /** still running at the deadline; their answers may never be sent */
+  abandoned: number;
+}
+
+type Routed = { reply: Reply; command: string; outcome: Exclude<CommandOutcome, 'shutting-down'> };
 
 export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   const { service, commands } = opts;
@@ -80,7 +116,8 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     return isAdminIn(opts.admins, platform, userId);
   }
 
-  async function dispatch(req: DispatchRequest): Promise<Reply> {
+  async function route(req: DispatchRequest): Promise<Routed> {
+    const refused = (reply: Reply, command = 'unknown'): Routed => ({ reply, command, outcome: 'member-error' });
     let name: string;
     let raw: RawOptions;
     if (req.line !== undefined) {
@@ -91,12 +128,12 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       name = (req.command ?? '').replace(/^\//, '').toLowerCase();
       raw = { values: req.options ?? {} };
     }
-    if (name === '') return errorReply('Type a command, e.g. /help.');
+    if (name === '') return refused(errorReply('Type a command, e.g. /help.'));
     const def = commands.get(name);
     if (!def) {
       const near = closest(name, commands.list.map((c) => c.name), 2);
       const hint = near.length ? ` Did you mean ${near.map((n) => `/${n}`).join(' or ')}?` : '';
-      return errorReply(`I don't know /${name.slice(0, 32)}.${hint} Type /help to see every command.`);
+      return refused(errorReply(`I don't know /${name.slice(0, 32)}.${hint} Type /help to see every command.`));
     }
 
     const t = now();
@@ -104,15 +141,16 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       const verdict = limiter.check(`${req.platform}:${req.userId}`, t);
       if (!verdict.ok) {
         const secs = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
-        return errorReply(
-          `Slow down: at most ${limiter.count} commands every ${formatWindow(limiter.windowMs)}. Try again in ${secs} s.`,
+        return refused(
+          errorReply(`Slow down: at most ${limiter.count} commands every ${formatWindow(limiter.windowMs)}. Try again in ${secs} s.`),
+          def.name,
         );
       }
     }
 
     const admin = req.platformAdmin === true || isAdmin(req.platform, req.userId);
     if (def.adminOnly && !admin) {
-      return errorReply(`/${def.name} is for the bot's admins only. Ask an admin (the MARQUEE_ADMINS setting lists them).`);
+      return refused(errorReply(`/${def.name} is for the bot's admins only. Ask an admin (the MARQUEE_ADMINS setting lists them).`), def.name);
     }
 
     // the parser reads; the data's lists (algorithm and genre names) are handed to it as lists
@@ -120,7 +158,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       platform: req.platform,
       accepted: (list) => (list === 'algorithms' ? service.algorithms() : service.genres()),
     });
-    if (!parsed.ok) return usageReply(def, parsed.error);
+    if (!parsed.ok) return refused(usageReply(def, parsed.error), def.name);
 
     let member: Member | undefined;
     let known: { member: Member | undefined } | undefined;
@@ -143,17 +181,80 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       },
     };
     try {
-      return await runToReply(def, ctx, parsed.options, req.onProgress);
+      return { reply: await runToReply(def, ctx, parsed.options, req.onProgress), command: def.name, outcome: 'ok' };
     } catch (err) {
-      if (err instanceof UsageError) return usageReply(def, err.message);
-      if (memberCaused(err)) return errorReply(err.message);
+      if (err instanceof UsageError) return refused(usageReply(def, err.message), def.name);
+      if (memberCaused(err)) return refused(errorReply(err.message), def.name);
       const e = err instanceof Error ? err : new Error(String(err));
       log.error({ err: e, command: def.name, platform: req.platform, userId: req.userId }, 'command failed');
-      return errorReply(`Sorry, something went wrong while running /${def.name}. It has been logged; please try again in a moment.`);
+      return {
+        reply: errorReply(`Sorry, something went wrong while running /${def.name}. It has been logged; please try again in a moment.`),
+        command: def.name,
+        outcome: 'failure',
+      };
     }
   }
 
-  return { dispatch, isAdmin, commands };
+  const lifecycle = commandLifecycle(route, opts.observe);
+  return { dispatch: lifecycle.dispatch, drain: lifecycle.drain, isAdmin, commands };
+}
+
+/**
+ * Shutdown and observation around the router, kept apart from its rules: counts the commands in
+ * flight so a shutdown can wait for them, refuses new ones once draining, and tells `observe` how
+ * each ended and how long it took.
+ */
+function commandLifecycle(
+  route: (req: DispatchRequest) => Promise<Routed>,
+  observe: CommandObserver | undefined,
+): Pick<Dispatcher, 'dispatch' | 'drain'> {
+  /** the commands running now; each settles (never rejects) when its command has ended */
+  const inFlight = new Set<Promise<void>>();
+  let draining = false;
+  const tell = (o: CommandObservation) => {
+    try {
+      observe?.(o);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'the command observer failed');
+    }
+  };
+
+  async function dispatch(req: DispatchRequest): Promise<Reply> {
+    const t0 = performance.now();
+    if (draining) {
+      tell({ command: 'unknown', platform: req.platform, outcome: 'shutting-down', ms: 0 });
+      return errorReply(SHUTTING_DOWN);
+    }
+    const running = route(req);
+    const ended = running.then(
+      () => undefined,
+      () => undefined,
+    );
+    inFlight.add(ended);
+    void ended.then(() => inFlight.delete(ended));
+    try {
+      const routed = await running;
+      tell({ command: routed.command, platform: req.platform, outcome: routed.outcome, ms: performance.now() - t0 });
+      return routed.reply;
+    } catch (err) {
+      tell({ command: 'unknown', platform: req.platform, outcome: 'failure', ms: performance.now() - t0 });
+      throw err;
+    }
+  }
+
+  async function drain(timeoutMs: number): Promise<DrainResult> {
+    draining = true;
+    const waiting = [...inFlight];
+    let finished = 0;
+    const counted = waiting.map((p) => p.then(() => void finished++));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((done) => (timer = setTimeout(done, timeoutMs)));
+    await Promise.race([Promise.all(counted), deadline]);
+    clearTimeout(timer);
+    return { finished, abandoned: waiting.length - finished };
+  }
+
+  return { dispatch, drain };
 }
 
 async function runToReply(

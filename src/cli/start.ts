@@ -29,6 +29,9 @@ import { loadDataset, sourceSignature } from '../data/load.ts';
 import { openStore } from '../store/store.ts';
 import { describeDatasetSwitch } from '../store/rating-switch.ts';
 import type { ImportProgress, Store } from '../store/api.ts';
+import { trainInWorker } from '../bot/trainer.ts';
+import { createBotMetrics } from '../ops/metrics.ts';
+import { startHealthServer, type HealthServer } from '../ops/health.ts';
 
 type StartAdapter<S> = (opts: AdapterStartOptions<S>) => Promise<RunningAdapter>;
 
@@ -64,6 +67,8 @@ export async function main(io: StartIo): Promise<number> {
   const say = (s: string) => void io.stderr.write(`${s}\n`);
   let store: Store | undefined;
   let service: LiveService | undefined;
+  let health: HealthServer | undefined;
+  const signals = watchSignals(say);
   try {
     const config = loadConfig({ env: io.env, dotenvPath: join(io.cwd, '.env'), checkAlgorithm: canonicalSpec });
     // on the console, info lines on stderr would interleave with the answers: warn unless asked
@@ -73,6 +78,17 @@ export async function main(io: StartIo): Promise<number> {
       discord: config.discord ? await chatAdapter<NonNullable<Config['discord']>>('discord', 'startDiscord', 'DISCORD_TOKEN') : undefined,
       slack: config.slack ? await chatAdapter<NonNullable<Config['slack']>>('slack', 'startSlack', 'SLACK_BOT_TOKEN') : undefined,
     };
+
+    const metrics = config.healthPort === undefined ? undefined : createBotMetrics();
+    if (metrics && config.healthPort !== undefined) {
+      // first, so that /healthz answers 503 "starting" while the data loads and the models train
+      health = await startHealthServer(config.healthPort, metrics).catch((err: unknown) => {
+        throw new StartError(
+          `MARQUEE_HEALTH_PORT=${config.healthPort}: the health endpoint could not listen (${(err as Error).message}). Choose a free port or unset it.`,
+        );
+      });
+      say(`Health on http://localhost:${health.port}/healthz, metrics on /metrics.`);
+    }
 
     const data = await locateData(config, io, say);
     const dbPath = resolve(io.cwd, config.dbPath);
@@ -96,8 +112,9 @@ export async function main(io: StartIo): Promise<number> {
       }
     }
 
-    service = await createService({
-      store,
+    const live = await createService({
+      store: metrics ? metrics.countRatings(store) : store,
+      trainer: metrics ? metrics.countTrainings(trainInWorker) : undefined,
       algorithms: config.algorithms,
       coldStart: config.coldStart,
       minRatings: config.minRatings,
@@ -111,16 +128,33 @@ export async function main(io: StartIo): Promise<number> {
       preferenceChart: async (points, a, b) => (await import('../evaluation/preference-chart.ts')).renderPreferenceChart(points, a, b),
       logger: log,
     });
+    service = live;
+    let modelsReady = false;
+    live.ready.then(
+      () => void (modelsReady = true),
+      () => undefined,
+    );
+    health?.attach({ stats: () => live.stats(), isReady: () => modelsReady });
     const commands = await loadCommands();
-    const dispatcher = createDispatcher({ service, commands, admins: config.admins, rateLimit: config.rateLimit });
+    const dispatcher = createDispatcher({
+      service,
+      commands,
+      admins: config.admins,
+      rateLimit: config.rateLimit,
+      observe: metrics?.observeCommand,
+    });
+    // MARQUEE_SHUTDOWN_SECONDS (10 s by default): a rating commits in milliseconds; what runs longer
+    // (/evaluate on a large set) is cut short rather than outlasting a supervisor's stop timeout
+    // (Kubernetes' grace period is 30 s, systemd's 90 s)
+    const finishInFlight = (signal: NodeJS.Signals) => drainForShutdown(dispatcher, health, signal, config.shutdownSeconds * 1000, say);
+    signals.arm();
 
     if (config.discord || config.slack) {
       const running: RunningAdapter[] = [];
       if (adapters.discord && config.discord) running.push(await adapters.discord({ dispatcher, service, settings: config.discord, log }));
       if (adapters.slack && config.slack) running.push(await adapters.slack({ dispatcher, service, settings: config.slack, log }));
       say(`Marquee is running on ${[config.discord && 'Discord', config.slack && 'Slack'].filter(Boolean).join(' and ')}. Ctrl-C stops it.`);
-      await untilSignal();
-      say('Stopping …');
+      await finishInFlight(await signals.first);
       await Promise.all(running.map((r) => r.stop()));
       return 0;
     }
@@ -129,12 +163,16 @@ export async function main(io: StartIo): Promise<number> {
     if (!interactive) {
       // a script wants the real answers, not the "warming up" fallback of a cold start
       say('Preparing the models …');
-      await service.ready;
+      const first = await Promise.race([live.ready.then(() => undefined), signals.first]);
+      if (first !== undefined) {
+        await finishInFlight(first);
+        return 0;
+      }
     } else {
       void service.ready.then(() => say('Models ready.'));
     }
     const userId = consoleUserId(io.env);
-    await runConsole({
+    const session = runConsole({
       dispatcher,
       user: { userId, displayName: userId },
       input: io.stdin,
@@ -143,6 +181,13 @@ export async function main(io: StartIo): Promise<number> {
       outDir: join(dirname(dbPath), 'out'),
       interactive,
     });
+    const ended = await Promise.race([session.then(() => undefined), signals.first]);
+    if (ended !== undefined) {
+      await finishInFlight(ended);
+      // the console writes the last answer on the turn after its command settles
+      await new Promise((done) => setImmediate(done));
+      (io.stdin as NodeJS.ReadStream).destroy?.();
+    }
     return 0;
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
@@ -153,9 +198,61 @@ export async function main(io: StartIo): Promise<number> {
     }
     return 1;
   } finally {
+    signals.dispose();
     await service?.close().catch((err: unknown) => log.error({ err }, 'closing the service failed'));
     store?.close();
+    await health?.close();
   }
+}
+
+/**
+ * Once armed (commands can arrive), the first SIGINT or SIGTERM starts a graceful stop (`first`
+ * resolves with it). Before that (loading data, training) and on a second signal, the process
+ * exits at once with 128 + the signal's number, as the default handler would: nothing has been
+ * acknowledged that is not committed (SQLite commits each rating before its answer, and an
+ * interrupted import rolls back).
+ */
+function watchSignals(say: (s: string) => void): { first: Promise<NodeJS.Signals>; arm(): void; dispose(): void } {
+  let resolveFirst!: (s: NodeJS.Signals) => void;
+  const first = new Promise<NodeJS.Signals>((done) => (resolveFirst = done));
+  let armed = false;
+  let seen = false;
+  const on = (signal: NodeJS.Signals) => {
+    if (!armed || seen) {
+      say(seen ? `${signal} again: stopping now, without waiting.` : `${signal}: stopping during start-up.`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    seen = true;
+    resolveFirst(signal);
+  };
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  return {
+    first,
+    arm() {
+      armed = true;
+    },
+    dispose() {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+    },
+  };
+}
+
+/** Stops taking commands and waits (bounded) for those in flight; the caller then stops the rest. */
+async function drainForShutdown(
+  dispatcher: Dispatcher,
+  health: HealthServer | undefined,
+  signal: NodeJS.Signals,
+  graceMs: number,
+  say: (s: string) => void,
+): Promise<void> {
+  say(`${signal}: stopping. New commands are refused; finishing those in flight (at most ${graceMs / 1000} s) …`);
+  health?.stopping();
+  const { finished, abandoned } = await dispatcher.drain(graceMs);
+  if (abandoned > 0) say(`${abandoned} command${abandoned === 1 ? '' : 's'} still running after ${graceMs / 1000} s: stopped without an answer.`);
+  else if (finished > 0) say(`Finished ${finished} command${finished === 1 ? '' : 's'} in flight.`);
+  log.info({ signal, finished, abandoned }, 'shutting down');
 }
 
 /**
@@ -222,7 +319,9 @@ async function locateData(config: Config, io: StartIo, say: (s: string) => void)
 }
 
 async function chatAdapter<S>(platform: 'discord' | 'slack', exportName: string, setting: string): Promise<StartAdapter<S>> {
-  const file = fileURLToPath(new URL(`../bot/adapters/${platform}.ts`, import.meta.url));
+  // `.js` in the compiled build (dist/), `.ts` under tsx
+  const ext = import.meta.url.endsWith('.js') ? 'js' : 'ts';
+  const file = fileURLToPath(new URL(`../bot/adapters/${platform}.${ext}`, import.meta.url));
   if (!existsSync(file)) {
     throw new StartError(
       `${setting} is set, but this build of Marquee has no ${platform === 'discord' ? 'Discord' : 'Slack'} adapter (src/bot/adapters/${platform}.ts is missing). Unset ${setting} to use the console.`,
@@ -261,18 +360,6 @@ function withBar<T>(stderr: NodeJS.WritableStream, label: string, run: (onProgre
   } finally {
     if (phase !== undefined) bar.stop();
   }
-}
-
-function untilSignal(): Promise<void> {
-  return new Promise((done) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      done();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }
 
 function shown(cwd: string, p: string): string {

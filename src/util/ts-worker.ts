@@ -35,9 +35,20 @@ function workerBootstrap(): string {
 }
 
 /**
+ * Whether this module runs as compiled JavaScript (`npm run build` → dist/, what `npm start`
+ * runs): then every entry is the `.js` beside its `.ts` name and starts without tsx.
+ */
+const COMPILED = import.meta.url.endsWith('.js');
+
+/**
  * Starts a TypeScript worker module (a file URL) with `workerData` (plus `__entry`, its URL).
+ * In the compiled build, the entry's `.ts` name is read as its compiled `.js` sibling.
  */
 export function spawnTsWorker(entry: URL, workerData: Record<string, unknown>, transferList: ArrayBuffer[] = []): Worker {
+  if (COMPILED) {
+    const compiled = new URL(entry.href.replace(/\.ts$/, '.js'));
+    return new Worker(compiled, { workerData: { ...workerData, __entry: compiled.href }, transferList, stdout: false, stderr: false });
+  }
   return new Worker(workerBootstrap(), {
     eval: true,
     workerData: { ...workerData, __entry: entry.href },

@@ -34,6 +34,7 @@ describe('configuration', () => {
       maxLazyModels: 2,
       retrainAfter: 50,
       retrainMinutes: 60,
+      shutdownSeconds: 10,
       rateLimit: { count: 20, windowMs: 10_000 },
       logLevel: 'info',
       logLevelExplicit: false,

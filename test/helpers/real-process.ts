@@ -40,9 +40,17 @@ export interface StartOptions {
   env: Record<string, string | undefined>;
   /** an existing working folder to reuse (a restart); else a fresh temporary one */
   cwd?: string;
+  /**
+   * Run the compiled build (`node dist/src/cli/start.js`, what `npm start` runs; built by
+   * `npm run build`, which install runs) instead of the TypeScript through tsx.
+   */
+  compiled?: boolean;
 }
 
-/** Starts `tsx src/cli/start.ts` with the given settings. The caller stops and cleans up. */
+/** The compiled entry point `npm start` runs. */
+export const COMPILED_START = join(REPO, 'dist', 'src', 'cli', 'start.js');
+
+/** Starts `tsx src/cli/start.ts` (or the compiled build) with the given settings. The caller stops and cleans up. */
 export function startMarquee(opts: StartOptions): MarqueeProcess {
   const cwd = opts.cwd ?? mkdtempSync(join(tmpdir(), 'marquee-e2e-'));
   const env: Record<string, string> = {};
@@ -55,7 +63,8 @@ export function startMarquee(opts: StartOptions): MarqueeProcess {
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
-  const child = spawn(process.execPath, ['--import', TSX, join(REPO, 'src', 'cli', 'start.ts')], { cwd, env, stdio: 'pipe' });
+  const args = opts.compiled ? [COMPILED_START] : ['--import', TSX, join(REPO, 'src', 'cli', 'start.ts')];
+  const child = spawn(process.execPath, args, { cwd, env, stdio: 'pipe' });
   const stderrLines: string[] = [];
   let out = '';
   let partial = '';
