@@ -77,10 +77,22 @@ export function reactionEntries(reply: Reply): { react: Array<{ label: string; c
   return { react, seen };
 }
 
+/**
+ * What a reaction left in place, on the answer to /react: the chat platforms restyle the list's
+ * buttons from it (the chosen one pressed, `none` after a reaction was taken back).
+ */
+export interface ReplyReaction {
+  listId: string;
+  movieId: string;
+  state: ReactionChoice | 'none';
+}
+
 export interface Reply {
   title?: string;
   /** reactions on each item with a movie (see ReplyFeedback) */
   feedback?: ReplyFeedback;
+  /** set by /react: the reaction the movie now has in its list */
+  reaction?: ReplyReaction;
   text?: string;
   fields?: ReplyField[];
   items?: ReplyItem[];
