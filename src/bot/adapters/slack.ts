@@ -234,8 +234,8 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): void {
    * A 👍 or 👎 click. On a private list the list itself changes: the button pressed, the line
    * under it saying what happened. A public list (/because, /movienight) stays as it is, since
    * everyone would see the member's reaction, and the answer comes privately.
-   * `original`: the private list's blocks as Slack sent them (null when it sent none, as for
-   * ephemeral messages; the ones rendered for the list are used then), undefined for a public list.
+   * `original`: the private list's blocks as Slack sent them (null when it sent none; the ones
+   * rendered for the list are used then), undefined for a public list.
    */
   async function react(line: string, turn: Omit<Turn, 'line' | 'replace'>, original: KnownBlock[] | null | undefined): Promise<void> {
     let reply: Reply;
@@ -262,9 +262,10 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): void {
 }
 
 /**
- * The private lists' blocks as rendered, by list id: Slack sends no copy of an ephemeral message
- * with a click on it, and replacing it (to show the pressed button) needs the whole message. A
- * response_url lasts 30 min, so only recent lists matter: the oldest are dropped past LIST_MEMORY.
+ * The private lists' blocks as rendered, by list id: a click need not carry a copy of the
+ * ephemeral message it was made on (`message` is optional in Bolt's BlockAction payload), and
+ * replacing it (to show the pressed button) needs the whole message. A response_url lasts 30 min,
+ * so only recent lists matter: the oldest are dropped past LIST_MEMORY.
  */
 export const LIST_MEMORY = 500;
 
