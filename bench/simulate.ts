@@ -1,7 +1,9 @@
 /**
- * The interleaving simulator: held-out MovieLens ratings play members, driving the real service
- * (LiveService.recommend → team-draft lists recorded as impressions → LiveService.react), and the
- * experiment's own verdict (store credits → per-member sign test) is read back.
+ * The interleaving simulator: held-out MovieLens ratings play members, driving the real command
+ * path: every list is a `/recommend` line through the dispatcher (src/bot/dispatch.ts with
+ * loadCommands()), every 👍 the console key a member types (`+3`, resolved as the console
+ * resolves it to a `/react` line), and an admin runs `/experiment start|stop`. The verdict is read
+ * from the reply /experiment stop renders (its "Verdict" and "Members preferring" fields).
  *
  *   npx tsx bench/simulate.ts [dataset folder] [--runs 100] [--members 50,100,200,300] [--pool 600] [--a ease] [--b popular]
  *
@@ -12,17 +14,20 @@
  * experiment, shows each one /recommend list of 10 (the coin seeded by the run), reacts, reads
  * the verdict, stops. Runs: A vs B (the better must win), A vs A (no winner at α = 0.05).
  *
- * The A/B split on the same members: half get A's list, half B's (explicit algorithm, the same
- * serving path), per-member likes compared by Welch's test at α = 0.05. Members needed for 80 %
- * power come from the measured effect: the exact sign test's power for interleaving
- * (significance.ts signTestMembersNeeded), the two-sample formula for A/B.
+ * The A/B split on the same members: half get `/recommend algo:A`, half `algo:B` (the same
+ * command and serving path), per-member likes compared by Welch's test at α = 0.05. Members
+ * needed for 80 % power come from the measured effect: the exact sign test's power for
+ * interleaving (significance.ts signTestMembersNeeded), the two-sample formula for A/B.
  */
+import { loadCommands } from '../commands/index.ts';
+import { reactionsOf, resolveReaction } from '../src/bot/adapters/console.ts';
+import { createDispatcher } from '../src/bot/dispatch.ts';
+import type { Reply } from '../src/bot/reply.ts';
 import { createService } from '../src/bot/service.ts';
 import { abMembersNeeded, signTestMembersNeeded, twoSampleP } from '../src/core/eval/significance.ts';
 import { Rng } from '../src/core/rng.ts';
 import { loadDataset } from '../src/data/load.ts';
 import type { LoadedDataset } from '../src/data/types.ts';
-import type { Member } from '../src/store/api.ts';
 import { openStore } from '../src/store/store.ts';
 
 function arg(name: string, fallback: string): string {
@@ -68,18 +73,20 @@ const rest: LoadedDataset = {
 const store = openStore(':memory:');
 store.importDataset(rest);
 interface SimMember {
-  member: Member;
+  /** the console user id the member types as */
+  userId: string;
   /** held-out movies rated ≥ 4: what this member 👍s when shown */
   likes: Set<string>;
 }
 const sims: SimMember[] = pick.map((u, k) => {
   const rows = new Rng(k + 1).shuffle([...byUser.get(u)!]);
   const cut = Math.floor(rows.length * 0.8);
-  const member = store.member('console', `sim-${u}`);
+  const userId = `sim-${u}`;
+  const member = store.member('console', userId);
   // members rate 0.5..5 in half stars; MovieLens small is already on that scale
   store.rateMany(member.id, rows.slice(0, cut).map((j) => ({ movieId: ds.ratings.items[j], rating: ds.ratings.ratings[j] })));
   const likes = new Set(rows.slice(cut).filter((j) => ds.ratings.ratings[j] >= LIKED).map((j) => ds.ratings.items[j]));
-  return { member, likes };
+  return { userId, likes };
 });
 
 let coin = new Rng(1);
@@ -95,39 +102,71 @@ const svc = await createService({
 await svc.ready;
 console.log(`${ds.name}: ${sims.length} simulated members (${eligible.length} eligible), ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-/** One interleaved run: each sampled member sees one list and 👍s their held-out likes in it. */
-async function interleavedRun(a: string, b: string, size: number, seed: number) {
-  coin = new Rng(seed + 7919);
-  const exp = svc.startExperiment({ a, b, startedBy: 'simulator' });
-  const sample = new Rng(seed).shuffle([...sims]).slice(0, size);
-  for (const s of sample) {
-    const list = svc.recommend(s.member, { n: N });
-    if (!list.listId) throw new Error('the simulated member got no recorded list');
-    for (const r of list.items) if (s.likes.has(r.movie.movieId)) svc.react(s.member, list.listId, r.movie.movieId, 'want');
+const ADMIN = 'sim-admin';
+const dispatcher = createDispatcher({ service: svc, commands: await loadCommands(), admins: [{ platform: 'console', userId: ADMIN }] });
+const say = (userId: string, line: string): Promise<Reply> => dispatcher.dispatch({ platform: 'console', userId, line });
+
+/**
+ * One member's turn: `/recommend` and a 👍 (the console key `+k`) on every shown movie they
+ * rated ≥ 4 in their held-out part. Returns how many they liked.
+ */
+async function memberTurn(s: SimMember, recommendLine: string): Promise<number> {
+  const list = await say(s.userId, recommendLine);
+  const keys = reactionsOf(list);
+  if (!keys) throw new Error(`${recommendLine} showed ${s.userId} no list to react to: ${list.text ?? list.title}`);
+  let liked = 0;
+  for (let k = 0; k < keys.movieIds.length; k++) {
+    const movieId = keys.movieIds[k];
+    if (movieId === undefined || !s.likes.has(movieId)) continue;
+    const typed = resolveReaction(`+${k + 1}`, keys);
+    if (!typed || !('command' in typed)) throw new Error(`the console refused "+${k + 1}"`);
+    const reacted = await say(s.userId, typed.command);
+    // a run on refused reactions would measure nothing: /react names the reaction it kept
+    if (reacted.reaction?.state !== 'want') throw new Error(`${typed.command} was refused: ${reacted.text}`);
+    liked++;
   }
-  // the verdict /experiment stop reports (it also draws the running-preference chart)
-  const v = await svc.stopExperiment();
-  if (v.id !== exp.id) throw new Error(`stopped experiment ${v.id}, expected ${exp.id}`);
-  return { winner: v.winner === null ? 'none' : v.winner === a && a !== b ? 'a' : v.winner === b && a !== b ? 'b' : 'same', winsA: v.winsA, winsB: v.winsB, ties: v.ties };
+  return liked;
 }
 
-/** One A/B run on the same sample: half the members see A's list, half B's. */
-function abRun(a: string, b: string, size: number, seed: number) {
+function field(reply: Reply, name: string): string {
+  const f = reply.fields?.find((x) => x.name === name);
+  if (!f) throw new Error(`/experiment answered without "${name}": ${reply.title ?? reply.text}`);
+  return f.value;
+}
+
+/** What /experiment stop reports: the winner named in its verdict, and the members per side. */
+function verdictOf(reply: Reply): { winner: string | null; winsA: number; winsB: number; ties: number } {
+  const verdict = field(reply, 'Verdict');
+  const winner = /members prefer \*\*(.+?)\*\*/.exec(verdict)?.[1] ?? null;
+  if (winner === null && !/^no winner/.test(verdict)) throw new Error(`an unreadable verdict: ${verdict}`);
+  // "<a>: 12 · <b>: 3 · neither: 5", in that order
+  const counts = [...field(reply, 'Members preferring').matchAll(/: (\d+)/g)].map((m) => Number(m[1]));
+  if (counts.length !== 3) throw new Error(`unreadable counts: ${field(reply, 'Members preferring')}`);
+  return { winner, winsA: counts[0], winsB: counts[1], ties: counts[2] };
+}
+
+/** One interleaved run: an admin starts the experiment, each sampled member sees one list and 👍s their held-out likes in it. */
+async function interleavedRun(a: string, b: string, size: number, seed: number) {
+  coin = new Rng(seed + 7919);
+  const start = `/experiment start a:${a} b:${b} n:${N}`;
+  const started = await say(ADMIN, start);
+  if (!started.title?.startsWith('Experiment ')) throw new Error(`${start} was refused: ${started.text}`);
   const sample = new Rng(seed).shuffle([...sims]).slice(0, size);
-  const likesOf = (s: SimMember, algo: string) => {
-    const list = svc.recommend(s.member, { algo, n: N });
-    let liked = 0;
-    for (const r of list.items) {
-      if (s.likes.has(r.movie.movieId)) {
-        svc.react(s.member, list.listId!, r.movie.movieId, 'want');
-        liked++;
-      }
-    }
-    return liked;
-  };
+  for (const s of sample) await memberTurn(s, `/recommend n:${N}`);
+  // the verdict /experiment stop reports (it also draws the running-preference chart)
+  const v = verdictOf(await say(ADMIN, '/experiment stop'));
+  const winner = v.winner === null ? 'none' : a === b ? 'same' : v.winner === a ? 'a' : 'b';
+  return { winner, winsA: v.winsA, winsB: v.winsB, ties: v.ties };
+}
+
+/** One A/B run on the same sample: half the members see A's list, half B's (`/recommend algo:`). */
+async function abRun(a: string, b: string, size: number, seed: number) {
+  const sample = new Rng(seed).shuffle([...sims]).slice(0, size);
   const half = Math.floor(sample.length / 2);
-  const x = Float64Array.from(sample.slice(0, half), (s) => likesOf(s, a));
-  const y = Float64Array.from(sample.slice(half), (s) => likesOf(s, b));
+  const x = new Float64Array(half);
+  const y = new Float64Array(sample.length - half);
+  for (let k = 0; k < half; k++) x[k] = await memberTurn(sample[k], `/recommend algo:${a} n:${N}`);
+  for (let k = half; k < sample.length; k++) y[k - half] = await memberTurn(sample[k], `/recommend algo:${b} n:${N}`);
   return { ...twoSampleP(x, y), x, y };
 }
 
@@ -152,7 +191,7 @@ for (const size of SIZES) {
     pooledAB.members += v.winsA + v.winsB + v.ties;
     const same = await interleavedRun(A, A, size, seed);
     if (same.winner === 'none') quiet++;
-    const ab = abRun(A, B, size, seed);
+    const ab = await abRun(A, B, size, seed);
     if (ab.p < 0.05 && ab.diff > 0) abRight++;
     likesA.push(...ab.x);
     likesB.push(...ab.y);

@@ -45,6 +45,7 @@ export const command = defineCommand({
           : out.kind === 'not-for-me'
             ? `👎 Noted: ${label} stays out of your lists (undo: the same button, or /unhide ${label}).`
             : `Rated ${label} ${out.rated}.`;
-    return { text, ephemeral: true };
+    const state = out.kind === 'cleared' ? 'none' : out.kind === 'not-for-me' ? 'not' : out.kind;
+    return { text, reaction: { listId: opts.list, movieId: opts.movie, state }, ephemeral: true };
   },
 });

@@ -58,29 +58,53 @@ export function reactionCommand(listId: string, movieId: string, kind: ReactionC
   return `/react list:${listId} movie:${movieId} kind:${kind}${score === undefined ? '' : ` score:${score}`}`;
 }
 
-/**
- * A reply's reactions as menu entries for the chat platforms: `react` (👍 and 👎 per movie, run as
- * they are) and `seen` ("seen it" per movie: the platform asks for the score and appends it).
- * Labels are numbered like the list ("👍 1. The Matrix (1999)").
- */
-export function reactionEntries(reply: Reply): { react: Array<{ label: string; command: string }>; seen: Array<{ label: string; command: string }> } {
-  const react: Array<{ label: string; command: string }> = [];
-  const seen: Array<{ label: string; command: string }> = [];
-  if (!reply.feedback) return { react, seen };
+/** One movie of a list the member can react to, with the commands its buttons run. */
+export interface ReactionTarget {
+  /** its number in the list, from 1 (as the console's `+3` counts) */
+  position: number;
+  label: string;
+  movieId: string;
+  want: string;
+  not: string;
+  /** "seen it": the platform asks for the score and appends it */
+  seen: string;
+}
+
+/** A reply's movies that can be reacted to, numbered like the list; none without `feedback`. */
+export function reactionTargets(reply: Reply): ReactionTarget[] {
+  if (!reply.feedback) return [];
   const { listId } = reply.feedback;
+  const out: ReactionTarget[] = [];
   (reply.feedback.movies ?? reply.items ?? []).forEach((it, k) => {
     if (it.movieId === undefined) return;
-    react.push({ label: `👍 ${k + 1}. ${it.label}`, command: reactionCommand(listId, it.movieId, 'want') });
-    react.push({ label: `👎 ${k + 1}. ${it.label}`, command: reactionCommand(listId, it.movieId, 'not') });
-    seen.push({ label: `${k + 1}. ${it.label}`, command: `${reactionCommand(listId, it.movieId, 'seen')} score:` });
+    out.push({
+      position: k + 1,
+      label: it.label,
+      movieId: it.movieId,
+      want: reactionCommand(listId, it.movieId, 'want'),
+      not: reactionCommand(listId, it.movieId, 'not'),
+      seen: `${reactionCommand(listId, it.movieId, 'seen')} score:`,
+    });
   });
-  return { react, seen };
+  return out;
+}
+
+/**
+ * What a reaction left in place, on the answer to /react: the chat platforms restyle the list's
+ * buttons from it (the chosen one pressed, `none` after a reaction was taken back).
+ */
+export interface ReplyReaction {
+  listId: string;
+  movieId: string;
+  state: ReactionChoice | 'none';
 }
 
 export interface Reply {
   title?: string;
   /** reactions on each item with a movie (see ReplyFeedback) */
   feedback?: ReplyFeedback;
+  /** set by /react: the reaction the movie now has in its list */
+  reaction?: ReplyReaction;
   text?: string;
   fields?: ReplyField[];
   items?: ReplyItem[];

@@ -5,7 +5,9 @@
  * Pure: the adapter (./discord.ts) sends what this returns; tests check it directly.
  *
  * Actions become components whose custom_id carries the command to run, so a click needs no
- * server-side state: `mq:r:<command>` runs a command as it is, `mq:s:<command>` is a score menu
+ * server-side state: `mq:r:<command>` runs a command as it is, `mq:x:<command>` is a 👍/👎
+ * reaction button (run as it is; the adapter then restyles the list's buttons in place),
+ * `mq:s:<command>` is a score menu
  * whose chosen value is appended (a `rate` action; `mq:t:` the same in the "your score?" message
  * that `mq:m` opens), `mq:m` lists several movies to rate and
  * `mq:p:<k>` lists choices when there are too many for buttons (the chosen value is the command).
@@ -21,7 +23,7 @@ import {
   type APISelectMenuOption,
   type APIStringSelectComponent,
 } from 'discord.js';
-import { reactionEntries, type Reply, type ReplyAction } from '../reply.ts';
+import { reactionCommand, reactionTargets, type Reply, type ReplyAction, type ReplyReaction } from '../reply.ts';
 import { renderTable } from './console.ts';
 
 export const DISCORD_LIMITS = {
@@ -77,6 +79,8 @@ export interface DiscordRenderOptions {
 
 export const CUSTOM_ID = {
   run: 'mq:r:',
+  /** a 👍 or 👎 button: runs its /react command */
+  react: 'mq:x:',
   score: 'mq:s:',
   /** a score menu in the "your score?" message that replaces itself with the answer */
   scoreReplace: 'mq:t:',
@@ -86,6 +90,7 @@ export const CUSTOM_ID = {
 
 export type DecodedComponent =
   | { kind: 'run'; command: string }
+  | { kind: 'react'; command: string }
   | { kind: 'score'; command: string; replace: boolean }
   | { kind: 'pick-movie' }
   | { kind: 'pick-choice' };
@@ -93,6 +98,7 @@ export type DecodedComponent =
 /** What a component's custom_id asks for; undefined for ids Marquee did not make. */
 export function decodeCustomId(customId: string): DecodedComponent | undefined {
   if (customId.startsWith(CUSTOM_ID.run)) return { kind: 'run', command: customId.slice(CUSTOM_ID.run.length) };
+  if (customId.startsWith(CUSTOM_ID.react)) return { kind: 'react', command: customId.slice(CUSTOM_ID.react.length) };
   if (customId.startsWith(CUSTOM_ID.score)) return { kind: 'score', command: customId.slice(CUSTOM_ID.score.length), replace: false };
   if (customId.startsWith(CUSTOM_ID.scoreReplace)) return { kind: 'score', command: customId.slice(CUSTOM_ID.scoreReplace.length), replace: true };
   if (customId === CUSTOM_ID.pickMovie) return { kind: 'pick-movie' };
@@ -289,6 +295,43 @@ function buttonStyle(a: ReplyAction): APIButtonComponentWithCustomId['style'] {
   return ButtonStyle.Secondary;
 }
 
+/**
+ * Movies that get 👍/👎 buttons: four of Discord's five rows (👍 1–5, 👍 6–10, 👎 1–5, 👎 6–10),
+ * leaving the fifth for "seen it". Longer lists (/recommend n:25) get buttons for the first ten.
+ */
+export const REACTION_BUTTON_MOVIES = 10;
+
+const REACTION_LOOK = {
+  want: { emoji: '👍', pressed: ButtonStyle.Primary },
+  not: { emoji: '👎', pressed: ButtonStyle.Danger },
+} as const;
+
+function reactionButton(position: number, command: string, choice: 'want' | 'not'): APIButtonComponentWithCustomId {
+  return { type: ComponentType.Button, style: ButtonStyle.Secondary, label: `${REACTION_LOOK[choice].emoji} ${position}`, custom_id: `${CUSTOM_ID.react}${command}` };
+}
+
+/**
+ * The list's rows after a reaction: the movie's 👍 or 👎 pressed (primary, or red for 👎) as
+ * `reaction.state` says, the other one, or both after a take-back or "seen it", released.
+ * Everything else is returned as it was.
+ */
+export function markReaction(rows: readonly DiscordRow[], reaction: ReplyReaction): DiscordRow[] {
+  const ids = {
+    want: `${CUSTOM_ID.react}${reactionCommand(reaction.listId, reaction.movieId, 'want')}`,
+    not: `${CUSTOM_ID.react}${reactionCommand(reaction.listId, reaction.movieId, 'not')}`,
+  };
+  return rows.map((r) =>
+    row(
+      r.components.map((c) => {
+        if (c.type !== ComponentType.Button || !('custom_id' in c)) return c;
+        const choice = c.custom_id === ids.want ? 'want' : c.custom_id === ids.not ? 'not' : undefined;
+        if (choice === undefined) return c;
+        return { ...c, style: reaction.state === choice ? REACTION_LOOK[choice].pressed : ButtonStyle.Secondary };
+      }),
+    ),
+  );
+}
+
 function buildComponents(reply: Reply, scores: readonly number[], notes: string[]): DiscordRow[] {
   const usable = (reply.actions ?? []).filter((a) => a.command !== undefined);
   const rate = usable.filter((a) => a.kind === 'rate' && fitsCustomId(CUSTOM_ID.score, a.command!));
@@ -305,15 +348,22 @@ function buildComponents(reply: Reply, scores: readonly number[], notes: string[
     if (rate.length > options.length) notes.push(`the first ${options.length} can be rated here`);
   }
 
-  // reactions: 👍/👎 per movie in one menu, and "seen it" (a score menu follows) unless the
-  // list already offers rating, which is the same thing
-  const reactions = reactionEntries(reply);
-  if (reactions.react.length > 0 && rows.length < DISCORD_LIMITS.rows) {
-    const opts = reactions.react.slice(0, DISCORD_LIMITS.selectOptions).map((e) => ({ label: clipText(e.label, DISCORD_LIMITS.optionText), value: e.command }));
-    rows.push(row([{ type: ComponentType.StringSelect, custom_id: `${CUSTOM_ID.pickChoice}react`, placeholder: '👍 Want to watch / 👎 not for me…', options: opts }]));
-    if (reactions.react.length > opts.length) notes.push(`reactions for the first ${opts.length / 2} movies`);
-    if (rate.length === 0 && rows.length < DISCORD_LIMITS.rows) {
-      const seenOpts = reactions.seen.slice(0, DISCORD_LIMITS.selectOptions).map((e) => ({ label: clipText(e.label, DISCORD_LIMITS.optionText), value: e.command }));
+  // reactions: numbered 👍 and 👎 buttons per movie, and "seen it" (a score menu follows) unless
+  // the list already offers rating, which is the same thing
+  const targets = reactionTargets(reply).filter((t) => fitsCustomId(CUSTOM_ID.react, t.want) && fitsCustomId(CUSTOM_ID.react, t.not));
+  if (targets.length > 0) {
+    const seenRow = rate.length === 0 ? 1 : 0;
+    // 👍 rows then 👎 rows, five movies per row: ten movies take four rows
+    const rowsEach = Math.floor((DISCORD_LIMITS.rows - rows.length - seenRow) / 2);
+    const withButtons = targets.slice(0, Math.min(REACTION_BUTTON_MOVIES, rowsEach * DISCORD_LIMITS.buttonsPerRow));
+    for (const choice of ['want', 'not'] as const) {
+      for (let i = 0; i < withButtons.length; i += DISCORD_LIMITS.buttonsPerRow) {
+        rows.push(row(withButtons.slice(i, i + DISCORD_LIMITS.buttonsPerRow).map((t) => reactionButton(t.position, t[choice], choice))));
+      }
+    }
+    if (withButtons.length < targets.length) notes.push(`👍/👎 buttons for the first ${withButtons.length} movies`);
+    if (seenRow === 1 && rows.length < DISCORD_LIMITS.rows) {
+      const seenOpts = targets.slice(0, DISCORD_LIMITS.selectOptions).map((t) => ({ label: clipText(`${t.position}. ${t.label}`, DISCORD_LIMITS.optionText), value: t.seen }));
       rows.push(row([{ type: ComponentType.StringSelect, custom_id: CUSTOM_ID.pickMovie, placeholder: 'Seen one? Rate it…', options: seenOpts }]));
     }
   }

@@ -48,9 +48,12 @@ import {
   decodeCustomId,
   DEFAULT_SCORES,
   DISCORD_LIMITS,
+  escapeDiscord,
+  markReaction,
   renderDiscord,
   scoreMenu,
   type DiscordMessage,
+  type DiscordRow,
 } from './discord-render.ts';
 
 export { renderDiscord, type DiscordMessage } from './discord-render.ts';
@@ -302,6 +305,24 @@ export function createInteractionHandler(deps: DiscordHandlerDeps): (interaction
         // details, the details stay and the confirmation comes as a message of its own
         mode = decoded.replace && fromPrivate ? 'update' : 'new';
         break;
+      case 'react': {
+        // on a private list the list itself changes (the button pressed, what happened above
+        // it); a public one (/because, /movienight) stays as it is, since everyone would see the
+        // member's reaction, and the answer comes privately
+        const pending = dispatch({ ...who(i), line: decoded.command });
+        const reply = await pending.catch(() => undefined);
+        if (reply?.reaction && fromPrivate && i.message) {
+          const rows = i.message.components.map((c) => c.toJSON()).filter((c): c is DiscordRow => c.type === ComponentType.ActionRow);
+          try {
+            await i.update({ content: clipText(escapeDiscord(reply.text ?? ''), 2000), components: markReaction(rows, reply.reaction), allowedMentions: { parse: [] } });
+          } catch (err) {
+            log.error({ err }, 'discord: restyling the list after a reaction failed');
+          }
+          return;
+        }
+        await answer(i, 'new', () => pending);
+        return;
+      }
       case 'pick-movie': {
         if (value === undefined) return;
         const label = i.isStringSelectMenu() ? i.component?.options?.find((o) => o.value === value)?.label : undefined;

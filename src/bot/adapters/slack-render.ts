@@ -7,12 +7,15 @@
  * Pure: the adapter (./slack.ts) posts what this returns; tests check it directly.
  *
  * Actions carry the command to run in their value, so a click needs no server-side state:
- * `mq:r:<k>` buttons run their value as it is; `mq:s:<k>` score menus (a `rate` action) and
+ * `mq:r:<k>` buttons run their value as it is; `mq:x:want|not` are the 👍/👎 buttons under each
+ * movie of a list (run as they are; the adapter then restyles them in place) and `mq:x:seen` its
+ * "Seen it" button (value: the /react command, a line break, the movie), which asks the score;
+ * `mq:s:<k>` score menus (a `rate` action) and
  * `mq:p:<k>` choice menus run the chosen option's value; `mq:m` lists several movies to rate and
  * opens a score menu (`mq:t:0`, which replaces its own message with the answer).
  */
 import type { types as SlackTypes } from '@slack/bolt';
-import { reactionEntries, type Reply, type ReplyAction } from '../reply.ts';
+import { reactionCommand, reactionTargets, type ReactionTarget, type Reply, type ReplyAction, type ReplyReaction } from '../reply.ts';
 import { renderTable } from './console.ts';
 
 type KnownBlock = SlackTypes.KnownBlock;
@@ -44,6 +47,8 @@ export const DEFAULT_SCORES: readonly number[] = [5, 4.5, 4, 3.5, 3, 2.5, 2, 1.5
 
 export const ACTION_ID = {
   run: 'mq:r:',
+  /** + want, not or seen: the reaction buttons under a movie */
+  react: 'mq:x:',
   score: 'mq:s:',
   scoreReplace: 'mq:t:',
   pickMovie: 'mq:m',
@@ -52,6 +57,7 @@ export const ACTION_ID = {
 
 export type DecodedAction =
   | { kind: 'run' }
+  | { kind: 'react'; choice: 'want' | 'not' | 'seen' }
   | { kind: 'score'; replace: boolean }
   | { kind: 'pick-movie' }
   | { kind: 'pick-choice' };
@@ -59,6 +65,10 @@ export type DecodedAction =
 /** What a block action asks for; undefined for action ids Marquee did not make. */
 export function decodeActionId(actionId: string): DecodedAction | undefined {
   if (actionId.startsWith(ACTION_ID.run)) return { kind: 'run' };
+  if (actionId.startsWith(ACTION_ID.react)) {
+    const choice = actionId.slice(ACTION_ID.react.length);
+    return choice === 'want' || choice === 'not' || choice === 'seen' ? { kind: 'react', choice } : undefined;
+  }
   if (actionId.startsWith(ACTION_ID.score)) return { kind: 'score', replace: false };
   if (actionId.startsWith(ACTION_ID.scoreReplace)) return { kind: 'score', replace: true };
   if (actionId === ACTION_ID.pickMovie) return { kind: 'pick-movie' };
@@ -227,20 +237,6 @@ function buildActions(reply: Reply, scores: readonly number[], notes: string[]):
     elements.push({ type: 'static_select', action_id: ACTION_ID.pickMovie, placeholder: plain('Rate one of these…'), options: shown.map(optionOf) });
     if (shown.length < rate.length) notes.push(`the first ${shown.length} can be rated here`);
   }
-  // reactions: 👍/👎 per movie in one menu, and "seen it" (a score menu follows) unless the
-  // list already offers rating, which is the same thing
-  const reactions = reactionEntries(reply);
-  if (reactions.react.length > 0) {
-    const asAction = (e: { label: string; command: string }, k: number): ReplyAction => ({ kind: 'choose', id: `react:${k}`, label: e.label, command: e.command });
-    const react = within(reactions.react.map(asAction), optionCost, SLACK_LIMITS.selectOptions);
-    if (react.length > 0) {
-      elements.push({ type: 'static_select', action_id: `${ACTION_ID.pickChoice}react`, placeholder: plain('👍 Want to watch / 👎 not for me…'), options: react.map(optionOf) });
-    }
-    if (rate.length === 0) {
-      const seenMenu = within(reactions.seen.map(asAction), optionCost, SLACK_LIMITS.selectOptions);
-      if (seenMenu.length > 0) elements.push({ type: 'static_select', action_id: ACTION_ID.pickMovie, placeholder: plain('Seen one? Rate it…'), options: seenMenu.map(optionOf) });
-    }
-  }
   const room = SLACK_LIMITS.actionsElements - elements.length;
   let shownPicks = 0;
   if (pick.length <= room) {
@@ -272,6 +268,67 @@ function buildActions(reply: Reply, scores: readonly number[], notes: string[]):
   }
   if (shownPicks < pick.length) notes.push(`${pick.length - shownPicks} more choices not shown`);
   return elements.length ? [{ type: 'actions', elements }] : [];
+}
+
+// ---------------------------------------------------------------------------------------------
+// reactions: a small actions block under each movie
+
+const REACTION_LOOK = {
+  want: { text: '👍 Want to watch', pressed: 'primary' },
+  not: { text: '👎 Not for me', pressed: 'danger' },
+} as const;
+
+/** The block_id of the line that says what the member's last reaction did. */
+export const REACTION_STATUS_BLOCK = 'mq:status';
+
+/** 👍 / 👎 / "Seen it" under one movie; no "Seen it" when the list offers rating already. */
+export function reactionBlock(t: ReactionTarget, seen: boolean): KnownBlock {
+  const elements: ActionsBlockElement[] = (['want', 'not'] as const).map((choice) => ({
+    type: 'button',
+    action_id: `${ACTION_ID.react}${choice}`,
+    text: plain(REACTION_LOOK[choice].text),
+    value: t[choice],
+  }));
+  if (seen) {
+    // the movie rides along after a line break, for the "your score?" question
+    const movie = clipSlack(`${t.position}. ${t.label}`, 200);
+    elements.push({ type: 'button', action_id: `${ACTION_ID.react}seen`, text: plain('Seen it…'), value: `${t.seen}\n${movie}` });
+  }
+  return { type: 'actions', elements };
+}
+
+/** A "Seen it" button's value: the /react command to which the score is appended, and the movie. */
+export function splitSeenValue(value: string): { command: string; movie?: string } {
+  const cut = value.indexOf('\n');
+  return cut < 0 ? { command: value } : { command: value.slice(0, cut), movie: value.slice(cut + 1) };
+}
+
+/**
+ * The list's blocks after a reaction: the movie's 👍 or 👎 pressed (primary, or red for 👎) as
+ * `reaction.state` says, the other, or both after a take-back or "seen it", released; `status`
+ * (what the reaction did) as the last line, replacing the previous one.
+ */
+export function markReaction(blocks: readonly KnownBlock[], reaction: ReplyReaction, status: string): KnownBlock[] {
+  const values = {
+    want: reactionCommand(reaction.listId, reaction.movieId, 'want'),
+    not: reactionCommand(reaction.listId, reaction.movieId, 'not'),
+  };
+  const out = blocks
+    .filter((b) => b.block_id !== REACTION_STATUS_BLOCK)
+    .map((b): KnownBlock => {
+      if (b.type !== 'actions') return b;
+      const elements = b.elements.map((e): ActionsBlockElement => {
+        if (e.type !== 'button') return e;
+        const choice = e.action_id === `${ACTION_ID.react}want` && e.value === values.want ? 'want' : e.action_id === `${ACTION_ID.react}not` && e.value === values.not ? 'not' : undefined;
+        if (choice === undefined) return e;
+        const { style: _old, ...rest } = e;
+        return reaction.state === choice ? { ...rest, style: REACTION_LOOK[choice].pressed } : rest;
+      });
+      return { ...b, elements };
+    });
+  // renderSlack keeps a block free for this line when a list has reactions
+  if (out.length < SLACK_LIMITS.blocks) out.push({ type: 'context', block_id: REACTION_STATUS_BLOCK, elements: [mrkdwn(clipSlack(escapeSlack(status), SLACK_LIMITS.contextText))] });
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -313,16 +370,49 @@ export function renderSlack(reply: Reply, opts: SlackRenderOptions = {}): SlackM
     const line = `*${i + 1}.* ${escapeSlack(it.label)}${it.detail ? ` — ${escapeSlack(it.detail)}` : ''}`;
     return it.why ? `${line}\n      _${escapeSlack(it.why)}_` : line;
   });
-  const later = items.length > 0 || (reply.fields?.length ?? 0) > 0 || reply.table !== undefined;
+  const later = items.length > 0 || (reply.fields?.length ?? 0) > 0 || reply.table !== undefined || reply.feedback !== undefined;
   if (reply.text) {
     // leave what follows room to show itself: text takes at most half when more follows
     const cap = later ? Math.max(1000, Math.floor(budget / 2)) : budget;
     addSections(clipSlack(escapeSlack(reply.text), Math.min(cap, budget, SLACK_LIMITS.sectionText * Math.max(1, blocksLeft - 1))));
   }
-  if (items.length && blocksLeft > 0) {
+  // a list with reactions: each movie its own section with its buttons under it, while the
+  // blocks and the budget allow
+  const targets = reactionTargets(reply);
+  const askSeen = !(reply.actions ?? []).some((a) => a.kind === 'rate' && a.command !== undefined);
+  let withButtons = 0;
+  /** one movie's section and buttons, leaving `spare` blocks for what still follows */
+  const addMovie = (line: string, t: ReactionTarget, spare: number): boolean => {
+    const buttons = reactionBlock(t, askSeen);
+    const text = clipSlack(line, SLACK_LIMITS.sectionText);
+    const cost = text.length + blocksTextLength(buttons);
+    if (blocksLeft < 2 + spare || budget < cost) return false;
+    body.push({ type: 'section', text: mrkdwn(text) }, buttons);
+    blocksLeft -= 2;
+    budget -= cost;
+    withButtons++;
+    return true;
+  };
+  // kept free: the line a reaction adds (markReaction) and the note on movies without buttons
+  if (targets.length > 0) blocksLeft -= 2;
+  let itemsDone = 0;
+  if (targets.length > 0 && !reply.feedback?.movies) {
+    const at = new Map(targets.map((t) => [t.position, t]));
+    for (; itemsDone < items.length; itemsDone++) {
+      const t = at.get(itemsDone + 1);
+      const spare = itemsDone + 1 < items.length ? 1 : 0;
+      if (t) {
+        if (!addMovie(items[itemsDone], t, spare)) break;
+      } else {
+        if (blocksLeft < 1 + spare || budget < items[itemsDone].length) break;
+        addSections(items[itemsDone]);
+      }
+    }
+  }
+  if (itemsDone < items.length && blocksLeft > 0) {
     // one section per 3000 characters, as many as the block and text budgets allow
     const room = Math.min(budget, SLACK_LIMITS.sectionText * Math.min(blocksLeft, 4));
-    addSections(fitLines(items, room - 10, moreItems));
+    addSections(fitLines(items.slice(itemsDone), room - 10, moreItems));
   }
   const fields = reply.fields ?? [];
   const inline = fields.filter((f) => f.inline);
@@ -350,6 +440,15 @@ export function renderSlack(reply: Reply, opts: SlackRenderOptions = {}): SlackM
     const room = Math.min(SLACK_LIMITS.sectionText, budget) - 8;
     body.push({ type: 'section', text: mrkdwn(`\`\`\`${fitLines(lines, room, (n) => `… and ${n} more rows`)}\`\`\``) });
     blocksLeft--;
+  }
+
+  // a list shown in fields (/because): its movies, each with its buttons, after them
+  if (reply.feedback?.movies) {
+    for (const t of targets) if (!addMovie(`*${t.position}.* ${escapeSlack(t.label)}`, t, 0)) break;
+  }
+  if (withButtons < targets.length) {
+    // one of the two blocks kept free above
+    tail.push({ type: 'context', elements: [mrkdwn(`👍/👎 buttons for the first ${withButtons} movies`)] });
   }
 
   const blocks = [...head, ...body, ...actions, ...tail];

@@ -22,13 +22,14 @@ import type { Dispatcher } from '../dispatch.ts';
 import { errorReply, type Progress, type Reply } from '../reply.ts';
 import { checkBotToken, SocketConnection, singleAttemptOptions, withoutNetworkNoise, type RetryPolicy } from './slack-connection.ts';
 import { ReplayGuard, ReplayGuardedReceiver } from './slack-replay.ts';
-import { ACTION_ID, DEFAULT_SCORES, clipSlack, decodeActionId, escapeSlack, renderSlack, scoreSelect, type SlackMessage } from './slack-render.ts';
+import { ACTION_ID, DEFAULT_SCORES, clipSlack, decodeActionId, escapeSlack, markReaction, renderSlack, scoreSelect, splitSeenValue, type SlackMessage } from './slack-render.ts';
 
 export { renderSlack, type SlackMessage } from './slack-render.ts';
 
 export type SlackSettings = NonNullable<Config['slack']>;
 export type AdapterLog = Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
 type WebClient = AllMiddlewareArgs['client'];
+type KnownBlock = SlackMessage['blocks'][number];
 
 /** The umbrella command: `/marquee rate The Matrix 4.5`. */
 export const UMBRELLA_COMMAND = 'marquee';
@@ -76,6 +77,7 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): void {
   const progressEvery = deps.progressEveryMs ?? PROGRESS_EVERY_MS;
   const scores = ratingScale(dispatcher.commands);
   const dmChannels = new Map<string, string>();
+  const lists = shownLists();
 
   async function directMessageChannel(client: WebClient, userId: string): Promise<string> {
     const known = dmChannels.get(userId);
@@ -116,6 +118,7 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): void {
     done = true;
     await chain;
     const msg = renderSlack(reply, { scores });
+    if (reply.feedback && msg.ephemeral) lists.remember(reply.feedback.listId, msg.blocks);
     await deliver(t, msg, progressShown);
     await shareFiles(t, msg);
   }
@@ -207,12 +210,79 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): void {
         // in the "your score?" message the answer replaces the menu; under a movie, it is new
         await run({ ...turn, line: value, replace: decoded.replace && fromPrivate });
         return;
+      case 'react': {
+        if (decoded.choice === 'seen') {
+          const { command, movie } = splitSeenValue(value);
+          const ask: RespondArguments = {
+            response_type: 'ephemeral',
+            replace_original: false,
+            text: `Seen it: your score for ${movie ?? 'this movie'}?`,
+            blocks: [{ type: 'actions', elements: [scoreSelect(command, movie ?? 'Your score', scores, `${ACTION_ID.scoreReplace}0`)] }],
+          };
+          await respond(ask).catch((err: unknown) => log.warn({ err }, 'slack: showing the score menu failed'));
+          return;
+        }
+        await react(value, turn, fromPrivate ? ((body.message?.blocks as KnownBlock[] | undefined) ?? null) : undefined);
+        return;
+      }
       case 'run':
       case 'pick-choice':
         await run({ ...turn, line: value, replace: fromPrivate });
         return;
     }
   });
+
+  /**
+   * A 👍 or 👎 click. On a private list the list itself changes: the button pressed, the line
+   * under it saying what happened. A public list (/because, /movienight) stays as it is, since
+   * everyone would see the member's reaction, and the answer comes privately.
+   * `original`: the private list's blocks as Slack sent them (null when it sent none; the ones
+   * rendered for the list are used then), undefined for a public list.
+   */
+  async function react(line: string, turn: Omit<Turn, 'line' | 'replace'>, original: KnownBlock[] | null | undefined): Promise<void> {
+    let reply: Reply;
+    try {
+      reply = await dispatcher.dispatch({ platform: 'slack', userId: turn.userId, displayName: turn.displayName, line });
+    } catch (err) {
+      log.error({ err, line }, 'slack: dispatch failed');
+      reply = errorReply('Sorry, something went wrong. It has been logged; please try again in a moment.');
+    }
+    const blocks = reply.reaction && original !== undefined ? (original ?? lists.blocksOf(reply.reaction.listId)) : undefined;
+    try {
+      if (reply.reaction && blocks) {
+        const marked = markReaction(blocks, reply.reaction, reply.text ?? '');
+        lists.remember(reply.reaction.listId, marked);
+        await turn.respond({ response_type: 'ephemeral', replace_original: true, text: clipSlack(escapeSlack(reply.text ?? 'Noted.'), 300), blocks: marked });
+      } else {
+        const msg = renderSlack(reply, { scores });
+        await turn.respond({ response_type: 'ephemeral', replace_original: false, text: msg.text, blocks: msg.blocks });
+      }
+    } catch (err) {
+      log.warn({ err }, 'slack: answering a reaction failed');
+    }
+  }
+}
+
+/**
+ * The private lists' blocks as rendered, by list id: a click need not carry a copy of the
+ * ephemeral message it was made on (`message` is optional in Bolt's BlockAction payload), and
+ * replacing it (to show the pressed button) needs the whole message. A response_url lasts 30 min,
+ * so only recent lists matter: the oldest are dropped past LIST_MEMORY.
+ */
+export const LIST_MEMORY = 500;
+
+function shownLists() {
+  const byId = new Map<string, KnownBlock[]>();
+  return {
+    remember(listId: string, blocks: KnownBlock[]): void {
+      byId.delete(listId);
+      byId.set(listId, blocks);
+      if (byId.size > LIST_MEMORY) byId.delete(byId.keys().next().value!);
+    },
+    blocksOf(listId: string): KnownBlock[] | undefined {
+      return byId.get(listId);
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -87,6 +87,8 @@ interface ComponentOpts {
   ephemeral?: boolean;
   /** select menus: the options shown (for their labels) */
   options?: Array<{ label: string; value: string }>;
+  /** the action rows of the message holding the component, as API JSON (discord.js hands them over as builders with toJSON) */
+  components?: unknown[];
 }
 
 function component(kind: 'button' | 'select', customId: string, values: string[], opts: ComponentOpts): Fake {
@@ -99,7 +101,7 @@ function component(kind: 'button' | 'select', customId: string, values: string[]
     values,
     user: opts.user ?? ANN,
     memberPermissions: permissions(false),
-    message: { flags },
+    message: { flags, components: (opts.components ?? []).map((row) => ({ toJSON: () => row })) },
     component: { options: opts.options ?? [] },
   };
   return Object.assign(r, { asInteraction: () => obj as unknown as Interaction });

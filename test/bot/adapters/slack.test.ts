@@ -421,6 +421,51 @@ describe('the Slack adapter in a real Bolt app (signed requests, fake Slack on l
     await app.stop();
   });
 
+  it('Ann 👍s a movie under her private list: the list comes back with that button pressed and a line saying so', async () => {
+    const { app, service, command, action } = await startApp();
+    const ann = service.member('slack', 'UANN', 'ann');
+    for (const m of MOVIES.slice(0, 5)) service.rate(ann, m.movieId, 4);
+    await command('/recommend', '');
+    await vi.waitFor(() => expect(responses).toHaveLength(1));
+    type Element = { action_id: string; value: string; style?: string };
+    const rows = (blocks: unknown) => (blocks as AnyBlock[]).filter((b) => b.type === 'actions').map((b) => b.elements as Element[]);
+    const second = rows(responses[0].body.blocks)[1];
+    expect(second.map((e) => e.action_id)).toEqual(['mq:x:want', 'mq:x:not', 'mq:x:seen']);
+
+    // Slack sends no copy of an ephemeral message with the click: the adapter kept the list it rendered
+    await action({ action_id: 'mq:x:want', type: 'button', value: second[0].value, text: { type: 'plain_text', text: '👍 Want to watch' } });
+    await vi.waitFor(() => expect(responses).toHaveLength(2));
+    expect(responses[1].body).toMatchObject({ response_type: 'ephemeral', replace_original: true });
+    expect(rows(responses[1].body.blocks).map((r) => r.slice(0, 2).map((e) => e.style ?? '-'))[1]).toEqual(['primary', '-']);
+    expect(textOf(responses[1].body)).toContain('👍 Noted: you want to watch');
+    expect([...service.reactions.values()]).toEqual(['want']);
+
+    // the same button again takes it back, and the list shows it released
+    await action({ action_id: 'mq:x:want', type: 'button', value: second[0].value, text: { type: 'plain_text', text: '👍 Want to watch' } });
+    await vi.waitFor(() => expect(responses).toHaveLength(3));
+    expect(rows(responses[2].body.blocks).flat().every((e) => e.style === undefined)).toBe(true);
+    expect(service.reactions.size).toBe(0);
+
+    // "Seen it" asks the score for that movie
+    await action({ action_id: 'mq:x:seen', type: 'button', value: second[2].value, text: { type: 'plain_text', text: 'Seen it…' } });
+    await vi.waitFor(() => expect(responses).toHaveLength(4));
+    expect(responses[3].body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(String(responses[3].body.text)).toMatch(/^Seen it: your score for 2\. /);
+    await app.stop();
+  });
+
+  it('a click on a public list by someone else is refused privately and changes nothing', async () => {
+    const { app, service, action } = await startApp();
+    const ann = service.member('slack', 'UANN', 'ann');
+    const listId = service.recordList(ann, 'because', 'because', ['2571'])!;
+    await action({ action_id: 'mq:x:want', type: 'button', value: `/react list:${listId} movie:2571 kind:want` }, { ephemeral: false, user: 'UBOB' });
+    await vi.waitFor(() => expect(responses).toHaveLength(1));
+    expect(responses[0].body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(textOf(responses[0].body)).toContain('Only the member this list was made for can react to it.');
+    expect(service.reactions.size).toBe(0);
+    await app.stop();
+  });
+
   it('a new member rates from the cold-start list: movie menu, score menu, confirmation in place of the menu', async () => {
     const { app, service, command, action } = await startApp();
     await command('/recommend', '');
