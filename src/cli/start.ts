@@ -151,8 +151,26 @@ export async function main(io: StartIo): Promise<number> {
 
     if (config.discord || config.slack) {
       const running: RunningAdapter[] = [];
-      if (adapters.discord && config.discord) running.push(await adapters.discord({ dispatcher, service, settings: config.discord, log }));
-      if (adapters.slack && config.slack) running.push(await adapters.slack({ dispatcher, service, settings: config.slack, log }));
+      // a stop asked for while a platform is still unreachable ends its retrying
+      const stopping = new AbortController();
+      void signals.first.then(() => stopping.abort(new Error('stopping')));
+      const startAdapter = async (start: () => Promise<RunningAdapter>): Promise<boolean> => {
+        try {
+          running.push(await start());
+          return true;
+        } catch (err) {
+          if (!stopping.signal.aborted) throw err;
+          return false;
+        }
+      };
+      const started =
+        (!adapters.discord || !config.discord || (await startAdapter(() => adapters.discord!({ dispatcher, service: service!, settings: config.discord!, log, signal: stopping.signal })))) &&
+        (!adapters.slack || !config.slack || (await startAdapter(() => adapters.slack!({ dispatcher, service: service!, settings: config.slack!, log, signal: stopping.signal }))));
+      if (!started) {
+        say('Stopped before the chat platforms were reached.');
+        await Promise.all(running.map((r) => r.stop()));
+        return 0;
+      }
       say(`Marquee is running on ${[config.discord && 'Discord', config.slack && 'Slack'].filter(Boolean).join(' and ')}. Ctrl-C stops it.`);
       await finishInFlight(await signals.first);
       await Promise.all(running.map((r) => r.stop()));

@@ -38,6 +38,14 @@ describe.skipIf(!DATA)('Slack unreachable or refusing, the real process', () => 
     expect(slack.calls[0]).toMatchObject({ method: 'auth.test', auth: 'Bearer xoxb-e2e' });
   });
 
+  it('SIGTERM while Slack is still out of reach ends the retrying: exit code 0, at once', async () => {
+    const port = await freePort();
+    marquee = start({ SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: `http://127.0.0.1:${port}/api/`, SLACK_PORT: String(await freePort()) });
+    await marquee.waitForLine(/Slack is unreachable/);
+    expect(await marquee.stop('SIGTERM')).toBe(0);
+    expect(marquee.stderrLines).toContain('Stopped before the chat platforms were reached.');
+  });
+
   it('a name that does not resolve is unreachable too, not a bad token', async () => {
     marquee = start({ SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: 'http://slack.invalid/api/', SLACK_PORT: String(await freePort()) });
     const line = await marquee.waitForLine(/Slack is unreachable/);

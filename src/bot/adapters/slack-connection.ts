@@ -191,7 +191,7 @@ export function apiUrlMisdirected(apiUrl: string | undefined, why: string): Adap
 export async function checkBotToken(
   botToken: string,
   clientOptions: WebClientOptions,
-  opts: { log: ConnectionLog; logger: BoltLogger; apiUrl?: string; policy?: RetryPolicy },
+  opts: { log: ConnectionLog; logger: BoltLogger; apiUrl?: string; policy?: RetryPolicy; signal?: AbortSignal },
 ): Promise<{ botId?: string; botUserId?: string }> {
   const client = new webApi.WebClient(botToken, singleAttemptOptions(clientOptions, opts.logger));
   const who = await untilReachable(() => client.auth.test(), {
@@ -200,6 +200,7 @@ export async function checkBotToken(
     refused: botTokenRefused,
     misdirected: (why) => apiUrlMisdirected(opts.apiUrl, why),
     policy: opts.policy,
+    signal: opts.signal,
   });
   return { botId: who.bot_id, botUserId: who.user_id };
 }

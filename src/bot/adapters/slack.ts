@@ -334,7 +334,7 @@ export async function startSlack(opts: AdapterStartOptions<SlackSettings>, overr
   // the token is checked here, so a wrong one is a start-up error the operator sees at once; Bolt
   // then gets the bot's ids and does not check again (its own background check would fail later,
   // as an unhandled rejection, on the first event)
-  const ids = await checkBotToken(settings.botToken, clientOptions, { log, logger, apiUrl, policy: overrides.retryPolicy });
+  const ids = await checkBotToken(settings.botToken, clientOptions, { log, logger, apiUrl, policy: overrides.retryPolicy, signal: opts.signal });
   const common = { token: settings.botToken, ...ids, tokenVerificationEnabled: false, logger, clientOptions };
   const receiver = settings.appToken !== undefined ? socketReceiver(settings.appToken, clientOptions, logger) : httpReceiver(settings, logger, log);
   const app = new App({ ...common, receiver });
