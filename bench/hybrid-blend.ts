@@ -107,7 +107,9 @@ function prepare(spec: string, fitted: Fitted): Ready {
       .split('+')
       .map((term) => {
         const eq = term.lastIndexOf('=');
-        return { model: fitted.get(term.slice(0, eq)), weight: Number(term.slice(eq + 1)) };
+        const weight = Number(term.slice(eq + 1));
+        if (eq < 1 || !Number.isFinite(weight)) throw new Error(`fusion term "${term}" must be <spec>=<weight>, e.g. ials=0.3`);
+        return { model: fitted.get(term.slice(0, eq)), weight };
       });
     const own = new Float64Array(ts.nItems);
     return {
@@ -127,6 +129,7 @@ function prepare(spec: string, fitted: Fitted): Ready {
   }
   if (spec.startsWith('ease-rated:')) {
     const low = Number(spec.slice('ease-rated:'.length));
+    if (!(low >= 0)) throw new Error(`${spec}: the weight of a rating below ${LIKED} must be a number ≥ 0`);
     const ease = fitted.get('ease');
     const { cols, b } = (ease.algo as Ease).state() as { cols: Int32Array; b: Float32Array };
     const m = cols.length;
