@@ -1,71 +1,226 @@
 /**
- * Tunes the hybrid's blend (src/core/content/hybrid.ts) on one leave-one-out split:
+ * The hybrid against the best single model, member by member, on the top-N yardstick's split:
  *
- *   npx tsx bench/hybrid-blend.ts <dataset folder> [content_weight,half_size,watched|liked …]
+ *   npx tsx bench/hybrid-blend.ts <dataset folder> [--seeds 0,1,…] [variant …]
  *
- * EASE is fitted once; each blend reuses it. HR@10 with the bot's candidate filter (movies with
- * ≥ 5 training ratings), trained members (full profile), and live members ranked from k of their
- * training ratings (k = 1, 2, 3, 5, 10, 20), as the yardstick's profile-size curve does.
- * The official numbers with intervals come from `npm run evaluate -- --topn --algos hybrid,ease`.
+ * Leave-one-out (one random rating per member, seeded as `npm run evaluate -- --topn`), the bot's
+ * candidate filter (movies with ≥ 5 training ratings), lists from `rankItems` with the serving
+ * rule, metrics from `userTopNMetrics`: at seed 0 the means are the yardstick's. Each member's
+ * values are averaged over the seeds, then every variant is compared with the FIRST one by
+ * `pairedComparison` (per-member differences, McNemar's exact test on HR@10).
+ *
+ * Variants (default: ease ials hybrid):
+ *   a registry spec              ease, ease:lambda=200, ials, item-knn
+ *   hybrid[:name=value,…][@base] src/core/content/hybrid.ts over EASE (the bot's hybrid) or over
+ *                                the base spec after @ (e.g. hybrid@ease:lambda=200)
+ *   fuse:<spec>=<w>+<spec>=<w>…  Σ w·z(scores), each model z-scored over the member's candidates
+ *                                (e.g. fuse:ease=0.7+ials=0.3)
+ *   ease-rated:<w>               EASE whose member row counts a rating below 3.5 at weight w, not 1
+ *
+ * Fit seconds include the fits a variant builds on (the hybrid's EASE, a fusion's models); a
+ * model shared by variants is fitted once per seed. Rank ms is the mean time to score and rank
+ * one member. Both are CPU time of this process (a shared machine stretches wall clock, not CPU).
  */
-import { createAlgorithm } from '../src/core/registry.ts';
-import { rankItems } from '../src/core/rank.ts';
-import { leaveOneOut, trainsetOf } from '../src/core/eval/splitters.ts';
-import { loadDataset } from '../src/data/load.ts';
-import { ContentModel } from '../src/core/content/model.ts';
-import { HybridAlgorithm } from '../src/core/content/hybrid.ts';
-import { contentMovieOf } from '../src/bot/content-movies.ts';
-import { Rng } from '../src/core/rng.ts';
 import type { Algorithm } from '../src/core/algorithm.ts';
-import type { Profile } from '../src/core/trainset.ts';
+import type { Ease } from '../src/core/algorithms/ease.ts';
+import { contentMovieOf } from '../src/bot/content-movies.ts';
+import { HybridAlgorithm } from '../src/core/content/hybrid.ts';
+import { ContentModel } from '../src/core/content/model.ts';
+import { zScores } from '../src/core/content/hybrid.ts';
+import { leaveOneOut, trainsetOf } from '../src/core/eval/splitters.ts';
+import { pairedComparison } from '../src/core/eval/significance.ts';
+import { meanWithCI, userTopNMetrics } from '../src/core/eval/topn-metrics.ts';
+import { rankItems, servingOptions } from '../src/core/rank.ts';
+import { createAlgorithm } from '../src/core/registry.ts';
+import { topN } from '../src/core/topn.ts';
+import type { Profile, Trainset } from '../src/core/trainset.ts';
+import { loadDataset } from '../src/data/load.ts';
 
-const [dir, ...given] = process.argv.slice(2);
-if (!dir) throw new Error('usage: npx tsx bench/hybrid-blend.ts <dataset folder> [content_weight,half_size,watched|liked …]');
-const blends = (given.length ? given : ['0.3,5,watched']).map((s) => s.split(','));
+const N = 10;
+
+/** CPU seconds of this process: on a machine shared with other jobs, wall clock runs several times longer. */
+const cpuSeconds = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+const MIN_RATINGS = 5;
+const LIKED = 3.5;
+
+const args = process.argv.slice(2);
+const seedAt = args.indexOf('--seeds');
+const seeds = seedAt >= 0 ? args.splice(seedAt, 2)[1].split(',').map(Number) : [0];
+const [dir, ...given] = args;
+if (!dir || seeds.some((s) => !Number.isInteger(s) || s < 0)) {
+  throw new Error('usage: npx tsx bench/hybrid-blend.ts <dataset folder> [--seeds 0,1,…] [variant …]');
+}
+const specs = given.length > 0 ? given : ['ease', 'ials', 'hybrid'];
 const ds = await loadDataset(dir, { tags: true });
-const cm = ContentModel.build(ds.movies.map(contentMovieOf));
-const [split] = [...leaveOneOut({ seed: 0, minRatings: 1 }).split(ds.ratings)];
-const ts = trainsetOf(ds.ratings, split.train, ds.scale);
-const { users, items } = ds.ratings;
-const held = Array.from(split.test, (j) => ({ u: ts.innerUser(users[j])!, i: ts.innerItem(items[j]) ?? -1 }));
-const ease = createAlgorithm('ease').fit(ts);
-const sizes = [1, 2, 3, 5, 10, 20];
-const rng = new Rng(0);
-// the same k ratings per member for every blend
-const drawn = new Map<number, Profile[]>();
-for (const { u } of held) {
-  const full = ts.profileOf(u);
-  drawn.set(
-    u,
-    sizes.map((k) => {
-      const order = Array.from(full.items.keys());
-      for (let x = order.length - 1; x > 0; x--) {
-        const y = Math.floor(rng.random() * (x + 1));
-        [order[x], order[y]] = [order[y], order[x]];
-      }
-      const pick = order.slice(0, Math.min(k, order.length));
-      return { items: Int32Array.from(pick, (q) => full.items[q]), ratings: Float32Array.from(pick, (q) => full.ratings[q]) };
-    }),
-  );
-}
-const scratch = new Float64Array(ts.nItems);
-function hitRate(algo: Algorithm, profileOf: (u: number) => Profile | undefined): number {
-  let hits = 0;
-  let count = 0;
-  for (const { u, i } of held) {
-    const p = profileOf(u);
-    if (!p) continue;
-    count++;
-    if (i < 0) continue;
-    if (rankItems(algo, p, { n: 10, minItemRatings: 5, scratch }).some((s) => s.item === i)) hits++;
+const content = specs.some((s) => s.startsWith('hybrid')) ? ContentModel.build(ds.movies.map(contentMovieOf)) : undefined;
+
+/** One seed's fitted models by spec, each with the seconds its fit took. */
+class Fitted {
+  private models = new Map<string, { algo: Algorithm; seconds: number }>();
+  constructor(readonly ts: Trainset) {}
+  get(spec: string): { algo: Algorithm; seconds: number } {
+    let m = this.models.get(spec);
+    if (!m) {
+      const t0 = cpuSeconds();
+      const algo = createAlgorithm(spec).fit(this.ts);
+      this.models.set(spec, (m = { algo, seconds: cpuSeconds() - t0 }));
+    }
+    return m;
   }
-  return hits / count;
 }
-function row(label: string, algo: Algorithm): void {
-  const cells = [hitRate(algo, (u) => ts.profileOf(u))];
-  sizes.forEach((k, x) => cells.push(hitRate(algo, (u) => (ts.profileOf(u).items.length > k ? drawn.get(u)![x] : undefined))));
-  console.log([label.padEnd(22), ...cells.map((c) => c.toFixed(4))].join('  '));
+
+/** A variant ready to rank: `list(p)` is the member's top N, `seconds` its fit. */
+interface Ready {
+  seconds: number;
+  list(p: Profile): Int32Array;
 }
-console.log(`${ds.name}: ${held.length} held out; columns: full, ${sizes.map((k) => `k=${k}`).join(', ')}`);
-row('ease', ease);
-for (const [w, h, taste] of blends) row(`hybrid ${w} ${h} ${taste}`, new HybridAlgorithm(cm, ease, { content_weight: w, half_size: h, taste }).fit(ts));
+
+function candidates(ts: Trainset, p: Profile, scores: Float64Array): void {
+  for (let i = 0; i < ts.nItems; i++) if (ts.itemDegree(i) < MIN_RATINGS) scores[i] = NaN;
+  for (const j of p.items) scores[j] = NaN;
+}
+
+const asList = (picks: Array<{ item: number }>) => Int32Array.from(picks, (s) => s.item);
+
+function prepare(spec: string, fitted: Fitted): Ready {
+  const ts = fitted.ts;
+  const scratch = new Float64Array(ts.nItems);
+  const served = (algo: Algorithm, seconds: number): Ready => ({
+    seconds,
+    list: (p) => asList(rankItems(algo, p, { ...servingOptions(algo, MIN_RATINGS), n: N, scratch })),
+  });
+  if (spec === 'hybrid' || spec.startsWith('hybrid:') || spec.startsWith('hybrid@')) {
+    const at = spec.indexOf('@');
+    const own = at < 0 ? spec : spec.slice(0, at);
+    const params = Object.fromEntries((own.split(':')[1] ?? '').split(',').filter(Boolean).map((kv) => kv.split('=')));
+    const base = fitted.get(at < 0 ? 'ease' : spec.slice(at + 1));
+    const t0 = cpuSeconds();
+    const hybrid = new HybridAlgorithm(content!, base.algo, params).fit(ts);
+    return served(hybrid, base.seconds + cpuSeconds() - t0);
+  }
+  if (spec.startsWith('fuse:')) {
+    const parts = spec
+      .slice('fuse:'.length)
+      .split('+')
+      .map((term) => {
+        const eq = term.lastIndexOf('=');
+        const weight = Number(term.slice(eq + 1));
+        if (eq < 1 || !Number.isFinite(weight)) throw new Error(`fusion term "${term}" must be <spec>=<weight>, e.g. ials=0.3`);
+        return { model: fitted.get(term.slice(0, eq)), weight };
+      });
+    const own = new Float64Array(ts.nItems);
+    return {
+      seconds: parts.reduce((s, x) => s + x.model.seconds, 0),
+      list: (p) => {
+        scratch.fill(0);
+        for (const { model, weight } of parts) {
+          model.algo.scoreAll(p, own);
+          candidates(ts, p, own);
+          const z = zScores(own).values;
+          for (let i = 0; i < ts.nItems; i++) scratch[i] += weight * (z[i] === z[i] ? z[i] : 0);
+        }
+        candidates(ts, p, scratch);
+        return asList(topN(scratch, N));
+      },
+    };
+  }
+  if (spec.startsWith('ease-rated:')) {
+    const low = Number(spec.slice('ease-rated:'.length));
+    if (!(low >= 0)) throw new Error(`${spec}: the weight of a rating below ${LIKED} must be a number ≥ 0`);
+    const ease = fitted.get('ease');
+    const { cols, b } = (ease.algo as Ease).state() as { cols: Int32Array; b: Float32Array };
+    const m = cols.length;
+    const pos = new Int32Array(ts.nItems).fill(-1);
+    for (let c = 0; c < m; c++) pos[cols[c]] = c;
+    const acc = new Float64Array(m);
+    return {
+      seconds: ease.seconds,
+      list: (p) => {
+        acc.fill(0);
+        const seen = new Set<number>();
+        for (let k = 0; k < p.items.length; k++) {
+          const c = pos[p.items[k]];
+          if (c < 0 || seen.has(c)) continue;
+          seen.add(c);
+          const w = p.ratings[k] >= LIKED ? 1 : low;
+          for (let q = 0; q < m; q++) acc[q] += w * b[c * m + q];
+        }
+        scratch.fill(NaN);
+        for (let c = 0; c < m; c++) scratch[cols[c]] = acc[c];
+        candidates(ts, p, scratch);
+        return asList(topN(scratch, N));
+      },
+    };
+  }
+  const m = fitted.get(spec);
+  return served(m.algo, m.seconds);
+}
+
+// member → index over the whole dataset, so seeds line up member by member
+const memberIndex = new Map<string, number>();
+for (const u of ds.ratings.users) if (!memberIndex.has(u)) memberIndex.set(u, memberIndex.size);
+const M = memberIndex.size;
+const sums = specs.map(() => ({ hit: new Float64Array(M), liked: new Float64Array(M), likedCount: new Float64Array(M), ndcg: new Float64Array(M) }));
+const count = new Float64Array(M);
+const fitSeconds = specs.map(() => 0);
+const rankMs = specs.map(() => 0);
+let ranked = 0;
+for (const seed of seeds) {
+  const [split] = [...leaveOneOut({ seed, minRatings: 1 }).split(ds.ratings)];
+  const ts = trainsetOf(ds.ratings, split.train, ds.scale);
+  const fitted = new Fitted(ts);
+  const ready = specs.map((s) => prepare(s, fitted));
+  ready.forEach((r, v) => (fitSeconds[v] += r.seconds / seeds.length));
+  for (const j of split.test) {
+    const u = ts.innerUser(ds.ratings.users[j]);
+    if (u === undefined) continue;
+    const heldOut = { items: Int32Array.of(ts.innerItem(ds.ratings.items[j]) ?? -1), ratings: Float64Array.of(ds.ratings.ratings[j]) };
+    const member = memberIndex.get(ds.ratings.users[j])!;
+    const p = ts.profileOf(u);
+    count[member]++;
+    ranked++;
+    ready.forEach((r, v) => {
+      const t0 = cpuSeconds();
+      const list = r.list(p);
+      rankMs[v] += (cpuSeconds() - t0) * 1000;
+      const got = userTopNMetrics(list, heldOut, N, N, LIKED);
+      sums[v].hit[member] += got.hit;
+      sums[v].ndcg[member] += got.ndcg;
+      if (got.likedHit === got.likedHit) {
+        sums[v].liked[member] += got.likedHit;
+        sums[v].likedCount[member]++;
+      }
+    });
+  }
+}
+const perMember = (sum: Float64Array, by: Float64Array) => Float64Array.from(sum, (s, k) => (by[k] > 0 ? s / by[k] : NaN));
+const rows = sums.map((s) => ({ hit: perMember(s.hit, count), liked: perMember(s.liked, s.likedCount), ndcg: perMember(s.ndcg, count) }));
+const f = (x: number) => x.toFixed(4);
+const ci = (v: Float64Array) => {
+  const m = meanWithCI(v, [0, 1]);
+  return `${f(m.mean)} ±${f((m.hi - m.lo) / 2)}`;
+};
+console.log(`${ds.name}: leave-one-out seeds ${seeds.join(',')}, ${ranked / seeds.length} members per seed, HR@${N} vs ${specs[0]} paired over members`);
+console.log(['variant'.padEnd(34), 'HR@10'.padEnd(15), 'NDCG@10', 'HR@10 liked'.padEnd(15), 'ΔHR [95% CI]'.padEnd(26), '+/−'.padEnd(9), 'p'.padEnd(6), 'ΔHR liked (p)'.padEnd(18), 'fit s', 'rank ms'].join('  '));
+specs.forEach((spec, v) => {
+  const hr = pairedComparison(rows[v].hit, rows[0].hit);
+  const lk = pairedComparison(rows[v].liked, rows[0].liked);
+  const sign = (x: number) => (x >= 0 ? '+' : '') + f(x);
+  console.log(
+    [
+      spec.padEnd(34),
+      ci(rows[v].hit).padEnd(15),
+      f(meanWithCI(rows[v].ndcg).mean).padEnd(7),
+      ci(rows[v].liked).padEnd(15),
+      `${sign(hr.diff)} [${sign(hr.interval.lo)}, ${sign(hr.interval.hi)}]`.padEnd(26),
+      `+${hr.winsA}/−${hr.winsB}`.padEnd(9),
+      hr.p.toFixed(3).padEnd(6),
+      `${sign(lk.diff)} (${lk.p.toFixed(3)})`.padEnd(18),
+      fitSeconds[v].toFixed(1).padStart(5),
+      (rankMs[v] / ranked).toFixed(2).padStart(7),
+    ].join('  '),
+  );
+});

@@ -22,11 +22,44 @@
  * the service labels such a pick as content-driven. A member without a taste profile (no rated
  * movie with text) gets the base alone, and one the base cannot score gets content alone.
  *
- * Measured (leave-one-out HR@10, seed 0, candidates with ≥ 5 ratings; `npm run evaluate -- --data
- * <dir> --topn --algos hybrid,ease --profile-sizes 1,2,3,5,10,20`): ml-latest-small hybrid 0.2590
- * ±0.0348 vs ease 0.2574 ±0.0347; ml-100k 0.3340 ±0.0301 vs 0.3372 ±0.0302 — equal within the
- * interval: on these held-out ratings content adds next to nothing to EASE. Blends tried on
- * ml-latest-small (bench/hybrid-blend.ts, content_weight,half_size,taste → HR@10): 0.3,5,liked
+ * Measured against EASE member by member (`npx tsx bench/hybrid-blend.ts <data> --seeds 0,1,2,3,4
+ * ease ials hybrid …`: the yardstick's leave-one-out split and candidate filter, each member's
+ * HR@10 averaged over the five seeds, then the paired difference with McNemar's exact test):
+ *   ml-latest-small  hybrid 0.2544 vs ease 0.2518: +0.0026 [+0.0004, +0.0048], 10 members better,
+ *                    2 worse, p = 0.039; HR@10 on liked movies +0.0036 (p = 0.07)
+ *   ml-100k          hybrid 0.3292 vs ease 0.3298: −0.0006 [−0.0026, +0.0014], +9/−11, p = 0.82
+ * At seed 0 alone (`npm run evaluate -- --topn --algos hybrid,ease`): ml-latest-small 0.2590 vs
+ * 0.2574 (+2/−1), ml-100k 0.3340 vs 0.3372 (+1/−4, p = 0.38). So content lifts EASE a little where
+ * movies have tags (ml-latest-small) and not at all on titles and genres alone (ml-100k): the
+ * hybrid is not measurably above EASE on both. The content weight for a member with 100 ratings
+ * is 0.3·5/105 ≈ 0.014, so for most tested members the hybrid's list is EASE's.
+ *
+ * Cost on ml-latest-small (same bench, seed 0, CPU time of the process): fit 6.2 s, of which EASE
+ * 5.8 s and the content mapping the rest; a member scored and ranked in 4.3 ms (EASE alone 2.3 ms).
+ *
+ * Tried and not kept (same command and seeds unless said; Δ = HR@10 − EASE's, small / 100k):
+ * - EASE + iALS, z-scores 0.7/0.3 (`fuse:ease=0.7+ials=0.3`): +0.0007 (+33/−29) / −0.0006
+ *   (+53/−57); iALS alone is 0.03 below EASE on both, too weak to add to it. EASE + item-knn
+ *   (`fuse:ease=0.9+item-knn=0.1`, 0.8/0.2, 0.7/0.3) and reciprocal-rank fusion of EASE and iALS
+ *   were lower at seed 0 (100k: −0.005 to −0.021).
+ * - EASE's member row with ratings below 3.5 at weight ½ (`ease-rated:0.5`): −0.0085 / −0.0070
+ *   on HR@10, +0.0076 / +0.0066 on liked movies (p 0.13 / 0.16): a 1★ movie still says what the
+ *   member watches next, so it keeps its full vote.
+ * - A constant content weight 0.15 (`hybrid:content_weight=0.15,half_size=1000000`): −0.0062 on
+ *   ml-latest-small. Each side z-scored over the member's unrated movies only (measured with that
+ *   change, then reverted): default +0.0013 (+6/−2) / −0.0013 (+5/−10); half_size 20 +0.0033
+ *   (+15/−5, p = 0.04) / −0.0019; constant 0.15 +0.0036 / −0.0030. With a dozen variants on the
+ *   same seeds, one p near 0.04 is what chance gives. Content for movies with < 50 ratings only
+ *   (one-off code, seeds 0–2): +0.0017 / +0.0007.
+ * - EASE's λ: over five seeds λ 200 beats 100 on ml-100k (+0.0040 HR, p = 0.31; +0.0113 on liked
+ *   movies, p = 0.001) and not on ml-latest-small (−0.0016, +0.0004 liked); the hybrid over λ 200
+ *   vs EASE λ 200 on ml-100k: +0.0015 (+18/−10, p = 0.19).
+ * - At seed 0, one-off code: RP3β (Paudel et al., ACM TiiS 2017) alone 0.262–0.282 on ml-100k,
+ *   fused with EASE ≤ EASE; EASE with the dropout-emphasised diagonal of EDLAE (Steck, NeurIPS 2020),
+ *   λ + p/(1−p)·G_ii: 0.316–0.334 ≤ 0.337; rows of XᵀX weighted 1/√|I_u|: 0.3415 on ml-100k but
+ *   0.2525 < 0.2574 on ml-latest-small; a log-popularity term: lower.
+ * Blends tried before (seed 0, ml-latest-small, `hybrid:content_weight=…,half_size=…,taste=…`;
+ * content_weight,half_size,taste → HR@10): 0.3,5,liked
  * 0.2574; 0.05 constant,liked 0.2508; 0.1 constant,watched 0.2459; 0.3,5,watched 0.2590; 0.5,5,watched
  * 0.2574; 0.2,50,watched 0.2557. A constant content weight hurts full profiles, hence the decay; a
  * "watched" taste (every rated movie alike) fits "what will they rate next" better than "liked".

@@ -6,6 +6,7 @@ import {
   decide,
   normalCdf,
   normalQuantile,
+  pairedComparison,
   preferencesByMember,
   signTestMembersNeeded,
   signTestP,
@@ -78,5 +79,37 @@ describe('power: how many members an experiment needs', () => {
     expect(abMembersNeeded(0.5, 1)).toBe(2 * 63);
     expect(normalQuantile(0.975)).toBeCloseTo(1.959964, 5);
     expect(normalCdf(1.959964)).toBeCloseTo(0.975, 6);
+  });
+});
+
+describe('two models on the same members: the paired comparison', () => {
+  it('counts the members one model hits and the other misses (hand-checked)', () => {
+    // ten members' HR@10 under the hybrid (a) and EASE (b): both hit 1 and 2, both miss 3–6,
+    // only the hybrid hits 7, 8 and 9, only EASE hits 10
+    const a = [1, 1, 0, 0, 0, 0, 1, 1, 1, 0];
+    const b = [1, 1, 0, 0, 0, 0, 0, 0, 0, 1];
+    const c = pairedComparison(a, b);
+    expect(c).toMatchObject({ members: 10, winsA: 3, winsB: 1, ties: 6 });
+    expect(c.meanA).toBeCloseTo(0.5, 12);
+    expect(c.meanB).toBeCloseTo(0.3, 12);
+    expect(c.diff).toBeCloseTo(0.2, 12);
+    // McNemar exact: 3 against 1 of 4 discordant members, 2 · P(X ≤ 1) = 2 · 5/16
+    expect(c.p).toBeCloseTo(10 / 16, 12);
+    // differences 0×6, +1×3, −1: sample sd √((6·0.04 + 3·0.64 + 1.44)/9) = √(3.6/9) = 0.6325
+    const half = (1.959964 * Math.sqrt(3.6 / 9)) / Math.sqrt(10);
+    expect(c.interval.lo).toBeCloseTo(0.2 - half, 5);
+    expect(c.interval.hi).toBeCloseTo(0.2 + half, 5);
+  });
+
+  it('leaves out a member without a value under either model (no liked held-out movie)', () => {
+    const c = pairedComparison([1, NaN, 0, 1], [0, 1, NaN, 1]);
+    expect(c).toMatchObject({ members: 2, winsA: 1, winsB: 0, ties: 1 });
+    expect(c.diff).toBeCloseTo(0.5, 12);
+    expect(pairedComparison([NaN], [1])).toMatchObject({ members: 0, p: 1 });
+  });
+
+  it('refuses values of different members or a confidence outside (0, 1)', () => {
+    expect(() => pairedComparison([1, 0], [1])).toThrow(/same members: 2 vs 1/);
+    expect(() => pairedComparison([1], [1], { confidence: 1 })).toThrow(/confidence/);
   });
 });
