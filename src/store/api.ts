@@ -130,6 +130,13 @@ export interface Store {
   member(platform: Platform, platformUserId: string, displayName?: string): Member;
   findMember(platform: Platform, platformUserId: string): Member | undefined;
   memberById(id: number): Member | undefined;
+  /**
+   * Group commit: every write `fn` makes is one transaction, committed (synchronous=FULL) once
+   * when `fn` returns; a write inside that fails rolls back alone (a savepoint). Whoever answers
+   * for those writes answers after this returns, never inside `fn`. If the commit itself fails,
+   * nothing of `fn` is stored and this throws.
+   */
+  inOneCommit<T>(fn: () => T): T;
   /** Upsert; committed (synchronous=FULL) before it returns. Returns the previous rating, if any. */
   rate(memberId: number, movieId: string, rating: number, ratedAt?: number): { previous: number | null };
   /** Many ratings in one transaction (imports). */

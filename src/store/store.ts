@@ -219,6 +219,11 @@ class SqliteStore implements Store {
     return this.tx.immediate(fn) as T;
   }
 
+  inOneCommit<T>(fn: () => T): T {
+    // each write inside opens a savepoint of this transaction: one fsync for all of them
+    return this.write(fn);
+  }
+
   // ---- dataset -------------------------------------------------------------------------------
 
   importDataset(ds: LoadedDataset, onProgress?: (p: ImportProgress) => void): ImportResult {

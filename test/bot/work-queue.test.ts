@@ -101,3 +101,43 @@ describe('the work queue', () => {
     expect(() => createWorkQueue({ maxInFlight: 0 })).toThrow('maxInFlight must be a whole number ≥ 1, got 0');
   });
 });
+
+describe('group commit', () => {
+  it('runs the commands waiting at a turn inside one group, and answers each only after the group returns', async () => {
+    const events: string[] = [];
+    const work = createWorkQueue({
+      group: (fn) => {
+        events.push('begin');
+        const r = fn();
+        events.push('commit');
+        return r;
+      },
+    });
+    const answers = ['a', 'b', 'c'].map((name) =>
+      work.run(() => {
+        events.push(`run ${name}`);
+        return name;
+      }).then((v) => events.push(`answer ${v}`)),
+    );
+    await Promise.all(answers);
+    expect(events).toEqual(['begin', 'run a', 'run b', 'run c', 'commit', 'answer a', 'answer b', 'answer c']);
+  });
+
+  it('answers every command of a group whose commit failed with the commit error, never with success', async () => {
+    let fail = true;
+    const work = createWorkQueue({
+      group: (fn) => {
+        const r = fn();
+        if (fail) throw new Error('disk I/O error');
+        return r;
+      },
+    });
+    const a = work.run(() => 'stored');
+    const b = work.run(() => 'stored too');
+    await expect(a).rejects.toThrow('disk I/O error');
+    await expect(b).rejects.toThrow('disk I/O error');
+    fail = false;
+    await expect(work.run(() => 'stored at last')).resolves.toBe('stored at last');
+    expect(work.inFlight).toBe(0);
+  });
+});
