@@ -1,12 +1,14 @@
 /**
  * The training worker (started by trainer.ts): builds the trainset from the columns it was given,
  * fits each algorithm, and posts each model as a snapshot with its buffer transferred, so the
- * main thread receives the learned arrays without a copy.
+ * main thread receives the learned arrays without a copy; then the trainset and the community's
+ * (./service/community.ts) as parts, transferred too.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createAlgorithm } from '../core/registry.ts';
 import { encodeModel } from '../core/snapshot.ts';
-import { Trainset } from '../core/trainset.ts';
+import { Trainset, type TrainsetParts } from '../core/trainset.ts';
+import { communityOf } from './service/community.ts';
 import type { TrainJob, TrainMessage } from './trainer.ts';
 
 const port = parentPort;
@@ -31,4 +33,23 @@ for (const spec of job.specs) {
     post({ kind: 'failed', spec, message: err instanceof Error ? err.message : String(err) });
   }
 }
+// last: transferring the trainset's arrays detaches them here, and the fits above needed them
+try {
+  const built = { trainset: ts.toParts(), community: communityOf(ts).toParts() };
+  post({ kind: 'trainsets', built }, buffersOf(built.trainset, built.community));
+} catch (err) {
+  // the main thread then builds its own trainsets, as before: slower, not wrong
+  console.error(`the training worker could not send its trainsets: ${err instanceof Error ? err.message : String(err)}`);
+}
 post({ kind: 'done', buildMs });
+
+/** Every distinct buffer behind the parts' typed arrays (each transferred once). */
+function buffersOf(...parts: TrainsetParts[]): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const p of parts) {
+    for (const csr of [p.byUser, p.byItem]) {
+      for (const a of [csr.indptr, csr.indices, csr.values]) if (a.buffer instanceof ArrayBuffer) out.add(a.buffer);
+    }
+  }
+  return [...out];
+}

@@ -6,7 +6,7 @@ import type { Algorithm } from '../../core/algorithm.ts';
 import type { RatingScale } from '../../core/trainset.ts';
 import { Trainset } from '../../core/trainset.ts';
 import { HALF_STARS } from '../service-api.ts';
-import type { TrainColumns } from '../trainer.ts';
+import type { BuiltTrainsets, TrainColumns } from '../trainer.ts';
 import { CoRating } from './co-rating.ts';
 import { communityOf } from './community.ts';
 
@@ -62,6 +62,18 @@ export class Generation {
   /** A generation over `columns`, read at ratings `version`. */
   static fromColumns(columns: TrainColumns, version: number, fingerprint: string, forgetEpoch: number): Generation {
     const gen = new Generation(Trainset.fromColumns(columns, scaleOf(columns)), version, fingerprint);
+    gen.columns = columns;
+    gen.forgetEpoch = forgetEpoch;
+    return gen;
+  }
+
+  /**
+   * A generation over the trainsets a training worker built from `columns` (their arrays taken
+   * over, not copied): no rating is indexed again on the main thread.
+   */
+  static fromBuilt(columns: TrainColumns, built: BuiltTrainsets, version: number, fingerprint: string, forgetEpoch: number): Generation {
+    const gen = new Generation(Trainset.fromParts(built.trainset), version, fingerprint);
+    gen.communityTs = Trainset.fromParts(built.community);
     gen.columns = columns;
     gen.forgetEpoch = forgetEpoch;
     return gen;

@@ -225,8 +225,11 @@ export class ModelHost {
         if (!outcome) this.retrainFailedAt = Date.now();
         if (this.closed || !outcome) return;
         const fitted = performance.now();
-        // the main thread's share, one step per event-loop turn so that commands interleave
-        const gen = Generation.fromColumns(columns, version, this.opts.fingerprint, forgetEpoch);
+        // the main thread's share, one step per event-loop turn so that commands interleave; the
+        // worker's trainsets are taken over, so no step walks every rating here
+        const gen = outcome.built
+          ? Generation.fromBuilt(columns, outcome.built, version, this.opts.fingerprint, forgetEpoch)
+          : Generation.fromColumns(columns, version, this.opts.fingerprint, forgetEpoch);
         for (const m of outcome.models) {
           await nextTurn();
           this.decodeInto(gen, m.spec, m.bytes);
@@ -300,10 +303,14 @@ export class ModelHost {
     }
   }
 
-  /** Decodes a model trained in the worker into `gen`; false (logged) when it does not decode. */
+  /**
+   * Decodes a model the worker just trained on `gen`'s columns into `gen`; false (logged) when
+   * it does not decode. The bytes are fresh from the worker and handed over: no checksum or
+   * trainset digest (each hashes hundreds of MB at scale), and the model keeps views into them.
+   */
   private decodeInto(gen: Generation, spec: string, bytes: Uint8Array): boolean {
     try {
-      gen.add(spec, decodeModel(bytes, gen.ts, createFromSnapshot));
+      gen.add(spec, decodeModel(bytes, gen.ts, createFromSnapshot, { ownFreshSnapshot: true }));
       return true;
     } catch (err) {
       const message = (err as Error).message;
