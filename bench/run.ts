@@ -25,9 +25,11 @@ const suites: Suite[] = [
   // a burst of 4,000 Slack commands and a soak of minutes: only with --only load / --only soak
   { id: 'load', load: async () => (await import('./load.ts')).benchLoad },
   { id: 'soak', load: async () => (await import('./load.ts')).benchSoak },
+  // one retrain's generation swap at a synthetic shape: only with --only stall
+  { id: 'stall', load: async () => (await import('./stall.ts')).benchStall },
 ];
 /** suites a plain `npm run bench` leaves out (minutes each) */
-const ON_REQUEST = new Set(['scale', 'load', 'soak']);
+const ON_REQUEST = new Set(['scale', 'load', 'soak', 'stall']);
 
 function parseOnly(argv: string[]): Set<string> | undefined {
   const k = argv.indexOf('--only');

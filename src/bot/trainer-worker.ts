@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createAlgorithm } from '../core/registry.ts';
 import { encodeModel } from '../core/snapshot.ts';
 import { Trainset, type TrainsetParts } from '../core/trainset.ts';
+import { expandCodes } from '../store/training-data.ts';
 import { communityOf } from './service/community.ts';
 import type { TrainJob, TrainMessage } from './trainer.ts';
 
@@ -18,7 +19,7 @@ const { job } = workerData as { job: TrainJob };
 const post = (msg: TrainMessage, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
 
 const t0 = performance.now();
-const ts = Trainset.fromColumns(job.columns, job.scale);
+const ts = Trainset.fromColumns('userCodes' in job.columns ? expandCodes(job.columns) : job.columns, job.scale);
 const buildMs = performance.now() - t0;
 for (const spec of job.specs) {
   try {

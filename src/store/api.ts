@@ -3,6 +3,7 @@
  * and the commands talk to this interface only.
  */
 import type { LoadedDataset, MovieRecord, RatingTable } from '../data/types.ts';
+import type { CodedRatings } from './columns.ts';
 import type { FeedbackStore } from './feedback.ts';
 import type { MatchRule } from './movie-match.ts';
 
@@ -125,6 +126,8 @@ export interface Store {
   movie(movieId: string): MovieRecord | undefined;
   /** dataset ratings in file order */
   datasetRatings(): RatingTable;
+  /** the same ratings coded (each raw id once), without timestamps: what training reads */
+  datasetRatingCodes(): CodedRatings;
 
   /** Finds or creates the member for a platform user. */
   member(platform: Platform, platformUserId: string, displayName?: string): Member;

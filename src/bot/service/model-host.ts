@@ -32,8 +32,8 @@ import { describeAlgorithm } from '../../core/registry.ts';
 import { scoreKindOf } from '../../core/rank.ts';
 import { decodeModel } from '../../core/snapshot.ts';
 import type { Store } from '../../store/api.ts';
-import { trainingColumns } from '../../store/training-data.ts';
-import { trainInWorker, type TrainColumns, type TrainHandle, type TrainOutcome, type Trainer } from '../trainer.ts';
+import { trainingCodes, trainingColumns } from '../../store/training-data.ts';
+import { trainInWorker, type JobColumns, type TrainHandle, type TrainOutcome, type Trainer } from '../trainer.ts';
 import { botAlgorithmNames, isModelAlgo } from './algorithm-names.ts';
 import { Generation, scaleOf, snapshotName } from './generation.ts';
 import type { ServiceLogger } from './options.ts';
@@ -214,7 +214,8 @@ export class ModelHost {
       try {
         if (this.closed) return;
         const forgetEpoch = this.forgets;
-        const columns = trainingColumns(this.store);
+        // coded: the strings are the worker's to build (see trainingCodes)
+        const columns = trainingCodes(this.store);
         const version = this.store.ratingsVersion();
         const changesAtStart = this.changes;
         specs = [...this.active].filter((s) => !this.training.has(s));
@@ -383,7 +384,7 @@ export class ModelHost {
     }
   }
 
-  private async runWorker(columns: TrainColumns, specs: string[]): Promise<TrainOutcome | undefined> {
+  private async runWorker(columns: JobColumns, specs: string[]): Promise<TrainOutcome | undefined> {
     const handle = this.trainer({ columns, scale: scaleOf(columns), specs });
     this.handles.add(handle);
     try {
