@@ -7,10 +7,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createAlgorithm } from '../core/registry.ts';
 import { encodeModel } from '../core/snapshot.ts';
-import { Trainset, type TrainsetParts } from '../core/trainset.ts';
+import { Trainset } from '../core/trainset.ts';
 import { expandCodes } from '../store/training-data.ts';
+import { CoRating } from './service/co-rating.ts';
 import { communityOf } from './service/community.ts';
-import type { TrainJob, TrainMessage } from './trainer.ts';
+import type { BuiltTrainsets, TrainJob, TrainMessage } from './trainer.ts';
 
 const port = parentPort;
 if (!port) throw new Error('trainer-worker.ts runs as a worker thread (see trainer.ts)');
@@ -36,21 +37,27 @@ for (const spec of job.specs) {
 }
 // last: transferring the trainset's arrays detaches them here, and the fits above needed them
 try {
-  const built = { trainset: ts.toParts(), community: communityOf(ts).toParts() };
-  post({ kind: 'trainsets', built }, buffersOf(built.trainset, built.community));
+  const community = communityOf(ts);
+  const built: BuiltTrainsets = {
+    trainset: ts.toParts(),
+    community: community.toParts(),
+    coRating: new CoRating(ts).residuals(),
+    communityCoRating: new CoRating(community).residuals(),
+  };
+  post({ kind: 'trainsets', built }, buffersOf(built));
 } catch (err) {
   // the main thread then builds its own trainsets, as before: slower, not wrong
   console.error(`the training worker could not send its trainsets: ${err instanceof Error ? err.message : String(err)}`);
 }
 post({ kind: 'done', buildMs });
 
-/** Every distinct buffer behind the parts' typed arrays (each transferred once). */
-function buffersOf(...parts: TrainsetParts[]): ArrayBuffer[] {
-  const out = new Set<ArrayBuffer>();
-  for (const p of parts) {
-    for (const csr of [p.byUser, p.byItem]) {
-      for (const a of [csr.indptr, csr.indices, csr.values]) if (a.buffer instanceof ArrayBuffer) out.add(a.buffer);
-    }
+/** Every distinct buffer behind the typed arrays handed over (each transferred once). */
+function buffersOf(b: BuiltTrainsets): ArrayBuffer[] {
+  const arrays: ArrayBufferView[] = [b.coRating.zItem, b.coRating.zUser, b.communityCoRating.zItem, b.communityCoRating.zUser];
+  for (const p of [b.trainset, b.community]) {
+    for (const csr of [p.byUser, p.byItem]) arrays.push(csr.indptr, csr.indices, csr.values);
   }
+  const out = new Set<ArrayBuffer>();
+  for (const a of arrays) if (a.buffer instanceof ArrayBuffer) out.add(a.buffer);
   return [...out];
 }

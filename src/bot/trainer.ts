@@ -9,6 +9,7 @@
 import { spawnTsWorker } from '../util/ts-worker.ts';
 import type { RatingScale, TrainsetParts } from '../core/trainset.ts';
 import type { CodedRatings } from '../store/columns.ts';
+import type { CoRatingResiduals } from './service/co-rating.ts';
 
 export interface TrainColumns {
   users: string[];
@@ -38,6 +39,9 @@ export interface TrainJob {
 export interface BuiltTrainsets {
   trainset: TrainsetParts;
   community: TrainsetParts;
+  /** the co-rating residuals of each (./service/co-rating.ts): baselines over every rating */
+  coRating: CoRatingResiduals;
+  communityCoRating: CoRatingResiduals;
 }
 
 /** Messages from trainer-worker.ts. */

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { trainInWorker } from '../../src/bot/trainer.ts';
+import { CoRating } from '../../src/bot/service/co-rating.ts';
 import { communityOf } from '../../src/bot/service/community.ts';
 import { Trainset } from '../../src/core/trainset.ts';
 import { decodeModel } from '../../src/core/snapshot.ts';
@@ -35,6 +36,11 @@ describe('the training worker', () => {
     const expected = communityOf(local);
     expect(community.nRatings).toBe(expected.nRatings);
     expect(community.nRatings).toBe(6); // the member's two ratings are left out
+    // the co-rating residuals (baselines over every rating) come computed too
+    const co = new CoRating(got, built.coRating);
+    const here = new CoRating(local);
+    expect(co.similarities(0, [1, 2])).toEqual(here.similarities(0, [1, 2]));
+    expect([...built.communityCoRating.zItem]).toEqual([...new CoRating(expected).residuals().zItem]);
     // the model decodes onto the handed-over trainset without a check that hashes everything
     const model = decodeModel(outcome.models[0].bytes, got, (n, p) => describeAlgorithm(n).create(p), { ownFreshSnapshot: true });
     const checked = decodeModel(outcome.models[0].bytes, local, (n, p) => describeAlgorithm(n).create(p));

@@ -76,6 +76,8 @@ export class Generation {
   static fromBuilt(columns: JobColumns, built: BuiltTrainsets, version: number, fingerprint: string, forgetEpoch: number): Generation {
     const gen = new Generation(Trainset.fromParts(built.trainset), version, fingerprint);
     gen.communityTs = Trainset.fromParts(built.community);
+    gen.co = new CoRating(gen.ts, built.coRating);
+    gen.communityCo = new CoRating(gen.communityTs, built.communityCoRating);
     gen.columns = columns;
     gen.forgetEpoch = forgetEpoch;
     return gen;
