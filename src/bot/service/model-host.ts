@@ -85,6 +85,8 @@ export class ModelHost {
   /** grows on every forget that removed ratings: a retrain that read its data before must not land */
   private forgets = 0;
   private closed = false;
+  /** how long the last trainer start held the main thread (the job is copied to the worker) */
+  private lastSpawnMs = 0;
 
   constructor(opts: ModelHostOptions) {
     this.opts = opts;
@@ -214,6 +216,7 @@ export class ModelHost {
       try {
         if (this.closed) return;
         const forgetEpoch = this.forgets;
+        const readStarted = performance.now();
         // coded: the strings are the worker's to build (see trainingCodes)
         const columns = trainingCodes(this.store);
         const version = this.store.ratingsVersion();
@@ -223,6 +226,7 @@ export class ModelHost {
         const started = performance.now();
         await nextTurn();
         const outcome = await this.runWorker(columns, specs);
+        const spawnMs = this.lastSpawnMs;
         if (!outcome) this.retrainFailedAt = Date.now();
         if (this.closed || !outcome) return;
         const fitted = performance.now();
@@ -263,6 +267,9 @@ export class ModelHost {
           {
             version,
             models: gen.specs(),
+            // the main thread's steps, each one stall at most: read the columns, start the worker
+            readMs: Math.round(started - readStarted),
+            spawnMs: Math.round(spawnMs),
             fitMs: Math.round(fitted - started),
             swapMs: Math.round(swappedAt - fitted),
             saveMs: Math.round(performance.now() - swappedAt),
@@ -385,7 +392,9 @@ export class ModelHost {
   }
 
   private async runWorker(columns: JobColumns, specs: string[]): Promise<TrainOutcome | undefined> {
+    const t0 = performance.now();
     const handle = this.trainer({ columns, scale: scaleOf(columns), specs });
+    this.lastSpawnMs = performance.now() - t0;
     this.handles.add(handle);
     try {
       return await handle.done;
