@@ -22,7 +22,14 @@ const suites: Suite[] = [
   { id: 'bot', load: async () => (await import('./bot.ts')).benchBot },
   // minutes and gigabytes: never part of a plain `npm run bench`, only with --only scale
   { id: 'scale', load: async () => (await import('./scale.ts')).benchScale },
+  // a burst of 4,000 Slack commands and a soak of minutes: only with --only load / --only soak
+  { id: 'load', load: async () => (await import('./load.ts')).benchLoad },
+  { id: 'soak', load: async () => (await import('./load.ts')).benchSoak },
+  // one retrain's generation swap at a synthetic shape: only with --only stall
+  { id: 'stall', load: async () => (await import('./stall.ts')).benchStall },
 ];
+/** suites a plain `npm run bench` leaves out (minutes each) */
+const ON_REQUEST = new Set(['scale', 'load', 'soak', 'stall']);
 
 function parseOnly(argv: string[]): Set<string> | undefined {
   const k = argv.indexOf('--only');
@@ -49,7 +56,7 @@ async function main(): Promise<void> {
   const only = parseOnly(process.argv.slice(2));
   const all: Array<BenchRow & { suite: string }> = [];
   for (const suite of suites) {
-    if (only ? !only.has(suite.id) : suite.id === 'scale') continue;
+    if (only ? !only.has(suite.id) : ON_REQUEST.has(suite.id)) continue;
     process.stderr.write(`\n== ${suite.id}\n`);
     const run = await suite.load();
     const rows = await run();

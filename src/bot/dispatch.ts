@@ -23,6 +23,7 @@ import { memberCaused, UsageError } from './errors.ts';
 import { errorReply, isProgress, type Progress, type Reply } from './reply.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import type { MarqueeService } from './service-api.ts';
+import { createWorkQueue, type WorkQueue } from './work-queue.ts';
 
 export interface DispatcherOptions {
   service: MarqueeService;
@@ -40,15 +41,20 @@ export interface DispatcherOptions {
   now?: () => number;
   /** told of every command once answered (metrics); must not throw */
   observe?: CommandObserver;
+  /** where commands wait for their turn on the main thread (./work-queue.ts); default a new one */
+  work?: WorkQueue;
+  /** a command that would wait longer than this to start is answered "busy" instead (ms) */
+  maxWaitMs?: number;
 }
 
 /**
  * How a command ended. `ok`: the command ran and answered (its own refusals, such as an unknown
  * title, included); `member-error`: refused before or while running for something the member can
  * fix (unknown command, usage, rate limit, permission, a member-caused error); `failure`: an
- * unexpected error (logged with its stack); `shutting-down`: refused because the bot is stopping.
+ * unexpected error (logged with its stack); `shutting-down`: refused because the bot is stopping;
+ * `busy`: refused because it would have waited too long for its turn (nothing changed).
  */
-export type CommandOutcome = 'ok' | 'member-error' | 'failure' | 'shutting-down';
+export type CommandOutcome = 'ok' | 'member-error' | 'failure' | 'shutting-down' | 'busy';
 
 /** One answered command; `command` is a registered name or `unknown` (bounded, for metric labels). */
 export interface CommandObservation {
@@ -59,6 +65,13 @@ export interface CommandObservation {
 }
 
 export type CommandObserver = (o: CommandObservation) => void;
+
+/**
+ * How long a command may wait for its turn before the member is told the bot is busy: Discord
+ * wants an interaction answered (or deferred) within 3 s and a member waiting longer than a few
+ * seconds is better told when to come back.
+ */
+export const DEFAULT_MAX_WAIT_MS = 5000;
 
 export interface DispatchRequest {
   platform: Platform;
@@ -111,6 +124,8 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   const now = opts.now ?? Date.now;
   const limiter = createRateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT);
   const unlimited = new Set<Platform>(opts.unlimited ?? ['console']);
+  const work = opts.work ?? createWorkQueue();
+  const maxWaitMs = opts.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
 
   function isAdmin(platform: Platform, userId: string): boolean {
     return isAdminIn(opts.admins, platform, userId);
@@ -180,8 +195,10 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
         return member ?? (known ??= { member: service.findMember(req.platform, req.userId) }).member;
       },
     };
+    const busy = busyReply(work, maxWaitMs);
+    if (busy) return { reply: busy, command: def.name, outcome: 'busy' };
     try {
-      return { reply: await runToReply(def, ctx, parsed.options, req.onProgress), command: def.name, outcome: 'ok' };
+      return { reply: await work.run(() => runToReply(def, ctx, parsed.options, req.onProgress)), command: def.name, outcome: 'ok' };
     } catch (err) {
       if (err instanceof UsageError) return refused(usageReply(def, err.message), def.name);
       if (memberCaused(err)) return refused(errorReply(err.message), def.name);
@@ -272,6 +289,17 @@ async function runToReply(
   }
   if (!final) throw new Error(`/${def.name} finished without a reply`);
   return final;
+}
+
+/**
+ * A busy bot is honest: when the commands already waiting would hold this one up longer than
+ * `maxWaitMs`, the member hears so at once, with when to come back, instead of an answer that
+ * arrives too late (or never, past a platform's deadline). Nothing ran: the command changed nothing.
+ */
+export function busyReply(work: WorkQueue, maxWaitMs: number): Reply | undefined {
+  const waitMs = work.expectedWaitMs();
+  if (waitMs <= maxWaitMs) return undefined;
+  return errorReply(`Marquee is busy — try again in ${Math.max(1, Math.ceil(waitMs / 1000))} s. Nothing was changed.`);
 }
 
 /** The member typed something wrong: say what, then how to type it. */

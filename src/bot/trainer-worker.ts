@@ -1,13 +1,17 @@
 /**
  * The training worker (started by trainer.ts): builds the trainset from the columns it was given,
  * fits each algorithm, and posts each model as a snapshot with its buffer transferred, so the
- * main thread receives the learned arrays without a copy.
+ * main thread receives the learned arrays without a copy; then the trainset and the community's
+ * (./service/community.ts) as parts, transferred too.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { encodeModel } from '../core/snapshot.ts';
 import { Trainset } from '../core/trainset.ts';
 import { createForTraining } from './service/als-factors.ts';
-import type { TrainJob, TrainMessage } from './trainer.ts';
+import { expandCodes } from '../store/training-data.ts';
+import { CoRating } from './service/co-rating.ts';
+import { communityOf } from './service/community.ts';
+import type { BuiltTrainsets, TrainJob, TrainMessage } from './trainer.ts';
 
 const port = parentPort;
 if (!port) throw new Error('trainer-worker.ts runs as a worker thread (see trainer.ts)');
@@ -16,7 +20,7 @@ const { job } = workerData as { job: TrainJob };
 const post = (msg: TrainMessage, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
 
 const t0 = performance.now();
-const ts = Trainset.fromColumns(job.columns, job.scale);
+const ts = Trainset.fromColumns('userCodes' in job.columns ? expandCodes(job.columns) : job.columns, job.scale);
 const buildMs = performance.now() - t0;
 for (const spec of job.specs) {
   try {
@@ -31,4 +35,29 @@ for (const spec of job.specs) {
     post({ kind: 'failed', spec, message: err instanceof Error ? err.message : String(err) });
   }
 }
+// last: transferring the trainset's arrays detaches them here, and the fits above needed them
+try {
+  const community = communityOf(ts);
+  const built: BuiltTrainsets = {
+    trainset: ts.toParts(),
+    community: community.toParts(),
+    coRating: new CoRating(ts).residuals(),
+    communityCoRating: new CoRating(community).residuals(),
+  };
+  post({ kind: 'trainsets', built }, buffersOf(built));
+} catch (err) {
+  // the main thread then builds its own trainsets, as before: slower, not wrong
+  console.error(`the training worker could not send its trainsets: ${err instanceof Error ? err.message : String(err)}`);
+}
 post({ kind: 'done', buildMs });
+
+/** Every distinct buffer behind the typed arrays handed over (each transferred once). */
+function buffersOf(b: BuiltTrainsets): ArrayBuffer[] {
+  const arrays: ArrayBufferView[] = [b.coRating.zItem, b.coRating.zUser, b.communityCoRating.zItem, b.communityCoRating.zUser];
+  for (const p of [b.trainset, b.community]) {
+    for (const csr of [p.byUser, p.byItem]) arrays.push(csr.indptr, csr.indices, csr.values);
+  }
+  const out = new Set<ArrayBuffer>();
+  for (const a of arrays) if (a.buffer instanceof ArrayBuffer) out.add(a.buffer);
+  return [...out];
+}

@@ -23,6 +23,7 @@ import { runEvaluation } from '../evaluation/run.ts';
 import { createDispatcher, type Dispatcher } from '../bot/dispatch.ts';
 import { runConsole } from '../bot/adapters/console.ts';
 import { loadCommands } from '../../commands/index.ts';
+import { createWorkQueue } from '../bot/work-queue.ts';
 import { DataNotFoundError, resolveDataDir, type ResolvedData } from '../data/locate.ts';
 import { DownloadError, downloadDataset, terminalProgress } from '../data/download.ts';
 import { loadDataset, sourceSignature } from '../data/load.ts';
@@ -136,12 +137,16 @@ export async function main(io: StartIo): Promise<number> {
     );
     health?.attach({ stats: () => live.stats(), isReady: () => modelsReady });
     const commands = await loadCommands();
+    const groupStore = store;
+    // commands waiting together share one commit (group commit, ../bot/work-queue.ts)
+    const work = createWorkQueue({ group: (fn) => groupStore.inOneCommit(fn) });
     const dispatcher = createDispatcher({
       service,
       commands,
       admins: config.admins,
       rateLimit: config.rateLimit,
       observe: metrics?.observeCommand,
+      work,
     });
     // MARQUEE_SHUTDOWN_SECONDS (10 s by default): a rating commits in milliseconds; what runs longer
     // (/evaluate on a large set) is cut short rather than outlasting a supervisor's stop timeout

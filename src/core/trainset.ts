@@ -29,6 +29,19 @@ export interface RawRating {
   rating: number;
 }
 
+/**
+ * The arrays a trainset is made of: what a worker thread hands over (typed arrays transferred,
+ * not copied) so that another thread gets the same trainset without re-indexing every rating.
+ */
+export interface TrainsetParts {
+  userRaw: string[];
+  itemRaw: string[];
+  byUser: Csr;
+  byItem: Csr;
+  globalMean: number;
+  scale: RatingScale;
+}
+
 export class TrainsetError extends Error {
   override name = 'TrainsetError';
 }
@@ -123,6 +136,38 @@ export class Trainset {
       globalMean: n > 0 ? sum / n : NaN,
       scale,
     });
+  }
+
+  /**
+   * The trainset made of `parts` (from toParts(), maybe in another thread): only the id maps are
+   * built, O(users + items); the rating arrays are taken as they are, so the parts must not change.
+   */
+  static fromParts(parts: TrainsetParts): Trainset {
+    const { userRaw, itemRaw, byUser, byItem } = parts;
+    const n = byUser.indices.length;
+    if (byUser.indptr.length !== userRaw.length + 1 || byItem.indptr.length !== itemRaw.length + 1) {
+      throw new TrainsetError(`trainset parts disagree: ${userRaw.length} users and ${itemRaw.length} items for row pointers of ${byUser.indptr.length - 1} and ${byItem.indptr.length - 1} rows`);
+    }
+    if (byItem.indices.length !== n || byUser.values.length !== n || byItem.values.length !== n) {
+      throw new TrainsetError(`trainset parts disagree: ${n} ratings by user, ${byItem.indices.length} by item`);
+    }
+    const userIndex = new Map<string, number>();
+    for (let u = 0; u < userRaw.length; u++) userIndex.set(userRaw[u], u);
+    const itemIndex = new Map<string, number>();
+    for (let i = 0; i < itemRaw.length; i++) itemIndex.set(itemRaw[i], i);
+    return new Trainset({ ...parts, userIndex, itemIndex });
+  }
+
+  /** What fromParts() takes: the arrays themselves, not copies. */
+  toParts(): TrainsetParts {
+    return {
+      userRaw: [...this.userRaw],
+      itemRaw: [...this.itemRaw],
+      byUser: this.byUser,
+      byItem: this.byItem,
+      globalMean: this.globalMean,
+      scale: this.scale,
+    };
   }
 
   static fromRatings(ratings: Iterable<RawRating>, scale: RatingScale = [1, 5]): Trainset {

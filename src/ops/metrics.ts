@@ -99,7 +99,7 @@ export function createBotMetrics(opts: { defaultMetrics?: boolean } = {}): BotMe
   });
   const commands = new Counter({
     name: 'marquee_commands_total',
-    help: 'Commands answered, by command and outcome (ok, member-error, failure, shutting-down)',
+    help: 'Commands answered, by command and outcome (ok, member-error, failure, shutting-down, busy)',
     labelNames: ['command', 'outcome'],
     registers: [registry],
   });
@@ -126,7 +126,7 @@ export function createBotMetrics(opts: { defaultMetrics?: boolean } = {}): BotMe
     registry,
     observeCommand(o) {
       commands.inc({ command: o.command, outcome: o.outcome });
-      if (o.outcome !== 'shutting-down') latency.observe({ command: o.command }, o.ms / 1000);
+      if (o.outcome !== 'shutting-down' && o.outcome !== 'busy') latency.observe({ command: o.command }, o.ms / 1000);
     },
     attach(v) {
       view = v;

@@ -3,6 +3,7 @@
  * and the commands talk to this interface only.
  */
 import type { LoadedDataset, MovieRecord, RatingTable } from '../data/types.ts';
+import type { CodedRatings } from './columns.ts';
 import type { FeedbackStore } from './feedback.ts';
 import type { MatchRule } from './movie-match.ts';
 
@@ -125,11 +126,20 @@ export interface Store {
   movie(movieId: string): MovieRecord | undefined;
   /** dataset ratings in file order */
   datasetRatings(): RatingTable;
+  /** the same ratings coded (each raw id once), without timestamps: what training reads */
+  datasetRatingCodes(): CodedRatings;
 
   /** Finds or creates the member for a platform user. */
   member(platform: Platform, platformUserId: string, displayName?: string): Member;
   findMember(platform: Platform, platformUserId: string): Member | undefined;
   memberById(id: number): Member | undefined;
+  /**
+   * Group commit: every write `fn` makes is one transaction, committed (synchronous=FULL) once
+   * when `fn` returns; a write inside that fails rolls back alone (a savepoint). Whoever answers
+   * for those writes answers after this returns, never inside `fn`. If the commit itself fails,
+   * nothing of `fn` is stored and this throws.
+   */
+  inOneCommit<T>(fn: () => T): T;
   /** Upsert; committed (synchronous=FULL) before it returns. Returns the previous rating, if any. */
   rate(memberId: number, movieId: string, rating: number, ratedAt?: number): { previous: number | null };
   /** Many ratings in one transaction (imports). */

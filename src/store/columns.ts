@@ -54,6 +54,39 @@ export function unpackColumns(p: PackedColumns): RatingTable {
   };
 }
 
+/**
+ * The dataset's ratings with each raw id once: `userCodes[k]` indexes `userIds`. What training
+ * needs, without the 2 × n strings of unpackColumns (13 s to build and 12 s to copy to a worker
+ * at 10 M ratings on the shared machine) and without the timestamps.
+ */
+export interface CodedRatings {
+  userIds: string[];
+  userCodes: Int32Array;
+  itemIds: string[];
+  itemCodes: Int32Array;
+  ratings: Float32Array;
+}
+
+export function unpackCodes(p: Omit<PackedColumns, 'timestamps'>): CodedRatings {
+  if (endianness() !== 'LE') throw new StoreError('the packed dataset ratings are little-endian; this host is not');
+  const n = p.n;
+  return {
+    userIds: JSON.parse(p.user_ids) as string[],
+    userCodes: copyInto(new Int32Array(n), p.user_codes, 'user codes'),
+    itemIds: JSON.parse(p.movie_ids) as string[],
+    itemCodes: copyInto(new Int32Array(n), p.movie_codes, 'movie codes'),
+    ratings: copyInto(new Float32Array(n), p.ratings, 'ratings'),
+  };
+}
+
+/** The coded form of string columns (the fallback when no packed copy exists). */
+export function codeRatings(t: { users: ArrayLike<string>; items: ArrayLike<string>; ratings: Float32Array }): CodedRatings {
+  const n = t.ratings.length;
+  const users = encode(t.users, n);
+  const items = encode(t.items, n);
+  return { userIds: users.ids, userCodes: users.codes, itemIds: items.ids, itemCodes: items.codes, ratings: t.ratings };
+}
+
 function encode(raw: ArrayLike<string>, n: number): { ids: string[]; codes: Int32Array } {
   const index = new Map<string, number>();
   const ids: string[] = [];

@@ -26,7 +26,7 @@ import {
   type Snapshot,
   type Store,
 } from './api.ts';
-import { packColumns, unpackColumns, type PackedColumns } from './columns.ts';
+import { codeRatings, packColumns, unpackCodes, unpackColumns, type CodedRatings, type PackedColumns } from './columns.ts';
 import { SqliteFeedback } from './feedback.ts';
 import {
   MOVIE_COLUMNS,
@@ -158,6 +158,9 @@ class SqliteStore implements Store {
       columns: db.prepare<[], PackedColumns>(
         'SELECT n, user_ids, user_codes, movie_ids, movie_codes, ratings, timestamps FROM dataset_columns WHERE id = 1',
       ),
+      columnCodes: db.prepare<[], Omit<PackedColumns, 'timestamps'>>(
+        'SELECT n, user_ids, user_codes, movie_ids, movie_codes, ratings FROM dataset_columns WHERE id = 1',
+      ),
       countDatasetRatings: db.prepare<[], number>('SELECT count(*) FROM dataset_ratings').pluck(),
       datasetRatings: db
         .prepare<[], [string, string, number, number | null]>(
@@ -217,6 +220,11 @@ class SqliteStore implements Store {
 
   private write<T>(fn: () => T): T {
     return this.tx.immediate(fn) as T;
+  }
+
+  inOneCommit<T>(fn: () => T): T {
+    // each write inside opens a savepoint of this transaction: one fsync for all of them
+    return this.write(fn);
   }
 
   // ---- dataset -------------------------------------------------------------------------------
@@ -310,6 +318,11 @@ class SqliteStore implements Store {
   datasetRatings(): RatingTable {
     const packed = this.st.columns.get();
     return packed ? unpackColumns(packed) : this.datasetRatingRows();
+  }
+
+  datasetRatingCodes(): CodedRatings {
+    const packed = this.st.columnCodes.get();
+    return packed ? unpackCodes(packed) : codeRatings(this.datasetRatingRows());
   }
 
   /** The row table read into columns: the fallback when no packed copy exists (an empty store). */

@@ -5,6 +5,7 @@
  * `member:<id>`, so a member's rating never replaces a dataset user's rating of the same movie.
  */
 import type { Store } from './api.ts';
+import type { CodedRatings } from './columns.ts';
 
 const MEMBER_PREFIX = 'member:';
 const MEMBER_RAW = /^member:([1-9][0-9]*)$/;
@@ -26,6 +27,58 @@ export function parseMemberRawId(raw: string): number | undefined {
   if (!m) return undefined;
   const id = Number(m[1]);
   return Number.isSafeInteger(id) ? id : undefined;
+}
+
+/**
+ * The same ratings as trainingColumns, in the same order, coded: each raw id once (members'
+ * appended after the dataset's), typed arrays of codes. Cheap to read and to hand to a worker
+ * thread; expandCodes gives the string columns back.
+ */
+export function trainingCodes(store: Store): CodedRatings {
+  const ds = store.datasetRatingCodes();
+  const members = store.allMemberRatings();
+  const nData = ds.ratings.length;
+  const n = nData + members.length;
+  const userCodes = new Int32Array(n);
+  userCodes.set(ds.userCodes);
+  const itemCodes = new Int32Array(n);
+  itemCodes.set(ds.itemCodes);
+  const ratings = new Float32Array(n);
+  ratings.set(ds.ratings);
+  const userIds = ds.userIds.slice();
+  const itemIds = ds.itemIds.slice();
+  if (members.length > 0) {
+    const userCode = new Map<string, number>(userIds.map((id, c) => [id, c]));
+    const itemCode = new Map<string, number>(itemIds.map((id, c) => [id, c]));
+    const codeOf = (index: Map<string, number>, ids: string[], id: string): number => {
+      let c = index.get(id);
+      if (c === undefined) {
+        c = ids.length;
+        index.set(id, c);
+        ids.push(id);
+      }
+      return c;
+    };
+    for (let k = 0; k < members.length; k++) {
+      const r = members[k];
+      userCodes[nData + k] = codeOf(userCode, userIds, memberRawId(r.memberId));
+      itemCodes[nData + k] = codeOf(itemCode, itemIds, r.movieId);
+      ratings[nData + k] = r.rating;
+    }
+  }
+  return { userIds, userCodes, itemIds, itemCodes, ratings };
+}
+
+/** Coded columns as string columns (for Trainset.fromColumns). */
+export function expandCodes(c: CodedRatings): TrainingColumns {
+  const n = c.ratings.length;
+  const users = new Array<string>(n);
+  const items = new Array<string>(n);
+  for (let k = 0; k < n; k++) {
+    users[k] = c.userIds[c.userCodes[k]];
+    items[k] = c.itemIds[c.itemCodes[k]];
+  }
+  return { users, items, ratings: c.ratings };
 }
 
 /** Columns for `Trainset.fromColumns` (src/core/trainset.ts). */

@@ -176,3 +176,24 @@ describe('the dispatcher', () => {
     expect((await d.dispatch({ platform: 'console', userId: 'x', line: '/silent' })).text).toMatch(/^Sorry, something went wrong while running \/silent/);
   });
 });
+
+describe('a busy dispatcher', () => {
+  it('tells the member when to come back instead of queueing past the wait bound, and changes nothing', async () => {
+    let t = 0;
+    const { createWorkQueue } = await import('../../src/bot/work-queue.ts');
+    const work = createWorkQueue({ now: () => t });
+    const { service, ask } = await harness({ work, maxWaitMs: 5000 });
+    // a long queue of 1 s commands is ahead of the member
+    for (let k = 0; k < 100; k++) await work.run(() => { t += 1000; });
+    const ahead = Array.from({ length: 8 }, () => work.run(() => { t += 1000; }));
+    const busy = await ask('/rate The Matrix 4', 'U1', 'slack');
+    expect(busy.text).toMatch(/^Marquee is busy — try again in [78] s\. Nothing was changed\.$/);
+    expect(busy.ephemeral).toBe(true);
+    expect(service.writes).toEqual([]);
+    await Promise.all(ahead);
+    // the queue drained: the same command runs
+    const ok = await ask('/rate The Matrix 4', 'U1', 'slack');
+    expect(ok.text ?? ok.title).not.toMatch(/busy/);
+    expect(service.writes.length).toBe(1);
+  });
+});

@@ -221,3 +221,21 @@ describe('model snapshots', () => {
     expect(back.params).toEqual({ k: 3, label: 'x', flag: true });
   });
 });
+
+describe("the training worker's fresh snapshot (ownFreshSnapshot)", () => {
+  it('loads without copying: the same predictions, state arrays viewing the handed-over bytes', () => {
+    const algo = svdDescriptor.create({ n_factors: 4, random_state: 1 }).fit(ts);
+    const bytes = encodeModel(algo);
+    const loaded = decodeModel(bytes, Trainset.fromParts(ts.toParts()), create, { ownFreshSnapshot: true });
+    for (const [u, i] of allPairs(ts)) expect(loaded.predict(u, i)).toEqual(algo.predict(u, i));
+    const arrays = Object.values(loaded.state()).filter((v) => ArrayBuffer.isView(v));
+    expect(arrays.length).toBeGreaterThan(0);
+    for (const a of arrays) expect((a as Float32Array).buffer).toBe(bytes.buffer);
+  });
+
+  it('still refuses another trainset by its counts', () => {
+    const bytes = encodeModel(svdDescriptor.create({ n_factors: 2 }).fit(ts));
+    const smaller = lowRankTrainset({ nUsers: 24, nItems: 20, rank: 2, density: 0.5, noise: 0.3, seed: 4 });
+    expect(() => decodeModel(bytes, smaller, create, { ownFreshSnapshot: true })).toThrow(/was trained on a different trainset: nUsers 25 in the snapshot, 24 here/);
+  });
+});

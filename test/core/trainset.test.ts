@@ -86,3 +86,28 @@ describe('bad input', () => {
     expect(ts.globalMean).toBeNaN();
   });
 });
+
+describe('a trainset handed to another thread as parts', () => {
+  const ts = Trainset.fromRatings(ratings, [0.5, 5]);
+
+  it('comes back the same trainset: ids, rows, mean and scale, sharing the rating arrays', () => {
+    const back = Trainset.fromParts(structuredClone(ts.toParts()));
+    expect([back.nUsers, back.nItems, back.nRatings, back.globalMean, back.scale]).toEqual([3, 3, 4, 3.5, [0.5, 5]]);
+    expect(back.innerUser('bob')).toBe(1);
+    expect(back.innerItem('up')).toBe(2);
+    expect([...back.byUser.indices]).toEqual([...ts.byUser.indices]);
+    expect([...back.byItem.values]).toEqual([...ts.byItem.values]);
+    const parts = ts.toParts();
+    expect(Trainset.fromParts(parts).byUser.values).toBe(ts.byUser.values); // taken over, not copied
+  });
+
+  it('refuses parts that disagree, saying how', () => {
+    const parts = ts.toParts();
+    expect(() => Trainset.fromParts({ ...parts, userRaw: ['ann', 'bob'] })).toThrow(
+      new TrainsetError('trainset parts disagree: 2 users and 3 items for row pointers of 3 and 3 rows'),
+    );
+    expect(() => Trainset.fromParts({ ...parts, byItem: { ...parts.byItem, indices: new Int32Array(3) } })).toThrow(
+      new TrainsetError('trainset parts disagree: 4 ratings by user, 3 by item'),
+    );
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Trainset } from '../../src/core/trainset.ts';
 import { openStore } from '../../src/store/store.ts';
-import { memberRawId, parseMemberRawId, trainingColumns } from '../../src/store/training-data.ts';
+import { expandCodes, memberRawId, parseMemberRawId, trainingCodes, trainingColumns } from '../../src/store/training-data.ts';
 import { tinyDataset } from './fixtures.ts';
 
 describe('training data', () => {
@@ -48,5 +48,28 @@ describe('training data', () => {
     expect(parseMemberRawId('member:abc')).toBeUndefined();
     expect(parseMemberRawId('member:012')).toBeUndefined();
     expect(parseMemberRawId('xmember:1')).toBeUndefined();
+  });
+});
+
+describe('coded training data (what a retrain sends to the worker)', () => {
+  it('is the same ratings in the same order, each raw id once, members coded after the dataset', () => {
+    const store = openStore(':memory:');
+    store.importDataset(tinyDataset());
+    const zoe = store.member('discord', 'zoe');
+    store.rate(zoe.id, '4', 4.5, 200);
+    store.rate(zoe.id, '3', 5, 400);
+    const coded = trainingCodes(store);
+    expect(coded.userIds).toEqual(['7', '2', '9', 'member:1']);
+    expect(Array.from(coded.userCodes)).toEqual([0, 0, 1, 2, 1, 3, 3]);
+    expect(coded.itemIds).toEqual(['3', '1', '4', '2']);
+    expect(Array.from(coded.itemCodes)).toEqual([0, 1, 1, 2, 3, 2, 0]);
+    expect(expandCodes(coded)).toEqual(trainingColumns(store));
+    store.close();
+  });
+
+  it('is empty for an empty store', () => {
+    const store = openStore(':memory:');
+    expect(expandCodes(trainingCodes(store))).toEqual({ users: [], items: [], ratings: new Float32Array(0) });
+    store.close();
   });
 });

@@ -9,6 +9,12 @@ import { computeBaselines } from '../../core/baselines.ts';
 import { DEFAULT_SIMILARITY_OPTIONS, shrunkPearsonBaseline } from '../../core/similarity.ts';
 import type { Trainset } from '../../core/trainset.ts';
 
+/** The baseline residuals a CoRating is made of, in byItem and byUser order. */
+export interface CoRatingResiduals {
+  zItem: Float32Array;
+  zUser: Float32Array;
+}
+
 export interface Neighbour {
   item: number;
   sim: number;
@@ -35,8 +41,25 @@ export class CoRating {
   private readonly sqB: Float64Array;
   private readonly cnt: Int32Array;
 
-  constructor(ts: Trainset) {
+  /**
+   * `residuals`: what residuals() gave for the same trainset (a training worker computes them, so
+   * the baselines' passes over every rating stay off the main thread); else computed here.
+   */
+  constructor(ts: Trainset, residuals?: CoRatingResiduals) {
     this.ts = ts;
+    this.userZ = new Float64Array(ts.nUsers).fill(NaN);
+    this.num = new Float64Array(ts.nItems);
+    this.sqA = new Float64Array(ts.nItems);
+    this.sqB = new Float64Array(ts.nItems);
+    this.cnt = new Int32Array(ts.nItems);
+    if (residuals) {
+      if (residuals.zItem.length !== ts.nRatings || residuals.zUser.length !== ts.nRatings) {
+        throw new Error(`co-rating residuals hold ${residuals.zItem.length} ratings, the trainset ${ts.nRatings}`);
+      }
+      this.zItem = residuals.zItem;
+      this.zUser = residuals.zUser;
+      return;
+    }
     const { bu, bi } = computeBaselines(ts);
     const mu = ts.globalMean;
     this.zItem = new Float32Array(ts.nRatings);
@@ -53,11 +76,11 @@ export class CoRating {
         for (let k = indptr[u]; k < indptr[u + 1]; k++) this.zUser[k] = values[k] - (mu + bu[u] + bi[indices[k]]);
       }
     }
-    this.userZ = new Float64Array(ts.nUsers).fill(NaN);
-    this.num = new Float64Array(ts.nItems);
-    this.sqA = new Float64Array(ts.nItems);
-    this.sqB = new Float64Array(ts.nItems);
-    this.cnt = new Int32Array(ts.nItems);
+  }
+
+  /** The residual arrays, to rebuild this on the same trainset elsewhere (see the constructor). */
+  residuals(): CoRatingResiduals {
+    return { zItem: this.zItem, zUser: this.zUser };
   }
 
   /** Similarity of `anchor` to each of `others` (inner ids), with their common-rater counts. */

@@ -6,7 +6,8 @@ import type { Algorithm } from '../../core/algorithm.ts';
 import type { RatingScale } from '../../core/trainset.ts';
 import { Trainset } from '../../core/trainset.ts';
 import { HALF_STARS } from '../service-api.ts';
-import type { TrainColumns } from '../trainer.ts';
+import { expandCodes } from '../../store/training-data.ts';
+import type { BuiltTrainsets, JobColumns } from '../trainer.ts';
 import { CoRating } from './co-rating.ts';
 import { communityOf } from './community.ts';
 
@@ -20,7 +21,7 @@ export function snapshotName(spec: string): string {
 }
 
 /** The rating scale of the data, widened to what members may give (HALF_STARS). */
-export function scaleOf(columns: TrainColumns): RatingScale {
+export function scaleOf(columns: { ratings: Float32Array }): RatingScale {
   let lo: number = HALF_STARS.min;
   let hi: number = HALF_STARS.max;
   const r = columns.ratings;
@@ -47,7 +48,7 @@ export class Generation {
    */
   forgetEpoch = 0;
   /** the columns the trainset was built from (a lazy training fits on exactly these) */
-  columns: TrainColumns | undefined;
+  columns: JobColumns | undefined;
   private readonly models = new Map<string, Algorithm>();
   /** algorithms whose training failed on this generation's data → why (not retried until the next one) */
   readonly failed = new Map<string, string>();
@@ -60,8 +61,23 @@ export class Generation {
   }
 
   /** A generation over `columns`, read at ratings `version`. */
-  static fromColumns(columns: TrainColumns, version: number, fingerprint: string, forgetEpoch: number): Generation {
-    const gen = new Generation(Trainset.fromColumns(columns, scaleOf(columns)), version, fingerprint);
+  static fromColumns(columns: JobColumns, version: number, fingerprint: string, forgetEpoch: number): Generation {
+    const strings = 'userCodes' in columns ? expandCodes(columns) : columns;
+    const gen = new Generation(Trainset.fromColumns(strings, scaleOf(columns)), version, fingerprint);
+    gen.columns = columns;
+    gen.forgetEpoch = forgetEpoch;
+    return gen;
+  }
+
+  /**
+   * A generation over the trainsets a training worker built from `columns` (their arrays taken
+   * over, not copied): no rating is indexed again on the main thread.
+   */
+  static fromBuilt(columns: JobColumns, built: BuiltTrainsets, version: number, fingerprint: string, forgetEpoch: number): Generation {
+    const gen = new Generation(Trainset.fromParts(built.trainset), version, fingerprint);
+    gen.communityTs = Trainset.fromParts(built.community);
+    gen.co = new CoRating(gen.ts, built.coRating);
+    gen.communityCo = new CoRating(gen.communityTs, built.communityCoRating);
     gen.columns = columns;
     gen.forgetEpoch = forgetEpoch;
     return gen;

@@ -32,8 +32,8 @@ import { describeAlgorithm } from '../../core/registry.ts';
 import { scoreKindOf } from '../../core/rank.ts';
 import { decodeModel } from '../../core/snapshot.ts';
 import type { Store } from '../../store/api.ts';
-import { trainingColumns } from '../../store/training-data.ts';
-import { trainInWorker, type TrainColumns, type TrainHandle, type TrainOutcome, type Trainer } from '../trainer.ts';
+import { trainingCodes, trainingColumns } from '../../store/training-data.ts';
+import { trainInWorker, type JobColumns, type TrainHandle, type TrainOutcome, type Trainer } from '../trainer.ts';
 import { botAlgorithmNames, isModelAlgo } from './algorithm-names.ts';
 import { Generation, scaleOf, snapshotName } from './generation.ts';
 import type { ServiceLogger } from './options.ts';
@@ -87,6 +87,8 @@ export class ModelHost {
   /** grows on every forget that removed ratings: a retrain that read its data before must not land */
   private forgets = 0;
   private closed = false;
+  /** how long the last trainer start held the main thread (the job is copied to the worker) */
+  private lastSpawnMs = 0;
 
   constructor(opts: ModelHostOptions) {
     this.opts = opts;
@@ -216,7 +218,9 @@ export class ModelHost {
       try {
         if (this.closed) return;
         const forgetEpoch = this.forgets;
-        const columns = trainingColumns(this.store);
+        const readStarted = performance.now();
+        // coded: the strings are the worker's to build (see trainingCodes)
+        const columns = trainingCodes(this.store);
         const version = this.store.ratingsVersion();
         const changesAtStart = this.changes;
         specs = [...this.active].filter((s) => !this.training.has(s));
@@ -224,11 +228,15 @@ export class ModelHost {
         const started = performance.now();
         await nextTurn();
         const outcome = await this.runWorker(columns, specs);
+        const spawnMs = this.lastSpawnMs;
         if (!outcome) this.retrainFailedAt = Date.now();
         if (this.closed || !outcome) return;
         const fitted = performance.now();
-        // the main thread's share, one step per event-loop turn so that commands interleave
-        const gen = Generation.fromColumns(columns, version, this.opts.fingerprint, forgetEpoch);
+        // the main thread's share, one step per event-loop turn so that commands interleave; the
+        // worker's trainsets are taken over, so no step walks every rating here
+        const gen = outcome.built
+          ? Generation.fromBuilt(columns, outcome.built, version, this.opts.fingerprint, forgetEpoch)
+          : Generation.fromColumns(columns, version, this.opts.fingerprint, forgetEpoch);
         for (const m of outcome.models) {
           await nextTurn();
           this.decodeInto(gen, m.spec, m.bytes);
@@ -261,6 +269,9 @@ export class ModelHost {
           {
             version,
             models: gen.specs(),
+            // the main thread's steps, each one stall at most: read the columns, start the worker
+            readMs: Math.round(started - readStarted),
+            spawnMs: Math.round(spawnMs),
             fitMs: Math.round(fitted - started),
             swapMs: Math.round(swappedAt - fitted),
             saveMs: Math.round(performance.now() - swappedAt),
@@ -302,10 +313,14 @@ export class ModelHost {
     }
   }
 
-  /** Decodes a model trained in the worker into `gen`; false (logged) when it does not decode. */
+  /**
+   * Decodes a model the worker just trained on `gen`'s columns into `gen`; false (logged) when
+   * it does not decode. The bytes are fresh from the worker and handed over: no checksum or
+   * trainset digest (each hashes hundreds of MB at scale), and the model keeps views into them.
+   */
   private decodeInto(gen: Generation, spec: string, bytes: Uint8Array): boolean {
     try {
-      gen.add(spec, decodeModel(bytes, gen.ts, createFromSnapshot));
+      gen.add(spec, decodeModel(bytes, gen.ts, createFromSnapshot, { ownFreshSnapshot: true }));
       return true;
     } catch (err) {
       const message = (err as Error).message;
@@ -378,8 +393,10 @@ export class ModelHost {
     }
   }
 
-  private async runWorker(columns: TrainColumns, specs: string[]): Promise<TrainOutcome | undefined> {
+  private async runWorker(columns: JobColumns, specs: string[]): Promise<TrainOutcome | undefined> {
+    const t0 = performance.now();
     const handle = this.trainer({ columns, scale: scaleOf(columns), specs, alsFactors: this.opts.alsFactors });
+    this.lastSpawnMs = performance.now() - t0;
     this.handles.add(handle);
     try {
       return await handle.done;

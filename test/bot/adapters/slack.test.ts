@@ -328,6 +328,20 @@ describe('the Slack adapter in a real Bolt app (signed requests, fake Slack on l
     await app.stop();
   });
 
+  it('one listener serves every command: /top, the umbrella /marquee, and a command Marquee does not have', async () => {
+    const { app, command } = await startApp();
+    expect((await command('/top', 'n:1')).status).toBe(200);
+    await vi.waitFor(() => expect(responses).toHaveLength(1));
+    expect(textOf(responses[0].body)).toMatch(/Top/);
+    expect((await command('/marquee', '')).status).toBe(200);
+    await vi.waitFor(() => expect(responses).toHaveLength(2));
+    expect(textOf(responses[1].body)).toMatch(/\/rate/); // /help lists the commands
+    expect((await command('/frobnicate', 'x')).status).toBe(200);
+    await vi.waitFor(() => expect(responses).toHaveLength(3));
+    expect(textOf(responses[2].body)).toMatch(/I don't know \/frobnicate/);
+    await app.stop();
+  });
+
   it('refuses a request with a bad signature, running nothing', async () => {
     const { app, service, command } = await startApp();
     const res = await command('/rate', 'The Matrix 4.5', { secret: 'f'.repeat(32) });

@@ -1,0 +1,222 @@
+/**
+ * The members of bench/load.ts, in a worker thread of their own so that sending 4,000 requests
+ * does not take turns with the bot on its event loop: Slack's side of the wire. It runs the fake
+ * Slack Web API (auth.test, and every command's response_url, where the answers arrive) and
+ * sends signed slash commands to the bot's real HTTP endpoint, each on a new connection.
+ *
+ * Messages: → {kind:'ready', apiPort}; ← {kind:'go', slackPort}; → {kind:'result', ...}.
+ */
+import { createHmac } from 'node:crypto';
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parentPort, workerData } from 'node:worker_threads';
+import { picker } from './measure.ts';
+
+export interface LoadPlan {
+  mode: 'load' | 'soak';
+  secret: string;
+  members: number;
+  /** load: commands per member, all sent within `spreadMs` of the start */
+  commandsPerMember: number;
+  spreadMs: number;
+  /** soak: how long, and the pause between two commands of one member */
+  soakMs: number;
+  soakEveryMs: number;
+  /** movie ids the members rate and ask about */
+  movies: string[];
+  /** how long to wait for the last answers after the last ack */
+  answerGraceMs: number;
+}
+
+/** One command as the member saw it. */
+export interface CommandOutcome {
+  member: string;
+  line: string;
+  /** 0 when the request failed at the connection */
+  status: number;
+  sentAt: number;
+  ackMs: number;
+  /** ms from sending until the response ended (the connection closed) */
+  closedMs: number;
+  /** ms from sending to the answer on the response_url; NaN when none came */
+  answerMs: number;
+  /** the answer's text (the last non-progress post) */
+  answer: string;
+}
+
+export type ClientMessage =
+  | { kind: 'ready'; apiPort: number }
+  | { kind: 'result'; outcomes: CommandOutcome[] };
+
+const port = parentPort;
+if (!port) throw new Error('load-client.ts runs as a worker thread (see bench/load.ts)');
+const plan = (workerData as { plan: LoadPlan }).plan;
+
+const answers = new Map<number, { at: number; text: string }>();
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let s = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (s += c));
+    req.on('end', () => resolve(s));
+  });
+}
+
+/** The fake Web API: auth.test says who the bot is; /respond/<n> collects answers. */
+const api = createServer((req: IncomingMessage, res: ServerResponse) => {
+  void readBody(req).then((body) => {
+    const at = performance.now();
+    const url = req.url ?? '';
+    const respond = /^\/respond\/(\d+)$/.exec(url);
+    if (respond) {
+      let text = '';
+      try {
+        text = String((JSON.parse(body) as { text?: string }).text ?? '');
+      } catch {
+        text = body;
+      }
+      // progress lines (⏳) and "Done: the answer is posted" notes are not the answer
+      if (!text.startsWith('⏳') && !text.startsWith('Done: the answer')) {
+        const id = Number(respond[1]);
+        if (!answers.has(id)) answers.set(id, { at, text });
+      }
+    }
+    res.setHeader('content-type', 'application/json');
+    if (url.endsWith('auth.test')) res.end(JSON.stringify({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' }));
+    else res.end(JSON.stringify({ ok: true }));
+  });
+});
+
+function sign(body: string): Record<string, string> {
+  const ts = String(Math.floor(Date.now() / 1000));
+  const sig = `v0=${createHmac('sha256', plan.secret).update(`v0:${ts}:${body}`).digest('hex')}`;
+  return { 'x-slack-request-timestamp': ts, 'x-slack-signature': sig };
+}
+
+let nextId = 0;
+
+/** Sends one slash command on a new connection; resolves at the ack. */
+function send(apiPort: number, slackPort: number, member: string, line: string): Promise<{ id: number; outcome: CommandOutcome }> {
+  const id = ++nextId;
+  const [, name, text] = /^\/(\S+)\s*(.*)$/.exec(line)!;
+  const body = new URLSearchParams({
+    command: `/${name}`,
+    text,
+    user_id: member,
+    user_name: member.toLowerCase(),
+    channel_id: 'CLOAD',
+    team_id: 'T1',
+    api_app_id: 'A1',
+    response_url: `http://127.0.0.1:${apiPort}/respond/${id}`,
+    trigger_id: String(id),
+  }).toString();
+  const sentAt = performance.now();
+  const outcome: CommandOutcome = { member, line, status: 0, sentAt, ackMs: NaN, closedMs: NaN, answerMs: NaN, answer: '' };
+  return new Promise((resolve) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: slackPort,
+        path: '/slack/events',
+        method: 'POST',
+        agent: false, // a new connection for every command
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), connection: 'close', ...sign(body) },
+      },
+      (res) => {
+        // the ack is the status line: Bolt's empty 200 may end only when the connection closes
+        outcome.status = res.statusCode ?? 0;
+        outcome.ackMs = performance.now() - sentAt;
+        res.resume();
+        res.on('end', () => {
+          outcome.closedMs = performance.now() - sentAt;
+          resolve({ id, outcome });
+        });
+      },
+    );
+    req.on('error', () => {
+      outcome.ackMs = performance.now() - sentAt;
+      resolve({ id, outcome });
+    });
+    req.end(body);
+  });
+}
+
+/** A member's mix: rate, recommend, top, because, movie (ratings first, as a new member would). */
+function commandsFor(k: number, count: number): string[] {
+  const pick = picker(1000 + k);
+  const movie = () => plan.movies[pick(plan.movies.length)];
+  // a member rates each movie once: commands on separate connections may be handled in another
+  // order than sent, so "the last score given" would be ambiguous
+  const unrated = [...plan.movies];
+  const out: string[] = [];
+  for (let c = 0; c < count; c++) {
+    const roll = c < 3 ? 0 : pick(10);
+    if (roll < 4 && unrated.length > 0) out.push(`/rate id:${unrated.splice(pick(unrated.length), 1)[0]} ${(1 + pick(9)) / 2}`);
+    else if (roll < 6) out.push('/recommend');
+    else if (roll < 7) out.push('/top');
+    else if (roll < 9) out.push(`/because id:${movie()}`);
+    else out.push(`/movie id:${movie()}`);
+  }
+  return out;
+}
+
+async function settle(sent: Array<{ id: number; outcome: CommandOutcome }>): Promise<CommandOutcome[]> {
+  const deadline = performance.now() + plan.answerGraceMs;
+  while (performance.now() < deadline && sent.some((s) => s.outcome.status === 200 && !answers.has(s.id))) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return sent.map(({ id, outcome }) => {
+    const a = answers.get(id);
+    return a ? { ...outcome, answerMs: a.at - outcome.sentAt, answer: a.text } : outcome;
+  });
+}
+
+async function runLoad(apiPort: number, slackPort: number): Promise<CommandOutcome[]> {
+  const pick = picker(7);
+  const pending: Array<Promise<{ id: number; outcome: CommandOutcome }>> = [];
+  const t0 = performance.now();
+  for (let k = 0; k < plan.members; k++) {
+    const member = `ULOAD${String(k).padStart(4, '0')}`;
+    const lines = commandsFor(k, plan.commandsPerMember);
+    // each member's commands at random moments of the first spreadMs, in their order
+    const at = lines.map(() => pick(plan.spreadMs)).sort((a, b) => a - b);
+    lines.forEach((line, c) => {
+      pending.push(
+        new Promise((resolve) => setTimeout(resolve, Math.max(0, t0 + at[c] - performance.now()))).then(() => send(apiPort, slackPort, member, line)),
+      );
+    });
+  }
+  return settle(await Promise.all(pending));
+}
+
+async function runSoak(apiPort: number, slackPort: number): Promise<CommandOutcome[]> {
+  const sent: Array<{ id: number; outcome: CommandOutcome }> = [];
+  const end = performance.now() + plan.soakMs;
+  await Promise.all(
+    Array.from({ length: plan.members }, async (_, k) => {
+      const member = `USOAK${String(k).padStart(4, '0')}`;
+      const lines = commandsFor(k, Math.ceil(plan.soakMs / plan.soakEveryMs) + 1);
+      // staggered starts, so that the load is even
+      await new Promise((r) => setTimeout(r, (k * plan.soakEveryMs) / plan.members));
+      for (let c = 0; c < lines.length && performance.now() < end; c++) {
+        sent.push(await send(apiPort, slackPort, member, lines[c]));
+        await new Promise((r) => setTimeout(r, plan.soakEveryMs));
+      }
+    }),
+  );
+  return settle(sent);
+}
+
+api.listen(0, '127.0.0.1', () => {
+  const apiPort = (api.address() as AddressInfo).port;
+  port.on('message', (msg: { kind: 'go'; slackPort: number }) => {
+    if (msg.kind !== 'go') return;
+    const run = plan.mode === 'load' ? runLoad(apiPort, msg.slackPort) : runSoak(apiPort, msg.slackPort);
+    void run.then((outcomes) => {
+      port.postMessage({ kind: 'result', outcomes } satisfies ClientMessage);
+      api.close();
+    });
+  });
+  port.postMessage({ kind: 'ready', apiPort } satisfies ClientMessage);
+});

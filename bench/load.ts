@@ -1,0 +1,235 @@
+/**
+ * A burst through the real Slack HTTP endpoint (issue 13):
+ *
+ *   npm run bench -- --only load [--members 200] [--commands 20] [--spread-ms 1000] [--data ml-latest-small]
+ *   npm run bench -- --only soak [--minutes 30] [--members 20] [--every-ms 2000]
+ *
+ * The bot as `npm start` runs it on Slack (the service with the default algorithms, the
+ * dispatcher, startSlack with Bolt's real HTTP receiver on a loopback port) and, in a worker
+ * thread of their own (./load-client.ts), the members and a fake Slack Web API (auth.test and the
+ * response_urls the answers are posted to). load: every member sends every command (rate,
+ * recommend, top, because, movie) on a new connection within the first second, while a full
+ * retrain runs. Reported: acks later than Slack's 3 s (target 0), ack p99 (< 1 s), ratings
+ * acknowledged to the member but missing from the store (target 0), throughput, answer
+ * latencies, busy answers, and the event-loop lag during the retrain (p99 < 50 ms). soak: a
+ * moderate steady load for --minutes; RSS growth from the first to the last minute (< 10 %),
+ * errors.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import pino from 'pino';
+import { loadCommands } from '../commands/index.ts';
+import { startSlack } from '../src/bot/adapters/slack.ts';
+import { createDispatcher } from '../src/bot/dispatch.ts';
+import { createWorkQueue } from '../src/bot/work-queue.ts';
+import { createService } from '../src/bot/service.ts';
+import { DEFAULTS } from '../src/config.ts';
+import { loadDataset } from '../src/data/load.ts';
+import { openStore } from '../src/store/store.ts';
+import { spawnTsWorker } from '../src/util/ts-worker.ts';
+import { sharedDataset } from '../test/helpers/shared-data.ts';
+import type { ClientMessage, CommandOutcome, LoadPlan } from './load-client.ts';
+import { gc, median } from './measure.ts';
+import type { BenchRow } from './types.ts';
+
+const SECRET = 'load-bench-signing-secret';
+const SLACK_ACK_DEADLINE_MS = 3000;
+
+function argValue(argv: string[], name: string): string | undefined {
+  const k = argv.indexOf(name);
+  return k < 0 ? undefined : argv[k + 1];
+}
+
+function numberArg(argv: string[], name: string, fallback: number): number {
+  const raw = argValue(argv, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${raw}`);
+  return n;
+}
+
+function say(msg: string): void {
+  process.stderr.write(`[load ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+function quantile(samples: number[], q: number): number {
+  const s = samples.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor(s.length * q))];
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((r) => probe.close(() => r()));
+  return port;
+}
+
+/** Event-loop lag: how late 2 ms ticks come, sampled while `on()` holds. */
+function lagMeter(): { samples: number[]; stop(): void; mark(on: boolean): void } {
+  const samples: number[] = [];
+  let on = true;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    if (on) samples.push(Math.max(0, now - last - 2));
+    last = now;
+  }, 2);
+  return { samples, stop: () => clearInterval(timer), mark: (v) => (on = v) };
+}
+
+export async function benchLoad(argv: string[] = process.argv.slice(2)): Promise<BenchRow[]> {
+  return run('load', argv);
+}
+
+export async function benchSoak(argv: string[] = process.argv.slice(2)): Promise<BenchRow[]> {
+  return run('soak', argv);
+}
+
+async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
+  const dataName = argValue(argv, '--data') ?? 'ml-latest-small';
+  const dir = sharedDataset(dataName);
+  if (!dir) return [];
+  const members = numberArg(argv, '--members', mode === 'load' ? 200 : 20);
+  const plan: LoadPlan = {
+    mode,
+    secret: SECRET,
+    members,
+    commandsPerMember: numberArg(argv, '--commands', 20),
+    spreadMs: numberArg(argv, '--spread-ms', 1000),
+    soakMs: numberArg(argv, '--minutes', 30) * 60_000,
+    soakEveryMs: numberArg(argv, '--every-ms', 2000),
+    movies: [],
+    answerGraceMs: 120_000,
+  };
+  const algorithms = [...DEFAULTS.algorithms];
+  const tmp = mkdtempSync(join(tmpdir(), `marquee-bench-${mode}-`));
+  const rows: BenchRow[] = [];
+  const add = (name: string, value: number, unit: string, note?: string): void => {
+    rows.push({ name, value, unit, note });
+    say(`${name}: ${Number.isFinite(value) ? value.toFixed(2) : value} ${unit} ${note ?? ''}`);
+  };
+  try {
+    const store = openStore(join(tmp, 'marquee.db'));
+    store.importDataset(await loadDataset(dir));
+    const svc = await createService({
+      store,
+      algorithms,
+      coldStart: 5,
+      // load: the one retrain is the one the bench starts; soak: retrains as production does
+      retrainAfter: mode === 'load' ? 1_000_000 : 50,
+      retrainMinutes: 60,
+      logger: { info() {}, warn: (o: object, m?: string) => say(`warn ${m} ${JSON.stringify(o)}`), error: (o: object, m?: string) => say(`error ${m} ${JSON.stringify(o)}`) },
+    });
+    await svc.ready;
+    plan.movies = svc.top({ n: 100 }).entries.map((e) => e.movie.movieId);
+    const work = createWorkQueue({ group: (fn) => store.inOneCommit(fn) });
+    const dispatcher = createDispatcher({ service: svc, commands: await loadCommands(), work });
+
+    const client = spawnTsWorker(new URL('./load-client.ts', import.meta.url), { plan });
+    const messages: ClientMessage[] = [];
+    let wake: (() => void) | undefined;
+    client.on('message', (m: ClientMessage) => {
+      messages.push(m);
+      wake?.();
+    });
+    client.on('error', (err) => say(`client failed: ${err.message}`));
+    const next = async (kind: ClientMessage['kind']): Promise<ClientMessage> => {
+      for (;;) {
+        const m = messages.find((x) => x.kind === kind);
+        if (m) return m;
+        await new Promise<void>((r) => (wake = r));
+      }
+    };
+    const { apiPort } = (await next('ready')) as Extract<ClientMessage, { kind: 'ready' }>;
+    const slackPort = await freePort();
+    const running = await startSlack(
+      { dispatcher, service: svc, settings: { botToken: 'xoxb-load', signingSecret: SECRET }, log: pino({ level: 'warn' }, pino.destination(2)) },
+      { slackApiUrl: `http://127.0.0.1:${apiPort}/api/`, env: { SLACK_PORT: String(slackPort) } },
+    );
+
+    gc();
+    const rssStart = process.memoryUsage().rss;
+    const rss: Array<{ at: number; mb: number }> = [];
+    const rssTimer = setInterval(() => rss.push({ at: performance.now(), mb: process.memoryUsage().rss / 1e6 }), 10_000);
+    const lag = lagMeter();
+    const retrainLag = lagMeter();
+    retrainLag.mark(false);
+    const t0 = performance.now();
+    client.postMessage({ kind: 'go', slackPort });
+    let retrainMs = NaN;
+    if (mode === 'load') {
+      // a full retrain at the same moment as the burst (the worker fits; the main thread swaps)
+      retrainLag.mark(true);
+      void svc.retrain().then(() => {
+        retrainLag.mark(false);
+        retrainMs = performance.now() - t0;
+      });
+    }
+    const { outcomes } = (await next('result')) as Extract<ClientMessage, { kind: 'result' }>;
+    const wallMs = performance.now() - t0;
+    lag.stop();
+    retrainLag.stop();
+    clearInterval(rssTimer);
+    await running.stop();
+    await client.terminate();
+
+    report(mode, outcomes, wallMs, add);
+    // every rating the member was told was stored is in the store, with the last score given
+    const told = new Map<string, number>();
+    for (const o of outcomes) {
+      const m = /^\/rate id:(\S+) (\S+)$/.exec(o.line);
+      if (m && /^(Rated|Updated) /.test(o.answer)) told.set(`${o.member}|${m[1]}`, Number(m[2]));
+    }
+    let lost = 0;
+    for (const [key, score] of told) {
+      const [user, movieId] = key.split('|');
+      const member = store.findMember('slack', user);
+      const stored = member && store.memberRatings(member.id).find((r) => r.movieId === movieId);
+      if (!stored || stored.rating !== score) lost++;
+    }
+    add('ratings acknowledged but not in the store', lost, '', `target 0; of ${told.size} acknowledged (member × movie, last score)`);
+    add('event-loop lag p99 over the whole run', quantile(lag.samples, 0.99), 'ms', `max ${Math.max(...lag.samples).toFixed(0)} ms; late 2 ms ticks`);
+    if (mode === 'load') {
+      add('event-loop lag p99 during the concurrent full retrain', quantile(retrainLag.samples, 0.99), 'ms', `target < 50 ms; max ${Math.max(0, ...retrainLag.samples).toFixed(0)} ms; retrain ${(retrainMs / 1000).toFixed(1)} s; ${algorithms.join(',')}`);
+    } else {
+      const firstMinute = rss.filter((s) => s.at - t0 <= 60_000).map((s) => s.mb);
+      const lastMinute = rss.filter((s) => wallMs - (s.at - t0) <= 60_000 + 10_000).map((s) => s.mb);
+      const from = median(firstMinute.length ? firstMinute : [rssStart / 1e6]);
+      const to = median(lastMinute.length ? lastMinute : [process.memoryUsage().rss / 1e6]);
+      add('RSS, first minute (median)', from, 'MB');
+      add('RSS, last minute (median)', to, 'MB');
+      add('RSS growth over the soak', ((to - from) / from) * 100, '%', `target < 10 %; ${(wallMs / 60_000).toFixed(1)} min`);
+    }
+    await svc.close();
+    store.close();
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+function report(mode: string, outcomes: CommandOutcome[], wallMs: number, add: (name: string, value: number, unit: string, note?: string) => void): void {
+  const acks = outcomes.map((o) => o.ackMs);
+  const acked = outcomes.filter((o) => o.status === 200);
+  const late = outcomes.filter((o) => o.status !== 200 || o.ackMs > SLACK_ACK_DEADLINE_MS).length;
+  const answered = outcomes.filter((o) => Number.isFinite(o.answerMs));
+  const busy = answered.filter((o) => o.answer.startsWith('Marquee is busy'));
+  const failed = answered.filter((o) => /something went wrong/.test(o.answer));
+  const served = answered.filter((o) => !o.answer.startsWith('Marquee is busy'));
+  add(`${mode}: commands sent`, outcomes.length, '', `${new Set(outcomes.map((o) => o.member)).size} members, each command on a new connection`);
+  add(`${mode}: acks later than 3 s or failed`, late, '', `target 0; ${outcomes.length - acked.length} not acknowledged at all`);
+  add(`${mode}: ack p50`, quantile(acks, 0.5), 'ms');
+  add(`${mode}: ack p99`, quantile(acks, 0.99), 'ms', `target < 1000 ms; max ${Math.max(...acks).toFixed(0)} ms`);
+  add(`${mode}: response end p99 (connection closed)`, quantile(outcomes.map((o) => o.closedMs), 0.99), 'ms', `p50 ${quantile(outcomes.map((o) => o.closedMs), 0.5).toFixed(0)} ms`);
+  add(`${mode}: answers received`, answered.length, '', `${outcomes.length - answered.length} without an answer`);
+  add(`${mode}: busy answers ("Marquee is busy — try again in N s")`, busy.length, '');
+  add(`${mode}: error answers`, failed.length, '', 'target 0');
+  add(`${mode}: answer p50 (request sent → answer on the response_url)`, quantile(served.map((o) => o.answerMs), 0.5), 'ms');
+  add(`${mode}: answer p95`, quantile(served.map((o) => o.answerMs), 0.95), 'ms');
+  add(`${mode}: answer p99`, quantile(served.map((o) => o.answerMs), 0.99), 'ms');
+  const lastAnswer = Math.max(...served.map((o) => o.sentAt + o.answerMs)) - Math.min(...outcomes.map((o) => o.sentAt));
+  add(`${mode}: throughput (commands answered / s, until the last answer)`, served.length / (lastAnswer / 1000), '/s', `wall ${(wallMs / 1000).toFixed(1)} s`);
+}

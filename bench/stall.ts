@@ -1,0 +1,100 @@
+/**
+ * The generation swap alone (issue 12: a retrain must not stall the event loop > 100 ms):
+ *
+ *   npm run bench -- --only stall [--shape ml-1m|ml-10m|…] [--algorithms ease,svd]
+ *
+ * Imports the synthetic set of that shape (generated once, as bench/scale.ts does, into
+ * $MARQUEE_SCALE_DIR), starts the service, then runs one full background retrain while 2 ms
+ * timer ticks and a member's /recommend every 5 ms measure how long the main thread was held:
+ * the longest gap, the lag p99, and the main thread's share as the service logs it (swap, save).
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createService } from '../src/bot/service.ts';
+import { DEFAULTS } from '../src/config.ts';
+import { Rng } from '../src/core/rng.ts';
+import { loadDataset } from '../src/data/load.ts';
+import { SYNTHETIC_SHAPES } from '../src/data/synthetic/shapes.ts';
+import { writeSynthetic } from '../src/data/synthetic/write.ts';
+import { openStore } from '../src/store/store.ts';
+import type { BenchRow } from './types.ts';
+import { picker } from './measure.ts';
+
+function argValue(argv: string[], name: string): string | undefined {
+  const k = argv.indexOf(name);
+  return k < 0 ? undefined : argv[k + 1];
+}
+
+function say(msg: string): void {
+  process.stderr.write(`[stall ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+export async function benchStall(argv: string[] = process.argv.slice(2)): Promise<BenchRow[]> {
+  const shape = argValue(argv, '--shape') ?? 'ml-1m';
+  const preset = SYNTHETIC_SHAPES[shape as keyof typeof SYNTHETIC_SHAPES];
+  if (!preset) throw new Error(`--shape must be one of ${Object.keys(SYNTHETIC_SHAPES).join(', ')}, got ${shape}`);
+  const algorithms = (argValue(argv, '--algorithms') ?? DEFAULTS.algorithms.join(',')).split(',');
+  const dir = join(process.env.MARQUEE_SCALE_DIR ?? join(tmpdir(), 'marquee-scale'), shape);
+  if (!existsSync(join(dir, 'ratings.csv'))) {
+    say(`generating ${shape} into ${dir}`);
+    await writeSynthetic(dir, preset, new Rng(1));
+  }
+  const tmp = mkdtempSync(join(tmpdir(), 'marquee-bench-stall-'));
+  const logged: Array<Record<string, unknown>> = [];
+  const logger = {
+    info: (o: object, m?: string) => {
+      if (m === 'retrained') logged.push(o as Record<string, unknown>);
+      say(`${m ?? ''} ${JSON.stringify(o)}`);
+    },
+    warn: (o: object, m?: string) => say(`warn ${m ?? ''} ${JSON.stringify(o)}`),
+    error: (o: object, m?: string) => say(`error ${m ?? ''} ${JSON.stringify(o)}`),
+  };
+  const rows: BenchRow[] = [];
+  const at = `${shape} shape, ${algorithms.join(',')}`;
+  try {
+    const store = openStore(join(tmp, 'marquee.db'));
+    say('importing');
+    store.importDataset(await loadDataset(dir));
+    say('starting (training in the worker)');
+    const svc = await createService({ store, algorithms, coldStart: 5, retrainAfter: 1_000_000, retrainMinutes: 10_080, logger });
+    await svc.ready;
+    const popular = svc.top({ n: 100 }).entries.map((e) => e.movie.movieId);
+    const pick = picker(3);
+    const members = Array.from({ length: 10 }, (_, k) => svc.member('console', `stall-${k}`));
+    for (const m of members) for (let r = 0; r < 20; r++) svc.rate(m, popular[pick(popular.length)], 0.5 + pick(10) / 2);
+
+    say('retraining');
+    const gaps: number[] = [];
+    let last = performance.now();
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      gaps.push(now - last);
+      last = now;
+    }, 2);
+    let retraining = true;
+    const t0 = performance.now();
+    const done = svc.retrain().then(() => (retraining = false));
+    while (retraining) {
+      svc.recommend(members[pick(members.length)], { n: 10 });
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await done;
+    clearInterval(ticker);
+    const sorted = [...gaps].sort((a, b) => a - b);
+    const add = (name: string, value: number, unit: string, note?: string) => {
+      rows.push({ name: `${at}: ${name}`, value, unit, note });
+      say(`${name}: ${value.toFixed(1)} ${unit} ${note ?? ''}`);
+    };
+    add('background retrain, swap included', (performance.now() - t0) / 1000, 's');
+    add('longest event-loop stall during the retrain', sorted[sorted.length - 1], 'ms', 'target < 100 ms; longest gap between 2 ms ticks');
+    add('event-loop lag p99 during the retrain', Math.max(0, sorted[Math.floor(sorted.length * 0.99)] - 2), 'ms', 'target < 50 ms');
+    const r = logged.at(-1);
+    if (r) add("main thread's share: swap (install the models) + save (snapshots)", Number(r.swapMs) + Number(r.saveMs), 'ms', `swap ${String(r.swapMs)} ms, save ${String(r.saveMs)} ms (each in steps, one per turn)`);
+    await svc.close();
+    store.close();
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return rows;
+}

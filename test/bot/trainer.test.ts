@@ -1,0 +1,49 @@
+/**
+ * The training worker hands its trainsets over with the models, so that a generation swap does
+ * not index every rating again on the main thread.
+ */
+import { describe, expect, it } from 'vitest';
+import { trainInWorker } from '../../src/bot/trainer.ts';
+import { CoRating } from '../../src/bot/service/co-rating.ts';
+import { communityOf } from '../../src/bot/service/community.ts';
+import { Trainset } from '../../src/core/trainset.ts';
+import { decodeModel } from '../../src/core/snapshot.ts';
+import { describeAlgorithm } from '../../src/core/registry.ts';
+
+describe('the training worker', () => {
+  it("sends the trainset it fitted on and the community's, equal to what the main thread would build", async () => {
+    // four dataset users and one member, whose ratings no movie has 3 members for (kept out of the community)
+    const users: string[] = [];
+    const items: string[] = [];
+    const values: number[] = [];
+    for (const [u, i, r] of [
+      ['1', '10', 4], ['1', '20', 3], ['2', '10', 5], ['2', '30', 2], ['3', '20', 4], ['4', '10', 1],
+      ['member:1', '10', 5], ['member:1', '30', 4],
+    ] as const) {
+      users.push(u);
+      items.push(i);
+      values.push(r);
+    }
+    const columns = { users, items, ratings: Float32Array.from(values) };
+    const outcome = await trainInWorker({ columns, scale: [0.5, 5], specs: ['baseline'] }).done;
+    expect(outcome.failures).toEqual([]);
+    const local = Trainset.fromColumns(columns, [0.5, 5]);
+    const built = outcome.built!;
+    const got = Trainset.fromParts(built.trainset);
+    expect([got.nUsers, got.nItems, got.nRatings, got.globalMean]).toEqual([local.nUsers, local.nItems, local.nRatings, local.globalMean]);
+    expect([...got.byItem.indices]).toEqual([...local.byItem.indices]);
+    const community = Trainset.fromParts(built.community);
+    const expected = communityOf(local);
+    expect(community.nRatings).toBe(expected.nRatings);
+    expect(community.nRatings).toBe(6); // the member's two ratings are left out
+    // the co-rating residuals (baselines over every rating) come computed too
+    const co = new CoRating(got, built.coRating);
+    const here = new CoRating(local);
+    expect(co.similarities(0, [1, 2])).toEqual(here.similarities(0, [1, 2]));
+    expect([...built.communityCoRating.zItem]).toEqual([...new CoRating(expected).residuals().zItem]);
+    // the model decodes onto the handed-over trainset without a check that hashes everything
+    const model = decodeModel(outcome.models[0].bytes, got, (n, p) => describeAlgorithm(n).create(p), { ownFreshSnapshot: true });
+    const checked = decodeModel(outcome.models[0].bytes, local, (n, p) => describeAlgorithm(n).create(p));
+    expect(model.predict('2', '20').est).toBe(checked.predict('2', '20').est);
+  });
+});
