@@ -13,7 +13,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import cliProgress from 'cli-progress';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { log, setLogLevel } from '../log.ts';
-import { canonicalSpec } from '../bot/service/algorithm-names.ts';
+import { canonicalSpec, isModelAlgo } from '../bot/service/algorithm-names.ts';
+import { defaultModelMemoryBytes, refuseOversized } from '../bot/service/options.ts';
 import { createService, type EvaluationRunner, type LiveService } from '../bot/service.ts';
 import type { AdapterStartOptions, RunningAdapter } from '../bot/adapters/adapter.ts';
 import { CommandDefinitionError } from '../bot/command.ts';
@@ -26,6 +27,7 @@ import { loadCommands } from '../../commands/index.ts';
 import { DataNotFoundError, resolveDataDir, type ResolvedData } from '../data/locate.ts';
 import { DownloadError, downloadDataset, terminalProgress } from '../data/download.ts';
 import { loadDataset, sourceSignature } from '../data/load.ts';
+import { ratingCounts } from '../data/ratings.ts';
 import { openStore } from '../store/store.ts';
 import { describeDatasetSwitch } from '../store/rating-switch.ts';
 import type { ImportProgress, Store } from '../store/api.ts';
@@ -83,6 +85,8 @@ export async function main(io: StartIo): Promise<number> {
     } else {
       say(`Loading ${data.dataset} from ${shown(io.cwd, data.dir)} …`);
       const dataset = await loadDataset(data.dir);
+      // an algorithm that cannot train at this size is refused before the minutes of importing
+      refuseOversized(config.algorithms.map(canonicalSpec).filter(isModelAlgo), ratingCounts(dataset.ratings), defaultModelMemoryBytes());
       const imported = withBar(io.stderr, 'Importing', (onProgress) => store!.importDataset(dataset, onProgress));
       say(
         imported.changed

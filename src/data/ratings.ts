@@ -252,3 +252,17 @@ export class RatingBuilder {
     this.timestamps = t;
   }
 }
+
+/** Distinct members and movies and the number of ratings of a table: the sizes known before training. */
+export function ratingCounts(t: RatingTable): { users: number; items: number; ratings: number } {
+  const users = new Set<string>();
+  const items = new Set<string>();
+  let last: string | undefined;
+  for (let k = 0; k < t.users.length; k++) {
+    // rating files come grouped by member: skip the set for a repeat of the previous line's
+    const u = t.users[k];
+    if (u !== last) users.add((last = u));
+    items.add(t.items[k]);
+  }
+  return { users: users.size, items: items.size, ratings: t.ratings.length };
+}
