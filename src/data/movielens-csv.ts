@@ -16,13 +16,16 @@ export interface MovieLensCsvData {
   ratings: RatingTable;
 }
 
-export async function loadMovieLensCsv(dir: string, opts: { tags?: boolean } = {}): Promise<MovieLensCsvData> {
+export async function loadMovieLensCsv(
+  dir: string,
+  opts: { tags?: boolean; onBytes?: (done: number, total: number) => void } = {},
+): Promise<MovieLensCsvData> {
   const index = await readMovieLensMovies(join(dir, 'movies.csv'));
   const links = join(dir, 'links.csv');
   if (existsSync(links)) await readLinks(links, index.byId);
   const tagsFile = join(dir, 'tags.csv');
   if (opts.tags !== false && existsSync(tagsFile)) attachTags(index.byId, await readTags(tagsFile));
-  const ratings = await readRatings(join(dir, 'ratings.csv'), { delimiter: ',', header: true, scale: HALF_STAR_SCALE, strict: true });
+  const ratings = await readRatings(join(dir, 'ratings.csv'), { delimiter: ',', header: true, scale: HALF_STAR_SCALE, strict: true, onBytes: opts.onBytes });
   return { movies: index.list, ratings };
 }
 
