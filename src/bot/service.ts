@@ -179,8 +179,8 @@ export class LiveService implements MarqueeService {
         void gen.communityCoRating;
         this.charts.warm(gen);
         setImmediate(() => {
-          if (!this.models.isClosed) this.content.build(this.catalog.byId.values(), fingerprint);
-          resolve();
+          if (this.models.isClosed) resolve();
+          else void this.content.build(this.catalog.byId.values(), fingerprint).then(resolve);
         });
       }),
     );
@@ -398,6 +398,6 @@ export class LiveService implements MarqueeService {
 
   async close(): Promise<void> {
     this.evaluations.abortAll();
-    await this.models.close();
+    await Promise.all([this.models.close(), this.content.close()]);
   }
 }
