@@ -1,7 +1,7 @@
 /**
  * The product at MovieLens scale, on synthetic data of a MovieLens shape:
  *
- *   npm run bench -- --only scale [--shape ml-1m|ml-10m|ml-25m|ml-32m] [--sample N] [--extra knn-user,knn-item]
+ *   npm run bench -- --only scale [--shape ml-1m|ml-10m|ml-25m|ml-32m] [--sample N] [--extra knn-user,knn-item|none]
  *
  * Default shape ml-10m. The data is generated once into $MARQUEE_SCALE_DIR/<shape> (default
  * <tmpdir>/marquee-scale/<shape>, seed 1) and reused. Measured through the product's own path:
@@ -90,7 +90,7 @@ export async function benchScale(argv: string[] = process.argv.slice(2)): Promis
   if (!Number.isInteger(sample) || sample < 100) throw new Error(`--sample must be a whole number ≥ 100, got ${sample}`);
   const dir = await datasetDir(shape);
   const algorithms: string[] = [...DEFAULTS.algorithms];
-  const extra = (argValue(argv, '--extra') ?? 'knn-user,knn-item').split(',').filter((a) => a !== '' && !algorithms.includes(a));
+  const extra = (argValue(argv, '--extra') ?? 'knn-user,knn-item').split(',').filter((a) => a !== '' && a !== 'none' && !algorithms.includes(a));
   const rows: BenchRow[] = [];
   const at = `${shape} shape`;
   const add = (name: string, value: number, unit: string, note?: string): void => {
@@ -103,21 +103,27 @@ export async function benchScale(argv: string[] = process.argv.slice(2)): Promis
     //    process, the training worker included) beside the wall clock: on a machine shared with
     //    other jobs the wall clock says more about them than about Marquee
     let t0 = performance.now();
-    const cpu0 = cpuSeconds();
-    const ds = await loadDataset(dir);
-    log(`read ${dir} in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${ds.ratings.ratings.length} ratings, ${ds.movies.length} movies`);
-    const store = openStore(join(tmp, 'marquee.db'));
-    let shown = 0;
-    store.importDataset(ds, (p) => {
-      if (performance.now() - shown < 10_000 && p.done !== p.total) return;
-      shown = performance.now();
-      log(`importing ${p.phase} ${p.done.toLocaleString('en-US')}/${p.total.toLocaleString('en-US')}`);
-    });
-    const importS = (performance.now() - t0) / 1000;
-    add('import into a fresh store', importS, 's', `${ds.ratings.ratings.length} ratings; CPU ${(cpuSeconds() - cpu0).toFixed(0)} s`);
-    const fresh = await startToReady(store, algorithms);
-    add('first start (import + training the default set)', importS + fresh.ms / 1000, 's', `target < 600 s; CPU ${(cpuSeconds() - cpu0).toFixed(0)} s; MARQUEE_ALGORITHMS=${algorithms.join(',')}`);
-    await fresh.svc.close();
+    const reuse = argValue(argv, '--store');
+    const store = openStore(reuse ?? join(tmp, 'marquee.db'));
+    if (reuse) {
+      if (!store.datasetInfo()) throw new Error(`--store ${reuse} holds no dataset: run once without --store`);
+      log(`--store ${reuse}: the import and the first start are skipped; this store's snapshots are used`);
+    } else {
+      const cpu0 = cpuSeconds();
+      const ds = await loadDataset(dir);
+      log(`read ${dir} in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${ds.ratings.ratings.length} ratings, ${ds.movies.length} movies; CPU ${(cpuSeconds() - cpu0).toFixed(0)} s`);
+      let shown = 0;
+      store.importDataset(ds, (p) => {
+        if (performance.now() - shown < 10_000 && p.done !== p.total) return;
+        shown = performance.now();
+        log(`importing ${p.phase} ${p.done.toLocaleString('en-US')}/${p.total.toLocaleString('en-US')}`);
+      });
+      const importS = (performance.now() - t0) / 1000;
+      add('import into a fresh store', importS, 's', `${ds.ratings.ratings.length} ratings; CPU ${(cpuSeconds() - cpu0).toFixed(0)} s`);
+      const fresh = await startToReady(store, algorithms);
+      add('first start (import + training the default set)', importS + fresh.ms / 1000, 's', `target < 600 s; CPU ${(cpuSeconds() - cpu0).toFixed(0)} s; MARQUEE_ALGORITHMS=${algorithms.join(',')}`);
+      await fresh.svc.close();
+    }
 
     // 2. restart from snapshots
     const cpu1 = cpuSeconds();
@@ -188,16 +194,18 @@ export async function benchScale(argv: string[] = process.argv.slice(2)): Promis
     gc();
     add(`RSS serving, default set + ${extra.join(' + ')}`, process.memoryUsage().rss / 1e6, 'MB', 'target < 6000 MB');
     await svc.close();
+    const table = store.datasetRatings();
+    const scale = store.datasetInfo()!.scale;
     store.close();
 
     // 6. the yardstick: leave-one-out HR@10 of the default algorithm against the chart
-    const { users, items, ratings } = ds.ratings;
-    const ts = Trainset.fromColumns({ users, items, ratings }, ds.scale);
+    const { users, items, ratings } = table;
+    const ts = Trainset.fromColumns({ users, items, ratings }, scale);
     const keep = sampledMembers(ts, sample);
     const idx: number[] = [];
     for (let j = 0; j < users.length; j++) if (keep.has(users[j])) idx.push(j);
     const sub = { users: idx.map((j) => users[j]), items: idx.map((j) => items[j]), ratings: idx.map((j) => ratings[j]) };
-    const report = await evaluateTopN([algorithms[0]], { ratings: sub, scale: ds.scale, name: `${shape} synthetic` }, { protocol: 'loo' });
+    const report = await evaluateTopN([algorithms[0]], { ratings: sub, scale, name: `${shape} synthetic` }, { protocol: 'loo' });
     const note = `LOO, ${keep.size} of ${ts.nUsers} members sampled (seed 1) with all their ratings (${idx.length}); training on those only`;
     for (const r of report.results) {
       add(`HR@10 ${r.algorithm}`, r.hitRate.mean, '', `${note}; 95% CI ${r.hitRate.lo.toFixed(4)}–${r.hitRate.hi.toFixed(4)}`);
