@@ -56,7 +56,8 @@ import { RatingsTransfer } from './service/import-export.ts';
 import { MemberRatings } from './service/member-ratings.ts';
 import { ModelHost } from './service/model-host.ts';
 import { MovieAnswers } from './service/movie-answers.ts';
-import { checkOptions, type ServiceLogger, type ServiceOptions } from './service/options.ts';
+import { checkOptions, refuseOversized, type ServiceLogger, type ServiceOptions } from './service/options.ts';
+import { sizeRefusal } from '../core/sizing.ts';
 import { RarelyRated } from './service/rarely-rated.ts';
 import { MAX_N, Recommender, checkN } from './service/recommend.ts';
 import { Comparer } from './service/compare.ts';
@@ -119,7 +120,7 @@ export class LiveService implements MarqueeService {
   private defaultCache: { at: number; choice: DefaultAlgorithm } | undefined;
 
   constructor(opts: ServiceOptions) {
-    const { minRatings, maxLazyModels, admins } = checkOptions(opts);
+    const { minRatings, maxLazyModels, modelMemoryBytes, admins } = checkOptions(opts);
     const configured = [...new Set(opts.algorithms.map(canonicalSpec))];
     this.store = opts.store;
     this.log = opts.logger ?? defaultLog;
@@ -148,7 +149,10 @@ export class LiveService implements MarqueeService {
         this.charts.warm(gen);
       },
       swapped: (gen) => this.catalog.rankTitlesBy(gen),
+      refuse: (spec, ts) => sizeRefusal(spec, { users: ts.nUsers, items: ts.nItems, ratings: ts.nRatings }, modelMemoryBytes),
     });
+    const { ts } = this.models.gen;
+    refuseOversized(configured.filter(isModelAlgo), { users: ts.nUsers, items: ts.nItems, ratings: ts.nRatings }, modelMemoryBytes);
     this.ratingsOf = new MemberRatings(this.store, (count) => this.models.noteChanges(count));
     const parts = {
       catalog: this.catalog,
@@ -179,8 +183,8 @@ export class LiveService implements MarqueeService {
         void gen.communityCoRating;
         this.charts.warm(gen);
         setImmediate(() => {
-          if (!this.models.isClosed) this.content.build(this.catalog.byId.values(), fingerprint);
-          resolve();
+          if (this.models.isClosed) resolve();
+          else void this.content.build(this.catalog.byId.values(), fingerprint).then(resolve);
         });
       }),
     );
@@ -398,6 +402,6 @@ export class LiveService implements MarqueeService {
 
   async close(): Promise<void> {
     this.evaluations.abortAll();
-    await this.models.close();
+    await Promise.all([this.models.close(), this.content.close()]);
   }
 }

@@ -13,7 +13,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import cliProgress from 'cli-progress';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { log, setLogLevel } from '../log.ts';
-import { canonicalSpec } from '../bot/service/algorithm-names.ts';
+import { canonicalSpec, isModelAlgo } from '../bot/service/algorithm-names.ts';
+import { defaultModelMemoryBytes, refuseOversized } from '../bot/service/options.ts';
 import { createService, type EvaluationRunner, type LiveService } from '../bot/service.ts';
 import { AdapterStartError, type AdapterStartOptions, type RunningAdapter } from '../bot/adapters/adapter.ts';
 import { CommandDefinitionError } from '../bot/command.ts';
@@ -27,12 +28,14 @@ import { createWorkQueue } from '../bot/work-queue.ts';
 import { DataNotFoundError, resolveDataDir, type ResolvedData } from '../data/locate.ts';
 import { DownloadError, downloadDataset, terminalProgress } from '../data/download.ts';
 import { loadDataset, sourceSignature } from '../data/load.ts';
+import { ratingCounts } from '../data/ratings.ts';
 import { openStore } from '../store/store.ts';
 import { describeDatasetSwitch } from '../store/rating-switch.ts';
 import type { ImportProgress, Store } from '../store/api.ts';
 import { trainInWorker } from '../bot/trainer.ts';
 import { createBotMetrics } from '../ops/metrics.ts';
 import { startHealthServer, type HealthServer } from '../ops/health.ts';
+import { progressLines } from './progress-lines.ts';
 
 type StartAdapter<S> = (opts: AdapterStartOptions<S>) => Promise<RunningAdapter>;
 
@@ -100,7 +103,10 @@ export async function main(io: StartIo): Promise<number> {
       say(`Using ${shown(io.cwd, dbPath)} (${held.name} already imported).`);
     } else {
       say(`Loading ${data.dataset} from ${shown(io.cwd, data.dir)} …`);
-      const dataset = await loadDataset(data.dir);
+      const reading = progressLines(say, 'Reading', { format: (n) => `${Math.round(n / 1e6)} MB` });
+      const dataset = await loadDataset(data.dir, { onRatingBytes: (done, total) => reading({ phase: 'ratings', done, total }) });
+      // an algorithm that cannot train at this size is refused before the minutes of importing
+      refuseOversized(config.algorithms.map(canonicalSpec).filter(isModelAlgo), ratingCounts(dataset.ratings), defaultModelMemoryBytes());
       const imported = withBar(io.stderr, 'Importing', (onProgress) => store!.importDataset(dataset, onProgress));
       say(
         imported.changed
@@ -366,7 +372,8 @@ export function consoleUserId(env: Record<string, string | undefined>): string {
 }
 
 function withBar<T>(stderr: NodeJS.WritableStream, label: string, run: (onProgress: (p: ImportProgress) => void) => T): T {
-  if (!(stderr as NodeJS.WriteStream).isTTY) return run(() => undefined);
+  // not a terminal (a log, a pipe): plain lines every few seconds instead of a bar
+  if (!(stderr as NodeJS.WriteStream).isTTY) return run(progressLines((line) => void stderr.write(`${line}\n`), label));
   const bar = new cliProgress.SingleBar(
     { stream: stderr as NodeJS.WriteStream, format: ` ${label} {phase} [{bar}] {value}/{total}`, hideCursor: true, fps: 10 },
     cliProgress.Presets.shades_classic,

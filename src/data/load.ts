@@ -45,6 +45,11 @@ export function detectFormat(dir: string): DatasetFormat {
 export interface LoadOptions {
   /** attach members' tags (tags.csv / tags.dat) to the movies; default true */
   tags?: boolean;
+  /**
+   * bytes of the ratings file read so far and its size, every megabyte (MovieLens CSV folders:
+   * ml-32m's 0.9 GB ratings.csv takes about a minute to read)
+   */
+  onRatingBytes?: (done: number, total: number) => void;
 }
 
 /**
@@ -75,7 +80,7 @@ async function loadFormat(abs: string, format: DatasetFormat, opts: LoadOptions)
   const name = basename(abs);
   switch (format) {
     case 'movielens-csv': {
-      const { movies, ratings } = await loadMovieLensCsv(abs, opts);
+      const { movies, ratings } = await loadMovieLensCsv(abs, { tags: opts.tags, onBytes: opts.onRatingBytes });
       return { name, format, dir: abs, scale: HALF_STAR_SCALE, movies, ratings };
     }
     case 'ml-100k': {

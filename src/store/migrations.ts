@@ -212,6 +212,23 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    description: 'packed dataset columns in parts: one row of all four arrays is past what SQLite stores in a row at ml-25m size',
+    up(db) {
+      // At 32 M ratings the four arrays are 640 MB, and better-sqlite3's SQLite refuses a row of
+      // 600 MB ("string or blob too big"; 512 MB passes). dataset_columns keeps the ids and the
+      // count; each array is cut into parts of at most 64 MB here (see columns.ts).
+      db.exec(`
+        CREATE TABLE dataset_column_parts (
+          name  TEXT NOT NULL,       -- user_codes, movie_codes, ratings, timestamps
+          part  INTEGER NOT NULL,    -- 0, 1, … in byte order
+          bytes BLOB NOT NULL,
+          PRIMARY KEY (name, part)
+        );
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

@@ -52,9 +52,27 @@ export interface StoreOptions {
   busyTimeoutMs?: number;
   /** the clock for created/rated/imported times, in ms since the epoch (tests pin it) */
   now?: () => number;
+  /** the most bytes one stored part of a packed rating array holds (default 64 MB; tests make it tiny) */
+  columnPartBytes?: number;
 }
 
 const PROGRESS_EVERY = 10_000;
+/** the packed arrays stored in parts, and the most bytes one part holds (far below SQLite's row limit) */
+const PACKED_ARRAYS = ['user_codes', 'movie_codes', 'ratings', 'timestamps'] as const;
+const COLUMN_PART_BYTES = 64 * 1024 * 1024;
+const EMPTY = Buffer.alloc(0);
+
+/** One array's parts back into one buffer (one copy; unpackColumns then copies into typed arrays). */
+function joinParts(parts: Buffer[]): Buffer {
+  const total = parts.reduce((sum, p) => sum + p.byteLength, 0);
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
 /** rows per multi-row INSERT (4 parameters each, far below SQLite's parameter limit) */
 const RATING_BATCH = 250;
 
@@ -83,7 +101,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = FULL');
     migrate(db, label);
-    return new SqliteStore(db, inMemory ? ':memory:' : label, opts.now ?? Date.now);
+    return new SqliteStore(db, inMemory ? ':memory:' : label, opts.now ?? Date.now, opts.columnPartBytes ?? COLUMN_PART_BYTES);
   } catch (err) {
     db.close();
     throw asStoreError(err, label);
@@ -114,7 +132,13 @@ class SqliteStore implements Store {
   private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
   private readonly st;
 
-  constructor(db: Database.Database, path: string, now: () => number) {
+  private readonly partBytes: number;
+
+  constructor(db: Database.Database, path: string, now: () => number, partBytes: number) {
+    if (!Number.isSafeInteger(partBytes) || partBytes < 8 || partBytes % 8 !== 0) {
+      throw new StoreError(`columnPartBytes must be a whole multiple of 8 bytes, at least 8; got ${partBytes}`);
+    }
+    this.partBytes = partBytes;
     this.db = db;
     this.path = path;
     this.now = now;
@@ -161,6 +185,9 @@ class SqliteStore implements Store {
       columnCodes: db.prepare<[], Omit<PackedColumns, 'timestamps'>>(
         'SELECT n, user_ids, user_codes, movie_ids, movie_codes, ratings FROM dataset_columns WHERE id = 1',
       ),
+      clearColumnParts: db.prepare('DELETE FROM dataset_column_parts'),
+      putColumnPart: db.prepare<[string, number, Buffer]>('INSERT INTO dataset_column_parts (name, part, bytes) VALUES (?, ?, ?)'),
+      columnParts: db.prepare<[string], Buffer>('SELECT bytes FROM dataset_column_parts WHERE name = ? ORDER BY part').pluck(),
       countDatasetRatings: db.prepare<[], number>('SELECT count(*) FROM dataset_ratings').pluck(),
       datasetRatings: db
         .prepare<[], [string, string, number, number | null]>(
@@ -283,7 +310,16 @@ class SqliteStore implements Store {
         const ts = timestamps[k];
         this.st.addDatasetRating.run(users[k], items[k], ratings[k], Number.isNaN(ts) ? null : ts);
       }
-      this.st.putColumns.run(packed);
+      this.st.clearColumnParts.run();
+      // the arrays go in parts (a row of all four is past SQLite's row size at ml-25m size); the
+      // row keeps the ids and the count, with empty arrays that say "see the parts"
+      for (const name of PACKED_ARRAYS) {
+        const bytes = packed[name];
+        for (let part = 0, at = 0; at < bytes.byteLength; part++, at += this.partBytes) {
+          this.st.putColumnPart.run(name, part, bytes.subarray(at, Math.min(at + this.partBytes, bytes.byteLength)));
+        }
+      }
+      this.st.putColumns.run({ ...packed, user_codes: EMPTY, movie_codes: EMPTY, ratings: EMPTY, timestamps: EMPTY });
       if (reported !== nRatings) onProgress?.({ phase: 'ratings', done: nRatings, total: nRatings });
 
       this.st.putInfo.run(ds.name, ds.format, fingerprint, nMovies, nRatings, ds.scale[0], ds.scale[1], this.now(), ds.source ?? null);
@@ -317,12 +353,22 @@ class SqliteStore implements Store {
 
   datasetRatings(): RatingTable {
     const packed = this.st.columns.get();
-    return packed ? unpackColumns(packed) : this.datasetRatingRows();
+    if (!packed) return this.datasetRatingRows();
+    // a store written before the parts (schema 4) holds the arrays in the row itself
+    if (packed.n > 0 && packed.ratings.byteLength === 0) {
+      for (const name of PACKED_ARRAYS) packed[name] = joinParts(this.st.columnParts.all(name));
+    }
+    return unpackColumns(packed);
   }
 
   datasetRatingCodes(): CodedRatings {
     const packed = this.st.columnCodes.get();
-    return packed ? unpackCodes(packed) : codeRatings(this.datasetRatingRows());
+    if (!packed) return codeRatings(this.datasetRatingRows());
+    // the arrays live in parts since schema 5 (see datasetRatings)
+    if (packed.n > 0 && packed.ratings.byteLength === 0) {
+      for (const name of PACKED_ARRAYS) if (name !== 'timestamps') packed[name] = joinParts(this.st.columnParts.all(name));
+    }
+    return unpackCodes(packed);
   }
 
   /** The row table read into columns: the fallback when no packed copy exists (an empty store). */

@@ -37,6 +37,7 @@ describe('opening a store', () => {
       .pluck()
       .all();
     expect(tables).toEqual([
+      'dataset_column_parts',
       'dataset_columns',
       'dataset_info',
       'dataset_ratings',

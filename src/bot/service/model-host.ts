@@ -64,6 +64,8 @@ export interface ModelHostOptions {
   warm: (gen: Generation) => void;
   /** called after a new generation is swapped in */
   swapped: (gen: Generation) => void;
+  /** why `spec` must not train on `ts` (too big for this machine), or undefined (core/sizing.ts) */
+  refuse?: (spec: string, ts: Generation['ts']) => string | undefined;
 }
 
 export class ModelHost {
@@ -134,6 +136,12 @@ export class ModelHost {
     const failed = gen.failed.get(spec);
     if (failed !== undefined) return { state: 'failed', reason: failed };
     if (gen.ts.nRatings === 0) return { state: 'failed', reason: 'there are no ratings to train on yet' };
+    const refused = this.opts.refuse?.(spec, gen.ts);
+    if (refused !== undefined) {
+      gen.failed.set(spec, refused);
+      this.log.warn({ spec, reason: refused }, 'algorithm refused at this size');
+      return { state: 'failed', reason: refused };
+    }
     if (!this.opts.configured.includes(spec)) this.makeRoomForLazy(spec);
     this.active.add(spec);
     if (this.loadSnapshot(gen, spec)) return { state: 'ready' };

@@ -1,6 +1,8 @@
 /** What a service is started with, and the checks that refuse a bad setting before anything starts. */
+import { totalmem } from 'node:os';
 import type { PreferenceChartRenderer } from './experiments.ts';
 import { ParamError } from '../../core/algorithm.ts';
+import { sizeRefusal, type DataCounts } from '../../core/sizing.ts';
 import type { Platform, Store } from '../../store/api.ts';
 import type { AdminRef } from '../../config.ts';
 import type { Trainer } from '../trainer.ts';
@@ -39,6 +41,13 @@ export interface ServiceOptions {
   maxLazyModels?: number;
   /** the folder of Spark ALS factors als-import serves (MARQUEE_ALS_FACTORS; ./als-factors.ts) */
   alsFactors?: string;
+  /**
+   * Bytes one model's training may take (default half the machine's memory: the serving process
+   * holds the dataset and the loaded models beside the worker). An algorithm whose estimate at
+   * the data's size is larger (core/sizing.ts) is refused: at start-up when configured, on the
+   * member's request when loaded lazily, with a message naming a better choice.
+   */
+  modelMemoryBytes?: number;
   /** who may run admin commands; undefined = the console user */
   adminIds?: ReadonlyArray<{ platform: Platform; userId: string }>;
   /** runs /evaluate (src/cli/start.ts builds the real one); without it /evaluate is refused */
@@ -58,7 +67,12 @@ export const DEFAULT_MAX_LAZY_MODELS = 2;
 export const DEFAULT_MIN_RATINGS = 5;
 
 /** The options with their defaults, checked; a ParamError names the first bad one. */
-export function checkOptions(opts: ServiceOptions): { minRatings: number; maxLazyModels: number; admins: readonly AdminRef[] | undefined } {
+export function checkOptions(opts: ServiceOptions): {
+  minRatings: number;
+  maxLazyModels: number;
+  modelMemoryBytes: number;
+  admins: readonly AdminRef[] | undefined;
+} {
   if (!Number.isInteger(opts.coldStart) || opts.coldStart < 0) {
     throw new ParamError(`coldStart must be a whole number >= 0, got ${String(opts.coldStart)}`);
   }
@@ -74,5 +88,23 @@ export function checkOptions(opts: ServiceOptions): { minRatings: number; maxLaz
   if (!Number.isInteger(maxLazyModels) || maxLazyModels < 1) {
     throw new ParamError(`maxLazyModels must be a whole number >= 1, got ${String(opts.maxLazyModels)}`);
   }
-  return { minRatings, maxLazyModels, admins: opts.adminIds };
+  const modelMemoryBytes = opts.modelMemoryBytes ?? defaultModelMemoryBytes();
+  if (!(modelMemoryBytes > 0) || !Number.isFinite(modelMemoryBytes)) {
+    throw new ParamError(`modelMemoryBytes must be a positive number of bytes, got ${String(opts.modelMemoryBytes)}`);
+  }
+  return { minRatings, maxLazyModels, modelMemoryBytes, admins: opts.adminIds };
+}
+
+/** The default of ServiceOptions.modelMemoryBytes: half the machine's memory. */
+export function defaultModelMemoryBytes(): number {
+  return Math.floor(totalmem() / 2);
+}
+
+/**
+ * Refuses, before any training, the configured algorithms that cannot train at this size: one
+ * ParamError naming each with its need and a better choice.
+ */
+export function refuseOversized(specs: readonly string[], counts: DataCounts, budgetBytes: number): void {
+  const refusals = specs.map((spec) => sizeRefusal(spec, counts, budgetBytes)).filter((r): r is string => r !== undefined);
+  if (refusals.length > 0) throw new ParamError(`MARQUEE_ALGORITHMS cannot train at this size: ${refusals.join('; ')}`);
 }
