@@ -16,6 +16,7 @@
  */
 import { GatewayCloseCodes } from 'discord.js';
 import { UserFacingError } from '../errors.ts';
+import { pause } from './pause.ts';
 
 /** Discord's REST base when DISCORD_API_URL is not set. */
 export const DEFAULT_DISCORD_API = 'https://discord.com/api';
@@ -168,18 +169,6 @@ export interface LoginRetryOptions<T> {
   signal?: AbortSignal;
 }
 
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((done) => {
-    if (signal?.aborted) return done();
-    const timer = setTimeout(finish, ms);
-    signal?.addEventListener('abort', finish, { once: true });
-    function finish() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', finish);
-      done();
-    }
-  });
-}
 
 /**
  * Attempts until one succeeds (its value is returned) or Discord refuses for good (a
@@ -187,7 +176,7 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
  * tries again, forever: a bot started before the network is up connects when it comes.
  */
 export async function loginWithRetry<T>(opts: LoginRetryOptions<T>): Promise<T> {
-  const sleep = opts.sleep ?? abortableSleep;
+  const sleep = opts.sleep ?? pause;
   for (let attempt = 1; ; attempt++) {
     opts.signal?.throwIfAborted();
     try {

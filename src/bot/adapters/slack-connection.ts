@@ -15,6 +15,7 @@
  */
 import { webApi, type Logger as BoltLogger, type SocketModeReceiver } from '@slack/bolt';
 import { AdapterStartError } from './adapter.ts';
+import { pause } from './pause.ts';
 
 type WebClientOptions = NonNullable<ConstructorParameters<typeof webApi.WebClient>[1]>;
 type SocketModeClient = SocketModeReceiver['client'];
@@ -92,20 +93,6 @@ export function classifySlackFailure(err: unknown): SlackFailure {
   // the Socket Mode client rejects its start with nothing when the WebSocket closes before "hello"
   if (err === undefined) return { kind: 'unreachable', why: 'the WebSocket closed before Slack said hello' };
   return { kind: 'unreachable', why: networkReason(err) };
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((done) => {
-    if (signal?.aborted) return done();
-    const timer = setTimeout(finish, ms);
-    signal?.addEventListener('abort', finish, { once: true });
-    function finish() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', finish);
-      done();
-    }
-  });
 }
 
 export interface UntilReachableOptions {
