@@ -43,6 +43,9 @@ export type FromFront =
 
 export type ToFront = { type: 'stop' };
 
+/** Connections waiting to be accepted (see the listen call). */
+export const LISTEN_BACKLOG = 4096;
+
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
@@ -116,7 +119,10 @@ if (parentPort && (workerData as { front?: FrontOptions } | undefined)?.front) {
   const post = (m: FromFront) => port.postMessage(m);
   const server = serve(opts, post);
   server.once('error', (err) => post({ type: 'listen-failed', message: err.message }));
-  server.listen(opts.port, opts.host, () => {
+  // Node's default backlog (511) overflowed when 200 members' 4,000 commands opened their
+  // connections within a second (bench/load.ts): dropped SYNs come back after the kernel's 1 s
+  // retransmit, which set the ack p50 at 1.3 s. The kernel caps it at net.core.somaxconn.
+  server.listen({ port: opts.port, host: opts.host, backlog: LISTEN_BACKLOG }, () => {
     const address = server.address();
     post({ type: 'listening', port: typeof address === 'object' && address ? address.port : opts.port });
   });

@@ -7,7 +7,7 @@ import { App, LogLevel } from '@slack/bolt';
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SlackFrontReceiver } from '../../../src/bot/adapters/slack-front.ts';
+import { RUN_PER_TURN, SlackFrontReceiver } from '../../../src/bot/adapters/slack-front.ts';
 import { ReplayGuard, type Verdict } from '../../../src/bot/adapters/slack-replay.ts';
 
 const SECRET = '0123456789abcdef0123456789abcdef';
@@ -56,6 +56,15 @@ describe('SlackFrontReceiver', () => {
     const { post, commands } = await startFront();
     expect(await post(rate)).toEqual({ status: 200, text: '' });
     await vi.waitFor(() => expect(commands).toEqual([{ command: '/rate', text: 'The Matrix 4.5', user_id: 'UANN' }]));
+  });
+
+  it('a burst of commands (more than one turn of the event loop runs) is acked and every one runs', async () => {
+    const { post, commands } = await startFront();
+    const texts = Array.from({ length: 3 * RUN_PER_TURN + 1 }, (_, k) => `movie ${k}`);
+    const acks = await Promise.all(texts.map((text) => post(new URLSearchParams({ command: '/rate', text, user_id: 'UANN', team_id: 'T1', response_url: 'http://127.0.0.1:1/r' }).toString())));
+    expect(acks.every((a) => a.status === 200)).toBe(true);
+    await vi.waitFor(() => expect(commands).toHaveLength(texts.length));
+    expect(commands.map((c) => c.text).sort()).toEqual([...texts].sort());
   });
 
   it('refuses a forged or stale command (401) and runs nothing', async () => {
