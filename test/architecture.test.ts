@@ -44,7 +44,8 @@ const MAY_IMPORT: Readonly<Record<Layer, readonly Layer[]>> = {
   evaluation: ['core', 'data', 'util', 'log'],
   service: ['core', 'data', 'store', 'util', 'log', 'config'],
   commands: ['service', 'core', 'data', 'store'],
-  adapters: ['service', 'commands', 'config', 'log'],
+  // util: the Slack HTTP front runs in a worker thread (spawnTsWorker)
+  adapters: ['service', 'commands', 'config', 'log', 'util'],
   // health and metrics read the service and count through hooks; only entry points start them
   ops: ['service', 'store', 'log', 'config'],
   cli: ['core', 'data', 'store', 'util', 'log', 'config', 'evaluation', 'service', 'commands', 'adapters', 'ops'],

@@ -21,7 +21,8 @@ import type { CommandRegistry } from '../command.ts';
 import type { Dispatcher } from '../dispatch.ts';
 import { errorReply, type Progress, type Reply } from '../reply.ts';
 import { checkBotToken, SocketConnection, singleAttemptOptions, withoutNetworkNoise, type RetryPolicy } from './slack-connection.ts';
-import { ReplayGuard, ReplayGuardedReceiver } from './slack-replay.ts';
+import { SlackFrontReceiver } from './slack-front.ts';
+import { ReplayGuard } from './slack-replay.ts';
 import { ACTION_ID, DEFAULT_SCORES, clipSlack, decodeActionId, escapeSlack, markReaction, renderSlack, scoreSelect, splitSeenValue, type SlackMessage } from './slack-render.ts';
 
 export { renderSlack, type SlackMessage } from './slack-render.ts';
@@ -292,8 +293,8 @@ function shownLists() {
 
 // ---------------------------------------------------------------------------------------------
 // start-up. What failed is said by ./slack-connection.ts (an unreachable Slack is retried, a
-// refused token stops start-up) and it keeps Socket Mode connected; ./slack-replay.ts drops
-// replayed requests on the HTTP endpoint.
+// refused token stops start-up) and it keeps Socket Mode connected; ./slack-front.ts acks HTTP
+// requests from a worker thread, and ./slack-replay.ts drops the replayed ones.
 
 /** Bolt's log lines into the app's logger (stderr), never stdout. */
 function boltLogger(log: AdapterLog): BoltLogger {
@@ -341,7 +342,7 @@ export async function startSlack(opts: AdapterStartOptions<SlackSettings>, overr
   // as an unhandled rejection, on the first event)
   const ids = await checkBotToken(settings.botToken, clientOptions, { log, logger, apiUrl, policy: overrides.retryPolicy, signal: opts.signal });
   const common = { token: settings.botToken, ...ids, tokenVerificationEnabled: false, logger, clientOptions };
-  const receiver = settings.appToken !== undefined ? socketReceiver(settings.appToken, clientOptions, logger) : httpReceiver(settings, logger, log);
+  const receiver = settings.appToken !== undefined ? socketReceiver(settings.appToken, clientOptions, logger) : httpReceiver(settings, log);
   const app = new App({ ...common, receiver });
   registerSlackHandlers(app, { dispatcher, log });
   app.error(async (err) => {
@@ -382,15 +383,23 @@ function socketReceiver(appToken: string, clientOptions: { slackApiUrl?: string 
   });
 }
 
-/** HTTP (Events API) mode: signed requests on /slack/events, replays answered and dropped. */
-function httpReceiver(settings: SlackSettings, logger: BoltLogger, log: AdapterLog): ReplayGuardedReceiver {
+/**
+ * HTTP (Events API) mode: signed requests on /slack/events, checked and acked in a worker thread
+ * (./slack-front.ts) so the 3 s ack never waits behind the main thread; replays answered and
+ * dropped.
+ */
+function httpReceiver(settings: SlackSettings, log: AdapterLog): SlackFrontReceiver {
   if (settings.signingSecret === undefined) throw new AdapterStartError('SLACK_SIGNING_SECRET is needed to receive HTTP events (or set SLACK_APP_TOKEN for Socket Mode).');
-  return new ReplayGuardedReceiver({ signingSecret: settings.signingSecret, logger }, new ReplayGuard(), (verdict, d) =>
-    log.warn(
-      { verdict, retryNum: d.retryNum, requestTimestamp: d.timestampS },
-      verdict === 'replay'
-        ? 'slack: a signed request was sent again unchanged (a replay); answered 200 and ignored'
-        : "slack: Slack's retry of a request already received; answered 200 and ignored",
-    ),
-  );
+  return new SlackFrontReceiver({
+    signingSecret: settings.signingSecret,
+    guard: new ReplayGuard(),
+    log,
+    onDuplicate: (verdict, d) =>
+      log.warn(
+        { verdict, retryNum: d.retryNum, requestTimestamp: d.timestampS },
+        verdict === 'replay'
+          ? 'slack: a signed request was sent again unchanged (a replay); answered 200 and ignored'
+          : "slack: Slack's retry of a request already received; answered 200 and ignored",
+      ),
+  });
 }

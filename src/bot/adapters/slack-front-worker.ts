@@ -1,0 +1,136 @@
+/**
+ * The Slack HTTP front's worker thread: it owns the socket on SLACK_PORT, checks each request's
+ * signature, answers Slack at once (200, empty: the ack) and hands the verified body to the main
+ * thread (./slack-front.ts), which runs it. Why a thread of its own: with 200 members sending 20
+ * slash commands each in a burst, the ack waited behind the main thread's per-request work
+ * (HTTP parsing, Bolt's body parsing, signature check and middleware, the response_url posts):
+ * ack p50 7.8 s, p99 28.5 s, 3,146 of 4,000 acks past Slack's 3 s, while event-loop lag p99 was
+ * only 9.6 ms (bench/load.ts, quiet machine). Here the ack no longer waits for any of it.
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Delivery } from './slack-replay.ts';
+import { checkSlackSignature, isSslCheck, urlVerificationChallenge, type SignatureVerdict } from './slack-signature.ts';
+
+export interface FrontOptions {
+  port: number;
+  host?: string;
+  /** the one path Slack posts to, /slack/events */
+  path: string;
+  signingSecret: string;
+  /** bytes; a larger body is answered 413 (Bolt's default limit is 4 MB) */
+  bodyLimit: number;
+}
+
+/** A signed request, acked already, for the main thread to run. */
+export interface VerifiedRequest {
+  rawBody: string;
+  contentType?: string;
+  /** x-slack-retry-num and -reason as Bolt reads them (undefined on a first delivery) */
+  retryNum?: number;
+  retryReason?: string;
+  /** what the replay guard judges it by */
+  delivery: Delivery;
+}
+
+export type FromFront =
+  | { type: 'listening'; port: number }
+  | { type: 'listen-failed'; message: string }
+  | { type: 'request'; request: VerifiedRequest }
+  | { type: 'refused'; verdict: Exclude<SignatureVerdict, 'ok'> }
+  | { type: 'closed' };
+
+export type ToFront = { type: 'stop' };
+
+/** Connections waiting to be accepted (see the listen call). */
+export const LISTEN_BACKLOG = 4096;
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Answers one complete request, and tells the main thread about it when it is to run. */
+export function answer(opts: FrontOptions, req: IncomingMessage, rawBody: string, res: ServerResponse, post: (m: FromFront) => void): void {
+  const contentType = header(req, 'content-type');
+  if (isSslCheck(rawBody, contentType)) {
+    res.writeHead(200).end();
+    return;
+  }
+  const signature = header(req, 'x-slack-signature');
+  const timestamp = header(req, 'x-slack-request-timestamp');
+  const verdict = checkSlackSignature(opts.signingSecret, rawBody, signature, timestamp);
+  if (verdict !== 'ok') {
+    res.writeHead(401).end();
+    post({ type: 'refused', verdict });
+    return;
+  }
+  const challenge = urlVerificationChallenge(rawBody, contentType);
+  if (challenge !== undefined) {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ challenge }));
+    return;
+  }
+  res.writeHead(200).end();
+  const retryHeader = header(req, 'x-slack-retry-num');
+  const retryNum = retryHeader === undefined ? undefined : Number.parseInt(retryHeader, 10);
+  post({
+    type: 'request',
+    request: {
+      rawBody,
+      contentType,
+      retryNum,
+      retryReason: header(req, 'x-slack-retry-reason'),
+      delivery: {
+        signature: signature!,
+        timestampS: Number(timestamp),
+        bodyDigest: createHash('sha256').update(rawBody).digest('base64'),
+        retryNum: retryNum || 0,
+      },
+    },
+  });
+}
+
+function serve(opts: FrontOptions, post: (m: FromFront) => void) {
+  return createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (req.method !== 'POST' || path !== opts.path) {
+      res.writeHead(404).end();
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= opts.bodyLimit) chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (size > opts.bodyLimit) res.writeHead(413).end();
+      else answer(opts, req, Buffer.concat(chunks).toString('utf8'), res, post);
+    });
+    req.on('error', () => res.destroy());
+  });
+}
+
+if (parentPort && (workerData as { front?: FrontOptions } | undefined)?.front) {
+  const port = parentPort;
+  const opts = (workerData as { front: FrontOptions }).front;
+  const post = (m: FromFront) => port.postMessage(m);
+  const server = serve(opts, post);
+  server.once('error', (err) => post({ type: 'listen-failed', message: err.message }));
+  // Node's default backlog (511) overflowed when 200 members' 4,000 commands opened their
+  // connections within a second (bench/load.ts): dropped SYNs come back after the kernel's 1 s
+  // retransmit, which set the ack p50 at 1.3 s. The kernel caps it at net.core.somaxconn.
+  server.listen({ port: opts.port, host: opts.host, backlog: LISTEN_BACKLOG }, () => {
+    const address = server.address();
+    post({ type: 'listening', port: typeof address === 'object' && address ? address.port : opts.port });
+  });
+  port.on('message', (m: ToFront) => {
+    if (m.type !== 'stop') return;
+    server.close(() => post({ type: 'closed' }));
+    // idle keep-alive connections would hold close() open; a request still uploading gets a moment
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 1000).unref();
+  });
+}

@@ -1,0 +1,109 @@
+/**
+ * The Slack HTTP front: a worker thread answers Slack, the app runs what it was sent. A member's
+ * slash command is acked and reaches the handler with its fields; a forged one is refused; the
+ * same signed request sent again runs once; Slack's handshakes are answered; stop frees the port.
+ */
+import { App, LogLevel } from '@slack/bolt';
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { RUN_PER_TURN, SlackFrontReceiver } from '../../../src/bot/adapters/slack-front.ts';
+import { ReplayGuard, type Verdict } from '../../../src/bot/adapters/slack-replay.ts';
+
+const SECRET = '0123456789abcdef0123456789abcdef';
+const quiet = { warn: () => undefined, error: () => undefined, debug: () => undefined };
+let stopAll: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  await Promise.all(stopAll.map((s) => s()));
+  stopAll = [];
+});
+
+async function startFront() {
+  const duplicates: Verdict[] = [];
+  const receiver = new SlackFrontReceiver({ signingSecret: SECRET, guard: new ReplayGuard(), log: quiet, onDuplicate: (v) => duplicates.push(v) });
+  const app = new App({
+    receiver,
+    tokenVerificationEnabled: false,
+    authorize: async () => ({ botToken: 'xoxb-test', botId: 'B1', botUserId: 'UBOT' }),
+    logLevel: LogLevel.ERROR,
+  });
+  const commands: Array<{ command: string; text: string; user_id: string }> = [];
+  app.command(/.*/, async ({ ack, command }) => {
+    await ack();
+    commands.push({ command: command.command, text: command.text, user_id: command.user_id });
+  });
+  // App.start is typed for Bolt's own HTTPReceiver; the receiver is started directly instead
+  const { port } = await receiver.start(0, '127.0.0.1');
+  stopAll.push(() => app.stop());
+  const url = `http://127.0.0.1:${port}/slack/events`;
+  const post = async (body: string, opts: { secret?: string; ts?: number; type?: string } = {}) => {
+    const ts = opts.ts ?? Math.floor(Date.now() / 1000);
+    const signature = `v0=${createHmac('sha256', opts.secret ?? SECRET).update(`v0:${ts}:${body}`).digest('hex')}`;
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': opts.type ?? 'application/x-www-form-urlencoded', 'x-slack-signature': signature, 'x-slack-request-timestamp': String(ts) },
+      body,
+    });
+    return { status: res.status, text: await res.text() };
+  };
+  return { app, receiver, port, url, post, commands, duplicates };
+}
+
+const rate = new URLSearchParams({ command: '/rate', text: 'The Matrix 4.5', user_id: 'UANN', user_name: 'ann', channel_id: 'C1', team_id: 'T1', response_url: 'http://127.0.0.1:1/r' }).toString();
+
+describe('SlackFrontReceiver', () => {
+  it('acks a signed slash command at once, empty, and the handler gets its fields', async () => {
+    const { post, commands } = await startFront();
+    expect(await post(rate)).toEqual({ status: 200, text: '' });
+    await vi.waitFor(() => expect(commands).toEqual([{ command: '/rate', text: 'The Matrix 4.5', user_id: 'UANN' }]));
+  });
+
+  it('a burst of commands (more than one turn of the event loop runs) is acked and every one runs', async () => {
+    const { post, commands } = await startFront();
+    const texts = Array.from({ length: 3 * RUN_PER_TURN + 1 }, (_, k) => `movie ${k}`);
+    const acks = await Promise.all(texts.map((text) => post(new URLSearchParams({ command: '/rate', text, user_id: 'UANN', team_id: 'T1', response_url: 'http://127.0.0.1:1/r' }).toString())));
+    expect(acks.every((a) => a.status === 200)).toBe(true);
+    await vi.waitFor(() => expect(commands).toHaveLength(texts.length));
+    expect(commands.map((c) => c.text).sort()).toEqual([...texts].sort());
+  });
+
+  it('refuses a forged or stale command (401) and runs nothing', async () => {
+    const { post, commands } = await startFront();
+    expect((await post(rate, { secret: 'f'.repeat(32) })).status).toBe(401);
+    expect((await post(rate, { ts: Math.floor(Date.now() / 1000) - 6 * 60 })).status).toBe(401);
+    await post(new URLSearchParams({ command: '/top', text: '', user_id: 'UBOB', team_id: 'T1', response_url: 'http://127.0.0.1:1/r' }).toString());
+    await vi.waitFor(() => expect(commands.map((c) => c.command)).toEqual(['/top'])); // only the genuine one ran
+  });
+
+  it('the same signed request sent again is answered 200 and runs once', async () => {
+    const { post, commands, duplicates } = await startFront();
+    const ts = Math.floor(Date.now() / 1000);
+    expect((await post(rate, { ts })).status).toBe(200);
+    expect((await post(rate, { ts })).status).toBe(200);
+    await vi.waitFor(() => expect(duplicates).toEqual(['replay']));
+    expect(commands).toHaveLength(1);
+  });
+
+  it("answers Slack's ssl_check and url_verification, and 404 elsewhere", async () => {
+    const { post, url, commands } = await startFront();
+    expect((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'ssl_check=1&command=%2Frate' })).status).toBe(200);
+    expect(await post('{"type":"url_verification","challenge":"c-42","token":"t"}', { type: 'application/json' })).toEqual({ status: 200, text: '{"challenge":"c-42"}' });
+    expect((await fetch(url)).status).toBe(404);
+    expect((await fetch(url.replace('/slack/events', '/other'), { method: 'POST', body: 'x' })).status).toBe(404);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(commands).toEqual([]);
+  });
+
+  it('stop closes the port; a taken port is a start-up error naming it', async () => {
+    const { app, port } = await startFront();
+    await app.stop();
+    await expect(fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', body: 'x' })).rejects.toThrow();
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const taken = (blocker.address() as { port: number }).port;
+    const receiver = new SlackFrontReceiver({ signingSecret: SECRET, guard: new ReplayGuard(), log: quiet, onDuplicate: () => undefined });
+    new App({ receiver, tokenVerificationEnabled: false, authorize: async () => ({ botToken: 'xoxb-test' }), logLevel: LogLevel.ERROR });
+    await expect(receiver.start(taken, '127.0.0.1')).rejects.toThrow(/EADDRINUSE/);
+    blocker.close();
+  });
+});
