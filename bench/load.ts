@@ -5,7 +5,7 @@
  *   npm run bench -- --only soak [--minutes 30] [--members 20] [--every-ms 2000]
  *
  * The bot as `npm start` runs it on Slack (the service with the default algorithms, the
- * dispatcher, startSlack with Bolt's real HTTP receiver on a loopback port) and, in a worker
+ * dispatcher, startSlack with its HTTP front, a worker thread, on a loopback port) and, in a worker
  * thread of their own (./load-client.ts), the members and a fake Slack Web API (auth.test and the
  * response_urls the answers are posted to). load: every member sends every command (rate,
  * recommend, top, because, movie) on a new connection within the first second, while a full

@@ -1,18 +1,16 @@
 /**
- * Replays on the HTTP endpoint. Bolt checks that a request is signed with the signing secret and
- * at most five minutes old, but not that it is new: a genuine signed request captured and sent
+ * Replays on the HTTP endpoint. The signature check (./slack-signature.ts, Bolt's rules) proves a
+ * request is signed with the signing secret and at most five minutes old, but not that it is new: a genuine signed request captured and sent
  * again unchanged within those five minutes ran again (measured: a rating went back from 4 to 2).
  * And Slack itself sends a request again (x-slack-retry-num 1, 2, 3: at once, after 1 min, after
  * 5 min) when the ack came late or got lost, though Marquee may already have acted on it.
  *
  * So every verified request leaves two marks: its signature (the same signature means the same
- * timestamp and body: it is an HMAC of both), kept while Bolt would still accept that timestamp;
+ * timestamp and body: it is an HMAC of both), kept while the check would still accept that timestamp;
  * and a digest of its body, kept for RETRY_WINDOW_S after it was last seen, against which only
  * Slack's retries are checked (they carry a new timestamp, so a new signature, over the same
  * body). A request that matches is answered 200 (so Slack stops retrying) and does nothing.
  */
-import { createHash } from 'node:crypto';
-import { HTTPReceiver, type App, type BufferedIncomingMessage, type HTTPReceiverOptions, type ReceiverEvent } from '@slack/bolt';
 
 /** Bolt refuses a request whose timestamp is older than this (verify-request.ts: 60 * 5). */
 export const SIGNATURE_WINDOW_S = 300;
@@ -93,52 +91,5 @@ export class ReplayGuard {
   }
   get size(): number {
     return this.signatures.size;
-  }
-}
-
-/** The headers and body Bolt has just verified. */
-export function deliveryOf(req: BufferedIncomingMessage): Delivery {
-  const header = (name: string) => {
-    const v = req.headers[name];
-    return Array.isArray(v) ? v[0] : v;
-  };
-  return {
-    signature: header('x-slack-signature') ?? '',
-    timestampS: Number(header('x-slack-request-timestamp')),
-    bodyDigest: createHash('sha256').update(req.rawBody).digest('base64'),
-    retryNum: Number(header('x-slack-retry-num') ?? 0) || 0,
-  };
-}
-
-const DELIVERY = 'marqueeSlackDelivery';
-
-/**
- * Bolt's HTTP receiver with the replay check between its signature check and the handlers.
- * Bolt hands each verified request to the app's processEvent with the custom properties this
- * receiver extracts from it; the app seen by the receiver is the real app behind one function
- * that first asks the guard.
- */
-export class ReplayGuardedReceiver extends HTTPReceiver {
-  constructor(
-    options: Omit<HTTPReceiverOptions, 'customPropertiesExtractor'>,
-    private readonly guard: ReplayGuard,
-    private readonly onDuplicate: (verdict: Exclude<Verdict, 'new'>, d: Delivery) => void,
-  ) {
-    super({ ...options, customPropertiesExtractor: (req) => ({ [DELIVERY]: deliveryOf(req) }) });
-  }
-
-  override init(app: App): void {
-    const guarded = async (event: ReceiverEvent): Promise<void> => {
-      const { [DELIVERY]: delivery, ...customProperties } = event.customProperties ?? {};
-      const verdict = delivery ? this.guard.check(delivery as Delivery) : 'new';
-      if (verdict !== 'new') {
-        this.onDuplicate(verdict, delivery as Delivery);
-        await event.ack();
-        return;
-      }
-      await app.processEvent({ ...event, customProperties });
-    };
-    // the receiver calls only processEvent on its app; everything else reads through to the real one
-    super.init(Object.create(app, { processEvent: { value: guarded } }) as App);
   }
 }
