@@ -34,6 +34,7 @@ export class SlackFrontReceiver implements Receiver {
   private stopping?: Promise<void>;
   private readonly queue: VerifiedRequest[] = [];
   private draining = false;
+  private restartTimer?: NodeJS.Timeout;
 
   constructor(private readonly opts: SlackFrontOptions) {}
 
@@ -50,9 +51,11 @@ export class SlackFrontReceiver implements Receiver {
     this.worker = worker;
     return new Promise((resolve, reject) => {
       let listening = false;
+      let boundPort = port;
       worker.on('message', (m: FromFront) => {
         if (m.type === 'listening') {
           listening = true;
+          boundPort = m.port;
           resolve({ port: m.port });
         } else if (m.type === 'listen-failed' && !listening) {
           this.worker = undefined;
@@ -67,13 +70,31 @@ export class SlackFrontReceiver implements Receiver {
       });
       worker.on('exit', (code) => {
         if (!listening) reject(new Error(`the Slack HTTP front's worker exited (code ${code}) before listening`));
-        this.worker = undefined;
+        if (this.worker === worker) this.worker = undefined;
+        if (listening && !this.stopping) this.restartLater(boundPort, host, code);
       });
     });
   }
 
+  /**
+   * A front that dies while serving (an uncaught error in the worker) would leave the bot deaf to
+   * Slack with nothing but a log line: it is started again on the same port a second later.
+   */
+  private restartLater(port: number, host: string | undefined, code: number): void {
+    this.opts.log.error({ code }, 'slack: the HTTP front (worker thread) stopped; starting it again in 1 s');
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      this.start(port, host).then(
+        () => this.opts.log.warn({ port }, 'slack: the HTTP front is listening again'),
+        (err: unknown) => this.opts.log.error({ err }, 'slack: the HTTP front could not be started again; Slack requests are no longer received'),
+      );
+    }, 1000);
+  }
+
   /** Closes the socket, then ends the worker. */
   stop(): Promise<void> {
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
     const worker = this.worker;
     if (!worker) return Promise.resolve();
     this.stopping ??= new Promise<void>((resolve) => {

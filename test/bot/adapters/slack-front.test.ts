@@ -94,6 +94,15 @@ describe('SlackFrontReceiver', () => {
     expect(commands).toEqual([]);
   });
 
+  it('a front that dies while serving is started again on the same port, and commands reach the bot again', async () => {
+    const { receiver, post, commands } = await startFront();
+    expect((await post(rate)).status).toBe(200);
+    // an uncaught error inside the worker ends it the same way: the thread exits while serving
+    await (receiver as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await vi.waitFor(async () => expect((await post(rate.replace('4.5', '4'))).status).toBe(200), { timeout: 10_000, interval: 200 });
+    await vi.waitFor(() => expect(commands.map((c) => c.text)).toContain('The Matrix 4'));
+  });
+
   it('stop closes the port; a taken port is a start-up error naming it', async () => {
     const { app, port } = await startFront();
     await app.stop();
