@@ -5,7 +5,6 @@
  */
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { DownloadError, KNOWN_DATASETS, downloadDataset, presentDataset, requireKnownDataset, resolveBaseUrl, terminalProgress } from '../data/download.ts';
@@ -14,6 +13,7 @@ import { SYNTHETIC_SHAPES, SyntheticError, checkShape, type SyntheticShape } fro
 import { checkTarget, writeSynthetic } from '../data/synthetic/write.ts';
 import { DataFileError } from '../data/types.ts';
 import { Rng } from '../core/rng.ts';
+import { runIfEntry } from './entry.ts';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -215,14 +215,4 @@ function shown(cwd: string, p: string): string {
   return r && !r.startsWith('..') ? r : p;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`${(err as Error)?.message ?? String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfEntry(import.meta.url, main);

@@ -6,12 +6,12 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULTS } from '../config.ts';
 import { SparkExportError, writeSparkExport } from '../data/spark-export.ts';
 import { StoreError } from '../store/api.ts';
 import { openStore } from '../store/store.ts';
+import { runIfEntry } from './entry.ts';
 
 export interface SparkExportIo {
   stdout: NodeJS.WritableStream;
@@ -96,14 +96,4 @@ export async function main(argv: string[], io: SparkExportIo): Promise<number> {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`${(err as Error)?.message ?? String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfEntry(import.meta.url, main);
