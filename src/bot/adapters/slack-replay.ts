@@ -12,8 +12,8 @@
  * body). A request that matches is answered 200 (so Slack stops retrying) and does nothing.
  */
 
-/** Bolt refuses a request whose timestamp is older than this (verify-request.ts: 60 * 5). */
-export const SIGNATURE_WINDOW_S = 300;
+import { SIGNATURE_MAX_AGE_S } from './slack-signature.ts';
+
 /** Slack's third retry comes ~5 min after the second; a body is remembered this long after its last sighting. */
 export const RETRY_WINDOW_S = 600;
 /**
@@ -79,8 +79,8 @@ export class ReplayGuard {
     const now = this.nowS();
     const replay = this.signatures.has(d.signature, now);
     const retrySeen = d.retryNum > 0 && this.bodies.has(d.bodyDigest, now);
-    // Bolt accepts the timestamp until it is SIGNATURE_WINDOW_S old (a timestamp in the future too)
-    this.signatures.mark(d.signature, Math.max(d.timestampS, now) + SIGNATURE_WINDOW_S, now);
+    // the signature check accepts the timestamp until it is SIGNATURE_MAX_AGE_S old
+    this.signatures.mark(d.signature, Math.max(d.timestampS, now) + SIGNATURE_MAX_AGE_S, now);
     this.bodies.mark(d.bodyDigest, now + RETRY_WINDOW_S, now);
     return replay ? 'replay' : retrySeen ? 'retry-already-seen' : 'new';
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_MARKS, RETRY_WINDOW_S, ReplayGuard, SIGNATURE_WINDOW_S, type Delivery } from '../../../src/bot/adapters/slack-replay.ts';
+import { MAX_MARKS, RETRY_WINDOW_S, ReplayGuard, type Delivery } from '../../../src/bot/adapters/slack-replay.ts';
+import { SIGNATURE_MAX_AGE_S } from '../../../src/bot/adapters/slack-signature.ts';
 
 /** a guard on a clock the test moves */
 function guardAt(startS = 1_800_000_000, max?: number) {
@@ -28,7 +29,7 @@ describe('ReplayGuard', () => {
     const { guard, clock } = guardAt();
     const signed = delivery('v0=aaa', clock.now);
     guard.check(signed);
-    clock.now += SIGNATURE_WINDOW_S; // the last second Bolt still accepts it
+    clock.now += SIGNATURE_MAX_AGE_S; // the last second the signature check still accepts it
     expect(guard.check(signed)).toBe('replay');
   });
 
