@@ -51,6 +51,20 @@ describe('/top and the popular picks', () => {
     for (const e of relaxed.entries) expect(e.movie.genres).toContain('Sci-Fi');
   });
 
+  it('a genre chart asked again, even after seventy other charts, is the same chart', () => {
+    const first = svc.top({ genre: 'Sci-Fi', decade: 1990, n: 10 });
+    expect(first.entries.length).toBeGreaterThan(0);
+    for (const e of first.entries) {
+      expect(e.movie.genres).toContain('Sci-Fi');
+      expect(e.movie.year).toBeGreaterThanOrEqual(1990);
+      expect(e.movie.year).toBeLessThan(2000);
+    }
+    // more distinct charts than a generation keeps, so the first one is rebuilt, not served stale
+    for (let k = 0; k < 70; k++) svc.top({ genre: 'Drama', n: 3, percentile: k / 100 });
+    expect(svc.top({ genre: 'Sci-Fi', decade: 1990, n: 10 })).toEqual(first);
+    expect(svc.top({ genre: 'Sci-Fi', decade: 1990, n: 10 })).toEqual(first);
+  });
+
   it.each([1, 95, -0.1, Number.NaN])('refuses the percentile %s, saying what it takes', (percentile) => {
     expect(() => svc.top({ n: 3, percentile })).toThrow(/^percentile must be a number from 0 to below 1 \(e\.g\. 0\.8/);
   });
