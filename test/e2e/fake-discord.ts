@@ -46,6 +46,8 @@ export interface FakeDiscordOptions {
   heartbeatIntervalMs?: number;
   /** close the gateway with this code instead of answering IDENTIFY (4004, 4014 …) */
   closeOnIdentify?: number;
+  /** revoke() right after the first READY: the bot's next authenticated REST call gets a 401 */
+  revokeOnReady?: boolean;
 }
 
 export interface FakeDiscord {
@@ -251,6 +253,7 @@ export async function startFakeDiscord(opts: FakeDiscordOptions): Promise<FakeDi
               relationships: [],
             },
           });
+          if (opts.revokeOnReady) token = undefined;
           break;
         }
         case 6: {
