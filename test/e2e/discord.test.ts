@@ -246,6 +246,7 @@ describe.skipIf(!DATA)('Marquee on Discord, the real process against a fake Disc
       'Discord refused DISCORD_TOKEN while Marquee was running: it closed the gateway with code 4004 (authentication failed). The token was reset or revoked, or the bot was deleted. ' +
         'Marquee finished the commands in flight and stopped; start it again once this is fixed. Copy the token again from the Discord Developer Portal (your application > Bot > Reset Token) into DISCORD_TOKEN, and check that DISCORD_CLIENT_ID is the id of the same application.',
     );
+    expect(lines.filter((l) => l.includes('Discord refused DISCORD_TOKEN while Marquee was running'))).toHaveLength(1); // said once
     expect(lines.join('\n')).not.toContain(TOKEN);
 
     // every rating Ann was told was saved is in the store (the late one too, if it was answered)

@@ -82,6 +82,7 @@ describe.skipIf(!DATA)('a Slack token revoked while Marquee runs, the real proce
     const lines = bot.stderrLines;
     expect(lines).toContain(STOPPING);
     expect(lines.at(-1)).toBe(paragraph);
+    expect(lines.filter((l) => l.includes(paragraph.slice(0, 60)))).toHaveLength(1); // said once
     expect(lines.indexOf(STOPPING)).toBeLessThan(lines.length - 1);
     expect(lines.filter((l) => /Marquee could not start|^\s+at /.test(l))).toEqual([]);
   }

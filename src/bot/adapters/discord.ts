@@ -470,8 +470,11 @@ function watchRefusal(client: Client, api: string, log: AdapterLog, onRefused: (
   const refused = (message: string) => {
     if (told) return;
     told = true;
-    log.error({}, `discord: ${message}`);
-    onRefused?.(message);
+    // start.ts says the paragraph itself, last; the log keeps a short line
+    if (onRefused) {
+      log.error({}, 'discord: Discord refused the token while running; stopping');
+      onRefused(message);
+    } else log.error({}, `discord: ${message}`);
   };
   client.on(Events.ShardDisconnect, (event) => {
     const message = runningRefusal({ closeCode: event.code }, api);

@@ -358,9 +358,7 @@ export class SocketConnection {
       } catch (err) {
         if (this.stopping) return;
         if (err instanceof CredentialRefusedError && this.opts.onRefused) {
-          const message = refusedWhileRunning(err.setting, err.code);
-          this.opts.log.error({ code: err.code }, `slack: ${message}`);
-          this.opts.onRefused(message);
+          this.opts.onRefused(refusedWhileRunning(err.setting, err.code));
           return;
         }
         this.opts.log.error({}, `${(err as Error).message} Retrying in ${formatDelay(policy.maxDelayMs)}.`);

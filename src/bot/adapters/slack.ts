@@ -374,8 +374,11 @@ export async function startSlack(opts: AdapterStartOptions<SlackSettings>, overr
   const refused = (message: string) => {
     if (told) return;
     told = true;
-    log.error({}, `slack: ${message}`);
-    opts.onRefused?.(message);
+    // start.ts says the paragraph itself, last; the log keeps a short line
+    if (opts.onRefused) {
+      log.error({}, 'slack: Slack refused a token while running; stopping');
+      opts.onRefused(message);
+    } else log.error({}, `slack: ${message}`);
   };
   // the bot's client (Bolt's, passed to every handler) reports a token Slack stopped accepting;
   // Socket Mode's client, on the app token, reports through SocketConnection
