@@ -6,6 +6,11 @@
  * the console's answers, so `echo "/top" | npm start` prints just the chart. A problem a person
  * can fix (a bad setting, missing data, a corrupt database) is one paragraph and exit code 1,
  * without a stack trace.
+ *
+ * A chat platform's token is checked before the data loads (a refused one is told in seconds, not
+ * after the minutes of import), and one the platform stops accepting while running ends the
+ * process the same way: commands stop, those in flight finish, the store closes, one paragraph,
+ * exit code 1, so a service manager sees it. An unreachable platform never ends it (retried).
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -16,7 +21,7 @@ import { log, setLogLevel } from '../log.ts';
 import { canonicalSpec, isModelAlgo } from '../bot/service/algorithm-names.ts';
 import { defaultModelMemoryBytes, refuseOversized } from '../bot/service/options.ts';
 import { createService, type EvaluationRunner, type LiveService } from '../bot/service.ts';
-import { AdapterStartError, type AdapterStartOptions, type RunningAdapter } from '../bot/adapters/adapter.ts';
+import { AdapterStartError, type AdapterStartOptions, type PrepareAdapter, type RunningAdapter } from '../bot/adapters/adapter.ts';
 import { CommandDefinitionError } from '../bot/command.ts';
 import { memberCaused } from '../bot/errors.ts';
 import { formatTopNTable } from '../evaluation/table.ts';
@@ -72,15 +77,18 @@ export async function main(io: StartIo): Promise<number> {
   let store: Store | undefined;
   let service: LiveService | undefined;
   let health: HealthServer | undefined;
+  /** said after everything is closed: the last thing the operator reads */
+  let farewell: string | undefined;
   const signals = watchSignals(say);
   try {
     const config = loadConfig({ env: io.env, dotenvPath: join(io.cwd, '.env'), checkAlgorithm: canonicalSpec });
     // on the console, info lines on stderr would interleave with the answers: warn unless asked
     setLogLevel(config.logLevelExplicit || config.discord || config.slack ? config.logLevel : 'warn');
-    // fail before the slow part (data, training) when a configured adapter cannot start
+    // fail before the slow part (data, training) when a configured adapter cannot start or its
+    // platform refuses the token: seconds instead of minutes for an operator with a bad token
     const adapters = {
-      discord: config.discord ? await chatAdapter<NonNullable<Config['discord']>>('discord', 'startDiscord', 'DISCORD_TOKEN') : undefined,
-      slack: config.slack ? await chatAdapter<NonNullable<Config['slack']>>('slack', 'startSlack', 'SLACK_BOT_TOKEN') : undefined,
+      discord: config.discord ? await (await chatAdapter<NonNullable<Config['discord']>>('discord', 'prepareDiscord', 'DISCORD_TOKEN'))(config.discord, { log }) : undefined,
+      slack: config.slack ? await (await chatAdapter<NonNullable<Config['slack']>>('slack', 'prepareSlack', 'SLACK_BOT_TOKEN'))(config.slack, { log }) : undefined,
     };
 
     const metrics = config.healthPort === undefined ? undefined : createBotMetrics();
@@ -162,29 +170,41 @@ export async function main(io: StartIo): Promise<number> {
 
     if (config.discord || config.slack) {
       const running: RunningAdapter[] = [];
-      // a stop asked for while a platform is still unreachable ends its retrying
+      // a platform that refuses the credential while running ends the process (exit 1)
+      let refuse!: (message: string) => void;
+      const refusal = new Promise<string>((done) => (refuse = done));
+      // a stop asked for (or a refusal) while a platform is still unreachable ends its retrying
       const stopping = new AbortController();
       void signals.first.then(() => stopping.abort(new Error('stopping')));
-      const startAdapter = async (start: () => Promise<RunningAdapter>): Promise<boolean> => {
+      void refusal.then(() => stopping.abort(new Error('refused')));
+      const startAdapter = async <S,>(start: StartAdapter<S> | undefined, settings: S | undefined): Promise<boolean> => {
+        if (!start || settings === undefined) return true;
         try {
-          running.push(await start());
+          running.push(await start({ dispatcher, service: service!, settings, log, signal: stopping.signal, onRefused: refuse }));
           return true;
         } catch (err) {
           if (!stopping.signal.aborted) throw err;
           return false;
         }
       };
-      const started =
-        (!adapters.discord || !config.discord || (await startAdapter(() => adapters.discord!({ dispatcher, service: service!, settings: config.discord!, log, signal: stopping.signal })))) &&
-        (!adapters.slack || !config.slack || (await startAdapter(() => adapters.slack!({ dispatcher, service: service!, settings: config.slack!, log, signal: stopping.signal }))));
+      const started = (await startAdapter(adapters.discord, config.discord)) && (await startAdapter(adapters.slack, config.slack));
+      const stopAll = () => Promise.all(running.map((r) => r.stop().catch((err: unknown) => log.warn({ err }, 'stopping a chat adapter failed'))));
+      if (started) say(`Marquee is running on ${[config.discord && 'Discord', config.slack && 'Slack'].filter(Boolean).join(' and ')}. Ctrl-C stops it.`);
+      const ended = await Promise.race([signals.first.then((signal) => ({ signal })), refusal.then((message) => ({ message }))]);
+      if ('message' in ended) {
+        // what was acknowledged is committed; what is in flight finishes; then the paragraph, last
+        await drainForShutdown(dispatcher, health, 'A chat platform refused its token', config.shutdownSeconds * 1000, say);
+        await stopAll();
+        farewell = ended.message;
+        return 1;
+      }
       if (!started) {
         say('Stopped before the chat platforms were reached.');
-        await Promise.all(running.map((r) => r.stop()));
+        await stopAll();
         return 0;
       }
-      say(`Marquee is running on ${[config.discord && 'Discord', config.slack && 'Slack'].filter(Boolean).join(' and ')}. Ctrl-C stops it.`);
-      await finishInFlight(await signals.first);
-      await Promise.all(running.map((r) => r.stop()));
+      await finishInFlight(ended.signal);
+      await stopAll();
       return 0;
     }
 
@@ -231,6 +251,7 @@ export async function main(io: StartIo): Promise<number> {
     await service?.close().catch((err: unknown) => log.error({ err }, 'closing the service failed'));
     store?.close();
     await health?.close();
+    if (farewell) say(farewell);
   }
 }
 
@@ -268,20 +289,23 @@ function watchSignals(say: (s: string) => void): { first: Promise<NodeJS.Signals
   };
 }
 
-/** Stops taking commands and waits (bounded) for those in flight; the caller then stops the rest. */
+/**
+ * Stops taking commands and waits (bounded) for those in flight; the caller then stops the rest.
+ * `why`: the signal, or what else ended the run.
+ */
 async function drainForShutdown(
   dispatcher: Dispatcher,
   health: HealthServer | undefined,
-  signal: NodeJS.Signals,
+  why: string,
   graceMs: number,
   say: (s: string) => void,
 ): Promise<void> {
-  say(`${signal}: stopping. New commands are refused; finishing those in flight (at most ${graceMs / 1000} s) …`);
+  say(`${why}: stopping. New commands are refused; finishing those in flight (at most ${graceMs / 1000} s) …`);
   health?.stopping();
   const { finished, abandoned } = await dispatcher.drain(graceMs);
   if (abandoned > 0) say(`${abandoned} command${abandoned === 1 ? '' : 's'} still running after ${graceMs / 1000} s: stopped without an answer.`);
   else if (finished > 0) say(`Finished ${finished} command${finished === 1 ? '' : 's'} in flight.`);
-  log.info({ signal, finished, abandoned }, 'shutting down');
+  log.info({ why, finished, abandoned }, 'shutting down');
 }
 
 /**
@@ -347,7 +371,7 @@ async function locateData(config: Config, io: StartIo, say: (s: string) => void)
   return resolveDataDir({ dataset: config.dataset, env: {}, cwd: io.cwd });
 }
 
-async function chatAdapter<S>(platform: 'discord' | 'slack', exportName: string, setting: string): Promise<StartAdapter<S>> {
+async function chatAdapter<S>(platform: 'discord' | 'slack', exportName: string, setting: string): Promise<PrepareAdapter<S>> {
   // `.js` in the compiled build (dist/), `.ts` under tsx
   const ext = import.meta.url.endsWith('.js') ? 'js' : 'ts';
   const file = fileURLToPath(new URL(`../bot/adapters/${platform}.${ext}`, import.meta.url));
@@ -359,9 +383,9 @@ async function chatAdapter<S>(platform: 'discord' | 'slack', exportName: string,
   const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   const start = mod[exportName];
   if (typeof start !== 'function') {
-    throw new StartError(`src/bot/adapters/${platform}.ts does not export ${exportName}(options); it cannot be started.`);
+    throw new StartError(`src/bot/adapters/${platform}.ts does not export ${exportName}(settings, context); it cannot be started.`);
   }
-  return start as StartAdapter<S>;
+  return start as PrepareAdapter<S>;
 }
 
 /** The console member: $USER (or $USERNAME), else "local"; kept to characters a mention can hold. */

@@ -5,9 +5,14 @@
  * commands (once: a restart sends no PUT), answers slash commands, autocomplete, a component on a
  * recommended movie and an export with its file, defers a long evaluation and delivers its chart,
  * and survives a gateway drop by RESUMING its session. Then what an operator sees when Discord is
- * unreachable (it keeps trying, and connects when Discord comes) or refuses the token (exit 1).
+ * unreachable (it keeps trying, and connects when Discord comes) or refuses the token: exit 1, in
+ * seconds, before any data is loaded; and when the token is revoked while the bot runs: the
+ * commands in flight finish, every acknowledged rating is stored, one paragraph, exit 1.
  */
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startMarquee, type MarqueeProcess } from '../helpers/real-process.ts';
 import { sharedDataset } from '../helpers/shared-data.ts';
@@ -84,9 +89,13 @@ describe.skipIf(!DATA)('Marquee on Discord, the real process against a fake Disc
     const first = bot(fake.api);
     running.push({ bot: first, fake });
 
-    // login: GET /gateway/bot with the token, then HELLO / IDENTIFY / READY on the socket it names
+    // the token checked before the data loads (GET /users/@me); then the login: GET /gateway/bot
+    // with the token, then HELLO / IDENTIFY / READY on the socket it names
     await first.waitForLine(/discord: slash commands registered/);
-    expect(fake.rest[0]).toMatchObject({ method: 'GET', path: '/api/v10/gateway/bot' });
+    expect(fake.rest.slice(0, 2)).toMatchObject([
+      { method: 'GET', path: '/api/v10/users/@me' },
+      { method: 'GET', path: '/api/v10/gateway/bot' },
+    ]);
     const identify = await fake.waitForFrame((f) => f.op === 2);
     expect(identify.d).toMatchObject({ token: TOKEN, intents: 1 });
     expect(fake.connections[0]).toBe('/gateway');
@@ -195,7 +204,7 @@ describe.skipIf(!DATA)('Marquee on Discord, the real process against a fake Disc
     expect(after.ms).toBeLessThan(DEADLINE_MS);
   });
 
-  it('refuses to run with a token Discord rejects: one paragraph naming DISCORD_TOKEN, exit 1', async () => {
+  it('refuses to run with a token Discord rejects: one paragraph naming DISCORD_TOKEN, exit 1, before loading any data', async () => {
     const fake = await startFakeDiscord({ token: 'the-real-token-is-another-one-entirely', applicationId: APP });
     const marquee = bot(fake.api);
     running.push({ bot: marquee, fake });
@@ -204,6 +213,61 @@ describe.skipIf(!DATA)('Marquee on Discord, the real process against a fake Disc
     expect(said).toContain(`Discord refused DISCORD_TOKEN (HTTP 401 Unauthorized from ${fake.api}). Copy the token again`);
     expect(said).not.toMatch(/unreachable/);
     expect(said).not.toContain(TOKEN); // the secret itself is never printed
+    // found by the check before the data: nothing read, nothing imported, no gateway opened
+    expect(said).not.toMatch(/Loading|Imported/);
+    expect(existsSync(join(marquee.cwd, 'data', 'marquee.db'))).toBe(false);
+    expect(fake.rest.map((c) => c.path)).toEqual(['/api/v10/users/@me']);
+  });
+
+  it('a token revoked while running: the RESUME is refused (4004), commands in flight finish, every acknowledged rating is stored, exit 1', async () => {
+    const fake = await startFakeDiscord({ token: TOKEN, applicationId: APP });
+    const marquee = bot(fake.api);
+    running.push({ bot: marquee, fake });
+    await marquee.waitForLine(/Marquee is running on Discord/);
+    const rate = (id: string, score: number) => interaction(2, { id: '1', name: 'rate', type: 1, options: [{ name: 'title', type: 3, value: `id:${id}` }, { name: 'score', type: 10, value: score }] });
+    for (const [id, score] of [['50', 5], ['172', 4], ['181', 3.5]] as const) {
+      expect(JSON.stringify((await send(fake, rate(id, score))).first.json.data)).toContain('Rated');
+    }
+
+    // one more rating on its way as the token is reset: Discord drops the session, the bot's
+    // RESUME is refused with 4004, which no retry can fix
+    const late = rate('174', 2);
+    fake.dispatch('INTERACTION_CREATE', late);
+    fake.revoke();
+    fake.drop(4000);
+    expect(await marquee.exited).toBe(1);
+    expect(fake.frames.filter((f) => f.op === 6)).toHaveLength(1); // a RESUME, refused; no retry after it
+
+    const lines = marquee.stderrLines;
+    const stopping = lines.indexOf('A chat platform refused its token: stopping. New commands are refused; finishing those in flight (at most 10 s) …');
+    expect(stopping).toBeGreaterThan(-1);
+    // the paragraph comes last, after the store is closed
+    expect(lines.at(-1)).toBe(
+      'Discord refused DISCORD_TOKEN while Marquee was running: it closed the gateway with code 4004 (authentication failed). The token was reset or revoked, or the bot was deleted. ' +
+        'Marquee finished the commands in flight and stopped; start it again once this is fixed. Copy the token again from the Discord Developer Portal (your application > Bot > Reset Token) into DISCORD_TOKEN, and check that DISCORD_CLIENT_ID is the id of the same application.',
+    );
+    expect(lines.filter((l) => l.includes('Discord refused DISCORD_TOKEN while Marquee was running'))).toHaveLength(1); // said once
+    expect(lines.join('\n')).not.toContain(TOKEN);
+
+    // every rating Ann was told was saved is in the store (the late one too, if it was answered)
+    const acknowledged = new Map<string, number>();
+    for (const [id, score, token] of [['50', 5], ['172', 4], ['181', 3.5], ['174', 2, late.token]] as Array<[string, number, string?]>) {
+      const answered = token === undefined || calls(fake, token).some((c) => JSON.stringify(c.json).includes('Rated'));
+      if (answered) acknowledged.set(id, score);
+    }
+    expect(acknowledged.size).toBeGreaterThanOrEqual(3);
+    const db = new Database(join(marquee.cwd, 'data', 'marquee.db'), { readonly: true });
+    try {
+      const rows = db
+        .prepare<[string], { movie_id: string; rating: number }>(
+          `SELECT r.movie_id, r.rating FROM member_ratings r JOIN members m ON m.id = r.member_id WHERE m.platform = 'discord' AND m.platform_user_id = ?`,
+        )
+        .all(ANN.id);
+      const stored = new Map(rows.map((r) => [String(r.movie_id), r.rating]));
+      for (const [id, score] of acknowledged) expect(stored.get(id), `movie ${id}`).toBe(score);
+    } finally {
+      db.close();
+    }
   });
 
   it('a token the gateway refuses (close code 4004) ends the same way', async () => {
@@ -234,6 +298,12 @@ describe.skipIf(!DATA)('Marquee on Discord, the real process against a fake Disc
     await marquee.waitForLine(/trying again in 2 s \(attempt 2 failed\)/);
     expect(marquee.child.exitCode).toBeNull(); // still running
     expect(marquee.stderrLines.join('\n')).not.toMatch(/DISCORD_TOKEN|Discord refused/);
+    // the check before the data could not reach Discord either: said once, and the data loaded
+    const early = marquee.stderrLines.filter((l) => /could not check the bot's token/.test(l)).map((l) => JSON.parse(l).msg);
+    expect(early).toEqual([
+      `discord: could not check the bot's token before loading the data: no answer from ${api} (connect ECONNREFUSED 127.0.0.1:${port}). Start-up goes on; logging in retries until Discord answers.`,
+    ]);
+    expect(marquee.stderrLines.some((l) => /^(Imported|Using) /.test(l))).toBe(true);
 
     // Discord comes back on that address: the next attempt logs in
     const fake = await startFakeDiscord({ token: TOKEN, applicationId: APP, port });

@@ -6,7 +6,8 @@
  * Gateway: HELLO (op 10, heartbeat_interval) on connect; IDENTIFY (op 2) answered with the READY
  * dispatch (session_id, resume_gateway_url) or, for a wrong token, close code 4004; heartbeats
  * (op 1) acknowledged (op 11); RESUME (op 6) answered with the RESUMED dispatch when the session
- * and sequence match, else INVALID_SESSION (op 9). Dispatches carry increasing sequence numbers.
+ * and sequence match, else INVALID_SESSION (op 9), or close code 4004 for a token it no longer
+ * accepts (revoke()). Dispatches carry increasing sequence numbers.
  * The resume URL is a path of its own (/resume), so a test can tell a RESUME arrived there.
  *
  * REST: /gateway/bot, /users/@me and the application's commands (GET/PUT, kept across restarts
@@ -45,6 +46,8 @@ export interface FakeDiscordOptions {
   heartbeatIntervalMs?: number;
   /** close the gateway with this code instead of answering IDENTIFY (4004, 4014 …) */
   closeOnIdentify?: number;
+  /** revoke() right after the first READY: the bot's next authenticated REST call gets a 401 */
+  revokeOnReady?: boolean;
 }
 
 export interface FakeDiscord {
@@ -61,6 +64,11 @@ export interface FakeDiscord {
   dispatch(t: string, d: unknown): number;
   /** closes the open socket from the server side with `code` (a drop the bot must recover from) */
   drop(code: number): void;
+  /**
+   * The token is reset in the Developer Portal: from now on REST answers 401 to it and the gateway
+   * closes IDENTIFY or RESUME with 4004. The open socket stays until drop().
+   */
+  revoke(): void;
   /** resolves with the first REST call matching, waiting up to `ms` */
   waitForCall(match: (c: RestCall) => boolean, ms?: number): Promise<RestCall>;
   waitForFrame(match: (f: GatewayFrame) => boolean, ms?: number): Promise<GatewayFrame>;
@@ -139,6 +147,8 @@ export async function startFakeDiscord(opts: FakeDiscordOptions): Promise<FakeDi
   const commands = new Map<string, unknown[]>();
   const connections: string[] = [];
   const heartbeat = opts.heartbeatIntervalMs ?? 1000;
+  /** the token accepted now: opts.token until revoke() */
+  let token: string | undefined = opts.token;
   let socket: WebSocket | undefined;
   let session: { id: string; seq: number } | undefined;
   let sessions = 0;
@@ -157,7 +167,7 @@ export async function startFakeDiscord(opts: FakeDiscordOptions): Promise<FakeDi
     const route = path.replace(/^\/api\/v10/, '');
     // interactions and webhooks authenticate by the token in the path (discord.js sends no header)
     const open = /^\/(interactions|webhooks)\//.test(route);
-    if (!open && req.headers.authorization !== `Bot ${opts.token}`) return send(res, 401, { message: '401: Unauthorized', code: 0 });
+    if (!open && (token === undefined || req.headers.authorization !== `Bot ${token}`)) return send(res, 401, { message: '401: Unauthorized', code: 0 });
 
     if (route === '/gateway/bot' && call.method === 'GET') {
       return send(res, 200, {
@@ -224,7 +234,7 @@ export async function startFakeDiscord(opts: FakeDiscordOptions): Promise<FakeDi
           break;
         case 2: {
           if (opts.closeOnIdentify !== undefined) return ws.close(opts.closeOnIdentify, 'refused by the fake');
-          if (d.token !== opts.token) return ws.close(4004, 'Authentication failed.');
+          if (d.token !== token) return ws.close(4004, 'Authentication failed.');
           session = { id: `session-${++sessions}`, seq: 0 };
           session.seq++;
           sendFrame(ws, {
@@ -243,10 +253,12 @@ export async function startFakeDiscord(opts: FakeDiscordOptions): Promise<FakeDi
               relationships: [],
             },
           });
+          if (opts.revokeOnReady) token = undefined;
           break;
         }
         case 6: {
-          if (!session || d.session_id !== session.id || d.token !== opts.token || typeof d.seq !== 'number' || d.seq > session.seq) {
+          if (d.token !== token) return ws.close(4004, 'Authentication failed.');
+          if (!session || d.session_id !== session.id || typeof d.seq !== 'number' || d.seq > session.seq) {
             sendFrame(ws, { op: 9, d: false });
             return;
           }
@@ -279,6 +291,9 @@ export async function startFakeDiscord(opts: FakeDiscordOptions): Promise<FakeDi
     },
     drop(code) {
       socket?.close(code, 'dropped by the fake');
+    },
+    revoke() {
+      token = undefined;
     },
     waitForCall: (match, ms = 15_000) => wait(() => rest.find(match), ms, 'matching REST call'),
     waitForFrame: (match, ms = 15_000) => wait(() => frames.find(match), ms, 'matching gateway frame'),

@@ -49,6 +49,11 @@ export interface FakeSlack {
   readonly sockets: FakeSocket[];
   /** the next `times` calls to `method` fail: an HTTP status (503: Slack is down) or a Slack error (invalid_auth) */
   failNext(method: string, times: number, failure: number | string): void;
+  /**
+   * A token revoked in the workspace: from now on every Web API call made with it answers `error`
+   * (invalid_auth by default, token_revoked, account_inactive …). Open sockets stay open.
+   */
+  revoke(which: 'bot' | 'app', error?: string): void;
   /** a fresh response_url the fake will record posts to */
   responseUrl(): string;
   /** resolves with the n-th Socket Mode connection (0-based) once Slack has said hello on it */
@@ -78,6 +83,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   let envelopeSeq = 0;
   let base = '';
   const failures = new Map<string, { times: number; failure: number | string }>();
+  /** the error each revoked token's calls now get, by its Authorization header */
+  const revoked = new Map<string, string>();
 
   const server: Server = createServer(async (req, res) => {
     const raw = await bodyOf(req);
@@ -106,6 +113,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     const params = Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
     const auth = req.headers.authorization;
     calls.push({ method, params, auth });
+    const dead = auth === undefined ? undefined : revoked.get(auth);
+    if (dead) return json({ ok: false, error: dead });
     const failing = failures.get(method);
     if (failing && failing.times > 0) {
       failing.times--;
@@ -160,6 +169,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     uploads,
     sockets,
     failNext: (method, times, failure) => void failures.set(method, { times, failure }),
+    revoke: (which, error = 'invalid_auth') => void revoked.set(`Bearer ${which === 'bot' ? botToken : appToken}`, error),
     responseUrl: () => `${base}/respond/${++responseSeq}`,
     async connection(n, ms = 20_000) {
       const deadline = Date.now() + ms;

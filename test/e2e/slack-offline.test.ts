@@ -2,8 +2,10 @@
  * Saying what failed, with the real process: Slack out of reach (a closed port, a name that does
  * not resolve) is waited out with one clear line per attempt and a growing pause, and the bot
  * connects once Slack answers; a token Slack refuses stops start-up with one paragraph naming
- * the setting, exit code 1.
+ * the setting, exit code 1 (the bot token before any data is loaded).
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startMarquee, type MarqueeProcess } from '../helpers/real-process.ts';
 import { sharedDataset } from '../helpers/shared-data.ts';
@@ -36,6 +38,11 @@ describe.skipIf(!DATA)('Slack unreachable or refusing, the real process', () => 
     slack = await startFakeSlack({ port });
     await marquee.waitForLine(/slack: running/, 30_000);
     expect(slack.calls[0]).toMatchObject({ method: 'auth.test', auth: 'Bearer xoxb-e2e' });
+    // the check before the data could not reach Slack either: said once, and start-up went on
+    const early = marquee.stderrLines.filter((l) => /could not check the bot's token before loading the data/.test(l));
+    expect(early.map((l) => JSON.parse(l).msg)).toEqual([
+      `slack: could not check the bot's token before loading the data (ECONNREFUSED 127.0.0.1:${port}). Start-up goes on; the check is retried once the data is loaded.`,
+    ]);
   });
 
   it('SIGTERM while Slack is still out of reach ends the retrying: exit code 0, at once', async () => {
@@ -62,6 +69,9 @@ describe.skipIf(!DATA)('Slack unreachable or refusing, the real process', () => 
     expect(marquee.stderrLines).toContain('Slack refused SLACK_BOT_TOKEN (invalid_auth). Copy the Bot User OAuth Token (xoxb-…) again from OAuth & Permissions.');
     expect(marquee.stderrLines.filter((l) => /start-up failed|Marquee could not start|^\s+at /.test(l))).toEqual([]);
     expect(slack.calls.map((c) => c.method)).toEqual(['auth.test']); // refused once, not retried
+    // found before the data: nothing read, nothing imported
+    expect(marquee.stderrLines.filter((l) => /Loading|Imported/.test(l))).toEqual([]);
+    expect(existsSync(join(marquee.cwd, 'data', 'marquee.db'))).toBe(false);
   });
 
   it('a refused app token (Socket Mode): one paragraph naming SLACK_APP_TOKEN, exit code 1', async () => {

@@ -19,7 +19,22 @@ export interface AdapterStartOptions<S> {
    * the signal's reason.
    */
   signal?: AbortSignal;
+  /**
+   * Called (once) when the platform refuses the credential while the adapter runs: a token
+   * revoked or reset, the app uninstalled, a close no retry can fix. `message` is the operator's
+   * paragraph (which setting, what to do). start.ts then stops taking commands, finishes those in
+   * flight and exits 1; an unreachable platform is never reported here (the adapter retries).
+   */
+  onRefused?: (message: string) => void;
 }
+
+/**
+ * Checks the platform's credential once, before the data loads and the models train (seconds, not
+ * minutes, for an operator with a bad token): rejects with the operator's paragraph when the
+ * platform refuses it, resolves (with the start, which may reuse what the check learned) when it
+ * accepts it or cannot be reached (the start retries then).
+ */
+export type PrepareAdapter<S> = (settings: S, ctx: { log: typeof log }) => Promise<(opts: AdapterStartOptions<S>) => Promise<RunningAdapter>>;
 
 export interface RunningAdapter {
   stop(): Promise<void>;

@@ -13,8 +13,13 @@
  *
  * Before this split a machine without network printed "Discord refused to log in with
  * DISCORD_TOKEN: getaddrinfo ENOTFOUND discord.com", sending the operator to reset a good token.
+ *
+ * Two moments besides the login: the token is checked once (GET /users/@me) before the data loads,
+ * so a refused one is told in seconds rather than after the import; and while running, a token
+ * Discord stops accepting (a 4004 on RESUME or IDENTIFY, a 401 on an authenticated REST call) is
+ * read by runningRefusal, for start.ts to stop with exit code 1.
  */
-import { GatewayCloseCodes } from 'discord.js';
+import { GatewayCloseCodes, REST, Routes } from 'discord.js';
 import { UserFacingError } from '../errors.ts';
 import { pause } from './pause.ts';
 
@@ -79,7 +84,7 @@ const NETWORK_CODES = new Set([
 const TOKEN_HELP =
   'Copy the token again from the Discord Developer Portal (your application > Bot > Reset Token) into DISCORD_TOKEN, and check that DISCORD_CLIENT_ID is the id of the same application.';
 
-/** The close codes no retry can fix, each with what the operator can do about it. */
+
 function fatalCloseCode(code: number, api: string): string | undefined {
   switch (code) {
     case GatewayCloseCodes.AuthenticationFailed:
@@ -194,6 +199,60 @@ export async function loginWithRetry<T>(opts: LoginRetryOptions<T>): Promise<T> 
       await sleep(wait, opts.signal);
     }
   }
+}
+
+/**
+ * How long the check before the data loads waits for Discord: on a network that drops packets
+ * silently, start-up goes on after this long (the login then retries on its own).
+ */
+export const TOKEN_CHECK_MS = 10_000;
+
+/** What the check before the data loads learned: the token works, or Discord could not be asked. */
+export type TokenCheck = { checked: true } | { checked: false; reason: string };
+
+/**
+ * One GET /users/@me with the token, before the minutes of import and training. A token Discord
+ * refuses (or a DISCORD_API_URL that is not Discord's REST base) throws the DiscordLoginError the
+ * login would have thrown after them; an unreachable Discord is not waited for: one line, and
+ * start-up goes on (the login retries until Discord answers). `get` is the request, replaceable for
+ * tests; by default @discordjs/rest with no retries of its own.
+ */
+export async function checkTokenEarly(opts: {
+  token: string;
+  api: string;
+  log: { warn(obj: object, msg: string): void };
+  get?: () => Promise<unknown>;
+}): Promise<TokenCheck> {
+  const get = opts.get ?? (() => new REST({ api: opts.api, retries: 0, timeout: TOKEN_CHECK_MS }).setToken(opts.token).get(Routes.user()));
+  try {
+    await get();
+    return { checked: true };
+  } catch (err) {
+    const verdict = classifyLoginFailure(new LoginAttemptError(err), opts.api);
+    if (!verdict.retry) throw new DiscordLoginError(verdict.message);
+    // worded apart from loginWithRetry's line: the operator's search for "unreachable" finds the login's attempts
+    opts.log.warn(
+      { reason: verdict.reason },
+      `discord: could not check the bot's token before loading the data: no answer from ${opts.api} (${verdict.reason}). Start-up goes on; logging in retries until Discord answers.`,
+    );
+    return { checked: false, reason: verdict.reason };
+  }
+}
+
+/**
+ * What Discord closing on a running bot means, or undefined when discord.js recovers by itself.
+ * `closeCode`: a gateway close discord.js gave up on; `status`: an authenticated REST answer. A
+ * 4004 or 401 is the token Discord no longer accepts (reset in the Developer Portal, or the bot
+ * deleted); the other close codes no retry fixes are told as at login.
+ */
+export function runningRefusal(event: { closeCode?: number; status?: number }, api: string): string | undefined {
+  const stopped = 'Marquee finished the commands in flight and stopped; start it again once this is fixed.';
+  if (event.closeCode === GatewayCloseCodes.AuthenticationFailed || event.status === 401) {
+    const how = event.status === 401 ? `answered HTTP 401 Unauthorized at ${api}` : 'closed the gateway with code 4004 (authentication failed)';
+    return `Discord refused DISCORD_TOKEN while Marquee was running: it ${how}. The token was reset or revoked, or the bot was deleted. ${stopped} ${TOKEN_HELP}`;
+  }
+  const fatal = event.closeCode === undefined ? undefined : fatalCloseCode(event.closeCode, api);
+  return fatal && `Discord closed the gateway for good while Marquee was running. ${fatal} ${stopped}`;
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   GatewayIntentBits,
   MessageFlags,
   PermissionFlagsBits,
+  RESTEvents,
   type AutocompleteInteraction,
   type ButtonInteraction,
   type ChatInputCommandInteraction,
@@ -27,7 +28,7 @@ import {
   type StringSelectMenuInteraction,
 } from 'discord.js';
 import type { Logger } from 'pino';
-import type { AdapterStartOptions, RunningAdapter } from './adapter.ts';
+import type { AdapterStartOptions, PrepareAdapter, RunningAdapter } from './adapter.ts';
 import type { Config } from '../../config.ts';
 import { suggestValues, type AnyCommand, type CommandRegistry } from '../command.ts';
 import { createRateLimiter } from '../rate-limit.ts';
@@ -36,11 +37,13 @@ import { errorReply, type Progress, type Reply } from '../reply.ts';
 import type { MarqueeService } from '../service-api.ts';
 import { autocompletes, deployDiscordCommands, discordOptionKind } from './discord-commands.ts';
 import {
+  checkTokenEarly,
   classifyLoginFailure,
   discordApiBase,
   LOGIN_ATTEMPT_MS,
   LoginAttemptError,
   loginWithRetry,
+  runningRefusal,
   withinTime,
 } from './discord-connection.ts';
 import {
@@ -393,8 +396,18 @@ function updatePayload(msg: DiscordMessage): InteractionUpdateOptions {
 // start-up
 
 /**
+ * Checks DISCORD_TOKEN (GET /users/@me) before the data loads: a refused token stops start-up in
+ * seconds (./discord-connection.ts, checkTokenEarly); an unreachable Discord does not, the login retries.
+ */
+export const prepareDiscord: PrepareAdapter<DiscordSettings> = async (settings, { log }) => {
+  await checkTokenEarly({ token: settings.token, api: discordApiBase(settings), log });
+  return startDiscord;
+};
+
+/**
  * Logs in (retrying while Discord is unreachable, failing with one paragraph when it refuses the
- * token: ./discord-connection.ts), then registers the slash commands when they changed.
+ * token: ./discord-connection.ts), then registers the slash commands when they changed. While
+ * running, a token Discord stops accepting is told to `opts.onRefused`.
  */
 export async function startDiscord(opts: AdapterStartOptions<DiscordSettings>): Promise<RunningAdapter> {
   const { dispatcher, service, settings, log } = opts;
@@ -432,11 +445,7 @@ export async function startDiscord(opts: AdapterStartOptions<DiscordSettings>): 
       return c;
     },
   });
-  client.on(Events.ShardDisconnect, (event) => {
-    // only the close codes discord.js gives up on arrive here: the bot is offline until restarted
-    const verdict = classifyLoginFailure(new LoginAttemptError(new Error(`close code ${event.code}`), event.code), api);
-    log.error({ code: event.code }, `discord: the gateway closed for good (${verdict.retry ? verdict.reason : verdict.message}); Marquee is offline on Discord until restarted`);
-  });
+  watchRefusal(client, api, log, opts.onRefused);
   log.info({ user: client.user?.tag, api }, 'discord: connected');
   try {
     const r = await deployDiscordCommands({ token: settings.token, clientId: settings.clientId, guildId: settings.guildId, commands: dispatcher.commands, rest: client.rest });
@@ -449,6 +458,35 @@ export async function startDiscord(opts: AdapterStartOptions<DiscordSettings>): 
       await client.destroy();
     },
   };
+}
+
+/**
+ * A logged-in client that Discord stops accepting: the close codes discord.js gives up on (it
+ * reconnects by itself after every other) and a 401 on a request made with the token (the
+ * interaction callbacks carry their own token, so these are rare). Told once: the first is the cause.
+ */
+function watchRefusal(client: Client, api: string, log: AdapterLog, onRefused: ((message: string) => void) | undefined): void {
+  let told = false;
+  const refused = (message: string) => {
+    if (told) return;
+    told = true;
+    // start.ts says the paragraph itself, last; the log keeps a short line
+    if (onRefused) {
+      log.error({}, 'discord: Discord refused the token while running; stopping');
+      onRefused(message);
+    } else log.error({}, `discord: ${message}`);
+  };
+  client.on(Events.ShardDisconnect, (event) => {
+    const message = runningRefusal({ closeCode: event.code }, api);
+    if (message) refused(message);
+    else {
+      const verdict = classifyLoginFailure(new LoginAttemptError(new Error(`close code ${event.code}`), event.code), api);
+      log.error({ code: event.code }, `discord: the gateway closed for good (${verdict.retry ? verdict.reason : verdict.message}); Marquee is offline on Discord until restarted`);
+    }
+  });
+  client.rest.on(RESTEvents.Response, (request, response) => {
+    if (response.status === 401 && request.data.auth !== false) refused(runningRefusal({ status: 401 }, api)!);
+  });
 }
 
 /**

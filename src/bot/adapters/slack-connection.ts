@@ -12,6 +12,10 @@
  *
  * Every call made here goes through a client with Bolt's own retries off (retries: 0), so one
  * attempt is one request and the pause between attempts is this module's.
+ *
+ * While running, a credential Slack stops accepting (a Web API call answering invalid_auth or
+ * token_revoked, apps.connections.open refusing SLACK_APP_TOKEN on a reconnect) is told once to
+ * `onRefused`, for start.ts to stop with exit code 1: retrying cannot bring a revoked token back.
  */
 import { webApi, type Logger as BoltLogger, type SocketModeReceiver } from '@slack/bolt';
 import { AdapterStartError } from './adapter.ts';
@@ -151,6 +155,51 @@ export function singleAttemptOptions(base: WebClientOptions, logger: BoltLogger)
   return { ...base, logger: withoutNetworkNoise(logger), retryConfig: { retries: 0 }, timeout: SLACK_REQUEST_TIMEOUT_MS };
 }
 
+/**
+ * The Web API errors that mean the token itself is no longer accepted (Slack's docs, "Errors"
+ * common to every method). Others (missing_scope, channel_not_found, not_in_channel) concern one
+ * call and are answered to the member.
+ */
+export const TOKEN_DEAD_ERRORS: ReadonlySet<string> = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired']);
+
+type Fetch = typeof globalThis.fetch;
+
+/**
+ * A fetch for the bot's Web API client that tells `onRefused` the first time Slack answers a call
+ * with one of TOKEN_DEAD_ERRORS. The call itself fails as before (its caller answers the member);
+ * a copy of the body is read, so the client's own reading is untouched.
+ */
+export function watchTokenRefusals(onRefused: (code: string) => void, inner: Fetch = globalThis.fetch): Fetch {
+  let told = false;
+  return async (input, init) => {
+    const res = await inner(input, init);
+    if (!told && /json/.test(res.headers.get('content-type') ?? '')) {
+      try {
+        const body = (await res.clone().json()) as { ok?: unknown; error?: unknown };
+        if (body.ok === false && typeof body.error === 'string' && TOKEN_DEAD_ERRORS.has(body.error)) {
+          told = true;
+          onRefused(body.error);
+        }
+      } catch {
+        // not JSON after all: nothing to learn from it
+      }
+    }
+    return res;
+  };
+}
+
+/** A refused token: which setting, and Slack's error. */
+export class CredentialRefusedError extends AdapterStartError {
+  override name = 'CredentialRefusedError';
+  constructor(
+    message: string,
+    readonly setting: 'SLACK_BOT_TOKEN' | 'SLACK_APP_TOKEN',
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
 /** What each refused token means, and where to get a good one. */
 const BOT_TOKEN_HELP = 'Copy the Bot User OAuth Token (xoxb-…) again from OAuth & Permissions.';
 const APP_TOKEN_HELP = 'Copy the App-Level Token (xapp-…) again from Basic Information > App-Level Tokens; it needs the connections:write scope.';
@@ -160,12 +209,61 @@ const REFUSAL_MEANING: Record<string, string> = {
   token_expired: 'The token expired (token rotation is on; Marquee needs a token without rotation). ',
 };
 
-export function botTokenRefused(code: string): AdapterStartError {
-  return new AdapterStartError(`Slack refused SLACK_BOT_TOKEN (${code}). ${REFUSAL_MEANING[code] ?? ''}${BOT_TOKEN_HELP}`);
+export function botTokenRefused(code: string): CredentialRefusedError {
+  return new CredentialRefusedError(`Slack refused SLACK_BOT_TOKEN (${code}). ${REFUSAL_MEANING[code] ?? ''}${BOT_TOKEN_HELP}`, 'SLACK_BOT_TOKEN', code);
 }
 
-export function appTokenRefused(code: string): AdapterStartError {
-  return new AdapterStartError(`Slack refused SLACK_APP_TOKEN (${code}) when opening the Socket Mode connection. ${REFUSAL_MEANING[code] ?? ''}${APP_TOKEN_HELP}`);
+export function appTokenRefused(code: string): CredentialRefusedError {
+  return new CredentialRefusedError(
+    `Slack refused SLACK_APP_TOKEN (${code}) when opening the Socket Mode connection. ${REFUSAL_MEANING[code] ?? ''}${APP_TOKEN_HELP}`,
+    'SLACK_APP_TOKEN',
+    code,
+  );
+}
+
+const STOPPED = 'Marquee finished the commands in flight and stopped; start it again once the token is replaced.';
+
+/** The operator's paragraph for a token Slack stopped accepting while Marquee ran. */
+export function refusedWhileRunning(setting: 'SLACK_BOT_TOKEN' | 'SLACK_APP_TOKEN', code: string): string {
+  const where = setting === 'SLACK_APP_TOKEN' ? ' (on opening a new Socket Mode connection)' : '';
+  const help = setting === 'SLACK_APP_TOKEN' ? APP_TOKEN_HELP : BOT_TOKEN_HELP;
+  return `Slack refused ${setting} (${code}) while Marquee was running${where}. ${REFUSAL_MEANING[code] ?? ''}${STOPPED} ${help}`;
+}
+
+/** The paragraph for Slack's own events saying the bot's token is gone (tokens_revoked, app_uninstalled). */
+export function revokedByEvent(event: 'tokens_revoked' | 'app_uninstalled'): string {
+  const what =
+    event === 'app_uninstalled'
+      ? 'Slack says the app was uninstalled from the workspace (app_uninstalled event), so SLACK_BOT_TOKEN no longer works. Reinstall the app (OAuth & Permissions > Install to Workspace).'
+      : "Slack says the bot's token was revoked (tokens_revoked event), so SLACK_BOT_TOKEN no longer works.";
+  return `${what} ${STOPPED} ${BOT_TOKEN_HELP}`;
+}
+
+/**
+ * auth.test once, before the data loads: a refused SLACK_BOT_TOKEN (or a SLACK_API_URL that is not
+ * the Web API) throws in seconds; an unreachable Slack is not waited for (one line, and undefined:
+ * the start checks again, retrying). The bot's ids when Slack accepted the token.
+ */
+export async function checkBotTokenEarly(
+  botToken: string,
+  clientOptions: WebClientOptions,
+  opts: { log: ConnectionLog; logger: BoltLogger; apiUrl?: string },
+): Promise<{ botId?: string; botUserId?: string } | undefined> {
+  const client = new webApi.WebClient(botToken, singleAttemptOptions(clientOptions, opts.logger));
+  try {
+    const who = await client.auth.test();
+    return { botId: who.bot_id, botUserId: who.user_id };
+  } catch (err) {
+    const failure = classifySlackFailure(err);
+    if (failure.kind === 'refused') throw botTokenRefused(failure.code);
+    if (failure.kind === 'misdirected') throw apiUrlMisdirected(opts.apiUrl, failure.why);
+    // worded apart from untilReachable's line, which the operator will see next
+    opts.log.warn(
+      { reason: failure.why },
+      `slack: could not check the bot's token before loading the data (${failure.why}). Start-up goes on; the check is retried once the data is loaded.`,
+    );
+    return undefined;
+  }
 }
 
 export function apiUrlMisdirected(apiUrl: string | undefined, why: string): AdapterStartError {
@@ -207,7 +305,7 @@ export class SocketConnection {
 
   constructor(
     private readonly client: SocketModeClient,
-    private readonly opts: { log: ConnectionLog; apiUrl?: string; policy?: RetryPolicy },
+    private readonly opts: { log: ConnectionLog; apiUrl?: string; policy?: RetryPolicy; onRefused?: (message: string) => void },
   ) {
     client.on('disconnected', () => {
       if (this.stopping || this.connecting) return;
@@ -244,7 +342,12 @@ export class SocketConnection {
     }
   }
 
-  /** A token revoked while running is said once per attempt; Marquee keeps trying at the longest pause. */
+  /**
+   * While Slack is unreachable, connect() waits and retries. A token refused on a reconnect (revoked
+   * while running) goes to onRefused and the reconnecting ends; without onRefused it is said once
+   * per attempt at the longest pause. A misdirected answer is retried the same way (a proxy that
+   * answers 404 for a while is not a reason to give up).
+   */
   private async reconnect(): Promise<void> {
     const policy = this.opts.policy ?? SLACK_RETRY;
     while (!this.stopping) {
@@ -254,6 +357,10 @@ export class SocketConnection {
         return;
       } catch (err) {
         if (this.stopping) return;
+        if (err instanceof CredentialRefusedError && this.opts.onRefused) {
+          this.opts.onRefused(refusedWhileRunning(err.setting, err.code));
+          return;
+        }
         this.opts.log.error({}, `${(err as Error).message} Retrying in ${formatDelay(policy.maxDelayMs)}.`);
         await pause(policy.maxDelayMs, this.abort.signal);
       }

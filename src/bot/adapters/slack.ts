@@ -15,12 +15,22 @@
  */
 import { App, LogLevel, SocketModeReceiver, type AllMiddlewareArgs, type Logger as BoltLogger, type RespondArguments, type RespondFn, type SlackActionMiddlewareArgs, type SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { Logger } from 'pino';
-import { AdapterStartError, type AdapterStartOptions, type RunningAdapter } from './adapter.ts';
+import { AdapterStartError, type AdapterStartOptions, type PrepareAdapter, type RunningAdapter } from './adapter.ts';
 import type { Config } from '../../config.ts';
 import type { CommandRegistry } from '../command.ts';
 import type { Dispatcher } from '../dispatch.ts';
 import { errorReply, type Progress, type Reply } from '../reply.ts';
-import { checkBotToken, SocketConnection, singleAttemptOptions, withoutNetworkNoise, type RetryPolicy } from './slack-connection.ts';
+import {
+  checkBotToken,
+  checkBotTokenEarly,
+  refusedWhileRunning,
+  revokedByEvent,
+  SocketConnection,
+  singleAttemptOptions,
+  watchTokenRefusals,
+  withoutNetworkNoise,
+  type RetryPolicy,
+} from './slack-connection.ts';
 import { SlackFrontReceiver } from './slack-front.ts';
 import { ReplayGuard } from './slack-replay.ts';
 import { ACTION_ID, DEFAULT_SCORES, clipSlack, decodeActionId, escapeSlack, markReaction, renderSlack, scoreSelect, splitSeenValue, type SlackMessage } from './slack-render.ts';
@@ -322,12 +332,29 @@ export function slackPort(env: Record<string, string | undefined>): number {
   return n;
 }
 
-/** For tests: where the Web API lives (wins over SLACK_API_URL), the environment the port is read from, the pause between attempts. */
+/**
+ * Where the Web API lives (wins over SLACK_API_URL), the environment the port is read from, the
+ * pause between attempts (for tests); the bot's ids when auth.test already answered them
+ * (prepareSlack: the token is then not checked twice).
+ */
 export interface SlackStartOverrides {
   slackApiUrl?: string;
   env?: Record<string, string | undefined>;
   retryPolicy?: RetryPolicy;
+  checkedIds?: { botId?: string; botUserId?: string };
 }
+
+/**
+ * Checks SLACK_BOT_TOKEN (auth.test) before the data loads: a refused token stops start-up in
+ * seconds; an unreachable Slack does not (the start checks again, retrying). SLACK_APP_TOKEN is
+ * checked when the Socket Mode connection opens: apps.connections.open is its only check, and
+ * each call hands out a connection.
+ */
+export const prepareSlack: PrepareAdapter<SlackSettings> = async (settings, { log }) => {
+  const apiUrl = settings.apiUrl;
+  const checkedIds = await checkBotTokenEarly(settings.botToken, apiUrl ? { slackApiUrl: apiUrl } : {}, { log, logger: boltLogger(log), apiUrl });
+  return (opts) => startSlack(opts, { checkedIds });
+};
 
 export async function startSlack(opts: AdapterStartOptions<SlackSettings>, overrides: SlackStartOverrides = {}): Promise<RunningAdapter> {
   const { dispatcher, settings, log } = opts;
@@ -340,16 +367,32 @@ export async function startSlack(opts: AdapterStartOptions<SlackSettings>, overr
   // the token is checked here, so a wrong one is a start-up error the operator sees at once; Bolt
   // then gets the bot's ids and does not check again (its own background check would fail later,
   // as an unhandled rejection, on the first event)
-  const ids = await checkBotToken(settings.botToken, clientOptions, { log, logger, apiUrl, policy: overrides.retryPolicy, signal: opts.signal });
-  const common = { token: settings.botToken, ...ids, tokenVerificationEnabled: false, logger, clientOptions };
+  const ids =
+    overrides.checkedIds ?? (await checkBotToken(settings.botToken, clientOptions, { log, logger, apiUrl, policy: overrides.retryPolicy, signal: opts.signal }));
+  // a credential refused while running is told once, whichever way Slack said it first
+  let told = false;
+  const refused = (message: string) => {
+    if (told) return;
+    told = true;
+    // start.ts says the paragraph itself, last; the log keeps a short line
+    if (opts.onRefused) {
+      log.error({}, 'slack: Slack refused a token while running; stopping');
+      opts.onRefused(message);
+    } else log.error({}, `slack: ${message}`);
+  };
+  // the bot's client (Bolt's, passed to every handler) reports a token Slack stopped accepting;
+  // Socket Mode's client, on the app token, reports through SocketConnection
+  const botClientOptions = { ...clientOptions, fetch: watchTokenRefusals((code) => refused(refusedWhileRunning('SLACK_BOT_TOKEN', code))) };
+  const common = { token: settings.botToken, ...ids, tokenVerificationEnabled: false, logger, clientOptions: botClientOptions };
   const receiver = settings.appToken !== undefined ? socketReceiver(settings.appToken, clientOptions, logger) : httpReceiver(settings, log);
   const app = new App({ ...common, receiver });
   registerSlackHandlers(app, { dispatcher, log });
+  watchRevocationEvents(app, ids.botUserId, refused);
   app.error(async (err) => {
     log.error({ err }, 'slack: unhandled error');
   });
   if (receiver instanceof SocketModeReceiver) {
-    const connection = new SocketConnection(receiver.client, { log, apiUrl, policy: overrides.retryPolicy });
+    const connection = new SocketConnection(receiver.client, { log, apiUrl, policy: overrides.retryPolicy, onRefused: (message) => refused(message) });
     await connection.start();
     log.info({ mode: 'socket' }, 'slack: running');
     return { stop: () => connection.stop() };
@@ -365,6 +408,20 @@ export async function startSlack(opts: AdapterStartOptions<SlackSettings>, overr
       await app.stop();
     },
   };
+}
+
+/**
+ * Slack's events saying the bot's token is gone: app_uninstalled, and tokens_revoked naming a bot
+ * token (this bot's user id when auth.test gave it; a revoked user token alone changes nothing).
+ * Both come without the member waiting on anything, so this is the only way Marquee learns of it
+ * before a call fails.
+ */
+function watchRevocationEvents(app: App, botUserId: string | undefined, refused: (message: string) => void): void {
+  app.event('app_uninstalled', async () => refused(revokedByEvent('app_uninstalled')));
+  app.event('tokens_revoked', async ({ event }) => {
+    const bots = event.tokens.bot ?? [];
+    if (bots.length > 0 && (botUserId === undefined || bots.includes(botUserId))) refused(revokedByEvent('tokens_revoked'));
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
