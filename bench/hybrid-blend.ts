@@ -5,7 +5,7 @@
  *
  * Leave-one-out (one random rating per member, seeded as `npm run evaluate -- --topn`; or the
  * yardstick's rare or temporal protocol), the bot's candidate filter (movies with ≥ 5 training
- * ratings; a variant ending in #min=N uses N, e.g. #min=0 for what /recommend's hybrid serves),
+ * ratings, none for hybrid as /recommend serves it; a variant ending in #min=N uses N instead),
  * lists from `rankItems` with the serving rule, metrics from `userTopNMetrics`: at seed 0 the
  * means are the yardstick's. Each member's
  * values are averaged over the seeds, then every variant is compared with the FIRST one by
@@ -114,7 +114,8 @@ function prepare(variant: string, fitted: Fitted): Ready {
   const scratch = new Float64Array(ts.nItems);
   const served = (algo: Algorithm, seconds: number): Ready => ({
     seconds,
-    list: (p) => asList(rankItems(algo, p, { ...servingOptions(algo, MIN_RATINGS), n: N, scratch })),
+    // #min=N overrides the serving rule's filter (hybrid is served with none: core/rank.ts)
+    list: (p) => asList(rankItems(algo, p, { ...servingOptions(algo, MIN_RATINGS), ...(hash < 0 ? {} : { minItemRatings: MIN_RATINGS }), n: N, scratch })),
   });
   if (spec === 'hybrid' || spec.startsWith('hybrid:') || spec.startsWith('hybrid@')) {
     const at = spec.indexOf('@');
