@@ -2,7 +2,8 @@
  * The top-N yardstick: full-catalogue top-N evaluation of exactly what `/recommend` serves.
  *
  * Every list comes from `rankItems` (core/rank.ts), the bot's one ranking path: the same candidate
- * filter (`minItemRatings`, the bot's MARQUEE_MIN_RATINGS, default 5), the same exclusions (what
+ * filter (`minItemRatings`, the bot's MARQUEE_MIN_RATINGS, default 5; none for `hybrid`, which
+ * /recommend serves unfiltered), the same exclusions (what
  * the profile rated), the same scoring (`scoreAll`) and the same serving rule (`servingOptions`:
  * rating predictors shrunk by the movie's ratings, ranking models as they are). A trained member is ranked through their
  * trainset profile; the profile-size curve ranks LIVE members (a profile without `user`), i.e. the
