@@ -260,7 +260,7 @@ describe('bad input: one clear line, exit code 1, no stack trace', () => {
     expect(await fails(['--data', tinyDataset, '--algos', 'svd,svd'])).toMatch(/algorithm "svd" is listed twice/);
     expect(await fails(['--data', tinyDataset, '--topn', '--algos', 'svd,popular,svd'])).toMatch(/algorithm "svd" is listed twice/);
     expect(await fails(['--data', tinyDataset, '--protocol', 'loo'])).toBe('--protocol applies to the top-N run; add --topn');
-    expect(await fails(['--data', tinyDataset, '--topn', '--protocol', 'random'])).toBe('--protocol must be one of loo, temporal, kfold, got "random"');
+    expect(await fails(['--data', tinyDataset, '--topn', '--protocol', 'random'])).toBe('--protocol must be one of loo, temporal, kfold, rare, got "random"');
     expect(await fails(['--data', tinyDataset, '--topn', '--metrics', 'rmse'])).toMatch(/--topn reports its own/);
     expect(await fails(['--train', trainFile, '--test', testFile, '--topn'])).toMatch(/--topn ranks a whole dataset/);
   });
