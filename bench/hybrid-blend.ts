@@ -1,11 +1,13 @@
 /**
  * The hybrid against the best single model, member by member, on the top-N yardstick's split:
  *
- *   npx tsx bench/hybrid-blend.ts <dataset folder> [--seeds 0,1,…] [variant …]
+ *   npx tsx bench/hybrid-blend.ts <dataset folder> [--seeds 0,1,…] [--protocol loo|rare|temporal] [variant …]
  *
- * Leave-one-out (one random rating per member, seeded as `npm run evaluate -- --topn`), the bot's
- * candidate filter (movies with ≥ 5 training ratings), lists from `rankItems` with the serving
- * rule, metrics from `userTopNMetrics`: at seed 0 the means are the yardstick's. Each member's
+ * Leave-one-out (one random rating per member, seeded as `npm run evaluate -- --topn`; or the
+ * yardstick's rare or temporal protocol), the bot's candidate filter (movies with ≥ 5 training
+ * ratings, none for hybrid as /recommend serves it; a variant ending in #min=N uses N instead),
+ * lists from `rankItems` with the serving rule, metrics from `userTopNMetrics`: at seed 0 the
+ * means are the yardstick's. Each member's
  * values are averaged over the seeds, then every variant is compared with the FIRST one by
  * `pairedComparison` (per-member differences, McNemar's exact test on HR@10).
  *
@@ -16,6 +18,9 @@
  *   fuse:<spec>=<w>+<spec>=<w>…  Σ w·z(scores), each model z-scored over the member's candidates
  *                                (e.g. fuse:ease=0.7+ials=0.3)
  *   ease-rated:<w>               EASE whose member row counts a rating below 3.5 at weight w, not 1
+ *   ease-side[:name=value,…][@fields]  EASE with the content model's TF-IDF rows as side
+ *                                information (src/core/algorithms/ease-side.ts), e.g.
+ *                                ease-side:alpha=30 or ease-side:alpha=30@genres,tags
  *
  * Fit seconds include the fits a variant builds on (the hybrid's EASE, a fusion's models); a
  * model shared by variants is fitted once per seed. Rank ms is the mean time to score and rank
@@ -24,10 +29,12 @@
 import type { Algorithm } from '../src/core/algorithm.ts';
 import type { Ease } from '../src/core/algorithms/ease.ts';
 import { contentMovieOf } from '../src/bot/content-movies.ts';
+import { EaseSide } from '../src/core/algorithms/ease-side.ts';
 import { HybridAlgorithm } from '../src/core/content/hybrid.ts';
-import { ContentModel } from '../src/core/content/model.ts';
+import { ContentModel, type ContentField } from '../src/core/content/model.ts';
 import { zScores } from '../src/core/content/hybrid.ts';
-import { leaveOneOut, trainsetOf } from '../src/core/eval/splitters.ts';
+import { trainsetOf } from '../src/core/eval/splitters.ts';
+import { topNSplitter, type TopNProtocol } from '../src/core/eval/topn.ts';
 import { pairedComparison } from '../src/core/eval/significance.ts';
 import { meanWithCI, userTopNMetrics } from '../src/core/eval/topn-metrics.ts';
 import { rankItems, servingOptions } from '../src/core/rank.ts';
@@ -43,12 +50,15 @@ const cpuSeconds = (): number => {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1e6;
 };
-const MIN_RATINGS = 5;
+const DEFAULT_MIN_RATINGS = 5;
 const LIKED = 3.5;
 
 const args = process.argv.slice(2);
 const seedAt = args.indexOf('--seeds');
 const seeds = seedAt >= 0 ? args.splice(seedAt, 2)[1].split(',').map(Number) : [0];
+const protocolAt = args.indexOf('--protocol');
+const protocol = (protocolAt >= 0 ? args.splice(protocolAt, 2)[1] : 'loo') as TopNProtocol;
+if (!['loo', 'rare', 'temporal'].includes(protocol)) throw new Error(`--protocol must be loo, rare or temporal, got ${protocol}`);
 const [dir, ...given] = args;
 if (!dir || seeds.some((s) => !Number.isInteger(s) || s < 0)) {
   throw new Error('usage: npx tsx bench/hybrid-blend.ts <dataset folder> [--seeds 0,1,…] [variant …]');
@@ -56,6 +66,16 @@ if (!dir || seeds.some((s) => !Number.isInteger(s) || s < 0)) {
 const specs = given.length > 0 ? given : ['ease', 'ials', 'hybrid'];
 const ds = await loadDataset(dir, { tags: true });
 const content = specs.some((s) => s.startsWith('hybrid')) ? ContentModel.build(ds.movies.map(contentMovieOf)) : undefined;
+/** content models by their fields (`ease-side…@genres,tags`), built once */
+const contentByFields = new Map<string, ContentModel>();
+function contentOf(fields: string): ContentModel {
+  let cm = contentByFields.get(fields);
+  if (!cm) {
+    const opts = fields === '' ? {} : { fields: fields.split(',') as ContentField[] };
+    contentByFields.set(fields, (cm = ContentModel.build(ds.movies.map(contentMovieOf), opts)));
+  }
+  return cm;
+}
 
 /** One seed's fitted models by spec, each with the seconds its fit took. */
 class Fitted {
@@ -78,19 +98,24 @@ interface Ready {
   list(p: Profile): Int32Array;
 }
 
-function candidates(ts: Trainset, p: Profile, scores: Float64Array): void {
-  for (let i = 0; i < ts.nItems; i++) if (ts.itemDegree(i) < MIN_RATINGS) scores[i] = NaN;
+function candidates(ts: Trainset, p: Profile, scores: Float64Array, minRatings = DEFAULT_MIN_RATINGS): void {
+  for (let i = 0; i < ts.nItems; i++) if (ts.itemDegree(i) < minRatings) scores[i] = NaN;
   for (const j of p.items) scores[j] = NaN;
 }
 
 const asList = (picks: Array<{ item: number }>) => Int32Array.from(picks, (s) => s.item);
 
-function prepare(spec: string, fitted: Fitted): Ready {
+function prepare(variant: string, fitted: Fitted): Ready {
   const ts = fitted.ts;
+  const hash = variant.indexOf('#min=');
+  const spec = hash < 0 ? variant : variant.slice(0, hash);
+  const MIN_RATINGS = hash < 0 ? DEFAULT_MIN_RATINGS : Number(variant.slice(hash + '#min='.length));
+  if (!Number.isInteger(MIN_RATINGS) || MIN_RATINGS < 0) throw new Error(`${variant}: #min= takes a whole number ≥ 0`);
   const scratch = new Float64Array(ts.nItems);
   const served = (algo: Algorithm, seconds: number): Ready => ({
     seconds,
-    list: (p) => asList(rankItems(algo, p, { ...servingOptions(algo, MIN_RATINGS), n: N, scratch })),
+    // #min=N overrides the serving rule's filter (hybrid is served with none: core/rank.ts)
+    list: (p) => asList(rankItems(algo, p, { ...servingOptions(algo, MIN_RATINGS), ...(hash < 0 ? {} : { minItemRatings: MIN_RATINGS }), n: N, scratch })),
   });
   if (spec === 'hybrid' || spec.startsWith('hybrid:') || spec.startsWith('hybrid@')) {
     const at = spec.indexOf('@');
@@ -100,6 +125,15 @@ function prepare(spec: string, fitted: Fitted): Ready {
     const t0 = cpuSeconds();
     const hybrid = new HybridAlgorithm(content!, base.algo, params).fit(ts);
     return served(hybrid, base.seconds + cpuSeconds() - t0);
+  }
+  if (spec === 'ease-side' || spec.startsWith('ease-side:') || spec.startsWith('ease-side@')) {
+    const at = spec.indexOf('@');
+    const own = at < 0 ? spec : spec.slice(0, at);
+    const params = Object.fromEntries((own.split(':')[1] ?? '').split(',').filter(Boolean).map((kv) => kv.split('=')));
+    const cm = contentOf(at < 0 ? '' : spec.slice(at + 1));
+    const t0 = cpuSeconds();
+    const algo = new EaseSide({ rows: cm.tfidf.matrix, rowOf: (id) => cm.indexOf(id) }, params).fit(ts);
+    return served(algo, cpuSeconds() - t0);
   }
   if (spec.startsWith('fuse:')) {
     const parts = spec
@@ -118,11 +152,11 @@ function prepare(spec: string, fitted: Fitted): Ready {
         scratch.fill(0);
         for (const { model, weight } of parts) {
           model.algo.scoreAll(p, own);
-          candidates(ts, p, own);
+          candidates(ts, p, own, MIN_RATINGS);
           const z = zScores(own).values;
           for (let i = 0; i < ts.nItems; i++) scratch[i] += weight * (z[i] === z[i] ? z[i] : 0);
         }
-        candidates(ts, p, scratch);
+        candidates(ts, p, scratch, MIN_RATINGS);
         return asList(topN(scratch, N));
       },
     };
@@ -150,7 +184,7 @@ function prepare(spec: string, fitted: Fitted): Ready {
         }
         scratch.fill(NaN);
         for (let c = 0; c < m; c++) scratch[cols[c]] = acc[c];
-        candidates(ts, p, scratch);
+        candidates(ts, p, scratch, MIN_RATINGS);
         return asList(topN(scratch, N));
       },
     };
@@ -169,7 +203,7 @@ const fitSeconds = specs.map(() => 0);
 const rankMs = specs.map(() => 0);
 let ranked = 0;
 for (const seed of seeds) {
-  const [split] = [...leaveOneOut({ seed, minRatings: 1 }).split(ds.ratings)];
+  const [split] = [...topNSplitter(protocol, { seed }).split(ds.ratings)];
   const ts = trainsetOf(ds.ratings, split.train, ds.scale);
   const fitted = new Fitted(ts);
   const ready = specs.map((s) => prepare(s, fitted));
@@ -203,7 +237,7 @@ const ci = (v: Float64Array) => {
   const m = meanWithCI(v, [0, 1]);
   return `${f(m.mean)} ±${f((m.hi - m.lo) / 2)}`;
 };
-console.log(`${ds.name}: leave-one-out seeds ${seeds.join(',')}, ${ranked / seeds.length} members per seed, HR@${N} vs ${specs[0]} paired over members`);
+console.log(`${ds.name}: ${protocol === 'loo' ? 'leave-one-out' : protocol} seeds ${seeds.join(',')}, ${ranked / seeds.length} members per seed, HR@${N} vs ${specs[0]} paired over members`);
 console.log(['variant'.padEnd(34), 'HR@10'.padEnd(15), 'NDCG@10', 'HR@10 liked'.padEnd(15), 'ΔHR [95% CI]'.padEnd(26), '+/−'.padEnd(9), 'p'.padEnd(6), 'ΔHR liked (p)'.padEnd(18), 'fit s', 'rank ms'].join('  '));
 specs.forEach((spec, v) => {
   const hr = pairedComparison(rows[v].hit, rows[0].hit);

@@ -22,8 +22,9 @@ import { DEFAULT_PROFILE_SIZES, TOPN_PROTOCOLS, withFloor, type TopNProtocol } f
 import { DEFAULT_METRICS, MAX_FOLDS, runEvaluation, type EvaluationProgress, type EvaluationReport, type EvaluationRequest } from '../evaluation/run.ts';
 import { formatTable, formatTopNTable, titleOf } from '../evaluation/table.ts';
 import { hybridParams } from '../core/content/hybrid.ts';
+import { easeSideParams } from '../core/algorithms/ease-side.ts';
 import { resolveParams } from '../core/algorithm.ts';
-import { hybridRef } from './hybrid-source.ts';
+import { hybridRef, type ContentSourced } from './hybrid-source.ts';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -152,7 +153,8 @@ Options:
                         recall@20, MRR (per-member means, 95% CI), coverage, popularity; the
                         popularity chart "popular" is always in the table as the floor
   --protocol <p>        with --topn: ${TOPN_PROTOCOLS.join(' | ')} (default loo): one random held-out rating
-                        per user, each user's latest rating, or each user's ratings in a test fold
+                        per user, each user's latest rating, each user's ratings in a test fold, or
+                        one random rating per user of a movie with < 20 ratings (the long tail)
   --n <n>               with --topn: list length, 1–${MAX_LIST} (default 10)
   --min-ratings <n>     with --topn: movies with fewer training ratings are never recommended,
                         as the bot's MARQUEE_MIN_RATINGS (default 5)
@@ -270,7 +272,7 @@ export async function parseCli(argv: string[]): Promise<CliOptions | undefined> 
   parseMetrics(request.metrics ?? DEFAULT_METRICS, k);
   const hybrids = algorithms.filter(isHybridSpec);
   for (const spec of hybrids) hybridParamsOf(spec);
-  if (hybrids.length > 0 && !request.topn) throw new UsageError('hybrid ranks lists; evaluate it with --topn');
+  if (hybrids.length > 0 && !request.topn) throw new UsageError(`${contentSourcedOf(hybrids[0])} ranks lists; evaluate it with --topn`);
   const registry = algorithms.filter((a) => !isHybridSpec(a));
   await resolveAlgorithms(request.topn ? withFloor(registry) : registry);
   const minItem = values['min-movie-ratings'];
@@ -299,7 +301,7 @@ export async function parseCli(argv: string[]): Promise<CliOptions | undefined> 
     request.data = { dir: await resolveDataFolder(values.data) };
     // hybrid needs the dataset's movies for its content model: it is evaluated from a module
     const dir = request.data.dir;
-    request.algorithms = algorithms.map((a) => (isHybridSpec(a) ? hybridRef(dir, hybridParamsOf(a), a) : a));
+    request.algorithms = algorithms.map((a) => (isHybridSpec(a) ? hybridRef(dir, hybridParamsOf(a), a, contentSourcedOf(a)) : a));
   }
   if (values.predictions !== undefined) {
     if (algorithms.length !== 1) {
@@ -394,21 +396,28 @@ export function predictionsCsv(report: EvaluationReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `hybrid` or `hybrid:content_weight=0.3,…`: served by ./hybrid-source.ts, not the registry. */
-function isHybridSpec(spec: string): boolean {
-  return spec === 'hybrid' || spec.startsWith('hybrid:');
+/** The content model's algorithm a spec names (`hybrid`, `ease-side:alpha=30`, …), undefined for a registry spec. */
+function contentSourcedOf(spec: string): ContentSourced | undefined {
+  const name = spec.split(':')[0];
+  return name === 'hybrid' || name === 'ease-side' ? name : undefined;
 }
 
-/** The spec's parameters, checked against the hybrid's (unknown names and bad values throw). */
+/** `hybrid…` or `ease-side…`: served by ./hybrid-source.ts, not the registry. */
+function isHybridSpec(spec: string): boolean {
+  return contentSourcedOf(spec) !== undefined;
+}
+
+/** The spec's parameters, checked against its algorithm's (unknown names and bad values throw). */
 function hybridParamsOf(spec: string): Record<string, string> {
+  const algo = contentSourcedOf(spec)!;
   const params: Record<string, string> = {};
-  const list = spec.slice('hybrid'.length + 1);
+  const list = spec.slice(algo.length + 1);
   for (const part of list === '' ? [] : list.split(',')) {
     const eq = part.indexOf('=');
-    if (eq < 1) throw new UsageError(`hybrid parameter "${part}" must be name=value, e.g. hybrid:content_weight=0.3`);
+    if (eq < 1) throw new UsageError(`${algo} parameter "${part}" must be name=value, e.g. hybrid:content_weight=0.3`);
     params[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
   }
-  resolveParams('hybrid', hybridParams, params);
+  resolveParams(algo, algo === 'ease-side' ? easeSideParams : hybridParams, params);
   return params;
 }
 

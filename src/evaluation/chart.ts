@@ -260,6 +260,7 @@ const PROTOCOL_NAMES: Readonly<Record<TopNReport['protocol'], string>> = {
   loo: 'leave-one-out',
   temporal: 'latest rating held out',
   kfold: 'k-fold',
+  rare: 'a rarely rated movie held out',
 };
 
 /** The Vega-Lite spec of a top-N report's chart: HR@n per algorithm with its 95% interval. */

@@ -260,7 +260,7 @@ describe('bad input: one clear line, exit code 1, no stack trace', () => {
     expect(await fails(['--data', tinyDataset, '--algos', 'svd,svd'])).toMatch(/algorithm "svd" is listed twice/);
     expect(await fails(['--data', tinyDataset, '--topn', '--algos', 'svd,popular,svd'])).toMatch(/algorithm "svd" is listed twice/);
     expect(await fails(['--data', tinyDataset, '--protocol', 'loo'])).toBe('--protocol applies to the top-N run; add --topn');
-    expect(await fails(['--data', tinyDataset, '--topn', '--protocol', 'random'])).toBe('--protocol must be one of loo, temporal, kfold, got "random"');
+    expect(await fails(['--data', tinyDataset, '--topn', '--protocol', 'random'])).toBe('--protocol must be one of loo, temporal, kfold, rare, got "random"');
     expect(await fails(['--data', tinyDataset, '--topn', '--metrics', 'rmse'])).toMatch(/--topn reports its own/);
     expect(await fails(['--train', trainFile, '--test', testFile, '--topn'])).toMatch(/--topn ranks a whole dataset/);
   });
@@ -272,18 +272,34 @@ describe('bad input: one clear line, exit code 1, no stack trace', () => {
 });
 
 describe('npm run evaluate --topn --algos hybrid', () => {
-  it('builds the content model from the dataset’s movies and ranks hybrid beside ease and the floor', async () => {
+  /** The train file's ratings with a movies.csv of three genres: a dataset the content model reads. */
+  function withMoviesDataset(): string {
     const withMovies = join(dir, 'hybrid');
+    if (existsSync(join(withMovies, 'movies.csv'))) return withMovies;
     mkdirSync(withMovies, { recursive: true });
     writeFileSync(join(withMovies, 'ratings.csv'), readFileSync(trainFile));
     const genres = ['Animation|Children', 'Crime|Drama', 'Sci-Fi'];
     writeFileSync(join(withMovies, 'movies.csv'), `movieId,title,genres\n${Array.from({ length: 8 }, (_, m) => `${m + 1},Movie ${m + 1} (1999),${genres[m % 3]}`).join('\n')}\n`);
+    return withMovies;
+  }
+
+  it('builds the content model from the dataset’s movies and ranks hybrid beside ease and the floor', async () => {
+    const withMovies = withMoviesDataset();
     const r = await run('evaluate', ['--data', withMovies, '--topn', '--algos', 'hybrid:content_weight=0.5,ease', '--n', '3', '--min-ratings', '0'], { lean: true });
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/\nhybrid:content_weight=0\.5\s+\d\.\d{4}/);
     expect(r.stdout).toMatch(/\nease\s+\d\.\d{4}/);
     expect(r.stdout).toMatch(/popular \(floor\)/);
+  });
+
+  it('ranks ease-side (EASE with the movies’ content as side information) on the rare protocol', async () => {
+    const withMovies = withMoviesDataset();
+    const r = await run('evaluate', ['--data', withMovies, '--topn', '--protocol', 'rare', '--algos', 'ease-side:alpha=5,ease', '--n', '3', '--min-ratings', '0'], { lean: true });
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/leave-one-out of a rarely rated movie per user \(movies with < 20 ratings, seed 0\)/);
+    expect(r.stdout).toMatch(/\nease-side:alpha=5\s+\d\.\d{4}/);
   });
 
   it('refuses hybrid outside --topn and with parameters it does not have', async () => {
@@ -295,9 +311,12 @@ describe('npm run evaluate --topn --algos hybrid', () => {
     expect(await fails(['--data', tinyDataset, '--algos', 'hybrid'])).toBe('hybrid ranks lists; evaluate it with --topn');
     expect(await fails(['--data', tinyDataset, '--topn', '--algos', 'hybrid:blend=1'])).toMatch(/hybrid has no parameter "blend"/);
     expect(await fails(['--data', tinyDataset, '--topn', '--algos', 'hybrid:content_weight=2'])).toMatch(/content_weight must be at most 1, got 2/);
-    const cli = await parseCli(['--data', tinyDataset, '--topn', '--algos', 'hybrid,ease']);
+    expect(await fails(['--data', tinyDataset, '--topn', '--algos', 'ease-side:alpha=-1'])).toMatch(/alpha must be at least 0, got -1/);
+    expect(await fails(['--data', tinyDataset, '--algos', 'ease-side'])).toBe('ease-side ranks lists; evaluate it with --topn');
+    const cli = await parseCli(['--data', tinyDataset, '--topn', '--algos', 'hybrid,ease,ease-side']);
     expect(cli!.request.algorithms[0]).toMatchObject({ export: 'hybrid', name: 'hybrid' });
     expect(cli!.request.algorithms[1]).toBe('ease');
+    expect(cli!.request.algorithms[2]).toMatchObject({ name: 'ease-side', module: expect.stringMatching(/algo=ease-side/) });
   });
 });
 

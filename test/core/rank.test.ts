@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ParamError } from '../../src/core/algorithm.ts';
 import { knnBasicDescriptor } from '../../src/core/algorithms/knn.ts';
 import { svdDescriptor } from '../../src/core/algorithms/svd.ts';
-import { DEFAULT_SHRINK_BETA, rankItems, shrinkBySupport } from '../../src/core/rank.ts';
+import { DEFAULT_SHRINK_BETA, rankItems, servingOptions, shrinkBySupport } from '../../src/core/rank.ts';
 import { Trainset } from '../../src/core/trainset.ts';
 
 /**
@@ -74,5 +74,13 @@ describe('shrinkBySupport', () => {
     const plain = Float64Array.of(5.4, 0.2);
     shrinkBySupport(plain, [0, 0], 0, 3, [1, 5]);
     expect(Array.from(plain)).toEqual([5, 1]);
+  });
+});
+
+describe('the serving rule', () => {
+  it('filters every model by the bot candidate filter but lets hybrid list a rarely rated movie on its content', () => {
+    expect(servingOptions({ name: 'ease' }, 5)).toEqual({ minItemRatings: 5, shrink: false });
+    expect(servingOptions({ name: 'svd' }, 5)).toEqual({ minItemRatings: 5, shrink: true });
+    expect(servingOptions({ name: 'hybrid' }, 5)).toEqual({ minItemRatings: 0, shrink: false });
   });
 });

@@ -214,8 +214,9 @@ export class Recommender {
   /**
    * `hybrid`: core's HybridAlgorithm (the collaborative model blended with the content taste,
    * src/core/content/hybrid.ts) ranked by rankItems, the path the yardstick measures.
-   * No candidate filter here: the hybrid itself ignores collaborative scores of movies with fewer
-   * than minRatings ratings, so such a movie is picked only for its content, and says so.
+   * No candidate filter (servingOptions says so for hybrid): the hybrid itself ignores
+   * collaborative scores of movies with fewer than minRatings ratings, so such a movie is picked
+   * only for its content, and says so.
    */
   private hybridAnswer(
     cm: ContentModel,
@@ -230,7 +231,7 @@ export class Recommender {
     const hybrid = hybridOver(cm, base, gen.ts, minRatings);
     const profile = this.p.ratings.profile(member.id, gen);
     const parts = hybrid.parts(profile);
-    const picks = rankItems(hybrid, profile, { n });
+    const picks = rankItems(hybrid, profile, { ...servingOptions(hybrid, minRatings), n });
     const liked = likedMovies(ratings);
     const ctx = { co: gen.coRating, ts: gen.ts, content: cm, movie: (id: string) => this.p.catalog.movie(id) };
     const taste = cm.taste(ratings.map((r) => ({ movieId: r.movieId, rating: r.rating })), gen.ts.scale);

@@ -44,7 +44,7 @@ export const easeParams = defineParams({
 
 export type EaseParams = ParamsOf<typeof easeParams>;
 
-interface EaseModel {
+export interface EaseModel {
   /** inner item ids of the model's columns, ascending */
   cols: Int32Array;
   /** column of each inner item, -1 when outside the model */
@@ -53,13 +53,13 @@ interface EaseModel {
   b: Float32Array;
 }
 
-export class Ease extends ItemToItemModel<EaseModel, EaseParams> {
-  readonly name = 'ease';
+export class Ease<P extends EaseParams = EaseParams> extends ItemToItemModel<EaseModel, P> {
+  readonly name: string = 'ease';
   /** which implementation ran the last fit's inverse (for benchmarks and tests) */
   lastKernel: DenseKernelUsed | undefined;
 
   constructor(
-    params: EaseParams,
+    params: P,
     private readonly kernel: DenseKernelChoice = 'auto',
   ) {
     super(params);
@@ -78,13 +78,26 @@ export class Ease extends ItemToItemModel<EaseModel, EaseParams> {
     const m = cols.length;
     const b = new Float32Array(m * m);
     if (m > 0) {
-      const inv = invertSpd(m, (g) => fillGram(ts, pos, m, pr.lambda, g), this.kernel);
+      const inv = invertSpd(
+        m,
+        (g) => {
+          fillGram(ts, pos, m, pr.lambda, g);
+          this.addToGram(ts, cols, g);
+        },
+        this.kernel,
+      );
       this.lastKernel = inv.used;
       toWeights(inv.lower, m, b);
     }
     this.install(ts, { cols, pos, b });
     return this;
   }
+
+  /**
+   * More terms for the lower triangle of G = XᵀX + λI (m × m over `cols`) before it is inverted:
+   * none here; a side-information variant adds its item-feature Gram matrix (ease-side.ts).
+   */
+  protected addToGram(_ts: Trainset, _cols: Int32Array, _g: Float64Array): void {}
 
   estimateFor(p: Profile, i: number): Estimate {
     const { pos, b } = this.m;

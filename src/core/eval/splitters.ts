@@ -204,6 +204,50 @@ function* looSplits(rows: number[][], nTrain: number, nSplits: number, rng: Rng)
 }
 
 /**
+ * Leave-one-rare-out: for each user with more than one rating, ONE of their ratings of a rarely
+ * rated movie (fewer than `rareBelow` ratings in the whole data), drawn at random, is the test
+ * set; users who rated no such movie stay wholly in training. It asks what leave-one-out asks,
+ * restricted to the long tail a collaborative model barely knows (a movie with 4 ratings is
+ * invisible behind the bot's candidate filter; new movies start there). Training keeps file
+ * order; the test set is in order of the users' first appearance.
+ */
+export function leaveOneRareOut(opts: { seed?: number; rareBelow?: number } = {}): Splitter {
+  const seed = opts.seed ?? 0;
+  checkSeed(seed);
+  const rareBelow = opts.rareBelow ?? 20;
+  if (!Number.isInteger(rareBelow) || rareBelow < 2) {
+    throw new SplitError(`a rarely rated movie has fewer than rareBelow ratings; rareBelow must be a whole number ≥ 2, got ${rareBelow}`);
+  }
+  return {
+    description: `leave-one-out of a rarely rated movie per user (movies with < ${rareBelow} ratings, seed ${seed})`,
+    nSplits: 1,
+    *split(data) {
+      const n = checkColumns(data);
+      const raters = new Map<string, number>();
+      for (let k = 0; k < n; k++) raters.set(data.items[k], (raters.get(data.items[k]) ?? 0) + 1);
+      const rng = new Rng(seed);
+      const isTest = new Uint8Array(n);
+      const test: number[] = [];
+      for (const row of ratingsByUser(data.users).rows) {
+        if (row.length < 2) continue;
+        const rare = row.filter((k) => raters.get(data.items[k])! < rareBelow);
+        if (rare.length === 0) continue;
+        const k = rare[rng.int(rare.length)];
+        isTest[k] = 1;
+        test.push(k);
+      }
+      if (test.length === 0) {
+        throw new SplitError(`leave-one-rare-out: no user with 2 or more ratings rated a movie with fewer than ${rareBelow} ratings`);
+      }
+      const train = new Int32Array(n - test.length);
+      let t = 0;
+      for (let k = 0; k < n; k++) if (!isTest[k]) train[t++] = k;
+      yield { train, test: Int32Array.from(test) };
+    },
+  };
+}
+
+/**
  * Temporal split: the most recent ratings are the test set.
  * - global (default): the last ceil(testFraction · n) ratings by timestamp (ties in file order);
  * - perUser: for each user, their last floor(testFraction · n_u) ratings by timestamp, so users

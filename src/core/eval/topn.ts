@@ -2,7 +2,8 @@
  * The top-N yardstick: full-catalogue top-N evaluation of exactly what `/recommend` serves.
  *
  * Every list comes from `rankItems` (core/rank.ts), the bot's one ranking path: the same candidate
- * filter (`minItemRatings`, the bot's MARQUEE_MIN_RATINGS, default 5), the same exclusions (what
+ * filter (`minItemRatings`, the bot's MARQUEE_MIN_RATINGS, default 5; none for `hybrid`, which
+ * /recommend serves unfiltered), the same exclusions (what
  * the profile rated), the same scoring (`scoreAll`) and the same serving rule (`servingOptions`:
  * rating predictors shrunk by the movie's ratings, ranking models as they are). A trained member is ranked through their
  * trainset profile; the profile-size curve ranks LIVE members (a profile without `user`), i.e. the
@@ -12,7 +13,12 @@
  * - loo: one random rating per user (seeded), Surprise's LeaveOneOut, users with ≥ 2 ratings;
  * - temporal: each user's latest rating(s) by timestamp — what a member rates next;
  * - kfold: k-fold CV over ratings; a user's held-out items are their ratings in the test fold, and
- *   a member's value is averaged over the folds they were tested in before averaging over members.
+ *   a member's value is averaged over the folds they were tested in before averaging over members;
+ * - rare: one random rating per user of a rarely rated movie (fewer than `rareBelow` ratings in
+ *   the data, default 20), where content must help: a collaborative model barely knows such a
+ *   movie, and one with fewer training ratings than the candidate filter can never be listed.
+ *   On ml-latest-small 549 of 610 members rated such a movie (8,427 of 9,724 movies are rare),
+ *   on ml-100k 672 of 943 (743 of 1,682 movies).
  *
  * Metrics at n (default 10): HR@n, HR@n on liked held-out items (rating ≥ 3.5), NDCG@n,
  * recall@20, MRR, catalogue coverage and the popularity of what is recommended; per-member means
@@ -30,10 +36,13 @@ import {
   type AlgorithmSource,
   type EvalData,
 } from './cross-validate.ts';
-import { kFold, latestPerUser, leaveOneOut, trainsetOf, type Splitter } from './splitters.ts';
+import { kFold, latestPerUser, leaveOneOut, leaveOneRareOut, trainsetOf, type Splitter } from './splitters.ts';
 import { meanWithCI, popularityPercentiles, userTopNMetrics, type MeanWithCI } from './topn-metrics.ts';
 
-export const TOPN_PROTOCOLS = ['loo', 'temporal', 'kfold'] as const;
+export const TOPN_PROTOCOLS = ['loo', 'temporal', 'kfold', 'rare'] as const;
+
+/** The rare protocol's long tail: movies with fewer ratings than this in the whole data. */
+export const DEFAULT_RARE_BELOW = 20;
 export type TopNProtocol = (typeof TOPN_PROTOCOLS)[number];
 
 /** The floor every top-N table carries. */
@@ -63,6 +72,8 @@ export interface TopNOptions {
   folds?: number;
   /** ratings held out per user by the temporal protocol (default 1) */
   latest?: number;
+  /** the rare protocol's long tail: movies with fewer ratings than this (default 20) */
+  rareBelow?: number;
   /** profile sizes of the cold-start curve; empty or absent: no curve */
   profileSizes?: readonly number[];
   onProgress?: (e: TopNProgress) => void;
@@ -129,7 +140,10 @@ function checkWhole(name: string, v: number, min: number, max = Number.MAX_SAFE_
 }
 
 /** The splitter of a protocol. */
-export function topNSplitter(protocol: TopNProtocol, opts: { seed?: number; folds?: number; latest?: number } = {}): Splitter {
+export function topNSplitter(
+  protocol: TopNProtocol,
+  opts: { seed?: number; folds?: number; latest?: number; rareBelow?: number } = {},
+): Splitter {
   switch (protocol) {
     case 'loo':
       // minRatings 1: every tested member keeps a rating to be ranked from
@@ -138,6 +152,8 @@ export function topNSplitter(protocol: TopNProtocol, opts: { seed?: number; fold
       return latestPerUser(opts.latest ?? 1);
     case 'kfold':
       return kFold(opts.folds ?? 5, { seed: opts.seed ?? 0 });
+    case 'rare':
+      return leaveOneRareOut({ seed: opts.seed ?? 0, rareBelow: opts.rareBelow ?? DEFAULT_RARE_BELOW });
     default:
       throw new EvaluationError(`unknown top-N protocol "${String(protocol)}"; accepted: ${TOPN_PROTOCOLS.join(', ')}`);
   }
@@ -343,7 +359,7 @@ export async function evaluateTopN(
   if (!(TOPN_PROTOCOLS as readonly string[]).includes(protocol)) {
     throw new EvaluationError(`unknown top-N protocol "${protocol}"; accepted: ${TOPN_PROTOCOLS.join(', ')}`);
   }
-  const splitter = topNSplitter(protocol, { seed, folds: opts.folds, latest: opts.latest });
+  const splitter = topNSplitter(protocol, { seed, folds: opts.folds, latest: opts.latest, rareBelow: opts.rareBelow });
   const factories = await resolveAlgorithms(withFloor(algorithms));
   const members = new Map<string, number>();
   for (let k = 0; k < data.ratings.users.length; k++) {

@@ -4,6 +4,7 @@ import {
   filterLongTail,
   kFold,
   latestPerUser,
+  leaveOneRareOut,
   leaveOneOut,
   predefinedSplit,
   temporalSplit,
@@ -216,5 +217,39 @@ describe('latestPerUser (the temporal top-N protocol)', () => {
   it('refuses ratings without timestamps and counts below 1', () => {
     expect(() => [...latestPerUser().split({ users: ['a', 'a'], items: ['x', 'y'], ratings: [1, 2] })]).toThrow(/needs timestamps/);
     expect(() => latestPerUser(0)).toThrow(SplitError);
+  });
+});
+
+describe('leaveOneRareOut (the rare top-N protocol)', () => {
+  /**
+   * "hit" and "hit2" have 3 ratings; "niche" 2, "cult" and "x" 1: with rareBelow 3 those three are
+   * rare. a, b and c each rated one rare movie; d rated only hit2 (one rating: never tested); e
+   * rated hit2 and x.
+   */
+  const data: RatingData = {
+    users: ['a', 'a', 'b', 'b', 'c', 'c', 'c', 'd', 'e', 'e'],
+    items: ['hit', 'niche', 'hit', 'cult', 'hit', 'niche', 'hit2', 'hit2', 'hit2', 'x'],
+    ratings: [4, 5, 3, 4, 5, 2, 4, 3, 4, 1],
+  };
+
+  it('holds out one rating of a rarely rated movie per member who has one, and more ratings', () => {
+    const [split] = [...leaveOneRareOut({ rareBelow: 3, seed: 0 }).split(data)];
+    // a → niche (row 1), b → cult (row 3), c → niche (row 5); d has one rating; e rated "x" (1 rating) → row 9
+    expect(Array.from(split.test)).toEqual([1, 3, 5, 9]);
+    expect(Array.from(split.train)).toEqual([0, 2, 4, 6, 7, 8]);
+  });
+
+  it('draws among a member’s rare ratings by the seed', () => {
+    const both: RatingData = { users: ['a', 'a', 'a', 'b'], items: ['p', 'q', 'r', 'p'], ratings: [1, 2, 3, 4] };
+    // q and r have one rating each, p has two: with rareBelow 2 a holds out q or r
+    const picks = new Set([0, 1, 2, 3, 4, 5, 6, 7].map((seed) => [...leaveOneRareOut({ rareBelow: 2, seed }).split(both)][0].test[0]));
+    expect([...picks].sort()).toEqual([1, 2]);
+  });
+
+  it('refuses a threshold below 2 and data without any rare movie', () => {
+    expect(() => leaveOneRareOut({ rareBelow: 1 })).toThrow(/rareBelow must be a whole number ≥ 2, got 1/);
+    expect(() => [...leaveOneRareOut({ rareBelow: 2 }).split({ users: ['a', 'a', 'b', 'b'], items: ['p', 'q', 'p', 'q'], ratings: [1, 2, 3, 4] })]).toThrow(
+      /no user with 2 or more ratings rated a movie with fewer than 2 ratings/,
+    );
   });
 });

@@ -120,9 +120,21 @@ describe('the protocols hold out', () => {
     expect(r.users).toBe(10);
   });
 
+  it('rare: one rating per member of a movie with fewer than rareBelow ratings; behind the candidate filter none is ever listed', async () => {
+    // x, z and w have 2 ratings each, y has 3: with rareBelow 3 every member holds out x, z or w
+    const [split] = [...topNSplitter('rare', { seed: 4, rareBelow: 3 }).split(toy.ratings)];
+    const held = Array.from(split.test, (j) => `${toy.ratings.users[j]}:${toy.ratings.items[j]}`);
+    expect(held.map((h) => h.split(':')[0])).toEqual(['ana', 'ben', 'cleo']);
+    for (const h of held) expect(['x', 'z', 'w']).toContain(h.split(':')[1]);
+    // a held-out rare movie keeps at most 1 training rating: the bot's filter of 2 hides it, so nothing can hit
+    const report = await evaluateTopN([itemMean], toy, { protocol: 'rare', rareBelow: 3, seed: 4, n: 4, minItemRatings: 2 });
+    expect(report.description).toMatch(/rarely rated movie per user \(movies with < 3 ratings, seed 4\)/);
+    expect(report.results.every((r) => r.users === 3 && r.hitRate.mean === 0)).toBe(true);
+  });
+
   it('refuses a protocol it does not know and options out of range', async () => {
     // @ts-expect-error: a name outside the union, as a caller from JSON could send
-    await expect(evaluateTopN([itemMean], toy, { protocol: 'random' })).rejects.toThrow(/unknown top-N protocol "random"; accepted: loo, temporal, kfold/);
+    await expect(evaluateTopN([itemMean], toy, { protocol: 'random' })).rejects.toThrow(/unknown top-N protocol "random"; accepted: loo, temporal, kfold, rare/);
     await expect(evaluateTopN([itemMean], toy, { n: 0 })).rejects.toThrow(/n must be a whole number from 1 to 1000, got 0/);
     await expect(evaluateTopN([itemMean], toy, { profileSizes: [2, 2] })).rejects.toThrow(/profile sizes are listed twice/);
     await expect(evaluateTopN([itemMean], { ...toy, ratings: { ...toy.ratings, timestamps: undefined } }, { protocol: 'temporal' })).rejects.toThrow(/needs timestamps/);
