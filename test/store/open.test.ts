@@ -52,6 +52,7 @@ describe('opening a store', () => {
       'meta',
       'movies',
       'reactions',
+      'snapshot_parts',
       'snapshots',
     ]);
     db.close();

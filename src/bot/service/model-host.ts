@@ -38,8 +38,6 @@ import { botAlgorithmNames, isModelAlgo } from './algorithm-names.ts';
 import { Generation, scaleOf, snapshotName } from './generation.ts';
 import type { ServiceLogger } from './options.ts';
 
-/** The key of a model snapshot dropped after a forget: it matches no data, so it is never loaded. */
-const DROPPED_SNAPSHOT_KEY = 'dropped after a forget';
 /** After a failed retrain, new ratings do not trigger another for this long (the timer still does). */
 const RETRY_AFTER_FAILURE_MS = 60_000;
 
@@ -269,10 +267,10 @@ export class ModelHost {
         swapped = true;
         const swappedAt = performance.now();
         for (const m of outcome.models) {
-          await nextTurn();
           if (this.closed) break;
-          if (gen.has(m.spec)) this.saveModel(gen, m.spec, m.bytes); // skipped once someone is forgotten
+          if (gen.has(m.spec)) await this.saveModel(gen, m.spec, m.bytes); // stops once someone is forgotten
         }
+        await this.cleanSnapshots();
         this.log.info(
           {
             version,
@@ -339,15 +337,39 @@ export class ModelHost {
   }
 
   /**
-   * Saves the snapshot the next start-up reuses when the data is unchanged; never for a
-   * generation read before a forget (it may hold the forgotten member's ratings).
+   * Saves the snapshot the next start-up reuses when the data is unchanged, one part per
+   * event-loop turn (a 450 MB snapshot written at once held the main thread for 1.3–2 s); never
+   * for a generation read before a forget (it may hold the forgotten member's ratings): a forget
+   * part-way stops the save before its key is published, and its parts are cleaned up.
    */
-  private saveModel(gen: Generation, spec: string, bytes: Uint8Array): void {
-    if (gen.forgetEpoch !== this.forgets) return;
+  private async saveModel(gen: Generation, spec: string, bytes: Uint8Array): Promise<void> {
+    const stillWanted = () => gen.forgetEpoch === this.forgets && !this.closed;
+    if (!stillWanted()) return;
+    const steps = this.store.snapshotSaveSteps(snapshotName(spec), { key: gen.key(spec), blob: bytes });
     try {
-      this.store.saveSnapshot(snapshotName(spec), { key: gen.key(spec), blob: bytes });
+      while (!steps.next().done) {
+        await nextTurn();
+        if (!stillWanted()) return;
+      }
     } catch (err) {
       this.log.warn({ algo: spec, err: (err as Error).message }, 'could not save the model snapshot');
+    } finally {
+      steps.return();
+    }
+  }
+
+  /** Deletes snapshot parts no snapshot names (replaced, dropped, or left by a stopped save), a part per turn. */
+  private async cleanSnapshots(): Promise<void> {
+    const steps = this.store.snapshotCleanupSteps();
+    try {
+      while (!steps.next().done) {
+        await nextTurn();
+        if (this.closed) return;
+      }
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'could not delete old snapshot parts');
+    } finally {
+      steps.return();
     }
   }
 
@@ -368,8 +390,9 @@ export class ModelHost {
         for (const m of outcome.models) {
           await nextTurn();
           if (this.closed) return;
-          if (this.decodeInto(gen, m.spec, m.bytes)) this.saveModel(gen, m.spec, m.bytes);
+          if (this.decodeInto(gen, m.spec, m.bytes)) await this.saveModel(gen, m.spec, m.bytes);
         }
+        await this.cleanSnapshots();
         for (const f of outcome.failures) {
           gen.failed.set(f.spec, f.message);
           this.log.error({ algo: f.spec, err: f.message }, 'training failed');
@@ -431,20 +454,18 @@ export class ModelHost {
   }
 
   /**
-   * Overwrites every saved model with an empty one that no data matches: models hold the ratings
-   * they were fitted on (knn-user keeps each user's ratings), so after a forget none may be
-   * reloaded. The content model holds no ratings and stays. Snapshot names are per spec; the
-   * store cannot list them, so this covers every spec loaded or asked for since start-up and
-   * every plain registry name.
+   * Drops every saved model: models hold the ratings they were fitted on (knn-user keeps each
+   * user's ratings), so after a forget none may be reloaded. The rows go now; their parts in the
+   * next cleanup (after the retrain this forget starts). The content model holds no ratings and
+   * stays. Snapshot names are per spec; the store cannot list them, so this covers every spec
+   * loaded or asked for since start-up and every plain registry name.
    */
   private dropModelSnapshots(): void {
     const specs = new Set<string>([...this.active, ...this.opts.configured, ...this.current.specs(), ...this.training, ...botAlgorithmNames()]);
     for (const spec of specs) {
       if (!isModelAlgo(spec) && spec !== 'popular') continue;
-      const name = snapshotName(spec);
       try {
-        const snap = this.store.loadSnapshot(name);
-        if (snap && snap.blob.length > 0) this.store.saveSnapshot(name, { key: DROPPED_SNAPSHOT_KEY, blob: new Uint8Array(0) });
+        this.store.dropSnapshot(snapshotName(spec));
       } catch (err) {
         this.log.error({ algo: spec, err: (err as Error).message }, 'could not drop a model snapshot after a forget');
       }
