@@ -140,6 +140,8 @@ export interface Store {
    * nothing of `fn` is stored and this throws.
    */
   inOneCommit<T>(fn: () => T): T;
+  /** Runs `fn`'s reads in one read transaction: they all see the store as it was at one moment. */
+  inOneRead<T>(fn: () => T): T;
   /** Upsert; committed (synchronous=FULL) before it returns. Returns the previous rating, if any. */
   rate(memberId: number, movieId: string, rating: number, ratedAt?: number): { previous: number | null };
   /** Many ratings in one transaction (imports). */

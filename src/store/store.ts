@@ -44,7 +44,7 @@ import {
   type MovieRow,
 } from './rows.ts';
 import { checkDataset, datasetFingerprint } from './fingerprint.ts';
-import { migrate } from './migrations.ts';
+import { SCHEMA_VERSION, migrate } from './migrations.ts';
 import { switchMemberRatings } from './rating-switch.ts';
 
 export interface StoreOptions {
@@ -56,6 +56,11 @@ export interface StoreOptions {
   columnPartBytes?: number;
   /** the most bytes one part of a model snapshot holds, written in one transaction (default 8 MB) */
   snapshotPartBytes?: number;
+  /**
+   * Opens an existing, migrated store for reading only (a worker thread's own connection: in WAL
+   * its reads neither wait for the service's writes nor hold them up).
+   */
+  readOnly?: boolean;
 }
 
 const PROGRESS_EVERY = 10_000;
@@ -87,6 +92,7 @@ const RATING_BATCH = 250;
 export function openStore(path: string, opts: StoreOptions = {}): Store {
   const inMemory = path === ':memory:';
   const label = inMemory ? 'the in-memory database' : resolve(path);
+  if (opts.readOnly) return openReadOnly(label, opts);
   if (!inMemory) {
     try {
       mkdirSync(dirname(label), { recursive: true });
@@ -109,6 +115,30 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     db.pragma('synchronous = FULL');
     migrate(db, label);
     return new SqliteStore(db, inMemory ? ':memory:' : label, opts.now ?? Date.now, {
+      column: opts.columnPartBytes ?? COLUMN_PART_BYTES,
+      snapshot: opts.snapshotPartBytes ?? SNAPSHOT_PART_BYTES,
+    });
+  } catch (err) {
+    db.close();
+    throw asStoreError(err, label);
+  }
+}
+
+function openReadOnly(label: string, opts: StoreOptions): Store {
+  if (label === 'the in-memory database') throw new StoreError('an in-memory store cannot be opened a second time, read-only');
+  let db: Database.Database;
+  try {
+    db = new Database(label, { readonly: true, fileMustExist: true });
+  } catch (err) {
+    throw new StoreError(`cannot open the database ${label} for reading: ${(err as Error).message}`);
+  }
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version !== SCHEMA_VERSION) {
+      throw new StoreError(`${label} is at schema version ${version}, not ${SCHEMA_VERSION}: open it for writing first (that migrates it)`);
+    }
+    return new SqliteStore(db, label, opts.now ?? Date.now, {
       column: opts.columnPartBytes ?? COLUMN_PART_BYTES,
       snapshot: opts.snapshotPartBytes ?? SNAPSHOT_PART_BYTES,
     });
@@ -285,6 +315,10 @@ class SqliteStore implements Store {
   inOneCommit<T>(fn: () => T): T {
     // each write inside opens a savepoint of this transaction: one fsync for all of them
     return this.write(fn);
+  }
+
+  inOneRead<T>(fn: () => T): T {
+    return this.tx.deferred(fn) as T;
   }
 
   // ---- dataset -------------------------------------------------------------------------------
@@ -597,7 +631,7 @@ class SqliteStore implements Store {
 
   loadSnapshot(name: string): Snapshot | undefined {
     // one read transaction: the row and the parts it names are seen together
-    return this.tx.deferred(() => {
+    return this.inOneRead(() => {
       const row = this.st.snapshot.get(name);
       if (!row) return undefined;
       let b = row.blob;

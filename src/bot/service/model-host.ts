@@ -35,7 +35,7 @@ import type { Store } from '../../store/api.ts';
 import { trainingCodes, trainingColumns } from '../../store/training-data.ts';
 import { trainInWorker, type JobColumns, type TrainHandle, type TrainOutcome, type Trainer } from '../trainer.ts';
 import { botAlgorithmNames, isModelAlgo } from './algorithm-names.ts';
-import { Generation, scaleOf, snapshotName } from './generation.ts';
+import { Generation, snapshotName } from './generation.ts';
 import type { ServiceLogger } from './options.ts';
 
 /** After a failed retrain, new ratings do not trigger another for this long (the timer still does). */
@@ -225,18 +225,23 @@ export class ModelHost {
         if (this.closed) return;
         const forgetEpoch = this.forgets;
         const readStarted = performance.now();
-        // coded: the strings are the worker's to build (see trainingCodes)
-        const columns = trainingCodes(this.store);
-        const version = this.store.ratingsVersion();
+        // A store file is read by the worker, through its own connection: at 32 M ratings the
+        // read (384 MB of codes) and the copy to the worker each held the main thread for
+        // hundreds of ms. An in-memory store has no file to open: read here, coded (the
+        // strings are the worker's to build, see trainingCodes).
+        const given = this.store.path === ':memory:' ? { columns: trainingCodes(this.store), version: this.store.ratingsVersion() } : undefined;
         const changesAtStart = this.changes;
         specs = [...this.active].filter((s) => !this.training.has(s));
         specs.forEach((s) => this.training.add(s));
         const started = performance.now();
         await nextTurn();
-        const outcome = await this.runWorker(columns, specs);
+        const outcome = await this.runWorker(given ? { columns: given.columns } : { storePath: this.store.path }, specs);
         const spawnMs = this.lastSpawnMs;
-        if (!outcome) this.retrainFailedAt = Date.now();
-        if (this.closed || !outcome) return;
+        const read = given ?? outcome?.read;
+        if (outcome && !read) this.log.error({ algos: specs }, 'the training worker sent back no training data; the retrain is dropped');
+        if (!outcome || !read) this.retrainFailedAt = Date.now();
+        if (this.closed || !outcome || !read) return;
+        const { columns, version } = read;
         const fitted = performance.now();
         // the main thread's share, one step per event-loop turn so that commands interleave; the
         // worker's trainsets are taken over, so no step walks every rating here
@@ -277,6 +282,7 @@ export class ModelHost {
             models: gen.specs(),
             // the main thread's steps, each one stall at most: read the columns, start the worker
             readMs: Math.round(started - readStarted),
+            workerReadMs: outcome.read ? Math.round(outcome.read.readMs) : undefined,
             spawnMs: Math.round(spawnMs),
             fitMs: Math.round(fitted - started),
             swapMs: Math.round(swappedAt - fitted),
@@ -382,7 +388,7 @@ export class ModelHost {
         if (this.closed || !gen.columns) return;
         const todo = specs.filter((s) => !gen.has(s));
         if (todo.length === 0) return;
-        const outcome = await this.runWorker(gen.columns, todo);
+        const outcome = await this.runWorker({ columns: gen.columns }, todo);
         if (!outcome) {
           if (!this.closed) todo.forEach((s) => gen.failed.set(s, 'the training worker failed'));
           return;
@@ -424,9 +430,11 @@ export class ModelHost {
     }
   }
 
-  private async runWorker(columns: JobColumns, specs: string[]): Promise<TrainOutcome | undefined> {
+  /** `source`: the columns to copy to the worker, or the store file it reads them from itself. */
+  private async runWorker(source: { columns: JobColumns } | { storePath: string }, specs: string[]): Promise<TrainOutcome | undefined> {
     const t0 = performance.now();
-    const handle = this.trainer({ columns, scale: scaleOf(columns), specs, alsFactors: this.opts.alsFactors });
+    // the worker works out the rating scale (a pass over every rating, not the main thread's)
+    const handle = this.trainer({ ...source, specs, alsFactors: this.opts.alsFactors });
     this.lastSpawnMs = performance.now() - t0;
     this.handles.add(handle);
     try {
