@@ -6,7 +6,9 @@
  * Imports the synthetic set of that shape (generated once, as bench/scale.ts does, into
  * $MARQUEE_SCALE_DIR), starts the service, then runs one full background retrain while 2 ms
  * timer ticks and a member's /recommend every 5 ms measure how long the main thread was held:
- * the longest gap, the lag p99, and the main thread's share as the service logs it (swap, save).
+ * the longest gap, the lag p99, and the main thread's share as the service logs it (read, worker
+ * start, swap, save, and the longest single step). A member's rating every 50 ms measures the
+ * slowest rating write meanwhile (it waits on SQLite's lock while a snapshot part is written).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -75,8 +77,14 @@ export async function benchStall(argv: string[] = process.argv.slice(2)): Promis
     let retraining = true;
     const t0 = performance.now();
     const done = svc.retrain().then(() => (retraining = false));
-    while (retraining) {
+    const rateMs: number[] = [];
+    for (let turn = 0; retraining; turn++) {
       svc.recommend(members[pick(members.length)], { n: 10 });
+      if (turn % 10 === 0) {
+        const r0 = performance.now();
+        svc.rate(members[pick(members.length)], popular[pick(popular.length)], 0.5 + pick(10) / 2);
+        rateMs.push(performance.now() - r0);
+      }
       await new Promise((r) => setTimeout(r, 5));
     }
     await done;
@@ -89,8 +97,13 @@ export async function benchStall(argv: string[] = process.argv.slice(2)): Promis
     add('background retrain, swap included', (performance.now() - t0) / 1000, 's');
     add('longest event-loop stall during the retrain', sorted[sorted.length - 1], 'ms', 'target < 100 ms; longest gap between 2 ms ticks');
     add('event-loop lag p99 during the retrain', Math.max(0, sorted[Math.floor(sorted.length * 0.99)] - 2), 'ms', 'target < 50 ms');
+    add('slowest rating write during the retrain', Math.max(0, ...rateMs), 'ms', `${rateMs.length} writes, durable (synchronous=FULL)`);
     const r = logged.at(-1);
-    if (r) add("main thread's share: swap (install the models) + save (snapshots)", Number(r.swapMs) + Number(r.saveMs), 'ms', `swap ${String(r.swapMs)} ms, save ${String(r.saveMs)} ms (each in steps, one per turn)`);
+    if (r) {
+      add("main thread's share: swap (install the models) + save (snapshots)", Number(r.swapMs) + Number(r.saveMs), 'ms', `swap ${String(r.swapMs)} ms, save ${String(r.saveMs)} ms (each in steps, one per turn)`);
+      add("main thread's read + worker start", Number(r.readMs) + Number(r.spawnMs), 'ms', `read ${String(r.readMs)} ms, start ${String(r.spawnMs)} ms; the worker's own read ${String(r.workerReadMs ?? '-')} ms`);
+      if (r.longestStepMs !== undefined) add("longest single step of swap and save", Number(r.longestStepMs), 'ms', String(r.longestStep));
+    }
     await svc.close();
     store.close();
   } finally {

@@ -220,10 +220,11 @@ export class ModelHost {
     let specs: string[] = [];
     let swapped = false;
     let again = false;
+    let forgetEpoch = this.forgets;
     const run = async (): Promise<void> => {
       try {
         if (this.closed) return;
-        const forgetEpoch = this.forgets;
+        forgetEpoch = this.forgets;
         const readStarted = performance.now();
         // A store file is read by the worker, through its own connection: at 32 M ratings the
         // read (384 MB of codes) and the copy to the worker each held the main thread for
@@ -245,19 +246,22 @@ export class ModelHost {
         const fitted = performance.now();
         // the main thread's share, one step per event-loop turn so that commands interleave; the
         // worker's trainsets are taken over, so no step walks every rating here
-        const gen = outcome.built
-          ? Generation.fromBuilt(columns, outcome.built, version, this.opts.fingerprint, forgetEpoch)
-          : Generation.fromColumns(columns, version, this.opts.fingerprint, forgetEpoch);
+        const longest = new LongestStep();
+        const gen = longest.time('take over the trainsets', () =>
+          outcome.built
+            ? Generation.fromBuilt(columns, outcome.built, version, this.opts.fingerprint, forgetEpoch)
+            : Generation.fromColumns(columns, version, this.opts.fingerprint, forgetEpoch),
+        );
         for (const m of outcome.models) {
           await nextTurn();
-          this.decodeInto(gen, m.spec, m.bytes);
+          longest.time(`decode ${m.spec}`, () => this.decodeInto(gen, m.spec, m.bytes));
         }
         for (const f of outcome.failures) {
           gen.failed.set(f.spec, f.message);
           this.log.error({ algo: f.spec, err: f.message }, 'retraining failed; the algorithm is unavailable until the next retrain');
         }
         await nextTurn();
-        this.opts.warm(gen);
+        longest.time('warm the charts', () => this.opts.warm(gen));
         await nextTurn();
         if (this.closed) return;
         if (this.forgets !== forgetEpoch) {
@@ -268,14 +272,14 @@ export class ModelHost {
         }
         this.current = gen; // the swap: readers see the old generation or the new one, never a mix
         this.changes = Math.max(0, this.changes - changesAtStart);
-        this.opts.swapped(gen);
+        longest.time('swap', () => this.opts.swapped(gen));
         swapped = true;
         const swappedAt = performance.now();
         for (const m of outcome.models) {
           if (this.closed) break;
-          if (gen.has(m.spec)) await this.saveModel(gen, m.spec, m.bytes); // stops once someone is forgotten
+          if (gen.has(m.spec)) await this.saveModel(gen, m.spec, m.bytes, longest); // stops once someone is forgotten
         }
-        await this.cleanSnapshots();
+        await this.cleanSnapshots(longest);
         this.log.info(
           {
             version,
@@ -287,14 +291,20 @@ export class ModelHost {
             fitMs: Math.round(fitted - started),
             swapMs: Math.round(swappedAt - fitted),
             saveMs: Math.round(performance.now() - swappedAt),
+            // the longest of the steps above after the fit (swap and save), each one event-loop turn
+            longestStep: longest.what,
+            longestStepMs: Math.round(longest.ms),
           },
           'retrained',
         );
       } finally {
         this.retraining = false;
         specs.forEach((s) => this.training.delete(s));
-        // (here, not after the try: the discarded run returns early)
-        if (again || (swapped && this.changes >= this.opts.retrainAfter)) void this.retrain();
+        // (here, not after the try: the discarded run returns early). A forget after the swap (while
+        // the snapshots were saved) found this retrain running: the generation it swapped in still
+        // holds the member, so the retrain the forget asked for runs now.
+        const forgotAfterSwap = swapped && this.forgets !== forgetEpoch;
+        if (again || forgotAfterSwap || (swapped && this.changes >= this.opts.retrainAfter)) void this.retrain();
       }
     };
     this.queue = this.queue.then(() => this.guard(run, 'retraining'));
@@ -348,12 +358,12 @@ export class ModelHost {
    * for a generation read before a forget (it may hold the forgotten member's ratings): a forget
    * part-way stops the save before its key is published, and its parts are cleaned up.
    */
-  private async saveModel(gen: Generation, spec: string, bytes: Uint8Array): Promise<void> {
+  private async saveModel(gen: Generation, spec: string, bytes: Uint8Array, longest = new LongestStep()): Promise<void> {
     const stillWanted = () => gen.forgetEpoch === this.forgets && !this.closed;
     if (!stillWanted()) return;
     const steps = this.store.snapshotSaveSteps(snapshotName(spec), { key: gen.key(spec), blob: bytes });
     try {
-      while (!steps.next().done) {
+      while (!longest.time(`save ${spec}`, () => steps.next()).done) {
         await nextTurn();
         if (!stillWanted()) return;
       }
@@ -365,10 +375,10 @@ export class ModelHost {
   }
 
   /** Deletes snapshot parts no snapshot names (replaced, dropped, or left by a stopped save), a part per turn. */
-  private async cleanSnapshots(): Promise<void> {
+  private async cleanSnapshots(longest = new LongestStep()): Promise<void> {
     const steps = this.store.snapshotCleanupSteps();
     try {
-      while (!steps.next().done) {
+      while (!longest.time('delete old snapshot parts', () => steps.next()).done) {
         await nextTurn();
         if (this.closed) return;
       }
@@ -476,6 +486,25 @@ export class ModelHost {
         this.store.dropSnapshot(snapshotName(spec));
       } catch (err) {
         this.log.error({ algo: spec, err: (err as Error).message }, 'could not drop a model snapshot after a forget');
+      }
+    }
+  }
+}
+
+/** The longest of a job's steps on the main thread (each one event-loop turn), for the log. */
+class LongestStep {
+  what = '';
+  ms = 0;
+
+  time<T>(what: string, step: () => T): T {
+    const t0 = performance.now();
+    try {
+      return step();
+    } finally {
+      const ms = performance.now() - t0;
+      if (ms > this.ms) {
+        this.ms = ms;
+        this.what = what;
       }
     }
   }
