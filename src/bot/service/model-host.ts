@@ -226,10 +226,10 @@ export class ModelHost {
         if (this.closed) return;
         forgetEpoch = this.forgets;
         const readStarted = performance.now();
-        // A store file is read by the worker, through its own connection: at 32 M ratings the
-        // read (384 MB of codes) and the copy to the worker each held the main thread for
-        // hundreds of ms. An in-memory store has no file to open: read here, coded (the
-        // strings are the worker's to build, see trainingCodes).
+        // A store file is read by the worker, through its own connection: at ml-10m shape the
+        // read held the main thread 4.2 s and the copy to the worker 0.9 s more (bench/stall.ts
+        // --steps, load average 22). An in-memory store has no file to open: read here, coded
+        // (the strings are the worker's to build, see trainingCodes).
         const given = this.store.path === ':memory:' ? { columns: trainingCodes(this.store), version: this.store.ratingsVersion() } : undefined;
         const changesAtStart = this.changes;
         specs = [...this.active].filter((s) => !this.training.has(s));
@@ -354,7 +354,8 @@ export class ModelHost {
 
   /**
    * Saves the snapshot the next start-up reuses when the data is unchanged, one part per
-   * event-loop turn (a 450 MB snapshot written at once held the main thread for 1.3–2 s); never
+   * event-loop turn (ease's 456 MB at ml-10m shape written at once held the main thread 6.8 s,
+   * in parts 0.25 s at most: bench/stall.ts --steps, load average 22); never
    * for a generation read before a forget (it may hold the forgotten member's ratings): a forget
    * part-way stops the save before its key is published, and its parts are cleaned up.
    */
