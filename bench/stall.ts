@@ -6,7 +6,16 @@
  * Imports the synthetic set of that shape (generated once, as bench/scale.ts does, into
  * $MARQUEE_SCALE_DIR), starts the service, then runs one full background retrain while 2 ms
  * timer ticks and a member's /recommend every 5 ms measure how long the main thread was held:
- * the longest gap, the lag p99, and the main thread's share as the service logs it (swap, save).
+ * the longest gap, the lag p99, and the main thread's share as the service logs it (read, worker
+ * start, swap, save, and the longest single step). A member's rating every 50 ms measures the
+ * slowest rating write meanwhile (it waits on SQLite's lock while a snapshot part is written).
+ *
+ *   npm run bench -- --only stall --shape ml-10m --steps
+ *
+ * measures, without fitting anything (minutes at ml-10m on a shared machine), the two steps this
+ * moved off the main thread or cut up, each the old way and the new, back to back: reading the
+ * training data for the job (main thread + copy to the worker, vs the worker's own read), and
+ * saving a snapshot the size of ease's at that shape (one write, vs 8 MB parts a turn apart).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +26,11 @@ import { Rng } from '../src/core/rng.ts';
 import { loadDataset } from '../src/data/load.ts';
 import { SYNTHETIC_SHAPES } from '../src/data/synthetic/shapes.ts';
 import { writeSynthetic } from '../src/data/synthetic/write.ts';
+import { serialize } from 'node:v8';
+import { trainInWorker } from '../src/bot/trainer.ts';
+import type { Store } from '../src/store/api.ts';
 import { openStore } from '../src/store/store.ts';
+import { trainingCodes } from '../src/store/training-data.ts';
 import type { BenchRow } from './types.ts';
 import { picker } from './measure.ts';
 
@@ -56,6 +69,11 @@ export async function benchStall(argv: string[] = process.argv.slice(2)): Promis
     const store = openStore(join(tmp, 'marquee.db'));
     say('importing');
     store.importDataset(await loadDataset(dir));
+    if (argv.includes('--steps')) {
+      rows.push(...(await stepsOldAndNew(store, at)));
+      store.close();
+      return rows;
+    }
     say('starting (training in the worker)');
     const svc = await createService({ store, algorithms, coldStart: 5, retrainAfter: 1_000_000, retrainMinutes: 10_080, logger });
     await svc.ready;
@@ -67,16 +85,28 @@ export async function benchStall(argv: string[] = process.argv.slice(2)): Promis
     say('retraining');
     const gaps: number[] = [];
     let last = performance.now();
+    let longest = 0;
+    let longestEndedAt = 0;
     const ticker = setInterval(() => {
       const now = performance.now();
+      if (now - last > longest) {
+        longest = now - last;
+        longestEndedAt = now;
+      }
       gaps.push(now - last);
       last = now;
     }, 2);
     let retraining = true;
     const t0 = performance.now();
     const done = svc.retrain().then(() => (retraining = false));
-    while (retraining) {
+    const rateMs: number[] = [];
+    for (let turn = 0; retraining; turn++) {
       svc.recommend(members[pick(members.length)], { n: 10 });
+      if (turn % 10 === 0) {
+        const r0 = performance.now();
+        svc.rate(members[pick(members.length)], popular[pick(popular.length)], 0.5 + pick(10) / 2);
+        rateMs.push(performance.now() - r0);
+      }
       await new Promise((r) => setTimeout(r, 5));
     }
     await done;
@@ -87,14 +117,98 @@ export async function benchStall(argv: string[] = process.argv.slice(2)): Promis
       say(`${name}: ${value.toFixed(1)} ${unit} ${note ?? ''}`);
     };
     add('background retrain, swap included', (performance.now() - t0) / 1000, 's');
-    add('longest event-loop stall during the retrain', sorted[sorted.length - 1], 'ms', 'target < 100 ms; longest gap between 2 ms ticks');
+    const fitEnd = logged.at(-1) ? Number(logged.at(-1)!.readMs) + Number(logged.at(-1)!.spawnMs) + Number(logged.at(-1)!.fitMs) : NaN;
+    add('longest event-loop stall during the retrain', sorted[sorted.length - 1], 'ms', `target < 100 ms; longest gap between 2 ms ticks, ended ${((longestEndedAt - t0) / 1000).toFixed(1)} s in (the fit ended ${(fitEnd / 1000).toFixed(1)} s in)`);
     add('event-loop lag p99 during the retrain', Math.max(0, sorted[Math.floor(sorted.length * 0.99)] - 2), 'ms', 'target < 50 ms');
+    add('slowest rating write during the retrain', Math.max(0, ...rateMs), 'ms', `${rateMs.length} writes, durable (synchronous=FULL)`);
     const r = logged.at(-1);
-    if (r) add("main thread's share: swap (install the models) + save (snapshots)", Number(r.swapMs) + Number(r.saveMs), 'ms', `swap ${String(r.swapMs)} ms, save ${String(r.saveMs)} ms (each in steps, one per turn)`);
+    if (r) {
+      add("main thread's share: swap (install the models) + save (snapshots)", Number(r.swapMs) + Number(r.saveMs), 'ms', `swap ${String(r.swapMs)} ms, save ${String(r.saveMs)} ms (each in steps, one per turn)`);
+      add("main thread's read + worker start", Number(r.readMs) + Number(r.spawnMs), 'ms', `read ${String(r.readMs)} ms, start ${String(r.spawnMs)} ms; the worker's own read ${String(r.workerReadMs ?? '-')} ms`);
+      if (r.longestStepMs !== undefined) add("longest single step of swap and save", Number(r.longestStepMs), 'ms', String(r.longestStep));
+    }
     await svc.close();
     store.close();
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+  return rows;
+}
+
+/** The event loop's longest gap between 2 ms ticks while `job` runs (resolved). */
+async function longestGap<T>(job: () => Promise<T>): Promise<{ result: T; gapMs: number }> {
+  let last = performance.now();
+  let gapMs = 0;
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    gapMs = Math.max(gapMs, now - last);
+    last = now;
+  }, 2);
+  try {
+    const result = await job();
+    return { result, gapMs: Math.max(gapMs, performance.now() - last) };
+  } finally {
+    clearInterval(ticker);
+  }
+}
+
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+async function stepsOldAndNew(store: Store, at: string): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const add = (name: string, value: number, unit: string, note?: string) => {
+    rows.push({ name: `${at}: ${name}`, value, unit, note });
+    say(`${name}: ${value.toFixed(1)} ${unit} ${note ?? ''}`);
+  };
+  // reading the job's data: the old way held the main thread for the read and the copy
+  let t0 = performance.now();
+  const codes = trainingCodes(store);
+  const readMs = performance.now() - t0;
+  t0 = performance.now();
+  const copied = serialize({ job: { columns: codes } }).byteLength;
+  const copyMs = performance.now() - t0;
+  add('old: read the training data on the main thread', readMs, 'ms', `then ${copyMs.toFixed(0)} ms to serialize ${(copied / 1e6).toFixed(0)} MB for the worker`);
+  const { result: read, gapMs: readGap } = await longestGap(async () => (await trainInWorker({ storePath: store.path, specs: [] }).done).read);
+  add("new: the worker reads it (the main thread's longest stall meanwhile)", readGap, 'ms', `the worker's read ${read ? read.readMs.toFixed(0) : '-'} ms, its trainsets and the columns handed back`);
+
+  // a snapshot the size of ease's (an item × item float32 matrix)
+  const nItems = codes.itemIds.length;
+  const blob = new Uint8Array(nItems * nItems * 4);
+  for (let k = 0; k < blob.length; k += 4096) blob[k] = k & 0xff;
+  const mb = (blob.length / 1e6).toFixed(0);
+  const member = store.member('console', 'stall-bench');
+  const movie = codes.itemIds[0];
+  const rateMs: number[] = [];
+  const rating = () => {
+    const r0 = performance.now();
+    store.rate(member.id, movie, 4);
+    rateMs.push(performance.now() - r0);
+  };
+  // old: one write of the whole snapshot (a part as large as the blob, in one transaction)
+  const whole = openStore(store.path, { snapshotPartBytes: Math.ceil((blob.length + 8) / 8) * 8 });
+  const { gapMs: oneGap } = await longestGap(async () => {
+    await turn();
+    whole.saveSnapshot('model:ease', { key: 'one write', blob });
+    rating(); // the member's rating that waited behind it
+  });
+  whole.close();
+  add(`old: save a ${mb} MB snapshot in one write (longest stall)`, oneGap, 'ms', `the rating waiting behind it: ${rateMs[0].toFixed(0)} ms`);
+  // what the last retrain left, in parts (not measured): the new save replaces it and deletes it
+  store.dropSnapshot('model:ease');
+  for (const _ of store.snapshotCleanupSteps());
+  store.saveSnapshot('model:ease', { key: 'the previous save', blob });
+  rateMs.length = 0;
+  const { gapMs: partsGap } = await longestGap(async () => {
+    for (const _ of store.snapshotSaveSteps('model:ease', { key: 'in parts', blob })) {
+      await turn();
+      rating();
+    }
+    for (const _ of store.snapshotCleanupSteps()) {
+      await turn();
+      rating();
+    }
+  });
+  add(`new: save it in 8 MB parts, a turn apart, then delete the old one (longest stall)`, partsGap, 'ms');
+  add('new: slowest rating write meanwhile', Math.max(0, ...rateMs), 'ms', `${rateMs.length} writes, one between two parts`);
   return rows;
 }

@@ -1,5 +1,6 @@
 /**
- * The training worker (started by trainer.ts): builds the trainset from the columns it was given,
+ * The training worker (started by trainer.ts): builds the trainset from the columns it was given
+ * or read from the store itself (then sends them back, transferred, with the ratings version),
  * fits each algorithm, and posts each model as a snapshot with its buffer transferred, so the
  * main thread receives the learned arrays without a copy; then the trainset and the community's
  * (./service/community.ts) as parts, transferred too.
@@ -8,10 +9,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { encodeModel } from '../core/snapshot.ts';
 import { Trainset } from '../core/trainset.ts';
 import { createForTraining } from './service/als-factors.ts';
-import { expandCodes } from '../store/training-data.ts';
+import { openStore } from '../store/store.ts';
+import { expandCodes, trainingCodes } from '../store/training-data.ts';
 import { CoRating } from './service/co-rating.ts';
 import { communityOf } from './service/community.ts';
-import type { BuiltTrainsets, TrainJob, TrainMessage } from './trainer.ts';
+import { scaleOf } from './service/generation.ts';
+import type { BuiltTrainsets, JobColumns, ReadByWorker, TrainJob, TrainMessage } from './trainer.ts';
 
 const port = parentPort;
 if (!port) throw new Error('trainer-worker.ts runs as a worker thread (see trainer.ts)');
@@ -20,8 +23,13 @@ const { job } = workerData as { job: TrainJob };
 const post = (msg: TrainMessage, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
 
 const t0 = performance.now();
-const ts = Trainset.fromColumns('userCodes' in job.columns ? expandCodes(job.columns) : job.columns, job.scale);
+const read = job.storePath === undefined ? undefined : readStore(job.storePath);
+const columns: JobColumns | undefined = read?.columns ?? job.columns;
+if (!columns) throw new Error('a training job needs its columns or the store path to read them from');
+const ts = Trainset.fromColumns('userCodes' in columns ? expandCodes(columns) : columns, job.scale ?? scaleOf(columns));
 const buildMs = performance.now() - t0;
+// the trainset holds its own copy: the columns go back (the main thread keeps them for lazy fits)
+if (read) post({ kind: 'read', read }, [read.columns.userCodes.buffer, read.columns.itemCodes.buffer, read.columns.ratings.buffer] as ArrayBuffer[]);
 for (const spec of job.specs) {
   try {
     const start = performance.now();
@@ -50,6 +58,18 @@ try {
   console.error(`the training worker could not send its trainsets: ${err instanceof Error ? err.message : String(err)}`);
 }
 post({ kind: 'done', buildMs });
+
+/** The training data and its ratings version, as of one moment, through a read-only connection of our own. */
+function readStore(path: string): ReadByWorker {
+  const started = performance.now();
+  const store = openStore(path, { readOnly: true });
+  try {
+    const got = store.inOneRead(() => ({ columns: trainingCodes(store), version: store.ratingsVersion() }));
+    return { ...got, readMs: performance.now() - started };
+  } finally {
+    store.close();
+  }
+}
 
 /** Every distinct buffer behind the typed arrays handed over (each transferred once). */
 function buffersOf(b: BuiltTrainsets): ArrayBuffer[] {

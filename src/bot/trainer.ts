@@ -1,10 +1,12 @@
 /**
  * Training off the main thread: a worker_thread fits the requested algorithms on a copy of the
- * rating columns and sends each fitted model back as a snapshot (encodeModel), its ArrayBuffer
- * transferred rather than copied, then the trainset it built (and the community's), its arrays
- * transferred too. The main thread takes that trainset over (only its id maps are rebuilt) and
- * decodes the snapshots onto it without hashing them again: nothing in a generation swap walks
- * every rating on the main thread.
+ * rating columns, or on the columns it reads from the store file itself through its own
+ * read-only connection (a retrain: no read of every rating, and no copy of them to the worker,
+ * on the main thread), and sends each fitted model back as a snapshot (encodeModel), its
+ * ArrayBuffer transferred rather than copied, then the trainset it built (and the community's),
+ * its arrays transferred too. The main thread takes that trainset over (only its id maps are
+ * rebuilt) and decodes the snapshots onto it without hashing them again: nothing in a generation
+ * swap walks every rating on the main thread.
  */
 import { spawnTsWorker } from '../util/ts-worker.ts';
 import type { RatingScale, TrainsetParts } from '../core/trainset.ts';
@@ -25,8 +27,14 @@ export interface TrainColumns {
 export type JobColumns = TrainColumns | CodedRatings;
 
 export interface TrainJob {
-  columns: JobColumns;
-  scale: RatingScale;
+  /** the ratings to fit on, with their scale (scaleOf); or, instead, `storePath` */
+  columns?: JobColumns;
+  scale?: RatingScale;
+  /**
+   * The store file the worker reads the training data from itself (trainingCodes and the ratings
+   * version, in one read transaction); what it read comes back in the outcome's `read`.
+   */
+  storePath?: string;
   /** algorithm specs for createAlgorithm, fitted in this order */
   specs: string[];
   /** the Spark factor folder als-import reads (service/als-factors.ts) */
@@ -48,10 +56,20 @@ export interface BuiltTrainsets {
 
 /** Messages from trainer-worker.ts. */
 export type TrainMessage =
+  | { kind: 'read'; read: ReadByWorker }
   | { kind: 'model'; spec: string; bytes: Uint8Array; fitMs: number }
   | { kind: 'failed'; spec: string; message: string }
   | { kind: 'trainsets'; built: BuiltTrainsets }
   | { kind: 'done'; buildMs: number };
+
+/** What a worker given `storePath` read: the models are fitted on exactly these columns. */
+export interface ReadByWorker {
+  columns: CodedRatings;
+  /** the store's ratingsVersion in the same read transaction */
+  version: number;
+  /** how long the read took the worker */
+  readMs: number;
+}
 
 export interface TrainedModel {
   spec: string;
@@ -64,6 +82,8 @@ export interface TrainOutcome {
   failures: Array<{ spec: string; message: string }>;
   /** the worker's trainsets (absent from trainers that do not send them, e.g. tests' fakes) */
   built?: BuiltTrainsets;
+  /** what the worker read, for a job with `storePath` */
+  read?: ReadByWorker;
 }
 
 export interface TrainHandle {
@@ -86,6 +106,7 @@ export function trainInWorker(job: TrainJob, onModel?: (m: TrainedModel) => void
   const models: TrainedModel[] = [];
   const failures: Array<{ spec: string; message: string }> = [];
   let built: BuiltTrainsets | undefined;
+  let read: ReadByWorker | undefined;
   let cancelled = false;
   let finished = false;
   const done = new Promise<TrainOutcome>((resolve, reject) => {
@@ -98,9 +119,11 @@ export function trainInWorker(job: TrainJob, onModel?: (m: TrainedModel) => void
         failures.push({ spec: msg.spec, message: msg.message });
       } else if (msg.kind === 'trainsets') {
         built = msg.built;
+      } else if (msg.kind === 'read') {
+        read = msg.read;
       } else {
         finished = true;
-        resolve({ models, failures, built });
+        resolve({ models, failures, built, read });
         void worker.terminate();
       }
     });

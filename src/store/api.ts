@@ -140,6 +140,8 @@ export interface Store {
    * nothing of `fn` is stored and this throws.
    */
   inOneCommit<T>(fn: () => T): T;
+  /** Runs `fn`'s reads in one read transaction: they all see the store as it was at one moment. */
+  inOneRead<T>(fn: () => T): T;
   /** Upsert; committed (synchronous=FULL) before it returns. Returns the previous rating, if any. */
   rate(memberId: number, movieId: string, rating: number, ratedAt?: number): { previous: number | null };
   /** Many ratings in one transaction (imports). */
@@ -155,7 +157,19 @@ export interface Store {
   /** Grows on every change to members' ratings (for snapshot keys and retrain triggers). */
   ratingsVersion(): number;
 
+  /** Saves a snapshot at once (every step of snapshotSaveSteps and of snapshotCleanupSteps in a row). */
   saveSnapshot(name: string, snap: Omit<Snapshot, 'createdAt'>): void;
+  /**
+   * The same save, one bounded step per `next()`: each step is one short write transaction of at
+   * most one part (8 MB by default); the last step publishes the key with the parts. Until then
+   * loadSnapshot returns the previous snapshot; stopped early (`return()`), or by a crash, the
+   * save leaves parts no snapshot names, for snapshotCleanupSteps.
+   */
+  snapshotSaveSteps(name: string, snap: Omit<Snapshot, 'createdAt'>): Generator<void, void, void>;
+  /** Deletes the parts no snapshot names (and no unfinished save of this store writes), one part per step. */
+  snapshotCleanupSteps(): Generator<void, void, void>;
+  /** Forgets snapshot `name` at once (its parts go in later cleanup steps); false when there was none. */
+  dropSnapshot(name: string): boolean;
   loadSnapshot(name: string): Snapshot | undefined;
 
   saveEvaluation(report: unknown): void;

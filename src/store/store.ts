@@ -44,7 +44,7 @@ import {
   type MovieRow,
 } from './rows.ts';
 import { checkDataset, datasetFingerprint } from './fingerprint.ts';
-import { migrate } from './migrations.ts';
+import { SCHEMA_VERSION, migrate } from './migrations.ts';
 import { switchMemberRatings } from './rating-switch.ts';
 
 export interface StoreOptions {
@@ -54,12 +54,24 @@ export interface StoreOptions {
   now?: () => number;
   /** the most bytes one stored part of a packed rating array holds (default 64 MB; tests make it tiny) */
   columnPartBytes?: number;
+  /** the most bytes one part of a model snapshot holds, written in one transaction (default 8 MB) */
+  snapshotPartBytes?: number;
+  /**
+   * Opens an existing, migrated store for reading only (a worker thread's own connection: in WAL
+   * its reads neither wait for the service's writes nor hold them up).
+   */
+  readOnly?: boolean;
 }
 
 const PROGRESS_EVERY = 10_000;
 /** the packed arrays stored in parts, and the most bytes one part holds (far below SQLite's row limit) */
 const PACKED_ARRAYS = ['user_codes', 'movie_codes', 'ratings', 'timestamps'] as const;
 const COLUMN_PART_BYTES = 64 * 1024 * 1024;
+/**
+ * One snapshot part, one transaction: small enough that writing it (and the WAL checkpoint its
+ * commit may run) holds the thread, and a rating write waiting on the lock, for a short while.
+ */
+const SNAPSHOT_PART_BYTES = 8 * 1024 * 1024;
 const EMPTY = Buffer.alloc(0);
 
 /** One array's parts back into one buffer (one copy; unpackColumns then copies into typed arrays). */
@@ -80,6 +92,7 @@ const RATING_BATCH = 250;
 export function openStore(path: string, opts: StoreOptions = {}): Store {
   const inMemory = path === ':memory:';
   const label = inMemory ? 'the in-memory database' : resolve(path);
+  if (opts.readOnly) return openReadOnly(label, opts);
   if (!inMemory) {
     try {
       mkdirSync(dirname(label), { recursive: true });
@@ -101,7 +114,34 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = FULL');
     migrate(db, label);
-    return new SqliteStore(db, inMemory ? ':memory:' : label, opts.now ?? Date.now, opts.columnPartBytes ?? COLUMN_PART_BYTES);
+    return new SqliteStore(db, inMemory ? ':memory:' : label, opts.now ?? Date.now, {
+      column: opts.columnPartBytes ?? COLUMN_PART_BYTES,
+      snapshot: opts.snapshotPartBytes ?? SNAPSHOT_PART_BYTES,
+    });
+  } catch (err) {
+    db.close();
+    throw asStoreError(err, label);
+  }
+}
+
+function openReadOnly(label: string, opts: StoreOptions): Store {
+  if (label === 'the in-memory database') throw new StoreError('an in-memory store cannot be opened a second time, read-only');
+  let db: Database.Database;
+  try {
+    db = new Database(label, { readonly: true, fileMustExist: true });
+  } catch (err) {
+    throw new StoreError(`cannot open the database ${label} for reading: ${(err as Error).message}`);
+  }
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version !== SCHEMA_VERSION) {
+      throw new StoreError(`${label} is at schema version ${version}, not ${SCHEMA_VERSION}: open it for writing first (that migrates it)`);
+    }
+    return new SqliteStore(db, label, opts.now ?? Date.now, {
+      column: opts.columnPartBytes ?? COLUMN_PART_BYTES,
+      snapshot: opts.snapshotPartBytes ?? SNAPSHOT_PART_BYTES,
+    });
   } catch (err) {
     db.close();
     throw asStoreError(err, label);
@@ -133,12 +173,18 @@ class SqliteStore implements Store {
   private readonly st;
 
   private readonly partBytes: number;
+  private readonly snapshotPartBytes: number;
+  /** the save ids of snapshotSaveSteps begun and not finished: their parts are not garbage yet */
+  private readonly savesInFlight = new Set<number>();
 
-  constructor(db: Database.Database, path: string, now: () => number, partBytes: number) {
-    if (!Number.isSafeInteger(partBytes) || partBytes < 8 || partBytes % 8 !== 0) {
-      throw new StoreError(`columnPartBytes must be a whole multiple of 8 bytes, at least 8; got ${partBytes}`);
+  constructor(db: Database.Database, path: string, now: () => number, partBytes: { column: number; snapshot: number }) {
+    for (const [what, n] of [['columnPartBytes', partBytes.column], ['snapshotPartBytes', partBytes.snapshot]] as const) {
+      if (!Number.isSafeInteger(n) || n < 8 || n % 8 !== 0) {
+        throw new StoreError(`${what} must be a whole multiple of 8 bytes, at least 8; got ${n}`);
+      }
     }
-    this.partBytes = partBytes;
+    this.partBytes = partBytes.column;
+    this.snapshotPartBytes = partBytes.snapshot;
     this.db = db;
     this.path = path;
     this.now = now;
@@ -228,12 +274,29 @@ class SqliteStore implements Store {
       bumpVersion: db.prepare("UPDATE meta SET value = value + 1 WHERE key = 'ratings_version'"),
       version: db.prepare<[], number>("SELECT value FROM meta WHERE key = 'ratings_version'").pluck(),
 
-      putSnapshot: db.prepare<[string, string, Buffer, number]>(
-        'INSERT OR REPLACE INTO snapshots (name, key, blob, created_at) VALUES (?, ?, ?, ?)',
+      nextSnapshotSave: db
+        .prepare<[], number>("UPDATE meta SET value = value + 1 WHERE key = 'snapshot_saves' RETURNING value")
+        .pluck(),
+      putSnapshotPart: db.prepare<[number, number, Buffer]>('INSERT INTO snapshot_parts (save_id, part, bytes) VALUES (?, ?, ?)'),
+      snapshotPartsWritten: db.prepare<[number], { parts: number; bytes: number }>(
+        'SELECT count(*) AS parts, coalesce(sum(length(bytes)), 0) AS bytes FROM snapshot_parts WHERE save_id = ?',
       ),
-      snapshot: db.prepare<[string], { key: string; blob: Buffer; created_at: number }>(
-        'SELECT key, blob, created_at FROM snapshots WHERE name = ?',
+      publishSnapshot: db.prepare<[string, string, number, number, number]>(
+        "INSERT OR REPLACE INTO snapshots (name, key, blob, created_at, save_id, n_bytes) VALUES (?, ?, x'', ?, ?, ?)",
       ),
+      snapshot: db.prepare<[string], { key: string; blob: Buffer; created_at: number; save_id: number | null; n_bytes: number | null }>(
+        'SELECT key, blob, created_at, save_id, n_bytes FROM snapshots WHERE name = ?',
+      ),
+      snapshotParts: db.prepare<[number], Buffer>('SELECT bytes FROM snapshot_parts WHERE save_id = ? ORDER BY part').pluck(),
+      // a part of a save no snapshot names, skipping the saves still being written (a JSON array)
+      orphanSnapshotPart: db.prepare<[string], { save_id: number; part: number }>(
+        `SELECT save_id, part FROM snapshot_parts
+         WHERE save_id NOT IN (SELECT save_id FROM snapshots WHERE save_id IS NOT NULL)
+           AND save_id NOT IN (SELECT value FROM json_each(?))
+         LIMIT 1`,
+      ),
+      deleteSnapshotPart: db.prepare<[number, number]>('DELETE FROM snapshot_parts WHERE save_id = ? AND part = ?'),
+      deleteSnapshot: db.prepare<[string]>('DELETE FROM snapshots WHERE name = ?'),
       addEvaluation: db.prepare<[string, number]>('INSERT INTO evaluations (report, created_at) VALUES (?, ?)'),
       lastEvaluation: db.prepare<[], { report: string; created_at: number }>(
         'SELECT report, created_at FROM evaluations ORDER BY id DESC LIMIT 1',
@@ -252,6 +315,10 @@ class SqliteStore implements Store {
   inOneCommit<T>(fn: () => T): T {
     // each write inside opens a savepoint of this transaction: one fsync for all of them
     return this.write(fn);
+  }
+
+  inOneRead<T>(fn: () => T): T {
+    return this.tx.deferred(fn) as T;
   }
 
   // ---- dataset -------------------------------------------------------------------------------
@@ -515,18 +582,67 @@ class SqliteStore implements Store {
   // ---- snapshots and evaluations ------------------------------------------------------------
 
   saveSnapshot(name: string, snap: Omit<Snapshot, 'createdAt'>): void {
+    for (const _ of this.snapshotSaveSteps(name, snap));
+    for (const _ of this.snapshotCleanupSteps());
+  }
+
+  *snapshotSaveSteps(name: string, snap: Omit<Snapshot, 'createdAt'>): Generator<void, void, void> {
     if (typeof name !== 'string' || name === '') throw new StoreError('a snapshot needs a non-empty name');
+    if (typeof snap.key !== 'string') throw new StoreError(`snapshot ${name}: key must be a string`);
     if (!(snap.blob instanceof Uint8Array)) throw new StoreError(`snapshot ${name}: blob must be a Uint8Array`);
     // A Buffer view over the same bytes: better-sqlite3 binds Buffers as BLOBs, without a copy.
     const blob = Buffer.from(snap.blob.buffer, snap.blob.byteOffset, snap.blob.byteLength);
-    this.write(() => this.st.putSnapshot.run(name, snap.key, blob, this.now()));
+    const saveId = this.write(() => this.st.nextSnapshotSave.get()!);
+    this.savesInFlight.add(saveId);
+    try {
+      let parts = 0;
+      for (let at = 0; at < blob.byteLength; at += this.snapshotPartBytes, parts++) {
+        yield;
+        const part = blob.subarray(at, Math.min(at + this.snapshotPartBytes, blob.byteLength));
+        this.write(() => this.st.putSnapshotPart.run(saveId, parts, part));
+      }
+      yield;
+      this.write(() => {
+        // the parts are checked where the key is published: a part deleted meanwhile (another
+        // process cleaning up) fails the save instead of publishing a snapshot with a hole
+        const written = this.st.snapshotPartsWritten.get(saveId)!;
+        if (written.parts !== parts || written.bytes !== blob.byteLength) {
+          throw new StoreError(`snapshot ${name}: ${written.parts} of ${parts} parts were found when saving; not saved`);
+        }
+        this.st.publishSnapshot.run(name, snap.key, this.now(), saveId, blob.byteLength);
+      });
+    } finally {
+      this.savesInFlight.delete(saveId);
+    }
+  }
+
+  *snapshotCleanupSteps(): Generator<void, void, void> {
+    for (;;) {
+      const orphan = this.st.orphanSnapshotPart.get(JSON.stringify([...this.savesInFlight]));
+      if (!orphan) return;
+      this.write(() => this.st.deleteSnapshotPart.run(orphan.save_id, orphan.part));
+      yield;
+    }
+  }
+
+  dropSnapshot(name: string): boolean {
+    return this.write(() => this.st.deleteSnapshot.run(name).changes > 0);
   }
 
   loadSnapshot(name: string): Snapshot | undefined {
-    const row = this.st.snapshot.get(name);
-    if (!row) return undefined;
-    const b = row.blob;
-    return { key: row.key, blob: new Uint8Array(b.buffer, b.byteOffset, b.byteLength), createdAt: row.created_at };
+    // one read transaction: the row and the parts it names are seen together
+    return this.inOneRead(() => {
+      const row = this.st.snapshot.get(name);
+      if (!row) return undefined;
+      let b = row.blob;
+      if (row.save_id !== null) {
+        b = joinParts(this.st.snapshotParts.all(row.save_id));
+        if (b.byteLength !== row.n_bytes) {
+          throw new StoreError(`snapshot ${name} holds ${b.byteLength} bytes in its parts, expected ${String(row.n_bytes)}`);
+        }
+      }
+      return { key: row.key, blob: new Uint8Array(b.buffer, b.byteOffset, b.byteLength), createdAt: row.created_at };
+    }) as Snapshot | undefined;
   }
 
   saveEvaluation(report: unknown): void {

@@ -2,8 +2,14 @@
  * The training worker hands its trainsets over with the models, so that a generation swap does
  * not index every rating again on the main thread.
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { trainInWorker } from '../../src/bot/trainer.ts';
+import { openStore } from '../../src/store/store.ts';
+import { trainingCodes } from '../../src/store/training-data.ts';
+import { tinyDataset } from '../store/fixtures.ts';
 import { CoRating } from '../../src/bot/service/co-rating.ts';
 import { communityOf } from '../../src/bot/service/community.ts';
 import { Trainset } from '../../src/core/trainset.ts';
@@ -45,5 +51,38 @@ describe('the training worker', () => {
     const model = decodeModel(outcome.models[0].bytes, got, (n, p) => describeAlgorithm(n).create(p), { ownFreshSnapshot: true });
     const checked = decodeModel(outcome.models[0].bytes, local, (n, p) => describeAlgorithm(n).create(p));
     expect(model.predict('2', '20').est).toBe(checked.predict('2', '20').est);
+  });
+
+  describe('given the store file instead of the columns (a retrain)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'marquee-trainer-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('reads the ratings itself, in one moment with their version, and sends them back with the model', async () => {
+      const store = openStore(join(dir, 'read.db'));
+      store.importDataset(tinyDataset());
+      const me = store.member('console', 'me');
+      const someMovie = store.movies()[0].movieId;
+      store.rate(me.id, someMovie, 4.5);
+      const outcome = await trainInWorker({ storePath: store.path, specs: ['baseline'] }).done;
+      expect(outcome.failures).toEqual([]);
+      const read = outcome.read!;
+      expect(read.version).toBe(store.ratingsVersion());
+      const here = trainingCodes(store);
+      expect(read.columns.userIds).toEqual(here.userIds);
+      expect([...read.columns.userCodes]).toEqual([...here.userCodes]);
+      expect([...read.columns.itemCodes]).toEqual([...here.itemCodes]);
+      expect([...read.columns.ratings]).toEqual([...here.ratings]);
+      // the member's rating is in what the model was fitted on
+      const got = Trainset.fromParts(outcome.built!.trainset);
+      expect(got.nRatings).toBe(here.ratings.length);
+      expect(got.innerUser(`member:${me.id}`)).toBeDefined();
+      expect(outcome.models.map((m) => m.spec)).toEqual(['baseline']);
+      store.close();
+    });
+
+    it('a store file it cannot read fails the job with the reason', async () => {
+      const missing = join(dir, 'no-such.db');
+      await expect(trainInWorker({ storePath: missing, specs: ['baseline'] }).done).rejects.toThrow(/no-such\.db/);
+    });
   });
 });

@@ -52,9 +52,25 @@ describe('opening a store', () => {
       'meta',
       'movies',
       'reactions',
+      'snapshot_parts',
       'snapshots',
     ]);
     db.close();
+  });
+
+  it('opens a second, read-only connection that sees committed writes and writes nothing', () => {
+    const path = join(dir, 'read-only', 'marquee.db');
+    expect(() => openStore(path, { readOnly: true })).toThrow(/cannot open the database/);
+    const store = openStore(path);
+    const reader = openStore(path, { readOnly: true });
+    expect(reader.ratingsVersion()).toBe(0);
+    store.saveEvaluation({ rmse: 0.9 });
+    expect(reader.lastEvaluation()?.report).toEqual({ rmse: 0.9 });
+    expect(() => reader.saveEvaluation({ rmse: 1 })).toThrow(/readonly/);
+    expect(store.lastEvaluation()?.report).toEqual({ rmse: 0.9 });
+    expect(() => openStore(':memory:', { readOnly: true })).toThrow(/in-memory store cannot be opened a second time/);
+    reader.close();
+    store.close();
   });
 
   it('re-opens an existing store without migrating again and keeps its data', () => {

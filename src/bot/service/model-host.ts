@@ -35,11 +35,9 @@ import type { Store } from '../../store/api.ts';
 import { trainingCodes, trainingColumns } from '../../store/training-data.ts';
 import { trainInWorker, type JobColumns, type TrainHandle, type TrainOutcome, type Trainer } from '../trainer.ts';
 import { botAlgorithmNames, isModelAlgo } from './algorithm-names.ts';
-import { Generation, scaleOf, snapshotName } from './generation.ts';
+import { Generation, snapshotName } from './generation.ts';
 import type { ServiceLogger } from './options.ts';
 
-/** The key of a model snapshot dropped after a forget: it matches no data, so it is never loaded. */
-const DROPPED_SNAPSHOT_KEY = 'dropped after a forget';
 /** After a failed retrain, new ratings do not trigger another for this long (the timer still does). */
 const RETRY_AFTER_FAILURE_MS = 60_000;
 
@@ -222,39 +220,48 @@ export class ModelHost {
     let specs: string[] = [];
     let swapped = false;
     let again = false;
+    let forgetEpoch = this.forgets;
     const run = async (): Promise<void> => {
       try {
         if (this.closed) return;
-        const forgetEpoch = this.forgets;
+        forgetEpoch = this.forgets;
         const readStarted = performance.now();
-        // coded: the strings are the worker's to build (see trainingCodes)
-        const columns = trainingCodes(this.store);
-        const version = this.store.ratingsVersion();
+        // A store file is read by the worker, through its own connection: at ml-10m shape the
+        // read held the main thread 4.2 s and the copy to the worker 0.9 s more (bench/stall.ts
+        // --steps, load average 22). An in-memory store has no file to open: read here, coded
+        // (the strings are the worker's to build, see trainingCodes).
+        const given = this.store.path === ':memory:' ? { columns: trainingCodes(this.store), version: this.store.ratingsVersion() } : undefined;
         const changesAtStart = this.changes;
         specs = [...this.active].filter((s) => !this.training.has(s));
         specs.forEach((s) => this.training.add(s));
         const started = performance.now();
         await nextTurn();
-        const outcome = await this.runWorker(columns, specs);
+        const outcome = await this.runWorker(given ? { columns: given.columns } : { storePath: this.store.path }, specs);
         const spawnMs = this.lastSpawnMs;
-        if (!outcome) this.retrainFailedAt = Date.now();
-        if (this.closed || !outcome) return;
+        const read = given ?? outcome?.read;
+        if (outcome && !read) this.log.error({ algos: specs }, 'the training worker sent back no training data; the retrain is dropped');
+        if (!outcome || !read) this.retrainFailedAt = Date.now();
+        if (this.closed || !outcome || !read) return;
+        const { columns, version } = read;
         const fitted = performance.now();
         // the main thread's share, one step per event-loop turn so that commands interleave; the
         // worker's trainsets are taken over, so no step walks every rating here
-        const gen = outcome.built
-          ? Generation.fromBuilt(columns, outcome.built, version, this.opts.fingerprint, forgetEpoch)
-          : Generation.fromColumns(columns, version, this.opts.fingerprint, forgetEpoch);
+        const longest = new LongestStep();
+        const gen = longest.time('take over the trainsets', () =>
+          outcome.built
+            ? Generation.fromBuilt(columns, outcome.built, version, this.opts.fingerprint, forgetEpoch)
+            : Generation.fromColumns(columns, version, this.opts.fingerprint, forgetEpoch),
+        );
         for (const m of outcome.models) {
           await nextTurn();
-          this.decodeInto(gen, m.spec, m.bytes);
+          longest.time(`decode ${m.spec}`, () => this.decodeInto(gen, m.spec, m.bytes));
         }
         for (const f of outcome.failures) {
           gen.failed.set(f.spec, f.message);
           this.log.error({ algo: f.spec, err: f.message }, 'retraining failed; the algorithm is unavailable until the next retrain');
         }
         await nextTurn();
-        this.opts.warm(gen);
+        longest.time('warm the charts', () => this.opts.warm(gen));
         await nextTurn();
         if (this.closed) return;
         if (this.forgets !== forgetEpoch) {
@@ -265,32 +272,39 @@ export class ModelHost {
         }
         this.current = gen; // the swap: readers see the old generation or the new one, never a mix
         this.changes = Math.max(0, this.changes - changesAtStart);
-        this.opts.swapped(gen);
+        longest.time('swap', () => this.opts.swapped(gen));
         swapped = true;
         const swappedAt = performance.now();
         for (const m of outcome.models) {
-          await nextTurn();
           if (this.closed) break;
-          if (gen.has(m.spec)) this.saveModel(gen, m.spec, m.bytes); // skipped once someone is forgotten
+          if (gen.has(m.spec)) await this.saveModel(gen, m.spec, m.bytes, longest); // stops once someone is forgotten
         }
+        await this.cleanSnapshots(longest);
         this.log.info(
           {
             version,
             models: gen.specs(),
             // the main thread's steps, each one stall at most: read the columns, start the worker
             readMs: Math.round(started - readStarted),
+            workerReadMs: outcome.read ? Math.round(outcome.read.readMs) : undefined,
             spawnMs: Math.round(spawnMs),
             fitMs: Math.round(fitted - started),
             swapMs: Math.round(swappedAt - fitted),
             saveMs: Math.round(performance.now() - swappedAt),
+            // the longest of the steps above after the fit (swap and save), each one event-loop turn
+            longestStep: longest.what,
+            longestStepMs: Math.round(longest.ms),
           },
           'retrained',
         );
       } finally {
         this.retraining = false;
         specs.forEach((s) => this.training.delete(s));
-        // (here, not after the try: the discarded run returns early)
-        if (again || (swapped && this.changes >= this.opts.retrainAfter)) void this.retrain();
+        // (here, not after the try: the discarded run returns early). A forget after the swap (while
+        // the snapshots were saved) found this retrain running: the generation it swapped in still
+        // holds the member, so the retrain the forget asked for runs now.
+        const forgotAfterSwap = swapped && this.forgets !== forgetEpoch;
+        if (again || forgotAfterSwap || (swapped && this.changes >= this.opts.retrainAfter)) void this.retrain();
       }
     };
     this.queue = this.queue.then(() => this.guard(run, 'retraining'));
@@ -339,15 +353,40 @@ export class ModelHost {
   }
 
   /**
-   * Saves the snapshot the next start-up reuses when the data is unchanged; never for a
-   * generation read before a forget (it may hold the forgotten member's ratings).
+   * Saves the snapshot the next start-up reuses when the data is unchanged, one part per
+   * event-loop turn (ease's 456 MB at ml-10m shape written at once held the main thread 6.8 s,
+   * in parts 0.25 s at most: bench/stall.ts --steps, load average 22); never
+   * for a generation read before a forget (it may hold the forgotten member's ratings): a forget
+   * part-way stops the save before its key is published, and its parts are cleaned up.
    */
-  private saveModel(gen: Generation, spec: string, bytes: Uint8Array): void {
-    if (gen.forgetEpoch !== this.forgets) return;
+  private async saveModel(gen: Generation, spec: string, bytes: Uint8Array, longest = new LongestStep()): Promise<void> {
+    const stillWanted = () => gen.forgetEpoch === this.forgets && !this.closed;
+    if (!stillWanted()) return;
+    const steps = this.store.snapshotSaveSteps(snapshotName(spec), { key: gen.key(spec), blob: bytes });
     try {
-      this.store.saveSnapshot(snapshotName(spec), { key: gen.key(spec), blob: bytes });
+      while (!longest.time(`save ${spec}`, () => steps.next()).done) {
+        await nextTurn();
+        if (!stillWanted()) return;
+      }
     } catch (err) {
       this.log.warn({ algo: spec, err: (err as Error).message }, 'could not save the model snapshot');
+    } finally {
+      steps.return();
+    }
+  }
+
+  /** Deletes snapshot parts no snapshot names (replaced, dropped, or left by a stopped save), a part per turn. */
+  private async cleanSnapshots(longest = new LongestStep()): Promise<void> {
+    const steps = this.store.snapshotCleanupSteps();
+    try {
+      while (!longest.time('delete old snapshot parts', () => steps.next()).done) {
+        await nextTurn();
+        if (this.closed) return;
+      }
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'could not delete old snapshot parts');
+    } finally {
+      steps.return();
     }
   }
 
@@ -360,7 +399,7 @@ export class ModelHost {
         if (this.closed || !gen.columns) return;
         const todo = specs.filter((s) => !gen.has(s));
         if (todo.length === 0) return;
-        const outcome = await this.runWorker(gen.columns, todo);
+        const outcome = await this.runWorker({ columns: gen.columns }, todo);
         if (!outcome) {
           if (!this.closed) todo.forEach((s) => gen.failed.set(s, 'the training worker failed'));
           return;
@@ -368,8 +407,9 @@ export class ModelHost {
         for (const m of outcome.models) {
           await nextTurn();
           if (this.closed) return;
-          if (this.decodeInto(gen, m.spec, m.bytes)) this.saveModel(gen, m.spec, m.bytes);
+          if (this.decodeInto(gen, m.spec, m.bytes)) await this.saveModel(gen, m.spec, m.bytes);
         }
+        await this.cleanSnapshots();
         for (const f of outcome.failures) {
           gen.failed.set(f.spec, f.message);
           this.log.error({ algo: f.spec, err: f.message }, 'training failed');
@@ -401,9 +441,11 @@ export class ModelHost {
     }
   }
 
-  private async runWorker(columns: JobColumns, specs: string[]): Promise<TrainOutcome | undefined> {
+  /** `source`: the columns to copy to the worker, or the store file it reads them from itself. */
+  private async runWorker(source: { columns: JobColumns } | { storePath: string }, specs: string[]): Promise<TrainOutcome | undefined> {
     const t0 = performance.now();
-    const handle = this.trainer({ columns, scale: scaleOf(columns), specs, alsFactors: this.opts.alsFactors });
+    // the worker works out the rating scale (a pass over every rating, not the main thread's)
+    const handle = this.trainer({ ...source, specs, alsFactors: this.opts.alsFactors });
     this.lastSpawnMs = performance.now() - t0;
     this.handles.add(handle);
     try {
@@ -431,22 +473,39 @@ export class ModelHost {
   }
 
   /**
-   * Overwrites every saved model with an empty one that no data matches: models hold the ratings
-   * they were fitted on (knn-user keeps each user's ratings), so after a forget none may be
-   * reloaded. The content model holds no ratings and stays. Snapshot names are per spec; the
-   * store cannot list them, so this covers every spec loaded or asked for since start-up and
-   * every plain registry name.
+   * Drops every saved model: models hold the ratings they were fitted on (knn-user keeps each
+   * user's ratings), so after a forget none may be reloaded. The rows go now; their parts in the
+   * next cleanup (after the retrain this forget starts). The content model holds no ratings and
+   * stays. Snapshot names are per spec; the store cannot list them, so this covers every spec
+   * loaded or asked for since start-up and every plain registry name.
    */
   private dropModelSnapshots(): void {
     const specs = new Set<string>([...this.active, ...this.opts.configured, ...this.current.specs(), ...this.training, ...botAlgorithmNames()]);
     for (const spec of specs) {
       if (!isModelAlgo(spec) && spec !== 'popular') continue;
-      const name = snapshotName(spec);
       try {
-        const snap = this.store.loadSnapshot(name);
-        if (snap && snap.blob.length > 0) this.store.saveSnapshot(name, { key: DROPPED_SNAPSHOT_KEY, blob: new Uint8Array(0) });
+        this.store.dropSnapshot(snapshotName(spec));
       } catch (err) {
         this.log.error({ algo: spec, err: (err as Error).message }, 'could not drop a model snapshot after a forget');
+      }
+    }
+  }
+}
+
+/** The longest of a job's steps on the main thread (each one event-loop turn), for the log. */
+class LongestStep {
+  what = '';
+  ms = 0;
+
+  time<T>(what: string, step: () => T): T {
+    const t0 = performance.now();
+    try {
+      return step();
+    } finally {
+      const ms = performance.now() - t0;
+      if (ms > this.ms) {
+        this.ms = ms;
+        this.what = what;
       }
     }
   }
