@@ -168,7 +168,7 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
         retrainMs = performance.now() - t0;
       });
     }
-    const { outcomes } = (await next('result')) as Extract<ClientMessage, { kind: 'result' }>;
+    const { outcomes, lagMs: clientLag } = (await next('result')) as Extract<ClientMessage, { kind: 'result' }>;
     const wallMs = performance.now() - t0;
     lag.stop();
     retrainLag.stop();
@@ -177,6 +177,7 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     await client.terminate();
 
     report(mode, outcomes, wallMs, add);
+    reportAckSides(mode, outcomes, clientLag, add);
     // every rating the member was told was stored is in the store, with the last score given
     const told = new Map<string, number>();
     for (const o of outcomes) {
@@ -209,6 +210,23 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     rmSync(tmp, { recursive: true, force: true });
   }
   return rows;
+}
+
+/**
+ * Which side an ack's time is on: the bot's (its Server-Timing: accept → 200), or before the
+ * accept and on the client's side (the rest: listen backlog, the client's own event loop, whose
+ * lag is reported beside it).
+ */
+function reportAckSides(mode: string, outcomes: CommandOutcome[], clientLag: number[], add: (name: string, value: number, unit: string, note?: string) => void): void {
+  const timed = outcomes.filter((o) => Number.isFinite(o.frontMs));
+  const front = timed.map((o) => o.frontMs);
+  const outside = timed.map((o) => o.ackMs - o.frontMs);
+  const connect = outcomes.map((o) => o.connectMs);
+  const fmt = (xs: number[]) => `p50 ${quantile(xs, 0.5).toFixed(0)} ms, max ${Math.max(...xs.filter(Number.isFinite)).toFixed(0)} ms`;
+  add(`${mode}: ack, bot side p99 (accept → 200, its Server-Timing)`, quantile(front, 0.99), 'ms', `${fmt(front)}; read whole p99 ${quantile(timed.map((o) => o.readMs), 0.99).toFixed(0)} ms`);
+  add(`${mode}: ack, outside the bot p99 (before the accept + client side)`, quantile(outside, 0.99), 'ms', fmt(outside));
+  add(`${mode}: TCP connect p99 (handshake, before any accept)`, quantile(connect, 0.99), 'ms', `${fmt(connect)}; ${connect.filter((x) => x > 1000).length} over 1 s (a SYN sent again)`);
+  add(`${mode}: client event-loop lag p99 (the members' thread)`, quantile(clientLag, 0.99), 'ms', `max ${Math.max(0, ...clientLag).toFixed(0)} ms; adds to the acks it times`);
 }
 
 function report(mode: string, outcomes: CommandOutcome[], wallMs: number, add: (name: string, value: number, unit: string, note?: string) => void): void {

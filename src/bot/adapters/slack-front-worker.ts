@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Delivery } from './slack-replay.ts';
 import { checkSlackSignature, isSslCheck, urlVerificationChallenge, type SignatureVerdict } from './slack-signature.ts';
@@ -51,8 +52,26 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/**
+ * Where an ack's time goes on the bot's side, as a W3C Server-Timing header: `read` from the
+ * connection's accept to the request read whole (the front's event loop reaching the socket, and
+ * the upload), `front` from the accept to the 200. A client subtracts `front` from its own ack
+ * time to see what was spent before the accept (the listen backlog, a SYN sent again) and on
+ * its own side (bench/load.ts reports both).
+ */
+export interface AckTiming {
+  /** performance.now() of this thread when the connection was accepted */
+  acceptedAt: number;
+  /** when the body had been read whole */
+  readAt: number;
+}
+
+function serverTiming(t: AckTiming): string {
+  return `read;dur=${(t.readAt - t.acceptedAt).toFixed(2)}, front;dur=${(performance.now() - t.acceptedAt).toFixed(2)}`;
+}
+
 /** Answers one complete request, and tells the main thread about it when it is to run. */
-export function answer(opts: FrontOptions, req: IncomingMessage, rawBody: string, res: ServerResponse, post: (m: FromFront) => void): void {
+export function answer(opts: FrontOptions, req: IncomingMessage, rawBody: string, res: ServerResponse, post: (m: FromFront) => void, timing?: AckTiming): void {
   const contentType = header(req, 'content-type');
   if (isSslCheck(rawBody, contentType)) {
     res.writeHead(200).end();
@@ -71,7 +90,7 @@ export function answer(opts: FrontOptions, req: IncomingMessage, rawBody: string
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ challenge }));
     return;
   }
-  res.writeHead(200).end();
+  res.writeHead(200, timing ? { 'server-timing': serverTiming(timing) } : undefined).end();
   const retryHeader = header(req, 'x-slack-retry-num');
   const retryNum = retryHeader === undefined ? undefined : Number.parseInt(retryHeader, 10);
   post({
@@ -92,7 +111,8 @@ export function answer(opts: FrontOptions, req: IncomingMessage, rawBody: string
 }
 
 function serve(opts: FrontOptions, post: (m: FromFront) => void) {
-  return createServer((req, res) => {
+  const acceptedAt = new WeakMap<Socket, number>();
+  const server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     if (req.method !== 'POST' || path !== opts.path) {
       res.writeHead(404).end();
@@ -107,10 +127,15 @@ function serve(opts: FrontOptions, post: (m: FromFront) => void) {
     });
     req.on('end', () => {
       if (size > opts.bodyLimit) res.writeHead(413).end();
-      else answer(opts, req, Buffer.concat(chunks).toString('utf8'), res, post);
+      else {
+        const readAt = performance.now();
+        answer(opts, req, Buffer.concat(chunks).toString('utf8'), res, post, { acceptedAt: acceptedAt.get(req.socket) ?? readAt, readAt });
+      }
     });
     req.on('error', () => res.destroy());
   });
+  server.on('connection', (socket: Socket) => acceptedAt.set(socket, performance.now()));
+  return server;
 }
 
 if (parentPort && (workerData as { front?: FrontOptions } | undefined)?.front) {

@@ -44,7 +44,7 @@ async function startFront() {
       headers: { 'content-type': opts.type ?? 'application/x-www-form-urlencoded', 'x-slack-signature': signature, 'x-slack-request-timestamp': String(ts) },
       body,
     });
-    return { status: res.status, text: await res.text() };
+    return { status: res.status, text: await res.text(), timing: res.headers.get('server-timing') };
   };
   return { app, receiver, port, url, post, commands, duplicates };
 }
@@ -54,8 +54,18 @@ const rate = new URLSearchParams({ command: '/rate', text: 'The Matrix 4.5', use
 describe('SlackFrontReceiver', () => {
   it('acks a signed slash command at once, empty, and the handler gets its fields', async () => {
     const { post, commands } = await startFront();
-    expect(await post(rate)).toEqual({ status: 200, text: '' });
+    expect(await post(rate)).toMatchObject({ status: 200, text: '' });
     await vi.waitFor(() => expect(commands).toEqual([{ command: '/rate', text: 'The Matrix 4.5', user_id: 'UANN' }]));
+  });
+
+  it("says in the ack's Server-Timing how long the bot took: accept → read whole, accept → 200", async () => {
+    const { post } = await startFront();
+    const { timing } = await post(rate);
+    const m = /^read;dur=(\d+\.\d+), front;dur=(\d+\.\d+)$/.exec(timing ?? '');
+    expect(m, `server-timing: ${timing}`).not.toBeNull();
+    const [read, front] = [Number(m![1]), Number(m![2])];
+    expect(read).toBeLessThanOrEqual(front);
+    expect(front).toBeLessThan(1000);
   });
 
   it('a burst of commands (more than one turn of the event loop runs) is acked and every one runs', async () => {
@@ -87,7 +97,7 @@ describe('SlackFrontReceiver', () => {
   it("answers Slack's ssl_check and url_verification, and 404 elsewhere", async () => {
     const { post, url, commands } = await startFront();
     expect((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'ssl_check=1&command=%2Frate' })).status).toBe(200);
-    expect(await post('{"type":"url_verification","challenge":"c-42","token":"t"}', { type: 'application/json' })).toEqual({ status: 200, text: '{"challenge":"c-42"}' });
+    expect(await post('{"type":"url_verification","challenge":"c-42","token":"t"}', { type: 'application/json' })).toMatchObject({ status: 200, text: '{"challenge":"c-42"}' });
     expect((await fetch(url)).status).toBe(404);
     expect((await fetch(url.replace('/slack/events', '/other'), { method: 'POST', body: 'x' })).status).toBe(404);
     await new Promise((r) => setTimeout(r, 50));
