@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
+import { BacklogEstimate, busyAck, type BacklogReport } from './slack-busy-ack.ts';
 import type { Delivery } from './slack-replay.ts';
 import { checkSlackSignature, isSslCheck, urlVerificationChallenge, type SignatureVerdict } from './slack-signature.ts';
 
@@ -22,6 +23,8 @@ export interface FrontOptions {
   signingSecret: string;
   /** bytes; a larger body is answered 413 (Bolt's default limit is 4 MB) */
   bodyLimit: number;
+  /** a slash command expected to wait longer than this is refused in its ack (ms; ./slack-busy-ack.ts) */
+  maxWaitMs: number;
 }
 
 /** A signed request, acked already, for the main thread to run. */
@@ -33,16 +36,19 @@ export interface VerifiedRequest {
   retryReason?: string;
   /** what the replay guard judges it by */
   delivery: Delivery;
+  /** when it was read whole (Date.now() ms): its wait counts toward the dispatcher's busy bound */
+  receivedAt: number;
 }
 
 export type FromFront =
   | { type: 'listening'; port: number }
   | { type: 'listen-failed'; message: string }
-  | { type: 'request'; request: VerifiedRequest }
+  /** the requests verified in one turn of this thread; `turnedAway`: slash commands refused busy meanwhile */
+  | { type: 'requests'; requests: VerifiedRequest[]; turnedAway: number }
   | { type: 'refused'; verdict: Exclude<SignatureVerdict, 'ok'> }
   | { type: 'closed' };
 
-export type ToFront = { type: 'stop' };
+export type ToFront = { type: 'stop' } | { type: 'backlog'; report: BacklogReport };
 
 /** Connections waiting to be accepted (see the listen call). */
 export const LISTEN_BACKLOG = 4096;
@@ -70,8 +76,18 @@ function serverTiming(t: AckTiming): string {
   return `read;dur=${(t.readAt - t.acceptedAt).toFixed(2)}, front;dur=${(performance.now() - t.acceptedAt).toFixed(2)}`;
 }
 
-/** Answers one complete request, and tells the main thread about it when it is to run. */
-export function answer(opts: FrontOptions, req: IncomingMessage, rawBody: string, res: ServerResponse, post: (m: FromFront) => void, timing?: AckTiming): void {
+/** Where verified requests go, and what the front knows of the main thread's backlog. */
+export interface Handover {
+  post(m: FromFront): void;
+  /** a verified request to run */
+  hand(r: VerifiedRequest): void;
+  /** a slash command refused in its ack because the bot is busy */
+  turnAway(): void;
+  expectedWaitMs(): number;
+}
+
+/** Answers one complete request, and hands it to the main thread when it is to run. */
+export function answer(opts: FrontOptions, req: IncomingMessage, rawBody: string, res: ServerResponse, to: Handover, timing?: AckTiming): void {
   const contentType = header(req, 'content-type');
   if (isSslCheck(rawBody, contentType)) {
     res.writeHead(200).end();
@@ -82,7 +98,7 @@ export function answer(opts: FrontOptions, req: IncomingMessage, rawBody: string
   const verdict = checkSlackSignature(opts.signingSecret, rawBody, signature, timestamp);
   if (verdict !== 'ok') {
     res.writeHead(401).end();
-    post({ type: 'refused', verdict });
+    to.post({ type: 'refused', verdict });
     return;
   }
   const challenge = urlVerificationChallenge(rawBody, contentType);
@@ -90,27 +106,67 @@ export function answer(opts: FrontOptions, req: IncomingMessage, rawBody: string
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ challenge }));
     return;
   }
-  res.writeHead(200, timing ? { 'server-timing': serverTiming(timing) } : undefined).end();
+  const ack = busyAck(rawBody, contentType, to.expectedWaitMs(), opts.maxWaitMs);
+  const headers: Record<string, string> = timing ? { 'server-timing': serverTiming(timing) } : {};
+  if (ack.body !== undefined) headers['content-type'] = 'application/json';
+  res.writeHead(200, headers).end(ack.body);
+  if (!ack.run) {
+    to.turnAway();
+    return;
+  }
   const retryHeader = header(req, 'x-slack-retry-num');
   const retryNum = retryHeader === undefined ? undefined : Number.parseInt(retryHeader, 10);
-  post({
-    type: 'request',
-    request: {
-      rawBody,
-      contentType,
-      retryNum,
-      retryReason: header(req, 'x-slack-retry-reason'),
-      delivery: {
-        signature: signature!,
-        timestampS: Number(timestamp),
-        bodyDigest: createHash('sha256').update(rawBody).digest('base64'),
-        retryNum: retryNum || 0,
-      },
+  to.hand({
+    rawBody,
+    contentType,
+    retryNum,
+    retryReason: header(req, 'x-slack-retry-reason'),
+    delivery: {
+      signature: signature!,
+      timestampS: Number(timestamp),
+      bodyDigest: createHash('sha256').update(rawBody).digest('base64'),
+      retryNum: retryNum || 0,
     },
+    receivedAt: Date.now(),
   });
 }
 
-function serve(opts: FrontOptions, post: (m: FromFront) => void) {
+/**
+ * Verified requests go to the main thread in one message per turn of this thread's event loop,
+ * not one each: a burst's 4,000 messages cost the main thread a structured clone and a
+ * dispatch apiece.
+ */
+function handover(post: (m: FromFront) => void, backlog: BacklogEstimate): Handover {
+  let batch: VerifiedRequest[] = [];
+  let turnedAway = 0;
+  let flushing = false;
+  const flush = () => {
+    flushing = false;
+    post({ type: 'requests', requests: batch, turnedAway });
+    batch = [];
+    turnedAway = 0;
+  };
+  const later = () => {
+    if (flushing) return;
+    flushing = true;
+    setImmediate(flush);
+  };
+  return {
+    post,
+    hand(r) {
+      batch.push(r);
+      backlog.handOver();
+      later();
+    },
+    turnAway() {
+      turnedAway++;
+      later();
+    },
+    expectedWaitMs: () => backlog.expectedWaitMs(),
+  };
+}
+
+function serve(opts: FrontOptions, to: Handover) {
   const acceptedAt = new WeakMap<Socket, number>();
   const server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
@@ -129,7 +185,7 @@ function serve(opts: FrontOptions, post: (m: FromFront) => void) {
       if (size > opts.bodyLimit) res.writeHead(413).end();
       else {
         const readAt = performance.now();
-        answer(opts, req, Buffer.concat(chunks).toString('utf8'), res, post, { acceptedAt: acceptedAt.get(req.socket) ?? readAt, readAt });
+        answer(opts, req, Buffer.concat(chunks).toString('utf8'), res, to, { acceptedAt: acceptedAt.get(req.socket) ?? readAt, readAt });
       }
     });
     req.on('error', () => res.destroy());
@@ -142,7 +198,8 @@ if (parentPort && (workerData as { front?: FrontOptions } | undefined)?.front) {
   const port = parentPort;
   const opts = (workerData as { front: FrontOptions }).front;
   const post = (m: FromFront) => port.postMessage(m);
-  const server = serve(opts, post);
+  const backlog = new BacklogEstimate();
+  const server = serve(opts, handover(post, backlog));
   server.once('error', (err) => post({ type: 'listen-failed', message: err.message }));
   // Node's default backlog (511) overflowed when 200 members' 4,000 commands opened their
   // connections within a second (bench/load.ts): dropped SYNs come back after the kernel's 1 s
@@ -152,6 +209,7 @@ if (parentPort && (workerData as { front?: FrontOptions } | undefined)?.front) {
     post({ type: 'listening', port: typeof address === 'object' && address ? address.port : opts.port });
   });
   port.on('message', (m: ToFront) => {
+    if (m.type === 'backlog') backlog.update(m.report);
     if (m.type !== 'stop') return;
     server.close(() => post({ type: 'closed' }));
     // idle keep-alive connections would hold close() open; a request still uploading gets a moment
