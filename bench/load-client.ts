@@ -43,7 +43,7 @@ export interface CommandOutcome {
   /** the bot's own account (its Server-Timing header): accept → request read, accept → 200; NaN without one */
   readMs: number;
   frontMs: number;
-  /** the ack's body, when it says something (a busy bot's note) */
+  /** the text of the ack's body, when it says something (a busy bot's note) */
   ackText: string;
   /** ms from sending to the answer on the response_url; NaN when none came */
   answerMs: number;
@@ -141,6 +141,7 @@ function send(apiPort: number, slackPort: number, member: string, line: string):
         res.on('data', (c: string) => (outcome.ackText += c));
         res.on('end', () => {
           outcome.closedMs = performance.now() - sentAt;
+          if (outcome.ackText !== '') outcome.ackText = ackNote(outcome.ackText);
           resolve({ id, outcome });
         });
       },
@@ -173,14 +174,27 @@ function commandsFor(k: number, count: number): string[] {
   return out;
 }
 
+/** The text a member sees in an ack's JSON body. */
+function ackNote(body: string): string {
+  try {
+    return String((JSON.parse(body) as { text?: string }).text ?? body);
+  } catch {
+    return body;
+  }
+}
+
+/** A command refused in its ack ("busy, try again") is answered there: nothing follows it. */
+const answeredInAck = (o: CommandOutcome) => o.ackText.startsWith('Marquee is busy');
+
 async function settle(sent: Array<{ id: number; outcome: CommandOutcome }>): Promise<CommandOutcome[]> {
   const deadline = performance.now() + plan.answerGraceMs;
-  while (performance.now() < deadline && sent.some((s) => s.outcome.status === 200 && !answers.has(s.id))) {
+  while (performance.now() < deadline && sent.some((s) => s.outcome.status === 200 && !answers.has(s.id) && !answeredInAck(s.outcome))) {
     await new Promise((r) => setTimeout(r, 100));
   }
   return sent.map(({ id, outcome }) => {
     const a = answers.get(id);
-    return a ? { ...outcome, answerMs: a.at - outcome.sentAt, answer: a.text } : outcome;
+    if (a) return { ...outcome, answerMs: a.at - outcome.sentAt, answer: a.text };
+    return answeredInAck(outcome) ? { ...outcome, answerMs: outcome.ackMs, answer: outcome.ackText } : outcome;
   });
 }
 

@@ -32,6 +32,7 @@ import { spawnTsWorker } from '../src/util/ts-worker.ts';
 import { sharedDataset } from '../test/helpers/shared-data.ts';
 import type { ClientMessage, CommandOutcome, LoadPlan } from './load-client.ts';
 import { gc, median } from './measure.ts';
+import { ThreadCpu } from './thread-cpu.ts';
 import type { BenchRow } from './types.ts';
 
 const SECRET = 'load-bench-signing-secret';
@@ -128,6 +129,8 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     const work = createWorkQueue({ group: (fn) => store.inOneCommit(fn) });
     const dispatcher = createDispatcher({ service: svc, commands: await loadCommands(), work });
 
+    const cpu = new ThreadCpu();
+    cpu.mark('helpers (V8, libuv)');
     const client = spawnTsWorker(new URL('./load-client.ts', import.meta.url), { plan });
     const messages: ClientMessage[] = [];
     let wake: (() => void) | undefined;
@@ -144,12 +147,14 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
       }
     };
     const { apiPort } = (await next('ready')) as Extract<ClientMessage, { kind: 'ready' }>;
+    cpu.mark('members (the bench client)');
     const slackPort = await freePort();
     const running = await startSlack(
       { dispatcher, service: svc, settings: { botToken: 'xoxb-load', signingSecret: SECRET }, log: pino({ level: 'warn' }, pino.destination(2)) },
       { slackApiUrl: `http://127.0.0.1:${apiPort}/api/`, env: { SLACK_PORT: String(slackPort) } },
     );
 
+    cpu.mark('Slack front');
     gc();
     const rssStart = process.memoryUsage().rss;
     const rss: Array<{ at: number; mb: number }> = [];
@@ -158,6 +163,7 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     const retrainLag = lagMeter();
     retrainLag.mark(false);
     const t0 = performance.now();
+    cpu.begin();
     client.postMessage({ kind: 'go', slackPort });
     let retrainMs = NaN;
     if (mode === 'load') {
@@ -170,6 +176,7 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     }
     const { outcomes, lagMs: clientLag } = (await next('result')) as Extract<ClientMessage, { kind: 'result' }>;
     const wallMs = performance.now() - t0;
+    const cpuMs = cpu.end();
     lag.stop();
     retrainLag.stop();
     clearInterval(rssTimer);
@@ -178,6 +185,9 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
 
     report(mode, outcomes, wallMs, add);
     reportAckSides(mode, outcomes, clientLag, add);
+    for (const [label, ms] of cpuMs) {
+      if (ms > 0) add(`${mode}: CPU, ${label === 'later' ? 'threads started during the run (the retrain)' : label}`, ms / 1000, 's', `${((ms / outcomes.length) * 1000).toFixed(0)} µs per command; wall ${(wallMs / 1000).toFixed(1)} s`);
+    }
     // every rating the member was told was stored is in the store, with the last score given
     const told = new Map<string, number>();
     for (const o of outcomes) {
@@ -192,6 +202,10 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
       if (!stored || stored.rating !== score) lost++;
     }
     add('ratings acknowledged but not in the store', lost, '', `target 0; of ${told.size} acknowledged (member × movie, last score)`);
+    const rates = outcomes.filter((o) => o.line.startsWith('/rate '));
+    const refused = rates.filter((o) => o.answer.startsWith('Marquee is busy')).length;
+    const confirmed = rates.filter((o) => /^(Rated|Updated) /.test(o.answer)).length;
+    add('ratings neither confirmed nor refused', rates.length - confirmed - refused, '', `target 0; of ${rates.length} sent: ${confirmed} confirmed, ${refused} refused "busy, try again"`);
     add('event-loop lag p99 over the whole run', quantile(lag.samples, 0.99), 'ms', `max ${Math.max(...lag.samples).toFixed(0)} ms; late 2 ms ticks`);
     if (mode === 'load') {
       add('event-loop lag p99 during the concurrent full retrain', quantile(retrainLag.samples, 0.99), 'ms', `target < 50 ms; max ${Math.max(0, ...retrainLag.samples).toFixed(0)} ms; retrain ${(retrainMs / 1000).toFixed(1)} s; ${algorithms.join(',')}`);
@@ -243,7 +257,9 @@ function report(mode: string, outcomes: CommandOutcome[], wallMs: number, add: (
   add(`${mode}: ack p99`, quantile(acks, 0.99), 'ms', `target < 1000 ms; max ${Math.max(...acks).toFixed(0)} ms`);
   add(`${mode}: response end p99 (connection closed)`, quantile(outcomes.map((o) => o.closedMs), 0.99), 'ms', `p50 ${quantile(outcomes.map((o) => o.closedMs), 0.5).toFixed(0)} ms`);
   add(`${mode}: answers received`, answered.length, '', `${outcomes.length - answered.length} without an answer`);
-  add(`${mode}: busy answers ("Marquee is busy — try again in N s")`, busy.length, '');
+  const inAck = outcomes.filter((o) => o.ackText.startsWith('Marquee is busy')).length;
+  const queued = outcomes.filter((o) => o.ackText.startsWith('⏳')).length;
+  add(`${mode}: busy answers ("Marquee is busy — try again in N s")`, busy.length, '', `${inAck} in the ack itself; ${queued} acks said "queued, about N s"`);
   add(`${mode}: error answers`, failed.length, '', 'target 0');
   add(`${mode}: answer p50 (request sent → answer on the response_url)`, quantile(served.map((o) => o.answerMs), 0.5), 'ms');
   add(`${mode}: answer p95`, quantile(served.map((o) => o.answerMs), 0.95), 'ms');
