@@ -155,7 +155,13 @@ export class SlackFrontReceiver implements Receiver {
    * the answers in flight and the dispatcher's work queue get their turn in between. Measured, lag
    * p99 during the retrain: 4 per turn 42-69 ms (three runs), 1 per turn 22-28 ms (two runs).
    * One per turn also meant one command per work-queue batch, so one commit (fsync) per rating:
-   * the commits were 8.5 s of the main thread's 28.6 s busy in the burst (a CPU profile).
+   * the commits were 8.5 s of the main thread's 28.6 s busy in the burst (a CPU profile). Run for
+   * RUN_BUDGET_MS per turn instead (bench/load.ts --max-wait-ms 1000000000, every command run, on
+   * the 2-core machine at load average 22-28 from other jobs): main-thread CPU per command
+   * 1.34-1.54 ms at 4 ms per turn (two runs), 1.63 at 2 ms, 1.92 at 1 ms (one run each), against
+   * 2.0-2.1 ms for one request per turn; throughput 83-105 against 50-53 commands/s. The event-loop
+   * lag under that load says more of the other jobs than of the budget (p99 138-141 ms one per
+   * turn, 311-463 ms at 4 ms): to be measured again on a quiet machine (target < 50 ms).
    */
   private enqueue(requests: VerifiedRequest[], turnedAway: number): void {
     for (const r of requests) this.queue.push(r);
