@@ -1,7 +1,8 @@
 /**
  * The Slack HTTP front's worker thread: it owns the socket on SLACK_PORT, checks each request's
- * signature, answers Slack at once (200, empty: the ack) and hands the verified body to the main
- * thread (./slack-front.ts), which runs it. Why a thread of its own: with 200 members sending 20
+ * signature, answers Slack at once (200: the ack, empty unless the bot is busy, see
+ * ./slack-busy-ack.ts) and hands the verified body to the main thread (./slack-front.ts), which
+ * runs it. Why a thread of its own: with 200 members sending 20
  * slash commands each in a burst, the ack waited behind the main thread's per-request work
  * (HTTP parsing, Bolt's body parsing, signature check and middleware, the response_url posts):
  * ack p50 7.8 s, p99 28.5 s, 3,146 of 4,000 acks past Slack's 3 s, while event-loop lag p99 was
