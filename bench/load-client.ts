@@ -38,6 +38,13 @@ export interface CommandOutcome {
   ackMs: number;
   /** ms from sending until the response ended (the connection closed) */
   closedMs: number;
+  /** ms from sending until the TCP handshake completed (the kernel's, before the bot accepts) */
+  connectMs: number;
+  /** the bot's own account (its Server-Timing header): accept → request read, accept → 200; NaN without one */
+  readMs: number;
+  frontMs: number;
+  /** the text of the ack's body, when it says something (a busy bot's note) */
+  ackText: string;
   /** ms from sending to the answer on the response_url; NaN when none came */
   answerMs: number;
   /** the answer's text (the last non-progress post) */
@@ -46,7 +53,7 @@ export interface CommandOutcome {
 
 export type ClientMessage =
   | { kind: 'ready'; apiPort: number }
-  | { kind: 'result'; outcomes: CommandOutcome[] };
+  | { kind: 'result'; outcomes: CommandOutcome[]; lagMs: number[] };
 
 const port = parentPort;
 if (!port) throw new Error('load-client.ts runs as a worker thread (see bench/load.ts)');
@@ -112,7 +119,7 @@ function send(apiPort: number, slackPort: number, member: string, line: string):
     trigger_id: String(id),
   }).toString();
   const sentAt = performance.now();
-  const outcome: CommandOutcome = { member, line, status: 0, sentAt, ackMs: NaN, closedMs: NaN, answerMs: NaN, answer: '' };
+  const outcome: CommandOutcome = { member, line, status: 0, sentAt, ackMs: NaN, closedMs: NaN, connectMs: NaN, readMs: NaN, frontMs: NaN, ackText: '', answerMs: NaN, answer: '' };
   return new Promise((resolve) => {
     const req = request(
       {
@@ -127,13 +134,19 @@ function send(apiPort: number, slackPort: number, member: string, line: string):
         // the ack is the status line: Bolt's empty 200 may end only when the connection closes
         outcome.status = res.statusCode ?? 0;
         outcome.ackMs = performance.now() - sentAt;
-        res.resume();
+        const timing = String(res.headers['server-timing'] ?? '');
+        outcome.readMs = Number(/(?:^|,\s*)read;dur=([\d.]+)/.exec(timing)?.[1] ?? NaN);
+        outcome.frontMs = Number(/(?:^|,\s*)front;dur=([\d.]+)/.exec(timing)?.[1] ?? NaN);
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (outcome.ackText += c));
         res.on('end', () => {
           outcome.closedMs = performance.now() - sentAt;
+          if (outcome.ackText !== '') outcome.ackText = ackNote(outcome.ackText);
           resolve({ id, outcome });
         });
       },
     );
+    req.on('socket', (socket) => socket.once('connect', () => (outcome.connectMs = performance.now() - sentAt)));
     req.on('error', () => {
       outcome.ackMs = performance.now() - sentAt;
       resolve({ id, outcome });
@@ -161,14 +174,27 @@ function commandsFor(k: number, count: number): string[] {
   return out;
 }
 
+/** The text a member sees in an ack's JSON body. */
+function ackNote(body: string): string {
+  try {
+    return String((JSON.parse(body) as { text?: string }).text ?? body);
+  } catch {
+    return body;
+  }
+}
+
+/** A command refused in its ack ("busy, try again") is answered there: nothing follows it. */
+const answeredInAck = (o: CommandOutcome) => o.ackText.startsWith('Marquee is busy');
+
 async function settle(sent: Array<{ id: number; outcome: CommandOutcome }>): Promise<CommandOutcome[]> {
   const deadline = performance.now() + plan.answerGraceMs;
-  while (performance.now() < deadline && sent.some((s) => s.outcome.status === 200 && !answers.has(s.id))) {
+  while (performance.now() < deadline && sent.some((s) => s.outcome.status === 200 && !answers.has(s.id) && !answeredInAck(s.outcome))) {
     await new Promise((r) => setTimeout(r, 100));
   }
   return sent.map(({ id, outcome }) => {
     const a = answers.get(id);
-    return a ? { ...outcome, answerMs: a.at - outcome.sentAt, answer: a.text } : outcome;
+    if (a) return { ...outcome, answerMs: a.at - outcome.sentAt, answer: a.text };
+    return answeredInAck(outcome) ? { ...outcome, answerMs: outcome.ackMs, answer: outcome.ackText } : outcome;
   });
 }
 
@@ -208,13 +234,30 @@ async function runSoak(apiPort: number, slackPort: number): Promise<CommandOutco
   return settle(sent);
 }
 
+/**
+ * This thread's own event-loop lag (late 2 ms ticks): an ack is timed when this loop gets to the
+ * response, so a busy client adds to every ack it measures; the report says how much.
+ */
+function lagMeter(): { samples: number[]; stop(): void } {
+  const samples: number[] = [];
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    samples.push(Math.max(0, now - last - 2));
+    last = now;
+  }, 2);
+  return { samples, stop: () => clearInterval(timer) };
+}
+
 api.listen(0, '127.0.0.1', () => {
   const apiPort = (api.address() as AddressInfo).port;
   port.on('message', (msg: { kind: 'go'; slackPort: number }) => {
     if (msg.kind !== 'go') return;
     const run = plan.mode === 'load' ? runLoad(apiPort, msg.slackPort) : runSoak(apiPort, msg.slackPort);
+    const lag = lagMeter();
     void run.then((outcomes) => {
-      port.postMessage({ kind: 'result', outcomes } satisfies ClientMessage);
+      lag.stop();
+      port.postMessage({ kind: 'result', outcomes, lagMs: lag.samples } satisfies ClientMessage);
       api.close();
     });
   });

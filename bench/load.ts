@@ -1,7 +1,7 @@
 /**
  * A burst through the real Slack HTTP endpoint (issue 13):
  *
- *   npm run bench -- --only load [--members 200] [--commands 20] [--spread-ms 1000] [--data ml-latest-small]
+ *   npm run bench -- --only load [--members 200] [--commands 20] [--spread-ms 1000] [--data ml-latest-small] [--max-wait-ms 5000]
  *   npm run bench -- --only soak [--minutes 30] [--members 20] [--every-ms 2000]
  *
  * The bot as `npm start` runs it on Slack (the service with the default algorithms, the
@@ -32,6 +32,7 @@ import { spawnTsWorker } from '../src/util/ts-worker.ts';
 import { sharedDataset } from '../test/helpers/shared-data.ts';
 import type { ClientMessage, CommandOutcome, LoadPlan } from './load-client.ts';
 import { gc, median } from './measure.ts';
+import { ThreadCpu } from './thread-cpu.ts';
 import type { BenchRow } from './types.ts';
 
 const SECRET = 'load-bench-signing-secret';
@@ -140,8 +141,13 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     await svc.ready;
     plan.movies = svc.top({ n: 100 }).entries.map((e) => e.movie.movieId);
     const work = createWorkQueue({ group: (fn) => store.inOneCommit(fn) });
-    const dispatcher = createDispatcher({ service: svc, commands: await loadCommands(), work });
+    // --max-wait-ms: the busy bound (the dispatcher's, which the Slack front's ack follows); a
+    // large one runs every command, to compare ack times on the same work
+    const maxWaitMs = argValue(argv, '--max-wait-ms') === undefined ? undefined : numberArg(argv, '--max-wait-ms', 0);
+    const dispatcher = createDispatcher({ service: svc, commands: await loadCommands(), work, maxWaitMs });
 
+    const cpu = new ThreadCpu();
+    cpu.mark('helpers (V8, libuv)');
     const client = spawnTsWorker(new URL('./load-client.ts', import.meta.url), { plan });
     const messages: ClientMessage[] = [];
     let wake: (() => void) | undefined;
@@ -158,12 +164,14 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
       }
     };
     const { apiPort } = (await next('ready')) as Extract<ClientMessage, { kind: 'ready' }>;
+    cpu.mark('members (the bench client)');
     const slackPort = await freePort();
     const running = await startSlack(
       { dispatcher, service: svc, settings: { botToken: 'xoxb-load', signingSecret: SECRET }, log: pino({ level: 'warn' }, pino.destination(2)) },
       { slackApiUrl: `http://127.0.0.1:${apiPort}/api/`, env: { SLACK_PORT: String(slackPort) } },
     );
 
+    cpu.mark('Slack front');
     gc();
     const rssStart = process.memoryUsage().rss;
     const rss: Array<{ at: number; mb: number }> = [];
@@ -172,6 +180,7 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     const retrainLag = lagMeter();
     retrainLag.mark(false);
     const t0 = performance.now();
+    cpu.begin();
     client.postMessage({ kind: 'go', slackPort });
     let retrainMs = NaN;
     if (mode === 'load') {
@@ -182,8 +191,9 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
         retrainMs = performance.now() - t0;
       });
     }
-    const { outcomes } = (await next('result')) as Extract<ClientMessage, { kind: 'result' }>;
+    const { outcomes, lagMs: clientLag } = (await next('result')) as Extract<ClientMessage, { kind: 'result' }>;
     const wallMs = performance.now() - t0;
+    const cpuMs = cpu.end();
     lag.stop();
     retrainLag.stop();
     clearInterval(rssTimer);
@@ -191,6 +201,10 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     await client.terminate();
 
     report(mode, outcomes, wallMs, add);
+    reportAckSides(mode, outcomes, clientLag, add);
+    for (const [label, ms] of cpuMs) {
+      if (ms > 0) add(`${mode}: CPU, ${label === 'later' ? 'threads started during the run (the retrain)' : label}`, ms / 1000, 's', `${((ms / outcomes.length) * 1000).toFixed(0)} µs per command; wall ${(wallMs / 1000).toFixed(1)} s`);
+    }
     // every rating the member was told was stored is in the store, with the last score given
     const told = new Map<string, number>();
     for (const o of outcomes) {
@@ -205,6 +219,10 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
       if (!stored || stored.rating !== score) lost++;
     }
     add('ratings acknowledged but not in the store', lost, '', `target 0; of ${told.size} acknowledged (member × movie, last score)`);
+    const rates = outcomes.filter((o) => o.line.startsWith('/rate '));
+    const refused = rates.filter((o) => o.answer.startsWith('Marquee is busy')).length;
+    const confirmed = rates.filter((o) => /^(Rated|Updated) /.test(o.answer)).length;
+    add('ratings neither confirmed nor refused', rates.length - confirmed - refused, '', `target 0; of ${rates.length} sent: ${confirmed} confirmed, ${refused} refused "busy, try again"`);
     add('event-loop lag p99 over the whole run', quantile(lag.samples, 0.99), 'ms', `max ${maxOf(lag.samples).toFixed(0)} ms; late 2 ms ticks`);
     if (mode === 'load') {
       add('event-loop lag p99 during the concurrent full retrain', quantile(retrainLag.samples, 0.99), 'ms', `target < 50 ms; max ${maxOf(retrainLag.samples, 0).toFixed(0)} ms; retrain ${(retrainMs / 1000).toFixed(1)} s; ${algorithms.join(',')}`);
@@ -225,6 +243,23 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
   return rows;
 }
 
+/**
+ * Which side an ack's time is on: the bot's (its Server-Timing: accept → 200), or before the
+ * accept and on the client's side (the rest: listen backlog, the client's own event loop, whose
+ * lag is reported beside it).
+ */
+function reportAckSides(mode: string, outcomes: CommandOutcome[], clientLag: number[], add: (name: string, value: number, unit: string, note?: string) => void): void {
+  const timed = outcomes.filter((o) => Number.isFinite(o.frontMs));
+  const front = timed.map((o) => o.frontMs);
+  const outside = timed.map((o) => o.ackMs - o.frontMs);
+  const connect = outcomes.map((o) => o.connectMs);
+  const fmt = (xs: number[]) => `p50 ${quantile(xs, 0.5).toFixed(0)} ms, max ${maxOf(xs.filter(Number.isFinite)).toFixed(0)} ms`;
+  add(`${mode}: ack, bot side p99 (accept → 200, its Server-Timing)`, quantile(front, 0.99), 'ms', `${fmt(front)}; read whole p99 ${quantile(timed.map((o) => o.readMs), 0.99).toFixed(0)} ms`);
+  add(`${mode}: ack, outside the bot p99 (before the accept + client side)`, quantile(outside, 0.99), 'ms', fmt(outside));
+  add(`${mode}: TCP connect p99 (handshake, before any accept)`, quantile(connect, 0.99), 'ms', `${fmt(connect)}; ${connect.filter((x) => x > 1000).length} over 1 s (a SYN sent again)`);
+  add(`${mode}: client event-loop lag p99 (the members' thread)`, quantile(clientLag, 0.99), 'ms', `max ${Math.max(0, ...clientLag).toFixed(0)} ms; adds to the acks it times`);
+}
+
 function report(mode: string, outcomes: CommandOutcome[], wallMs: number, add: (name: string, value: number, unit: string, note?: string) => void): void {
   const acks = outcomes.map((o) => o.ackMs);
   const acked = outcomes.filter((o) => o.status === 200);
@@ -239,7 +274,9 @@ function report(mode: string, outcomes: CommandOutcome[], wallMs: number, add: (
   add(`${mode}: ack p99`, quantile(acks, 0.99), 'ms', `target < 1000 ms; max ${maxOf(acks).toFixed(0)} ms`);
   add(`${mode}: response end p99 (connection closed)`, quantile(outcomes.map((o) => o.closedMs), 0.99), 'ms', `p50 ${quantile(outcomes.map((o) => o.closedMs), 0.5).toFixed(0)} ms`);
   add(`${mode}: answers received`, answered.length, '', `${outcomes.length - answered.length} without an answer`);
-  add(`${mode}: busy answers ("Marquee is busy — try again in N s")`, busy.length, '');
+  const inAck = outcomes.filter((o) => o.ackText.startsWith('Marquee is busy')).length;
+  const queued = outcomes.filter((o) => o.ackText.startsWith('⏳')).length;
+  add(`${mode}: busy answers ("Marquee is busy — try again in N s")`, busy.length, '', `${inAck} in the ack itself; ${queued} acks said "queued, about N s"`);
   add(`${mode}: error answers`, failed.length, '', 'target 0');
   add(`${mode}: answer p50 (request sent → answer on the response_url)`, quantile(served.map((o) => o.answerMs), 0.5), 'ms');
   add(`${mode}: answer p95`, quantile(served.map((o) => o.answerMs), 0.95), 'ms');

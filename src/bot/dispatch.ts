@@ -7,6 +7,7 @@
  */
 import type { AdminRef, RateLimitSetting } from '../config.ts';
 import { isAdmin as isAdminIn } from './admin.ts';
+import { busyText, DEFAULT_MAX_WAIT_MS } from './busy.ts';
 import { log } from '../log.ts';
 import type { Member, Platform } from '../store/api.ts';
 import {
@@ -66,12 +67,7 @@ export interface CommandObservation {
 
 export type CommandObserver = (o: CommandObservation) => void;
 
-/**
- * How long a command may wait for its turn before the member is told the bot is busy: Discord
- * wants an interaction answered (or deferred) within 3 s and a member waiting longer than a few
- * seconds is better told when to come back.
- */
-export const DEFAULT_MAX_WAIT_MS = 5000;
+export { DEFAULT_MAX_WAIT_MS } from './busy.ts';
 
 export interface DispatchRequest {
   platform: Platform;
@@ -93,6 +89,11 @@ export interface DispatchRequest {
    * Server says nothing about this bot). It adds to MARQUEE_ADMINS; it never takes an admin away.
    */
   platformAdmin?: boolean;
+  /**
+   * When the platform's request reached the bot (Date.now() ms), if it waited before reaching
+   * the dispatcher (the Slack front's queue): that wait counts toward the busy bound.
+   */
+  receivedAt?: number;
 }
 
 export interface Dispatcher {
@@ -104,6 +105,10 @@ export interface Dispatcher {
   drain(timeoutMs: number): Promise<DrainResult>;
   isAdmin(platform: Platform, userId: string): boolean;
   readonly commands: CommandRegistry;
+  /** How long a command handed over now would wait for its turn, estimated (ms). */
+  expectedWaitMs(): number;
+  /** a command that would wait longer than this in all is answered "busy" instead (ms) */
+  readonly maxWaitMs: number;
 }
 
 export const DEFAULT_RATE_LIMIT: RateLimitSetting = { count: 20, windowMs: 10_000 };
@@ -195,7 +200,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
         return member ?? (known ??= { member: service.findMember(req.platform, req.userId) }).member;
       },
     };
-    const busy = busyReply(work, maxWaitMs);
+    const busy = busyReply(work, maxWaitMs, req.receivedAt === undefined ? 0 : Math.max(0, t - req.receivedAt));
     if (busy) return { reply: busy, command: def.name, outcome: 'busy' };
     try {
       return { reply: await work.run(() => runToReply(def, ctx, parsed.options, req.onProgress)), command: def.name, outcome: 'ok' };
@@ -213,7 +218,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   }
 
   const lifecycle = commandLifecycle(route, opts.observe);
-  return { dispatch: lifecycle.dispatch, drain: lifecycle.drain, isAdmin, commands };
+  return { dispatch: lifecycle.dispatch, drain: lifecycle.drain, isAdmin, commands, expectedWaitMs: () => work.expectedWaitMs(), maxWaitMs };
 }
 
 /**
@@ -293,13 +298,14 @@ async function runToReply(
 
 /**
  * A busy bot is honest: when the commands already waiting would hold this one up longer than
- * `maxWaitMs`, the member hears so at once, with when to come back, instead of an answer that
- * arrives too late (or never, past a platform's deadline). Nothing ran: the command changed nothing.
+ * `maxWaitMs` in all (`waitedMs`: what it waited before it reached the dispatcher, in the Slack
+ * front's queue), the member hears so, with when to come back, instead of an answer that arrives
+ * too late (or never, past a platform's deadline). Nothing ran: the command changed nothing.
  */
-export function busyReply(work: WorkQueue, maxWaitMs: number): Reply | undefined {
-  const waitMs = work.expectedWaitMs();
-  if (waitMs <= maxWaitMs) return undefined;
-  return errorReply(`Marquee is busy — try again in ${Math.max(1, Math.ceil(waitMs / 1000))} s. Nothing was changed.`);
+export function busyReply(work: WorkQueue, maxWaitMs: number, waitedMs = 0): Reply | undefined {
+  const aheadMs = work.expectedWaitMs();
+  if (waitedMs + aheadMs <= maxWaitMs) return undefined;
+  return errorReply(busyText(Math.max(aheadMs, 1000)));
 }
 
 /** The member typed something wrong: say what, then how to type it. */

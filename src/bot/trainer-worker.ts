@@ -15,9 +15,12 @@ import { CoRating } from './service/co-rating.ts';
 import { communityOf } from './service/community.ts';
 import { scaleOf } from './service/generation.ts';
 import type { BuiltTrainsets, JobColumns, ReadByWorker, TrainJob, TrainMessage } from './trainer.ts';
+import { lowerThisThreadPriority } from '../util/background-thread.ts';
 
 const port = parentPort;
 if (!port) throw new Error('trainer-worker.ts runs as a worker thread (see trainer.ts)');
+// a retrain takes a whole core for seconds; the Slack front's acks and the answers come first
+lowerThisThreadPriority();
 
 const { job } = workerData as { job: TrainJob };
 const post = (msg: TrainMessage, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);

@@ -196,4 +196,23 @@ describe('a busy dispatcher', () => {
     expect(ok.text ?? ok.title).not.toMatch(/busy/);
     expect(service.writes.length).toBe(1);
   });
+
+  it("counts the wait before the command reached it (the Slack front's queue) toward the bound", async () => {
+    let t = 0;
+    const { createWorkQueue } = await import('../../src/bot/work-queue.ts');
+    const work = createWorkQueue({ now: () => t });
+    const { service, dispatcher } = await harness({ work, maxWaitMs: 5000, now: () => 100_000 });
+    // 2 s of commands ahead in the dispatcher's own queue
+    for (let k = 0; k < 100; k++) await work.run(() => { t += 1000; });
+    const ahead = Array.from({ length: 2 }, () => work.run(() => { t += 1000; }));
+    // received 4 s ago: 4 s + 2 s is past the bound
+    const late = await dispatcher.dispatch({ platform: 'slack', userId: 'U1', line: '/rate The Matrix 4', receivedAt: 96_000 });
+    expect(late.text).toMatch(/^Marquee is busy — try again in 2 s\. Nothing was changed\.$/);
+    // received 1 s ago: 3 s in all, it waits its turn and runs
+    const onTime = await dispatcher.dispatch({ platform: 'slack', userId: 'U1', line: '/rate The Matrix 4', receivedAt: 99_000 });
+    expect(onTime.text ?? onTime.title).not.toMatch(/busy/);
+    expect(service.writes.length).toBe(1);
+    await Promise.all(ahead);
+    expect(dispatcher.maxWaitMs).toBe(5000);
+  });
 });

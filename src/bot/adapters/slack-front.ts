@@ -9,14 +9,27 @@
 import type { App, Receiver } from '@slack/bolt';
 import type { Worker } from 'node:worker_threads';
 import { spawnTsWorker } from '../../util/ts-worker.ts';
+import { DEFAULT_MAX_WAIT_MS } from '../busy.ts';
+import type { BacklogReport } from './slack-busy-ack.ts';
 import type { FrontOptions, FromFront, ToFront, VerifiedRequest } from './slack-front-worker.ts';
 import type { Delivery, ReplayGuard, Verdict } from './slack-replay.ts';
 import { decodeSlackBody } from './slack-signature.ts';
 
 type Log = { warn(obj: object, msg: string): void; error(obj: object, msg: string): void; debug(obj: object, msg: string): void };
 
-/** Verified requests run per turn of the event loop (see enqueue). */
-export const RUN_PER_TURN = 1;
+/** Verified requests run per turn of the event loop for at most this long (ms; see enqueue). */
+export const RUN_BUDGET_MS = 4;
+/**
+ * The main thread's wall time per request in a burst before any has been measured (ms): ~300
+ * commands answered per second in bench/load.ts (2-core machine).
+ */
+const FIRST_GUESS_PER_REQUEST_MS = 3;
+/** weight of the newest turn in the running mean of the time per request */
+const EWMA_WEIGHT = 0.1;
+/** how often a backlog that is not zero is told to the front again (ms; see report) */
+const REFRESH_MS = 100;
+/** at most one "turned away" warning this often (ms) */
+const TURNED_AWAY_LOG_EVERY_MS = 10_000;
 
 export interface SlackFrontOptions {
   signingSecret: string;
@@ -26,6 +39,10 @@ export interface SlackFrontOptions {
   path?: string;
   /** Bolt's default: 4 MB */
   bodyLimit?: number;
+  /** the wait a request has after this receiver runs it (the dispatcher's work queue; ms) */
+  waitBeyondMs?: () => number;
+  /** a slash command expected to wait longer than this in all is refused busy in its ack (ms) */
+  maxWaitMs?: number;
 }
 
 export class SlackFrontReceiver implements Receiver {
@@ -35,6 +52,14 @@ export class SlackFrontReceiver implements Receiver {
   private readonly queue: VerifiedRequest[] = [];
   private draining = false;
   private restartTimer?: NodeJS.Timeout;
+  /** requests received from the front so far, and its backlog's last report */
+  private received = 0;
+  private perRequestMs = FIRST_GUESS_PER_REQUEST_MS;
+  private lastTurn?: { at: number; ran: number };
+  private reported?: BacklogReport;
+  private turnedAway = 0;
+  private turnedAwayLoggedAt = -Infinity;
+  private refreshTimer?: NodeJS.Timeout;
 
   constructor(private readonly opts: SlackFrontOptions) {}
 
@@ -46,7 +71,17 @@ export class SlackFrontReceiver implements Receiver {
   async start(port: number, host?: string): Promise<{ port: number }> {
     if (!this.app) throw new Error('SlackFrontReceiver.start before init: give it to new App({ receiver })');
     if (this.worker) throw new Error('SlackFrontReceiver is started already');
-    const front: FrontOptions = { port, host, path: this.opts.path ?? '/slack/events', signingSecret: this.opts.signingSecret, bodyLimit: this.opts.bodyLimit ?? 4 * 1024 * 1024 };
+    // a new worker has handed over nothing yet
+    this.received = 0;
+    this.reported = undefined;
+    const front: FrontOptions = {
+      port,
+      host,
+      path: this.opts.path ?? '/slack/events',
+      signingSecret: this.opts.signingSecret,
+      bodyLimit: this.opts.bodyLimit ?? 4 * 1024 * 1024,
+      maxWaitMs: this.opts.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
+    };
     const worker = spawnTsWorker(new URL('./slack-front-worker.ts', import.meta.url), { front });
     this.worker = worker;
     return new Promise((resolve, reject) => {
@@ -56,12 +91,13 @@ export class SlackFrontReceiver implements Receiver {
         if (m.type === 'listening') {
           listening = true;
           boundPort = m.port;
+          this.report();
           resolve({ port: m.port });
         } else if (m.type === 'listen-failed' && !listening) {
           this.worker = undefined;
           void worker.terminate();
           reject(new Error(m.message));
-        } else if (m.type === 'request') this.enqueue(m.request);
+        } else if (m.type === 'requests') this.enqueue(m.requests, m.turnedAway);
         else if (m.type === 'refused') this.opts.log.debug({ verdict: m.verdict }, 'slack: refused a request that is not signed with SLACK_SIGNING_SECRET, or is stale (401)');
       });
       worker.on('error', (err) => {
@@ -93,6 +129,7 @@ export class SlackFrontReceiver implements Receiver {
 
   /** Closes the socket, then ends the worker. */
   stop(): Promise<void> {
+    clearTimeout(this.refreshTimer);
     clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
     const worker = this.worker;
@@ -112,27 +149,83 @@ export class SlackFrontReceiver implements Receiver {
   }
 
   /**
-   * A worker's messages arrive in batches (a MessagePort delivers up to ~1,000 queued messages in
-   * one turn of the event loop), and running them all at once held the main thread for one long
-   * turn: event-loop lag p99 773 ms in bench/load.ts's burst (2-core machine, noisy). So requests
-   * wait in a queue and run RUN_PER_TURN at a time, one setImmediate turn after another, and
-   * timers, I/O and the answers in flight get their turn in between. Measured, lag p99 during the
-   * retrain: 4 per turn 42-69 ms (three runs), 1 per turn 22-28 ms (two runs; ack p99 1.1-1.4 s
-   * against 1.7-2.4 s, throughput about the same, 304-311 answers/s).
+   * The front's requests arrive in batches, and running them all at once held the main thread for
+   * one long turn: event-loop lag p99 773 ms in bench/load.ts's burst (2-core machine, noisy). So
+   * requests wait in a queue and run for RUN_BUDGET_MS per setImmediate turn, and timers, I/O,
+   * the answers in flight and the dispatcher's work queue get their turn in between. Measured, lag
+   * p99 during the retrain: 4 per turn 42-69 ms (three runs), 1 per turn 22-28 ms (two runs).
+   * One per turn also meant one command per work-queue batch, so one commit (fsync) per rating:
+   * the commits were 8.5 s of the main thread's 28.6 s busy in the burst (a CPU profile). Run for
+   * RUN_BUDGET_MS per turn instead (bench/load.ts --max-wait-ms 1000000000, every command run, on
+   * the 2-core machine at load average 22-28 from other jobs): main-thread CPU per command
+   * 1.34-1.54 ms at 4 ms per turn (two runs), 1.63 at 2 ms, 1.92 at 1 ms (one run each), against
+   * 2.0-2.1 ms for one request per turn; throughput 83-105 against 50-53 commands/s. The event-loop
+   * lag under that load says more of the other jobs than of the budget (p99 138-141 ms one per
+   * turn, 311-463 ms at 4 ms): to be measured again on a quiet machine (target < 50 ms).
    */
-  private enqueue(r: VerifiedRequest): void {
-    this.queue.push(r);
-    if (!this.draining) {
+  private enqueue(requests: VerifiedRequest[], turnedAway: number): void {
+    for (const r of requests) this.queue.push(r);
+    this.received += requests.length;
+    this.noteTurnedAway(turnedAway);
+    if (!this.draining && this.queue.length > 0) {
       this.draining = true;
       setImmediate(this.drain);
     }
+    this.report();
   }
 
   private readonly drain = (): void => {
-    for (let k = 0; k < RUN_PER_TURN && this.queue.length > 0; k++) this.run(this.queue.shift()!);
-    if (this.queue.length > 0) setImmediate(this.drain);
-    else this.draining = false;
+    const t0 = performance.now();
+    // from one turn to the next, everything the main thread did meanwhile (the commands these
+    // requests became, their answers, timers) is what a request costs while there is a queue
+    if (this.lastTurn) this.perRequestMs += EWMA_WEIGHT * ((t0 - this.lastTurn.at) / this.lastTurn.ran - this.perRequestMs);
+    let ran = 0;
+    do {
+      this.run(this.queue.shift()!);
+      ran++;
+    } while (this.queue.length > 0 && performance.now() - t0 < RUN_BUDGET_MS);
+    if (this.queue.length > 0) {
+      this.lastTurn = { at: t0, ran };
+      setImmediate(this.drain);
+    } else {
+      this.lastTurn = undefined;
+      this.draining = false;
+    }
+    this.report();
   };
+
+  /** How long a request arriving now would wait before its command runs (ms). */
+  expectedWaitMs(): number {
+    return this.queue.length * this.perRequestMs + (this.opts.waitBeyondMs?.() ?? 0);
+  }
+
+  /**
+   * Tells the front the backlog when it changed by more than a rounding; while it is not zero,
+   * again every REFRESH_MS, since the dispatcher's queue drains with nothing arriving here: a
+   * front left believing the bot busy would turn every slash command away and never learn better.
+   */
+  private readonly report = (): void => {
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = undefined;
+    const worker = this.worker;
+    if (!worker) return;
+    const report: BacklogReport = { waitMs: this.expectedWaitMs(), perRequestMs: this.perRequestMs, received: this.received };
+    const last = this.reported;
+    if (!last || last.received !== report.received || Math.abs(last.waitMs - report.waitMs) >= 50) {
+      this.reported = report;
+      worker.postMessage({ type: 'backlog', report } satisfies ToFront);
+    }
+    if (report.waitMs > 0) this.refreshTimer = setTimeout(this.report, REFRESH_MS).unref();
+  };
+
+  private noteTurnedAway(count: number): void {
+    this.turnedAway += count;
+    const now = performance.now();
+    if (this.turnedAway === 0 || now - this.turnedAwayLoggedAt < TURNED_AWAY_LOG_EVERY_MS) return;
+    this.opts.log.warn({ commands: this.turnedAway, expectedWaitMs: Math.round(this.expectedWaitMs()) }, 'slack: busy; slash commands answered "try again" in their ack (nothing run)');
+    this.turnedAway = 0;
+    this.turnedAwayLoggedAt = now;
+  }
 
   private run(r: VerifiedRequest): void {
     const verdict = this.opts.guard.check(r.delivery);
@@ -147,7 +240,7 @@ export class SlackFrontReceiver implements Receiver {
       this.opts.log.warn({ err }, 'slack: a signed request could not be read (acked 200, ignored)');
       return;
     }
-    this.app!.processEvent({ body, ack: async () => undefined, retryNum: r.retryNum, retryReason: r.retryReason, customProperties: {} }).catch((err: unknown) =>
+    this.app!.processEvent({ body, ack: async () => undefined, retryNum: r.retryNum, retryReason: r.retryReason, customProperties: { receivedAt: r.receivedAt } }).catch((err: unknown) =>
       this.opts.log.error({ err }, 'slack: processing a request failed'),
     );
   }

@@ -80,6 +80,14 @@ interface Turn {
   client: WebClient;
   /** replace the message the member acted on (a private one) instead of posting a new one */
   replace: boolean;
+  /** when the HTTP front received it (Date.now() ms); the dispatcher counts the wait since */
+  receivedAt?: number;
+}
+
+/** The HTTP front's receipt time, which Bolt hands over in the context (./slack-front.ts). */
+function receivedAtOf(context: AllMiddlewareArgs['context']): number | undefined {
+  const at = (context as { receivedAt?: unknown }).receivedAt;
+  return typeof at === 'number' ? at : undefined;
 }
 
 /** Registers the slash commands and block-action handlers on a Bolt app. */
@@ -121,7 +129,7 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): void {
 
     let reply: Reply;
     try {
-      reply = await dispatcher.dispatch({ platform: 'slack', userId: t.userId, displayName: t.displayName, line: t.line, onProgress });
+      reply = await dispatcher.dispatch({ platform: 'slack', userId: t.userId, displayName: t.displayName, line: t.line, onProgress, receivedAt: t.receivedAt });
     } catch (err) {
       log.error({ err, line: t.line }, 'slack: dispatch failed');
       reply = errorReply('Sorry, something went wrong. It has been logged; please try again in a moment.');
@@ -178,9 +186,10 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): void {
 
   const slash =
     (lineOf: (text: string) => string) =>
-    async ({ command, ack, respond, client }: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => {
+    async ({ command, ack, respond, client, context }: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => {
       await ack();
       await run({
+        receivedAt: receivedAtOf(context),
         line: lineOf(unescapeSlack(command.text ?? '')),
         userId: command.user_id,
         displayName: command.user_name,
@@ -201,7 +210,7 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): void {
     await slash(line)(args);
   });
 
-  app.action(/^mq:/, async ({ ack, body, action, respond, client }: SlackActionMiddlewareArgs & AllMiddlewareArgs) => {
+  app.action(/^mq:/, async ({ ack, body, action, respond, client, context }: SlackActionMiddlewareArgs & AllMiddlewareArgs) => {
     await ack();
     if (body.type !== 'block_actions' || !('action_id' in action)) return;
     const decoded = decodeActionId(action.action_id);
@@ -209,7 +218,7 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): void {
       action.type === 'button' ? action.value : action.type === 'static_select' ? action.selected_option?.value : undefined;
     if (!decoded || value === undefined) return;
     const fromPrivate = (body.container as { is_ephemeral?: boolean } | undefined)?.is_ephemeral === true;
-    const turn = { userId: body.user.id, displayName: body.user.name, channelId: body.channel?.id, respond, client };
+    const turn = { userId: body.user.id, displayName: body.user.name, channelId: body.channel?.id, respond, client, receivedAt: receivedAtOf(context) };
     switch (decoded.kind) {
       case 'pick-movie': {
         const label = action.type === 'static_select' ? action.selected_option.text.text : 'this movie';
@@ -258,7 +267,7 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): void {
   async function react(line: string, turn: Omit<Turn, 'line' | 'replace'>, original: KnownBlock[] | null | undefined): Promise<void> {
     let reply: Reply;
     try {
-      reply = await dispatcher.dispatch({ platform: 'slack', userId: turn.userId, displayName: turn.displayName, line });
+      reply = await dispatcher.dispatch({ platform: 'slack', userId: turn.userId, displayName: turn.displayName, line, receivedAt: turn.receivedAt });
     } catch (err) {
       log.error({ err, line }, 'slack: dispatch failed');
       reply = errorReply('Sorry, something went wrong. It has been logged; please try again in a moment.');
@@ -384,7 +393,7 @@ export async function startSlack(opts: AdapterStartOptions<SlackSettings>, overr
   // Socket Mode's client, on the app token, reports through SocketConnection
   const botClientOptions = { ...clientOptions, fetch: watchTokenRefusals((code) => refused(refusedWhileRunning('SLACK_BOT_TOKEN', code))) };
   const common = { token: settings.botToken, ...ids, tokenVerificationEnabled: false, logger, clientOptions: botClientOptions };
-  const receiver = settings.appToken !== undefined ? socketReceiver(settings.appToken, clientOptions, logger) : httpReceiver(settings, log);
+  const receiver = settings.appToken !== undefined ? socketReceiver(settings.appToken, clientOptions, logger) : httpReceiver(settings, dispatcher, log);
   const app = new App({ ...common, receiver });
   registerSlackHandlers(app, { dispatcher, log });
   watchRevocationEvents(app, ids.botUserId, refused);
@@ -445,12 +454,15 @@ function socketReceiver(appToken: string, clientOptions: { slackApiUrl?: string 
  * (./slack-front.ts) so the 3 s ack never waits behind the main thread; replays answered and
  * dropped.
  */
-function httpReceiver(settings: SlackSettings, log: AdapterLog): SlackFrontReceiver {
+function httpReceiver(settings: SlackSettings, dispatcher: Dispatcher, log: AdapterLog): SlackFrontReceiver {
   if (settings.signingSecret === undefined) throw new AdapterStartError('SLACK_SIGNING_SECRET is needed to receive HTTP events (or set SLACK_APP_TOKEN for Socket Mode).');
   return new SlackFrontReceiver({
     signingSecret: settings.signingSecret,
     guard: new ReplayGuard(),
     log,
+    // the front's ack says "queued" or "busy" from the whole wait: its queue and the dispatcher's
+    waitBeyondMs: () => dispatcher.expectedWaitMs(),
+    maxWaitMs: dispatcher.maxWaitMs,
     onDuplicate: (verdict, d) =>
       log.warn(
         { verdict, retryNum: d.retryNum, requestTimestamp: d.timestampS },

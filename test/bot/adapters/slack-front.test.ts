@@ -7,7 +7,7 @@ import { App, LogLevel } from '@slack/bolt';
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RUN_PER_TURN, SlackFrontReceiver } from '../../../src/bot/adapters/slack-front.ts';
+import { SlackFrontReceiver } from '../../../src/bot/adapters/slack-front.ts';
 import { ReplayGuard, type Verdict } from '../../../src/bot/adapters/slack-replay.ts';
 
 const SECRET = '0123456789abcdef0123456789abcdef';
@@ -18,9 +18,9 @@ afterEach(async () => {
   stopAll = [];
 });
 
-async function startFront() {
+async function startFront(opts: { waitBeyondMs?: () => number } = {}) {
   const duplicates: Verdict[] = [];
-  const receiver = new SlackFrontReceiver({ signingSecret: SECRET, guard: new ReplayGuard(), log: quiet, onDuplicate: (v) => duplicates.push(v) });
+  const receiver = new SlackFrontReceiver({ signingSecret: SECRET, guard: new ReplayGuard(), log: quiet, onDuplicate: (v) => duplicates.push(v), ...opts });
   const app = new App({
     receiver,
     tokenVerificationEnabled: false,
@@ -28,9 +28,16 @@ async function startFront() {
     logLevel: LogLevel.ERROR,
   });
   const commands: Array<{ command: string; text: string; user_id: string }> = [];
-  app.command(/.*/, async ({ ack, command }) => {
+  const receivedAt: unknown[] = [];
+  app.command(/.*/, async ({ ack, command, context }) => {
     await ack();
     commands.push({ command: command.command, text: command.text, user_id: command.user_id });
+    receivedAt.push(context.receivedAt);
+  });
+  const clicks: string[] = [];
+  app.action(/.*/, async ({ ack, action }) => {
+    await ack();
+    clicks.push((action as { action_id: string }).action_id);
   });
   // App.start is typed for Bolt's own HTTPReceiver; the receiver is started directly instead
   const { port } = await receiver.start(0, '127.0.0.1');
@@ -44,9 +51,9 @@ async function startFront() {
       headers: { 'content-type': opts.type ?? 'application/x-www-form-urlencoded', 'x-slack-signature': signature, 'x-slack-request-timestamp': String(ts) },
       body,
     });
-    return { status: res.status, text: await res.text() };
+    return { status: res.status, text: await res.text(), timing: res.headers.get('server-timing') };
   };
-  return { app, receiver, port, url, post, commands, duplicates };
+  return { app, receiver, port, url, post, commands, duplicates, receivedAt, clicks };
 }
 
 const rate = new URLSearchParams({ command: '/rate', text: 'The Matrix 4.5', user_id: 'UANN', user_name: 'ann', channel_id: 'C1', team_id: 'T1', response_url: 'http://127.0.0.1:1/r' }).toString();
@@ -54,17 +61,62 @@ const rate = new URLSearchParams({ command: '/rate', text: 'The Matrix 4.5', use
 describe('SlackFrontReceiver', () => {
   it('acks a signed slash command at once, empty, and the handler gets its fields', async () => {
     const { post, commands } = await startFront();
-    expect(await post(rate)).toEqual({ status: 200, text: '' });
+    expect(await post(rate)).toMatchObject({ status: 200, text: '' });
     await vi.waitFor(() => expect(commands).toEqual([{ command: '/rate', text: 'The Matrix 4.5', user_id: 'UANN' }]));
+  });
+
+  it("says in the ack's Server-Timing how long the bot took: accept → read whole, accept → 200", async () => {
+    const { post } = await startFront();
+    const { timing } = await post(rate);
+    const m = /^read;dur=(\d+\.\d+), front;dur=(\d+\.\d+)$/.exec(timing ?? '');
+    expect(m, `server-timing: ${timing}`).not.toBeNull();
+    const [read, front] = [Number(m![1]), Number(m![2])];
+    expect(read).toBeLessThanOrEqual(front);
+    expect(front).toBeLessThan(1000);
   });
 
   it('a burst of commands (more than one turn of the event loop runs) is acked and every one runs', async () => {
     const { post, commands } = await startFront();
-    const texts = Array.from({ length: 3 * RUN_PER_TURN + 1 }, (_, k) => `movie ${k}`);
+    const texts = Array.from({ length: 40 }, (_, k) => `movie ${k}`);
     const acks = await Promise.all(texts.map((text) => post(new URLSearchParams({ command: '/rate', text, user_id: 'UANN', team_id: 'T1', response_url: 'http://127.0.0.1:1/r' }).toString())));
     expect(acks.every((a) => a.status === 200)).toBe(true);
     await vi.waitFor(() => expect(commands).toHaveLength(texts.length));
     expect(commands.map((c) => c.text).sort()).toEqual([...texts].sort());
+  });
+
+  it('hands over when it received each command, for the busy bound to count the whole wait', async () => {
+    const { post, receivedAt } = await startFront();
+    const before = Date.now();
+    await post(rate);
+    await vi.waitFor(() => expect(receivedAt).toHaveLength(1));
+    expect(receivedAt[0]).toBeGreaterThanOrEqual(before);
+    expect(receivedAt[0]).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('when the bot is behind by a few seconds, the ack tells the member the command is queued, and it runs', async () => {
+    const { post, commands } = await startFront({ waitBeyondMs: () => 3500 });
+    // the main thread tells the front its backlog when it starts, and again every 100 ms
+    await new Promise((r) => setTimeout(r, 300));
+    const ack = await post(rate);
+    expect(ack.status).toBe(200);
+    expect(JSON.parse(ack.text)).toEqual({ response_type: 'ephemeral', text: '⏳ Busy — your command is queued; the answer comes in about 4 s.' });
+    await vi.waitFor(() => expect(commands.map((c) => c.text)).toEqual(['The Matrix 4.5']));
+  });
+
+  it('past the busy bound, the ack says "try again" and nothing runs; once the backlog clears, commands run again', async () => {
+    let behindMs = 60_000;
+    const { post, commands, clicks } = await startFront({ waitBeyondMs: () => behindMs });
+    await new Promise((r) => setTimeout(r, 300));
+    const ack = await post(rate);
+    expect(JSON.parse(ack.text).text).toBe('Marquee is busy — try again in 60 s. Nothing was changed.');
+    // a click has no ack text Slack shows: it is handed over (the dispatcher answers it)
+    const payload = JSON.stringify({ type: 'block_actions', user: { id: 'UANN' }, team: { id: 'T1' }, actions: [{ action_id: 'mq:x', type: 'button', value: 'v' }], response_url: 'http://127.0.0.1:1/r' });
+    expect(await post(new URLSearchParams({ payload }).toString())).toMatchObject({ status: 200, text: '' });
+    await vi.waitFor(() => expect(clicks).toEqual(['mq:x']));
+    behindMs = 0;
+    await new Promise((r) => setTimeout(r, 250));
+    expect(await post(rate.replace('4.5', '4'))).toMatchObject({ status: 200, text: '' });
+    await vi.waitFor(() => expect(commands.map((c) => c.text)).toEqual(['The Matrix 4']));
   });
 
   it('refuses a forged or stale command (401) and runs nothing', async () => {
@@ -87,7 +139,7 @@ describe('SlackFrontReceiver', () => {
   it("answers Slack's ssl_check and url_verification, and 404 elsewhere", async () => {
     const { post, url, commands } = await startFront();
     expect((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'ssl_check=1&command=%2Frate' })).status).toBe(200);
-    expect(await post('{"type":"url_verification","challenge":"c-42","token":"t"}', { type: 'application/json' })).toEqual({ status: 200, text: '{"challenge":"c-42"}' });
+    expect(await post('{"type":"url_verification","challenge":"c-42","token":"t"}', { type: 'application/json' })).toMatchObject({ status: 200, text: '{"challenge":"c-42"}' });
     expect((await fetch(url)).status).toBe(404);
     expect((await fetch(url.replace('/slack/events', '/other'), { method: 'POST', body: 'x' })).status).toBe(404);
     await new Promise((r) => setTimeout(r, 50));
