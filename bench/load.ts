@@ -141,8 +141,9 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     await svc.ready;
     plan.movies = svc.top({ n: 100 }).entries.map((e) => e.movie.movieId);
     const work = createWorkQueue({ group: (fn) => store.inOneCommit(fn) });
-    // --max-wait-ms: the busy bound (the dispatcher's, which the Slack front's ack follows); a
-    // large one runs every command, to compare ack times on the same work
+    // --max-wait-ms: the busy bound, both the dispatcher's and how long the Slack front lets a
+    // slash command queue (default: theirs, 5 s and SLACK_QUEUE_MAX_MS); a large one runs every
+    // command, to compare ack times on the same work
     const maxWaitMs = argValue(argv, '--max-wait-ms') === undefined ? undefined : numberArg(argv, '--max-wait-ms', 0);
     const dispatcher = createDispatcher({ service: svc, commands: await loadCommands(), work, maxWaitMs });
 
@@ -168,7 +169,7 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     const slackPort = await freePort();
     const running = await startSlack(
       { dispatcher, service: svc, settings: { botToken: 'xoxb-load', signingSecret: SECRET }, log: pino({ level: 'warn' }, pino.destination(2)) },
-      { slackApiUrl: `http://127.0.0.1:${apiPort}/api/`, env: { SLACK_PORT: String(slackPort) } },
+      { slackApiUrl: `http://127.0.0.1:${apiPort}/api/`, env: { SLACK_PORT: String(slackPort) }, queueMaxMs: maxWaitMs },
     );
 
     cpu.mark('Slack front');

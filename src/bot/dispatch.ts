@@ -94,6 +94,14 @@ export interface DispatchRequest {
    * the dispatcher (the Slack front's queue): that wait counts toward the busy bound.
    */
   receivedAt?: number;
+  /**
+   * The platform's front already told the member this request runs (the Slack front's ack:
+   * empty, or "queued; the answer comes in about N s"): the dispatcher keeps that word and never
+   * answers it busy, however long it waited. The front's estimate can be short early in a burst,
+   * before it has measured the main thread's cost per command; a member who was told "queued" and
+   * then "busy, try again" would have been misled twice.
+   */
+  admitted?: boolean;
 }
 
 export interface Dispatcher {
@@ -200,7 +208,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
         return member ?? (known ??= { member: service.findMember(req.platform, req.userId) }).member;
       },
     };
-    const busy = busyReply(work, maxWaitMs, req.receivedAt === undefined ? 0 : Math.max(0, t - req.receivedAt));
+    const busy = req.admitted ? undefined : busyReply(work, maxWaitMs, req.receivedAt === undefined ? 0 : Math.max(0, t - req.receivedAt));
     if (busy) return { reply: busy, command: def.name, outcome: 'busy' };
     try {
       return { reply: await work.run(() => runToReply(def, ctx, parsed.options, req.onProgress)), command: def.name, outcome: 'ok' };

@@ -215,4 +215,21 @@ describe('a busy dispatcher', () => {
     await Promise.all(ahead);
     expect(dispatcher.maxWaitMs).toBe(5000);
   });
+
+  it('keeps the word of a Slack ack that said "queued": an admitted command runs however long it waited', async () => {
+    let t = 0;
+    const { createWorkQueue } = await import('../../src/bot/work-queue.ts');
+    const work = createWorkQueue({ now: () => t });
+    const { service, dispatcher } = await harness({ work, maxWaitMs: 5000, now: () => 100_000 });
+    for (let k = 0; k < 100; k++) await work.run(() => { t += 1000; });
+    const ahead = Array.from({ length: 2 }, () => work.run(() => { t += 1000; }));
+    // received 40 s ago and told "queued": it runs; the same wait without the ack's word is refused
+    const told = await dispatcher.dispatch({ platform: 'slack', userId: 'U1', line: '/rate The Matrix 4', receivedAt: 60_000, admitted: true });
+    expect(told.text ?? told.title).not.toMatch(/busy/);
+    expect(service.writes.length).toBe(1);
+    const untold = await dispatcher.dispatch({ platform: 'slack', userId: 'U2', line: '/rate The Matrix 4', receivedAt: 60_000 });
+    expect(untold.text).toMatch(/^Marquee is busy — try again in \d+ s\. Nothing was changed\.$/);
+    expect(service.writes.length).toBe(1);
+    await Promise.all(ahead);
+  });
 });

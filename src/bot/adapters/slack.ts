@@ -19,6 +19,7 @@ import { AdapterStartError, type AdapterStartOptions, type PrepareAdapter, type 
 import type { Config } from '../../config.ts';
 import type { CommandRegistry } from '../command.ts';
 import type { Dispatcher } from '../dispatch.ts';
+import { SLACK_QUEUE_MAX_MS } from '../busy.ts';
 import { errorReply, type Progress, type Reply } from '../reply.ts';
 import {
   checkBotToken,
@@ -129,7 +130,7 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): void {
 
     let reply: Reply;
     try {
-      reply = await dispatcher.dispatch({ platform: 'slack', userId: t.userId, displayName: t.displayName, line: t.line, onProgress, receivedAt: t.receivedAt });
+      reply = await dispatcher.dispatch({ platform: 'slack', userId: t.userId, displayName: t.displayName, line: t.line, onProgress, receivedAt: t.receivedAt, admitted: t.receivedAt !== undefined });
     } catch (err) {
       log.error({ err, line: t.line }, 'slack: dispatch failed');
       reply = errorReply('Sorry, something went wrong. It has been logged; please try again in a moment.');
@@ -267,7 +268,7 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): void {
   async function react(line: string, turn: Omit<Turn, 'line' | 'replace'>, original: KnownBlock[] | null | undefined): Promise<void> {
     let reply: Reply;
     try {
-      reply = await dispatcher.dispatch({ platform: 'slack', userId: turn.userId, displayName: turn.displayName, line, receivedAt: turn.receivedAt });
+      reply = await dispatcher.dispatch({ platform: 'slack', userId: turn.userId, displayName: turn.displayName, line, receivedAt: turn.receivedAt, admitted: turn.receivedAt !== undefined });
     } catch (err) {
       log.error({ err, line }, 'slack: dispatch failed');
       reply = errorReply('Sorry, something went wrong. It has been logged; please try again in a moment.');
@@ -351,6 +352,8 @@ export interface SlackStartOverrides {
   env?: Record<string, string | undefined>;
   retryPolicy?: RetryPolicy;
   checkedIds?: { botId?: string; botUserId?: string };
+  /** how long the HTTP front lets a slash command queue before "busy" (SLACK_QUEUE_MAX_MS) */
+  queueMaxMs?: number;
 }
 
 /**
@@ -393,7 +396,7 @@ export async function startSlack(opts: AdapterStartOptions<SlackSettings>, overr
   // Socket Mode's client, on the app token, reports through SocketConnection
   const botClientOptions = { ...clientOptions, fetch: watchTokenRefusals((code) => refused(refusedWhileRunning('SLACK_BOT_TOKEN', code))) };
   const common = { token: settings.botToken, ...ids, tokenVerificationEnabled: false, logger, clientOptions: botClientOptions };
-  const receiver = settings.appToken !== undefined ? socketReceiver(settings.appToken, clientOptions, logger) : httpReceiver(settings, dispatcher, log);
+  const receiver = settings.appToken !== undefined ? socketReceiver(settings.appToken, clientOptions, logger) : httpReceiver(settings, dispatcher, log, overrides.queueMaxMs ?? SLACK_QUEUE_MAX_MS);
   const app = new App({ ...common, receiver });
   registerSlackHandlers(app, { dispatcher, log });
   watchRevocationEvents(app, ids.botUserId, refused);
@@ -454,7 +457,7 @@ function socketReceiver(appToken: string, clientOptions: { slackApiUrl?: string 
  * (./slack-front.ts) so the 3 s ack never waits behind the main thread; replays answered and
  * dropped.
  */
-function httpReceiver(settings: SlackSettings, dispatcher: Dispatcher, log: AdapterLog): SlackFrontReceiver {
+function httpReceiver(settings: SlackSettings, dispatcher: Dispatcher, log: AdapterLog, queueMaxMs: number): SlackFrontReceiver {
   if (settings.signingSecret === undefined) throw new AdapterStartError('SLACK_SIGNING_SECRET is needed to receive HTTP events (or set SLACK_APP_TOKEN for Socket Mode).');
   return new SlackFrontReceiver({
     signingSecret: settings.signingSecret,
@@ -462,7 +465,7 @@ function httpReceiver(settings: SlackSettings, dispatcher: Dispatcher, log: Adap
     log,
     // the front's ack says "queued" or "busy" from the whole wait: its queue and the dispatcher's
     waitBeyondMs: () => dispatcher.expectedWaitMs(),
-    maxWaitMs: dispatcher.maxWaitMs,
+    maxWaitMs: queueMaxMs,
     onDuplicate: (verdict, d) =>
       log.warn(
         { verdict, retryNum: d.retryNum, requestTimestamp: d.timestampS },
