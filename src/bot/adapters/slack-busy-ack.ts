@@ -5,14 +5,15 @@
  * command's ack body to the member, so the ack says what will happen:
  *
  * - expected wait under QUEUED_NOTICE_MS: an empty ack, the answer follows;
- * - up to the busy bound (DEFAULT_MAX_WAIT_MS): "⏳ Busy — your command is queued; the answer
- *   comes in about N s", and it runs;
+ * - up to the bound the front is given (SLACK_QUEUE_MAX_MS, 30 s): "⏳ Busy — your command is
+ *   queued; the answer comes in about N s", and it runs — the dispatcher keeps that word
+ *   (DispatchRequest.admitted) and never answers it busy later;
  * - past it: "Marquee is busy — try again in N s. Nothing was changed.", and it is not handed
  *   over at all: nothing is stored (a rating is never dropped silently) and the main thread, the
  *   bottleneck, spends nothing on it.
  *
  * Block actions (a click) and events carry no ack text Slack would show: they are always handed
- * over, and the dispatcher's own busy bound answers them through the response_url.
+ * over and, admitted like the rest, always run.
  *
  * The estimate: the main thread reports its backlog (./slack-front.ts) after each turn that
  * changes it; requests this thread handed over since, which the main thread had not yet received,
