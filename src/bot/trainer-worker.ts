@@ -8,7 +8,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { encodeModel } from '../core/snapshot.ts';
 import { Trainset } from '../core/trainset.ts';
 import { createForTraining } from './service/als-factors.ts';
-import { expandCodes } from '../store/training-data.ts';
 import { CoRating } from './service/co-rating.ts';
 import { communityOf } from './service/community.ts';
 import type { BuiltTrainsets, TrainJob, TrainMessage } from './trainer.ts';
@@ -20,7 +19,7 @@ const { job } = workerData as { job: TrainJob };
 const post = (msg: TrainMessage, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
 
 const t0 = performance.now();
-const ts = Trainset.fromColumns('userCodes' in job.columns ? expandCodes(job.columns) : job.columns, job.scale);
+const ts = 'userCodes' in job.columns ? Trainset.fromCoded(job.columns, job.scale) : Trainset.fromColumns(job.columns, job.scale);
 const buildMs = performance.now() - t0;
 for (const spec of job.specs) {
   try {

@@ -23,6 +23,19 @@ export interface RatingColumns {
   ratings: ArrayLike<number>;
 }
 
+/**
+ * Ratings as codes: rating k is by `userIds[userCodes[k]]` of `itemIds[itemCodes[k]]`. The same
+ * ratings as RatingColumns without a string per rating (two arrays of 32 M strings are ~512 MB at
+ * ml-32m shape, and filling them cost more than the rest of a restart's indexing).
+ */
+export interface CodedColumns {
+  userIds: ArrayLike<string>;
+  userCodes: Int32Array;
+  itemIds: ArrayLike<string>;
+  itemCodes: Int32Array;
+  ratings: ArrayLike<number>;
+}
+
 export interface RawRating {
   user: string;
   item: string;
@@ -131,6 +144,50 @@ export class Trainset {
       itemRaw,
       userIndex,
       itemIndex,
+      byUser,
+      byItem,
+      globalMean: n > 0 ? sum / n : NaN,
+      scale,
+    });
+  }
+
+  /**
+   * The same trainset as fromColumns over the expanded strings (same inner ids, same row order),
+   * built from codes: ids are looked up once per distinct code, not once per rating. Codes that
+   * name the same raw id (allowed, if odd) get the same inner id, as their strings would.
+   */
+  static fromCoded(cols: CodedColumns, scale: RatingScale = [1, 5]): Trainset {
+    const n = cols.ratings.length;
+    if (cols.userCodes.length !== n || cols.itemCodes.length !== n) {
+      throw new TrainsetError(
+        `rating columns differ in length: ${cols.userCodes.length} user codes, ${cols.itemCodes.length} item codes, ${n} ratings`,
+      );
+    }
+    if (!(scale[0] < scale[1])) {
+      throw new TrainsetError(`rating scale must be [lo, hi] with lo < hi, got [${scale[0]}, ${scale[1]}]`);
+    }
+    const users = new CodeInterner(cols.userIds, 'user');
+    const items = new CodeInterner(cols.itemIds, 'item');
+    const uOf = new Int32Array(n);
+    const iOf = new Int32Array(n);
+    const { userCodes, itemCodes, ratings } = cols;
+    let sum = 0;
+    for (let k = 0; k < n; k++) {
+      const r = ratings[k];
+      if (!Number.isFinite(r)) {
+        throw new TrainsetError(`rating ${k} (user ${cols.userIds[userCodes[k]]}, item ${cols.itemIds[itemCodes[k]]}) is not a number`);
+      }
+      uOf[k] = users.inner(userCodes[k], k);
+      iOf[k] = items.inner(itemCodes[k], k);
+      sum += r;
+    }
+    const byUser = buildCsr(users.raw.length, uOf, iOf, ratings);
+    const byItem = buildCsr(items.raw.length, iOf, uOf, ratings);
+    return new Trainset({
+      userRaw: users.raw,
+      itemRaw: items.raw,
+      userIndex: users.index,
+      itemIndex: items.index,
       byUser,
       byItem,
       globalMean: n > 0 ? sum / n : NaN,
@@ -293,6 +350,37 @@ export interface Profile {
   readonly user?: number;
   readonly items: Int32Array;
   readonly ratings: Float32Array;
+}
+
+/** Inner ids for codes, in order of first appearance (what fromColumns gives their strings). */
+class CodeInterner {
+  readonly raw: string[] = [];
+  readonly index = new Map<string, number>();
+  private readonly ids: ArrayLike<string>;
+  private readonly what: string;
+  /** code → inner id + 1 (0: not seen yet) */
+  private readonly innerOf: Int32Array;
+
+  constructor(ids: ArrayLike<string>, what: string) {
+    this.ids = ids;
+    this.what = what;
+    this.innerOf = new Int32Array(ids.length);
+  }
+
+  inner(code: number, k: number): number {
+    const known = this.innerOf[code];
+    if (known > 0) return known - 1;
+    const id = this.ids[code];
+    if (id === undefined) throw new TrainsetError(`rating ${k} has ${this.what} code ${code}, outside the ${this.ids.length} ${this.what} ids`);
+    let u = this.index.get(id);
+    if (u === undefined) {
+      u = this.raw.length;
+      this.index.set(id, u);
+      this.raw.push(id);
+    }
+    this.innerOf[code] = u + 1;
+    return u;
+  }
 }
 
 /** Stable counting sort of (row, col, value) triples into CSR, keeping input order inside rows. */

@@ -6,7 +6,6 @@ import type { Algorithm } from '../../core/algorithm.ts';
 import type { RatingScale } from '../../core/trainset.ts';
 import { Trainset } from '../../core/trainset.ts';
 import { HALF_STARS } from '../service-api.ts';
-import { expandCodes } from '../../store/training-data.ts';
 import type { BuiltTrainsets, JobColumns } from '../trainer.ts';
 import { CoRating } from './co-rating.ts';
 import { communityOf } from './community.ts';
@@ -62,8 +61,8 @@ export class Generation {
 
   /** A generation over `columns`, read at ratings `version`. */
   static fromColumns(columns: JobColumns, version: number, fingerprint: string, forgetEpoch: number): Generation {
-    const strings = 'userCodes' in columns ? expandCodes(columns) : columns;
-    const gen = new Generation(Trainset.fromColumns(strings, scaleOf(columns)), version, fingerprint);
+    const ts = 'userCodes' in columns ? Trainset.fromCoded(columns, scaleOf(columns)) : Trainset.fromColumns(columns, scaleOf(columns));
+    const gen = new Generation(ts, version, fingerprint);
     gen.columns = columns;
     gen.forgetEpoch = forgetEpoch;
     return gen;

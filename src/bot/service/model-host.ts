@@ -32,7 +32,7 @@ import { describeAlgorithm } from '../../core/registry.ts';
 import { scoreKindOf } from '../../core/rank.ts';
 import { decodeModel } from '../../core/snapshot.ts';
 import type { Store } from '../../store/api.ts';
-import { trainingCodes, trainingColumns } from '../../store/training-data.ts';
+import { trainingCodes } from '../../store/training-data.ts';
 import { trainInWorker, type JobColumns, type TrainHandle, type TrainOutcome, type Trainer } from '../trainer.ts';
 import { botAlgorithmNames, isModelAlgo } from './algorithm-names.ts';
 import { Generation, scaleOf, snapshotName } from './generation.ts';
@@ -300,7 +300,8 @@ export class ModelHost {
   // ---- internals --------------------------------------------------------------------------------
 
   private readGeneration(): Generation {
-    return Generation.fromColumns(trainingColumns(this.store), this.store.ratingsVersion(), this.opts.fingerprint, this.forgets);
+    // coded: 2 × n strings would cost ~512 MB at 32 M ratings, and the trainset is built from codes
+    return Generation.fromColumns(trainingCodes(this.store), this.store.ratingsVersion(), this.opts.fingerprint, this.forgets);
   }
 
   private loadSnapshot(gen: Generation, spec: string): boolean {
