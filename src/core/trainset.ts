@@ -166,10 +166,6 @@ export class Trainset {
     if (!(scale[0] < scale[1])) {
       throw new TrainsetError(`rating scale must be [lo, hi] with lo < hi, got [${scale[0]}, ${scale[1]}]`);
     }
-    const users = new CodeInterner(cols.userIds, 'user');
-    const items = new CodeInterner(cols.itemIds, 'item');
-    const uOf = new Int32Array(n);
-    const iOf = new Int32Array(n);
     const { userCodes, itemCodes, ratings } = cols;
     let sum = 0;
     for (let k = 0; k < n; k++) {
@@ -177,10 +173,12 @@ export class Trainset {
       if (!Number.isFinite(r)) {
         throw new TrainsetError(`rating ${k} (user ${cols.userIds[userCodes[k]]}, item ${cols.itemIds[itemCodes[k]]}) is not a number`);
       }
-      uOf[k] = users.inner(userCodes[k], k);
-      iOf[k] = items.inner(itemCodes[k], k);
       sum += r;
     }
+    const users = innerIdsOf(userCodes, cols.userIds, 'user');
+    const items = innerIdsOf(itemCodes, cols.itemIds, 'item');
+    const uOf = users.inner;
+    const iOf = items.inner;
     const byUser = buildCsr(users.raw.length, uOf, iOf, ratings);
     const byItem = buildCsr(items.raw.length, iOf, uOf, ratings);
     return new Trainset({
@@ -352,35 +350,36 @@ export interface Profile {
   readonly ratings: Float32Array;
 }
 
-/** Inner ids for codes, in order of first appearance (what fromColumns gives their strings). */
-class CodeInterner {
-  readonly raw: string[] = [];
-  readonly index = new Map<string, number>();
-  private readonly ids: ArrayLike<string>;
-  private readonly what: string;
+/**
+ * Inner ids for codes, in order of first appearance (what fromColumns gives their strings): the
+ * raw ids in inner order, their index, and each rating's inner id. A store's codes are already
+ * numbered by first appearance, so `inner` is then the codes array itself, not a copy.
+ */
+function innerIdsOf(codes: Int32Array, ids: ArrayLike<string>, what: string): { raw: string[]; index: Map<string, number>; inner: Int32Array } {
+  const m = ids.length;
+  const raw: string[] = [];
+  const index = new Map<string, number>();
   /** code → inner id + 1 (0: not seen yet) */
-  private readonly innerOf: Int32Array;
-
-  constructor(ids: ArrayLike<string>, what: string) {
-    this.ids = ids;
-    this.what = what;
-    this.innerOf = new Int32Array(ids.length);
-  }
-
-  inner(code: number, k: number): number {
-    const known = this.innerOf[code];
-    if (known > 0) return known - 1;
-    const id = this.ids[code];
-    if (id === undefined) throw new TrainsetError(`rating ${k} has ${this.what} code ${code}, outside the ${this.ids.length} ${this.what} ids`);
-    let u = this.index.get(id);
-    if (u === undefined) {
-      u = this.raw.length;
-      this.index.set(id, u);
-      this.raw.push(id);
+  const innerOf = new Int32Array(m);
+  let identity = true;
+  for (let k = 0; k < codes.length; k++) {
+    const c = codes[k];
+    if (innerOf[c] > 0) continue;
+    if (!(c >= 0 && c < m)) throw new TrainsetError(`rating ${k} has ${what} code ${c}, outside the ${m} ${what} ids`);
+    const id = ids[c];
+    let inner = index.get(id);
+    if (inner === undefined) {
+      inner = raw.length;
+      index.set(id, inner);
+      raw.push(id);
     }
-    this.innerOf[code] = u + 1;
-    return u;
+    innerOf[c] = inner + 1;
+    if (inner !== c) identity = false;
   }
+  if (identity) return { raw, index, inner: codes };
+  const inner = new Int32Array(codes.length);
+  for (let k = 0; k < codes.length; k++) inner[k] = innerOf[codes[k]] - 1;
+  return { raw, index, inner };
 }
 
 /** Stable counting sort of (row, col, value) triples into CSR, keeping input order inside rows. */

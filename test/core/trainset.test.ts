@@ -138,6 +138,23 @@ describe('a trainset built from coded columns (the store hands codes, not a stri
     expect(fromCodes.innerUser('nobody')).toBeUndefined();
   });
 
+  it("takes a store's codes (numbered by first appearance already) as the inner ids themselves", () => {
+    const inOrder = {
+      userIds: ['ann', 'bob', 'cat'],
+      userCodes: Int32Array.from([0, 1, 0, 2]),
+      itemIds: ['alien', 'heat', 'up'],
+      itemCodes: Int32Array.from([0, 1, 1, 2]),
+      ratings: Float32Array.from([5, 4, 3, 2]),
+    };
+    const fromCodes = Trainset.fromCoded(inOrder, [0.5, 5]);
+    const fromStrings = Trainset.fromRatings(ratings, [0.5, 5]);
+    for (const csr of ['byUser', 'byItem'] as const) {
+      expect([...fromCodes[csr].indices]).toEqual([...fromStrings[csr].indices]);
+      expect([...fromCodes[csr].values]).toEqual([...fromStrings[csr].values]);
+    }
+    expect(fromCodes.rawUserIds()).toEqual(['ann', 'bob', 'cat']);
+  });
+
   it('refuses a code outside its ids, columns of different lengths and a non-number rating', () => {
     expect(() => Trainset.fromCoded({ ...coded, itemCodes: Int32Array.from([2, 1, 3, 0]) })).toThrow(
       new TrainsetError('rating 2 has item code 3, outside the 3 item ids'),
