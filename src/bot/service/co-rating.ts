@@ -5,7 +5,7 @@
  * liked"), both computed on demand from the trainset's CSR rows instead of from an n² matrix. The
  * measure itself is core's (shrunkPearsonBaseline, Surprise's default shrinkage).
  */
-import { computeBaselines } from '../../core/baselines.ts';
+import { alsUserBiases, computeBaselines } from '../../core/baselines.ts';
 import { DEFAULT_SIMILARITY_OPTIONS, shrunkPearsonBaseline } from '../../core/similarity.ts';
 import type { Trainset } from '../../core/trainset.ts';
 
@@ -50,10 +50,19 @@ export class CoRating {
   private readonly cnt: Int32Array;
 
   /**
-   * `residuals`: what residuals() gave for the same trainset (a training worker computes them, so
-   * the baselines' passes over every rating stay off the main thread); else computed here.
+   * The baselines' item biases, when computed here (itemBiases of another CoRating on the same
+   * trainset rebuild it in one pass: see the constructor).
    */
-  constructor(ts: Trainset, residuals?: CoRatingResiduals) {
+  readonly itemBiases: Float64Array | undefined;
+
+  /**
+   * `from`: what residuals() gave for the same trainset (a training worker computes them, so
+   * the baselines' passes over every rating stay off the main thread), or the item biases a
+   * CoRating on the same trainset had (saved by an earlier start: the user biases follow in one
+   * pass, alsUserBiases, instead of every ALS epoch); else everything is computed here.
+   */
+  constructor(ts: Trainset, from?: CoRatingResiduals | { itemBiases: Float64Array }) {
+    const residuals = from && 'zItem' in from ? from : undefined;
     this.ts = ts;
     this.num = new Float64Array(ts.nItems);
     this.sqA = new Float64Array(ts.nItems);
@@ -67,7 +76,8 @@ export class CoRating {
       this.zUser = residuals.zUser;
       return;
     }
-    const { bu, bi } = computeBaselines(ts);
+    const { bu, bi } = from && 'itemBiases' in from ? { bu: alsUserBiases(ts, from.itemBiases), bi: from.itemBiases } : computeBaselines(ts);
+    this.itemBiases = bi;
     const mu = ts.globalMean;
     this.zItem = new Float32Array(ts.nRatings);
     this.zUser = new Float32Array(ts.nRatings);

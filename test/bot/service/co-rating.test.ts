@@ -68,4 +68,10 @@ describe('"because you rated …": how alike two movies are by who rated them bo
     expect(self[1]).toMatchObject({ item: 6, sim: 1 });
     expect(self[0].sim).toBeCloseTo(byHand(ts, 6, 1).sim, 12);
   });
+
+  it('built again from the item biases of another start, holds the very same residuals', () => {
+    const again = new CoRating(ts, { itemBiases: co.itemBiases! });
+    expect(again.residuals()).toEqual(co.residuals());
+    expect(again.similarities(2, [3, 0, 7])).toEqual(co.similarities(2, [3, 0, 7]));
+  });
 });
