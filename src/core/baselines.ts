@@ -119,7 +119,7 @@ function baselineAls(ts: Trainset, opts: BaselineOptions): Baselines {
 /**
  * The user biases ALS ends with, from its final item biases: its last half-epoch again, so the
  * same b_u to the bit. What lets a caller keep b_i only (one value per movie) and skip the other
- * epochs: at 32 M ratings those are ~4.5 s of CPU per trainset (bench/scale.ts restart profile).
+ * epochs: at 32 M ratings those are ~4.5 s of CPU per trainset (a restart's --cpu-prof).
  */
 export function alsUserBiases(ts: Trainset, bi: Float64Array, opts: BaselineOptions = DEFAULT_BASELINE_OPTIONS): Float64Array {
   if (opts.method !== 'als') throw new Error(`user biases from item biases need the als method, not ${opts.method}`);

@@ -42,9 +42,9 @@ import type { ServiceLogger } from './options.ts';
 const DROPPED_SNAPSHOT_KEY = 'dropped after a forget';
 /**
  * The snapshot of the co-ratings' item biases (Generation.useSavedItemBiases), keyed like a
- * model's: with it a restart skips the baselines' epochs over every rating (~9 of 21 CPU s at
- * ml-32m shape, bench/scale.ts). Member data (the biases average their ratings in), so dropped
- * after a forget like the models.
+ * model's: with it a restart skips the baselines' epochs over every rating (9.2 of 21 CPU s in a
+ * --cpu-prof of a restart at ml-32m shape). Member data (the biases average their ratings in), so
+ * dropped after a forget like the models.
  */
 const CO_RATING_SNAPSHOT = 'co-rating-item-biases';
 /** After a failed retrain, new ratings do not trigger another for this long (the timer still does). */
