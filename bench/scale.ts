@@ -2,20 +2,28 @@
  * The product at MovieLens scale, on synthetic data of a MovieLens shape:
  *
  *   npm run bench -- --only scale [--shape ml-1m|ml-10m|ml-25m|ml-32m] [--sample N] [--extra knn-user,knn-item|none]
+ *                                 [--store marquee.db]
  *
  * Default shape ml-10m. The data is generated once into $MARQUEE_SCALE_DIR/<shape> (default
  * <tmpdir>/marquee-scale/<shape>, seed 1) and reused. Measured through the product's own path:
- * first start (import into a fresh SQLite store + training the default set in the worker), restart
+ * first start (import into a fresh SQLite store + training the default set in the worker); then, in
+ * a serving process of its own (bench/scale-serve.ts, so its RSS is the service's alone), restart
  * from snapshots, RSS while serving, rate() and recommend() p95 for every default algorithm and for
  * knn-user/knn-item (loaded lazily, as a member's request would), the longest event-loop stall
- * during a background retrain, and the leave-one-out HR@10 of the default algorithm against the
+ * during a background retrain; then, back in this process, the leave-one-out HR@10 of the default algorithm against the
  * popularity chart (evaluateTopN, on the ratings of --sample members, default 10,000: the
  * training set is then those members' ratings only, which the note says). Then each algorithm's
  * fit alone in this process: seconds and retained array memory per million ratings.
+ *
+ * --store: a store file that is kept. Empty (or new), the import and first start fill it; holding a
+ * dataset already, they are skipped and a copy of it is served (a run in minutes, not the half hour
+ * of an import at ml-32m; the copy keeps the members' test ratings out of the kept store).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createService, type LiveService } from '../src/bot/service.ts';
 import { DEFAULTS } from '../src/config.ts';
 import { createAlgorithm } from '../src/core/registry.ts';
@@ -28,7 +36,7 @@ import { writeSynthetic } from '../src/data/synthetic/write.ts';
 import type { Store } from '../src/store/api.ts';
 import { openStore } from '../src/store/store.ts';
 import type { BenchRow } from './types.ts';
-import { gc, p95, picker } from './measure.ts';
+import { gc } from './measure.ts';
 
 /** the service's own log lines, timestamped on stderr: where the minutes of a start go */
 const serviceLog = {
@@ -57,30 +65,29 @@ async function datasetDir(shape: Shape): Promise<string> {
   return dir;
 }
 
+/** Runs bench/scale-serve.ts on `path` in a child process (same loader) and returns its rows. */
+function serveInChild(path: string, algorithms: readonly string[], extra: readonly string[]): Promise<BenchRow[]> {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'scale-serve.ts');
+  const child = spawn(process.execPath, [...process.execArgv, script, path, algorithms.join(','), extra.join(',') || 'none'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const last = out.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !last.startsWith('[')) reject(new Error(`the serving process (${script}) ended with code ${code}`));
+      else resolve(JSON.parse(last) as BenchRow[]);
+    });
+  });
+}
+
 async function startToReady(store: Store, algorithms: readonly string[]): Promise<{ svc: LiveService; ms: number }> {
   const t0 = performance.now();
   const svc = await createService({ store, algorithms, coldStart: 5, retrainAfter: 1_000_000, retrainMinutes: 10_080, logger: serviceLog });
   await svc.ready;
   return { svc, ms: performance.now() - t0 };
-}
-
-/**
- * Waits until `spec` answers itself (a lazy model trains on first request): the seconds it took,
- * or the reason the service gave when it will not come (refused at this size, or failed).
- */
-async function whenServed(svc: LiveService, m: ReturnType<LiveService['member']>, spec: string, maxS: number): Promise<{ s: number; refused?: string }> {
-  const t0 = performance.now();
-  for (;;) {
-    try {
-      const res = svc.recommend(m, { algo: spec, n: 10 });
-      if (res.algo === spec && !/train/i.test(res.note ?? '')) return { s: (performance.now() - t0) / 1000 };
-      if (/could not be trained/.test(res.note ?? '')) return { s: NaN, refused: res.note };
-    } catch {
-      // still training: tried again until maxS
-    }
-    if (performance.now() - t0 > maxS * 1000) return { s: NaN };
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 export async function benchScale(argv: string[] = process.argv.slice(2)): Promise<BenchRow[]> {
@@ -102,11 +109,10 @@ export async function benchScale(argv: string[] = process.argv.slice(2)): Promis
     // 1. first start: import + training of the default set. CPU seconds (every thread of this
     //    process, the training worker included) beside the wall clock: on a machine shared with
     //    other jobs the wall clock says more about them than about Marquee
-    let t0 = performance.now();
+    const t0 = performance.now();
     const reuse = argValue(argv, '--store');
     const store = openStore(reuse ?? join(tmp, 'marquee.db'));
-    if (reuse) {
-      if (!store.datasetInfo()) throw new Error(`--store ${reuse} holds no dataset: run once without --store`);
+    if (reuse && store.datasetInfo()) {
       log(`--store ${reuse}: the import and the first start are skipped; this store's snapshots are used`);
     } else {
       const cpu0 = cpuSeconds();
@@ -125,78 +131,21 @@ export async function benchScale(argv: string[] = process.argv.slice(2)): Promis
       await fresh.svc.close();
     }
 
-    // 2. restart from snapshots
-    const cpu1 = cpuSeconds();
-    const again = await startToReady(store, algorithms);
-    add('restart from snapshots', again.ms / 1000, 's', `target < 30 s; CPU ${(cpuSeconds() - cpu1).toFixed(1)} s`);
-    const svc = again.svc;
-    gc();
-    add('RSS serving, default set loaded', process.memoryUsage().rss / 1e6, 'MB', 'target < 6000 MB (dataset columns of this process included)');
-
-    // 3. members with 30 ratings each among popular and catalogue movies
-    const popular = svc.top({ n: 100 }).entries.map((e) => e.movie.movieId);
-    const pick = picker(42);
-    const members = Array.from({ length: 20 }, (_, k) => svc.member('console', `scale-${k}`));
-    for (const m of members) for (let r = 0; r < 30; r++) svc.rate(m, popular[pick(popular.length)], 0.5 + pick(10) / 2);
-    const rateMs: number[] = [];
-    const recMs: number[] = [];
-    for (let round = 0; round < 10; round++) {
-      for (const m of members) {
-        let t = performance.now();
-        svc.rate(m, popular[pick(popular.length)], 0.5 + pick(10) / 2);
-        rateMs.push(performance.now() - t);
-        t = performance.now();
-        svc.recommend(m, { n: 10 });
-        recMs.push(performance.now() - t);
-      }
-    }
-    add('rate() p95', p95(rateMs), 'ms', 'target < 10 ms');
-    add('recommend() p95, default algorithm, right after a rating', p95(recMs), 'ms', 'target < 50 ms');
-    // 4. a background retrain of the default set: the longest gap between 2 ms timer ticks (before
-    //    the lazy models join, so it measures what every start-up runs; theirs are minutes more)
-    let last = performance.now();
-    let stall = 0;
-    const ticker = setInterval(() => {
-      const now = performance.now();
-      stall = Math.max(stall, now - last);
-      last = now;
-    }, 2);
-    let retraining = true;
-    t0 = performance.now();
-    const cpuRetrain = cpuSeconds();
-    const done = svc.retrain().then(() => (retraining = false));
-    while (retraining) {
-      svc.recommend(members[pick(members.length)], { n: 10 });
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    await done;
-    clearInterval(ticker);
-    add('background retrain of the default set', (performance.now() - t0) / 1000, 's', `CPU ${(cpuSeconds() - cpuRetrain).toFixed(0)} s`);
-    add('longest event-loop stall during the retrain', stall, 'ms', 'target < 100 ms');
-    // 5. every default algorithm, then the lazily loaded ones as a member asking for them
-    for (const algo of [...algorithms, ...extra]) {
-      if (extra.includes(algo)) {
-        const { s, refused } = await whenServed(svc, members[0], algo, 1800);
-        add(`${algo}: lazy load (training in the worker) until it answers`, s, 's', refused ?? (Number.isNaN(s) ? 'did not answer within 30 min' : undefined));
-        if (Number.isNaN(s)) continue;
-      }
-      const ms: number[] = [];
-      for (let round = 0; round < 3; round++) {
-        for (const m of members) {
-          svc.rate(m, popular[pick(popular.length)], 0.5 + pick(10) / 2);
-          const t = performance.now();
-          svc.recommend(m, { algo, n: 10 });
-          ms.push(performance.now() - t);
-        }
-      }
-      add(`recommend() p95, ${algo}`, p95(ms), 'ms', 'target < 50 ms');
-    }
-    gc();
-    add(`RSS serving, default set + ${extra.join(' + ')}`, process.memoryUsage().rss / 1e6, 'MB', 'target < 6000 MB');
-    await svc.close();
-    const table = store.datasetRatings();
-    const scale = store.datasetInfo()!.scale;
+    // 2–5. serving, in a process of its own (bench/scale-serve.ts): the restart, the RSS as an
+    //    operator reads it (this process holds its own copy of the dataset), the latencies and a
+    //    background retrain. A reused --store is served from a copy, so the ratings the members
+    //    give here never make its snapshots stale for the next run.
     store.close();
+    let servePath = reuse ?? join(tmp, 'marquee.db');
+    if (reuse) {
+      servePath = join(tmp, 'serving.db');
+      copyFileSync(reuse, servePath);
+    }
+    for (const row of await serveInChild(servePath, algorithms, extra)) add(row.name, row.value, row.unit, row.note);
+    const again = openStore(reuse ?? join(tmp, 'marquee.db'));
+    const table = again.datasetRatings();
+    const scale = again.datasetInfo()!.scale;
+    again.close();
 
     // 6. the yardstick: leave-one-out HR@10 of the default algorithm against the chart
     const { users, items, ratings } = table;

@@ -10,7 +10,7 @@ import { encodeModel } from '../core/snapshot.ts';
 import { Trainset } from '../core/trainset.ts';
 import { createForTraining } from './service/als-factors.ts';
 import { openStore } from '../store/store.ts';
-import { expandCodes, trainingCodes } from '../store/training-data.ts';
+import { trainingCodes } from '../store/training-data.ts';
 import { CoRating } from './service/co-rating.ts';
 import { communityOf } from './service/community.ts';
 import { scaleOf } from './service/generation.ts';
@@ -29,7 +29,9 @@ const t0 = performance.now();
 const read = job.storePath === undefined ? undefined : readStore(job.storePath);
 const columns: JobColumns | undefined = read?.columns ?? job.columns;
 if (!columns) throw new Error('a training job needs its columns or the store path to read them from');
-const ts = Trainset.fromColumns('userCodes' in columns ? expandCodes(columns) : columns, job.scale ?? scaleOf(columns));
+const scale = job.scale ?? scaleOf(columns);
+// fromCoded builds its own rating arrays (the codes are only read), so the columns can go back below
+const ts = 'userCodes' in columns ? Trainset.fromCoded(columns, scale) : Trainset.fromColumns(columns, scale);
 const buildMs = performance.now() - t0;
 // the trainset holds its own copy: the columns go back (the main thread keeps them for lazy fits)
 if (read) post({ kind: 'read', read }, [read.columns.userCodes.buffer, read.columns.itemCodes.buffer, read.columns.ratings.buffer] as ArrayBuffer[]);

@@ -23,6 +23,19 @@ export interface RatingColumns {
   ratings: ArrayLike<number>;
 }
 
+/**
+ * Ratings as codes: rating k is by `userIds[userCodes[k]]` of `itemIds[itemCodes[k]]`. The same
+ * ratings as RatingColumns without a string per rating (two arrays of 32 M strings are ~512 MB at
+ * ml-32m shape, and filling them cost more than the rest of a restart's indexing).
+ */
+export interface CodedColumns {
+  userIds: ArrayLike<string>;
+  userCodes: Int32Array;
+  itemIds: ArrayLike<string>;
+  itemCodes: Int32Array;
+  ratings: ArrayLike<number>;
+}
+
 export interface RawRating {
   user: string;
   item: string;
@@ -131,6 +144,48 @@ export class Trainset {
       itemRaw,
       userIndex,
       itemIndex,
+      byUser,
+      byItem,
+      globalMean: n > 0 ? sum / n : NaN,
+      scale,
+    });
+  }
+
+  /**
+   * The same trainset as fromColumns over the expanded strings (same inner ids, same row order),
+   * built from codes: ids are looked up once per distinct code, not once per rating. Codes that
+   * name the same raw id (allowed, if odd) get the same inner id, as their strings would.
+   */
+  static fromCoded(cols: CodedColumns, scale: RatingScale = [1, 5]): Trainset {
+    const n = cols.ratings.length;
+    if (cols.userCodes.length !== n || cols.itemCodes.length !== n) {
+      throw new TrainsetError(
+        `rating columns differ in length: ${cols.userCodes.length} user codes, ${cols.itemCodes.length} item codes, ${n} ratings`,
+      );
+    }
+    if (!(scale[0] < scale[1])) {
+      throw new TrainsetError(`rating scale must be [lo, hi] with lo < hi, got [${scale[0]}, ${scale[1]}]`);
+    }
+    const { userCodes, itemCodes, ratings } = cols;
+    let sum = 0;
+    for (let k = 0; k < n; k++) {
+      const r = ratings[k];
+      if (!Number.isFinite(r)) {
+        throw new TrainsetError(`rating ${k} (user ${cols.userIds[userCodes[k]]}, item ${cols.itemIds[itemCodes[k]]}) is not a number`);
+      }
+      sum += r;
+    }
+    const users = innerIdsOf(userCodes, cols.userIds, 'user');
+    const items = innerIdsOf(itemCodes, cols.itemIds, 'item');
+    const uOf = users.inner;
+    const iOf = items.inner;
+    const byUser = buildCsr(users.raw.length, uOf, iOf, ratings);
+    const byItem = buildCsr(items.raw.length, iOf, uOf, ratings);
+    return new Trainset({
+      userRaw: users.raw,
+      itemRaw: items.raw,
+      userIndex: users.index,
+      itemIndex: items.index,
       byUser,
       byItem,
       globalMean: n > 0 ? sum / n : NaN,
@@ -293,6 +348,38 @@ export interface Profile {
   readonly user?: number;
   readonly items: Int32Array;
   readonly ratings: Float32Array;
+}
+
+/**
+ * Inner ids for codes, in order of first appearance (what fromColumns gives their strings): the
+ * raw ids in inner order, their index, and each rating's inner id. A store's codes are already
+ * numbered by first appearance, so `inner` is then the codes array itself, not a copy.
+ */
+function innerIdsOf(codes: Int32Array, ids: ArrayLike<string>, what: string): { raw: string[]; index: Map<string, number>; inner: Int32Array } {
+  const m = ids.length;
+  const raw: string[] = [];
+  const index = new Map<string, number>();
+  /** code → inner id + 1 (0: not seen yet) */
+  const innerOf = new Int32Array(m);
+  let identity = true;
+  for (let k = 0; k < codes.length; k++) {
+    const c = codes[k];
+    if (innerOf[c] > 0) continue;
+    if (!(c >= 0 && c < m)) throw new TrainsetError(`rating ${k} has ${what} code ${c}, outside the ${m} ${what} ids`);
+    const id = ids[c];
+    let inner = index.get(id);
+    if (inner === undefined) {
+      inner = raw.length;
+      index.set(id, inner);
+      raw.push(id);
+    }
+    innerOf[c] = inner + 1;
+    if (inner !== c) identity = false;
+  }
+  if (identity) return { raw, index, inner: codes };
+  const inner = new Int32Array(codes.length);
+  for (let k = 0; k < codes.length; k++) inner[k] = innerOf[codes[k]] - 1;
+  return { raw, index, inner };
 }
 
 /** Stable counting sort of (row, col, value) triples into CSR, keeping input order inside rows. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Trainset } from '../../src/core/trainset.ts';
 import {
+  alsUserBiases,
   applyMethodDefaults,
   computeBaselines,
   DEFAULT_BASELINE_OPTIONS,
@@ -51,6 +52,16 @@ describe('ALS baselines', () => {
     const p = ts.profileOf(0);
     expect(foldInUserBias(p.items, p.ratings, bi, ts.globalMean)).toBeCloseTo(bu[0], 14);
     expect(foldInUserBias(new Int32Array(0), new Float32Array(0), bi, ts.globalMean)).toBe(0);
+  });
+
+  it('the item biases alone give every user bias back, to the bit (what a restart keeps instead of all epochs)', () => {
+    const ts = tiny();
+    for (const opts of [DEFAULT_BASELINE_OPTIONS, als(1), als(0)]) {
+      const { bu, bi } = computeBaselines(ts, opts);
+      expect([...alsUserBiases(ts, bi, opts)]).toEqual([...bu]);
+    }
+    expect(() => alsUserBiases(ts, new Float64Array(1))).toThrow('item biases hold 1 movies, the trainset 2');
+    expect(() => alsUserBiases(ts, new Float64Array(2), sgd(1))).toThrow(/need the als method/);
   });
 });
 

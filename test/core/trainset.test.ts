@@ -111,3 +111,56 @@ describe('a trainset handed to another thread as parts', () => {
     );
   });
 });
+
+describe('a trainset built from coded columns (the store hands codes, not a string per rating)', () => {
+  // the same four ratings as codes; the user ids list holds an id no rating uses, and two codes
+  // that name the same member, as a store's ids never would but a caller might
+  const coded = {
+    userIds: ['cat', 'ann', 'bob', 'nobody', 'ann'],
+    userCodes: Int32Array.from([1, 2, 4, 0]),
+    itemIds: ['up', 'heat', 'alien'],
+    itemCodes: Int32Array.from([2, 1, 1, 0]),
+    ratings: Float32Array.from([5, 4, 3, 2]),
+  };
+
+  it('is the trainset of the expanded strings: same inner ids, same rows, same mean', () => {
+    const fromCodes = Trainset.fromCoded(coded, [0.5, 5]);
+    const fromStrings = Trainset.fromRatings(ratings, [0.5, 5]);
+    expect(fromCodes.rawUserIds()).toEqual(['ann', 'bob', 'cat']);
+    expect(fromCodes.rawItemIds()).toEqual(fromStrings.rawItemIds());
+    for (const csr of ['byUser', 'byItem'] as const) {
+      expect([...fromCodes[csr].indptr]).toEqual([...fromStrings[csr].indptr]);
+      expect([...fromCodes[csr].indices]).toEqual([...fromStrings[csr].indices]);
+      expect([...fromCodes[csr].values]).toEqual([...fromStrings[csr].values]);
+    }
+    expect(fromCodes.globalMean).toBe(fromStrings.globalMean);
+    expect(fromCodes.innerUser('ann')).toBe(0);
+    expect(fromCodes.innerUser('nobody')).toBeUndefined();
+  });
+
+  it("takes a store's codes (numbered by first appearance already) as the inner ids themselves", () => {
+    const inOrder = {
+      userIds: ['ann', 'bob', 'cat'],
+      userCodes: Int32Array.from([0, 1, 0, 2]),
+      itemIds: ['alien', 'heat', 'up'],
+      itemCodes: Int32Array.from([0, 1, 1, 2]),
+      ratings: Float32Array.from([5, 4, 3, 2]),
+    };
+    const fromCodes = Trainset.fromCoded(inOrder, [0.5, 5]);
+    const fromStrings = Trainset.fromRatings(ratings, [0.5, 5]);
+    for (const csr of ['byUser', 'byItem'] as const) {
+      expect([...fromCodes[csr].indices]).toEqual([...fromStrings[csr].indices]);
+      expect([...fromCodes[csr].values]).toEqual([...fromStrings[csr].values]);
+    }
+    expect(fromCodes.rawUserIds()).toEqual(['ann', 'bob', 'cat']);
+  });
+
+  it('refuses a code outside its ids, columns of different lengths and a non-number rating', () => {
+    expect(() => Trainset.fromCoded({ ...coded, itemCodes: Int32Array.from([2, 1, 3, 0]) })).toThrow(
+      new TrainsetError('rating 2 has item code 3, outside the 3 item ids'),
+    );
+    expect(() => Trainset.fromCoded({ ...coded, userCodes: Int32Array.from([1, -1, 4, 0]) })).toThrow(/rating 1 has user code -1/);
+    expect(() => Trainset.fromCoded({ ...coded, ratings: Float32Array.from([5, 4, 3]) })).toThrow(/differ in length/);
+    expect(() => Trainset.fromCoded({ ...coded, ratings: Float32Array.from([5, NaN, 3, 2]) })).toThrow(/rating 1 \(user bob, item heat\) is not a number/);
+  });
+});

@@ -6,7 +6,6 @@ import type { Algorithm } from '../../core/algorithm.ts';
 import type { RatingScale } from '../../core/trainset.ts';
 import { Trainset } from '../../core/trainset.ts';
 import { HALF_STARS } from '../service-api.ts';
-import { expandCodes } from '../../store/training-data.ts';
 import type { BuiltTrainsets, JobColumns } from '../trainer.ts';
 import { CoRating } from './co-rating.ts';
 import { communityOf } from './community.ts';
@@ -41,6 +40,7 @@ export class Generation {
   private co: CoRating | undefined;
   private communityTs: Trainset | undefined;
   private communityCo: CoRating | undefined;
+  private savedBiases: { main: Float64Array; community: Float64Array } | undefined;
   /**
    * How many forgets (that removed ratings) the service had seen when this generation's data was
    * read. Once the service has seen more, the generation may hold a forgotten member's ratings:
@@ -62,8 +62,8 @@ export class Generation {
 
   /** A generation over `columns`, read at ratings `version`. */
   static fromColumns(columns: JobColumns, version: number, fingerprint: string, forgetEpoch: number): Generation {
-    const strings = 'userCodes' in columns ? expandCodes(columns) : columns;
-    const gen = new Generation(Trainset.fromColumns(strings, scaleOf(columns)), version, fingerprint);
+    const ts = 'userCodes' in columns ? Trainset.fromCoded(columns, scaleOf(columns)) : Trainset.fromColumns(columns, scaleOf(columns));
+    const gen = new Generation(ts, version, fingerprint);
     gen.columns = columns;
     gen.forgetEpoch = forgetEpoch;
     return gen;
@@ -85,8 +85,20 @@ export class Generation {
 
   /** Item-item co-rating similarity, built on first use (baselines over the whole trainset). */
   get coRating(): CoRating {
-    this.co ??= new CoRating(this.ts);
+    this.co ??= new CoRating(this.ts, this.savedBiases && { itemBiases: this.savedBiases.main });
     return this.co;
+  }
+
+  /**
+   * Item biases an earlier start saved for this same data (see CoRating): the co-ratings are then
+   * built in one pass each instead of every baseline epoch. Refused (an Error) when their sizes
+   * are not this generation's movies.
+   */
+  useSavedItemBiases(main: Float64Array, community: Float64Array): void {
+    if (main.length !== this.ts.nItems || community.length !== this.community.nItems) {
+      throw new Error(`saved item biases hold ${main.length} + ${community.length} movies, this data ${this.ts.nItems} + ${this.community.nItems}`);
+    }
+    this.savedBiases = { main, community };
   }
 
   /**
@@ -101,7 +113,7 @@ export class Generation {
 
   /** Item-item co-rating similarity over `community` (its inner ids), built on first use. */
   get communityCoRating(): CoRating {
-    this.communityCo ??= new CoRating(this.community);
+    this.communityCo ??= new CoRating(this.community, this.savedBiases && { itemBiases: this.savedBiases.community });
     return this.communityCo;
   }
 
