@@ -33,6 +33,7 @@ import { openStore } from '../store/store.ts';
 import { describeDatasetSwitch } from '../store/rating-switch.ts';
 import type { ImportProgress, Store } from '../store/api.ts';
 import { trainInWorker } from '../bot/trainer.ts';
+import { ContentPrebuild } from '../bot/service/content-host.ts';
 import { createBotMetrics } from '../ops/metrics.ts';
 import { startHealthServer, type HealthServer } from '../ops/health.ts';
 import { progressLines } from './progress-lines.ts';
@@ -72,6 +73,7 @@ export async function main(io: StartIo): Promise<number> {
   let store: Store | undefined;
   let service: LiveService | undefined;
   let health: HealthServer | undefined;
+  let contentPrebuild: ContentPrebuild | undefined;
   const signals = watchSignals(say);
   try {
     const config = loadConfig({ env: io.env, dotenvPath: join(io.cwd, '.env'), checkAlgorithm: canonicalSpec });
@@ -107,6 +109,9 @@ export async function main(io: StartIo): Promise<number> {
       const dataset = await loadDataset(data.dir, { onRatingBytes: (done, total) => reading({ phase: 'ratings', done, total }) });
       // an algorithm that cannot train at this size is refused before the minutes of importing
       refuseOversized(config.algorithms.map(canonicalSpec).filter(isModelAlgo), ratingCounts(dataset.ratings), defaultModelMemoryBytes());
+      // the content model needs only the movies: a large catalogue's is built on another core
+      // while the ratings are imported, and the service takes it over
+      contentPrebuild = ContentPrebuild.start(dataset.movies);
       const imported = withBar(io.stderr, 'Importing', (onProgress) => store!.importDataset(dataset, onProgress));
       say(
         imported.changed
@@ -122,6 +127,7 @@ export async function main(io: StartIo): Promise<number> {
     const live = await createService({
       store: metrics ? metrics.countRatings(store) : store,
       trainer: metrics ? metrics.countTrainings(trainInWorker) : undefined,
+      contentPrebuild,
       algorithms: config.algorithms,
       coldStart: config.coldStart,
       minRatings: config.minRatings,
@@ -229,6 +235,8 @@ export async function main(io: StartIo): Promise<number> {
   } finally {
     signals.dispose();
     await service?.close().catch((err: unknown) => log.error({ err }, 'closing the service failed'));
+    // a build the service never took over (the import failed) would keep the process alive
+    await contentPrebuild?.stop();
     store?.close();
     await health?.close();
   }
