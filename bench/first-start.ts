@@ -5,13 +5,21 @@
  * co-rating residuals the training worker sends, and the content model.
  *
  *   npx tsx bench/first-start.ts <dataset folder> [--only read,import,trainset,ease,svd,community,content]
+ *   npx tsx bench/first-start.ts <dataset folder> --service [--algorithms ease,svd]
  *
  * Each line: wall seconds and CPU seconds of this process (all threads). On the shared 2-core
  * machine the CPU figure is the steadier one; the load average is printed beside.
+ *
+ * --service runs the first start itself as `npm start` does (src/cli/start.ts): read the files,
+ * start the content model's build, import into a fresh store, start the service with the default
+ * set (MARQUEE_ALGORITHMS) and wait until it is ready, with the service's own log lines.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createService } from '../src/bot/service.ts';
+import { ContentPrebuild } from '../src/bot/service/content-host.ts';
+import { DEFAULTS } from '../src/config.ts';
 import { ContentModel } from '../src/core/content/model.ts';
 import { createAlgorithm } from '../src/core/registry.ts';
 import { Trainset } from '../src/core/trainset.ts';
@@ -26,7 +34,7 @@ import { openStore } from '../src/store/store.ts';
 import { expandCodes, trainingCodes } from '../src/store/training-data.ts';
 
 const args = process.argv.slice(2);
-const dir = args.find((a) => !a.startsWith('--') && args[args.indexOf(a) - 1] !== '--only');
+const dir = args.find((a, k) => !a.startsWith('--') && !['--only', '--algorithms'].includes(args[k - 1]));
 if (!dir) throw new Error('usage: npx tsx bench/first-start.ts <dataset folder> [--only read,import,trainset,ease,svd,community,content]');
 const onlyAt = args.indexOf('--only');
 const only = onlyAt >= 0 ? new Set(args[onlyAt + 1].split(',')) : undefined;
@@ -57,6 +65,12 @@ function report(what: string, w0: number, c0: number): void {
   const wall = (performance.now() - w0) / 1000;
   const rss = process.memoryUsage().rss / 1e9;
   console.log(`${what.padEnd(44)} ${wall.toFixed(1).padStart(7)} s wall ${(cpu() - c0).toFixed(1).padStart(7)} s CPU   RSS ${rss.toFixed(2)} GB   load ${loadavg()[0].toFixed(1)}`);
+}
+
+if (args.includes('--service')) {
+  const at = args.indexOf('--algorithms');
+  await firstStart(dir, at >= 0 ? args[at + 1].split(',') : [...DEFAULTS.algorithms]);
+  process.exit(0);
 }
 
 const ds = await timedAsync('read the files (movies, links, tags, ratings)', () => loadDataset(dir));
@@ -94,4 +108,42 @@ try {
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
+}
+
+/** The first start as src/cli/start.ts runs it, timed from the first file read to `ready`. */
+async function firstStart(folder: string, algorithms: string[]): Promise<void> {
+  const w0 = performance.now();
+  const c0 = cpu();
+  const stamp = (msg: string): void => {
+    const s = ((performance.now() - w0) / 1000).toFixed(1).padStart(7);
+    console.log(`${s} s  CPU ${(cpu() - c0).toFixed(0).padStart(4)} s  load ${loadavg()[0].toFixed(1).padStart(4)}  RSS ${(process.memoryUsage().rss / 1e9).toFixed(1)} GB  ${msg}`);
+  };
+  const logger = {
+    info: (obj: object, msg?: string) => stamp(`service: ${msg ?? ''} ${JSON.stringify(obj)}`),
+    warn: (obj: object, msg?: string) => stamp(`service warning: ${msg ?? ''} ${JSON.stringify(obj)}`),
+    error: (obj: object, msg?: string) => stamp(`service error: ${msg ?? ''} ${JSON.stringify(obj)}`),
+  };
+  const tmpDir = mkdtempSync(join(tmpdir(), 'marquee-first-start-'));
+  try {
+    stamp(`reading ${folder}; MARQUEE_ALGORITHMS=${algorithms.join(',')}`);
+    let prebuild: ContentPrebuild | undefined;
+    const dataset = await loadDataset(folder, {
+      onMovies: (movies) => {
+        prebuild = ContentPrebuild.start(movies);
+        stamp(`movies read; the content model ${prebuild ? 'is built in its worker from now' : 'waits for the service (a small catalogue)'}`);
+      },
+    });
+    stamp(`read ${dataset.ratings.ratings.length.toLocaleString('en-US')} ratings, ${dataset.movies.length.toLocaleString('en-US')} movies`);
+    const store = openStore(join(tmpDir, 'marquee.db'));
+    store.importDataset(dataset);
+    stamp('imported');
+    const svc = await createService({ store, algorithms, coldStart: 5, retrainAfter: 1_000_000, retrainMinutes: 10_080, logger, contentPrebuild: prebuild });
+    stamp('service started (answering from the chart until ready)');
+    await svc.ready;
+    stamp('first start done: every configured model and the content model are ready');
+    await svc.close();
+    store.close();
+  } finally {
+    rmSync(tmpDir, { recursive: true, force: true });
+  }
 }

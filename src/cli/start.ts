@@ -106,12 +106,14 @@ export async function main(io: StartIo): Promise<number> {
     } else {
       say(`Loading ${data.dataset} from ${shown(io.cwd, data.dir)} …`);
       const reading = progressLines(say, 'Reading', { format: (n) => `${Math.round(n / 1e6)} MB` });
-      const dataset = await loadDataset(data.dir, { onRatingBytes: (done, total) => reading({ phase: 'ratings', done, total }) });
+      const dataset = await loadDataset(data.dir, {
+        onRatingBytes: (done, total) => reading({ phase: 'ratings', done, total }),
+        // the content model needs only the movies: a large catalogue's is built on another core
+        // while the ratings are read and imported, and the service takes it over
+        onMovies: (movies) => void (contentPrebuild = ContentPrebuild.start(movies)),
+      });
       // an algorithm that cannot train at this size is refused before the minutes of importing
       refuseOversized(config.algorithms.map(canonicalSpec).filter(isModelAlgo), ratingCounts(dataset.ratings), defaultModelMemoryBytes());
-      // the content model needs only the movies: a large catalogue's is built on another core
-      // while the ratings are imported, and the service takes it over
-      contentPrebuild = ContentPrebuild.start(dataset.movies);
       const imported = withBar(io.stderr, 'Importing', (onProgress) => store!.importDataset(dataset, onProgress));
       say(
         imported.changed
