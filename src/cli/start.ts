@@ -37,6 +37,7 @@ import { ContentPrebuild } from '../bot/service/content-host.ts';
 import { createBotMetrics } from '../ops/metrics.ts';
 import { startHealthServer, type HealthServer } from '../ops/health.ts';
 import { progressLines } from './progress-lines.ts';
+import { reportModelProgress } from './model-progress.ts';
 
 type StartAdapter<S> = (opts: AdapterStartOptions<S>) => Promise<RunningAdapter>;
 
@@ -150,6 +151,8 @@ export async function main(io: StartIo): Promise<number> {
       () => undefined,
     );
     health?.attach({ stats: () => live.stats(), isReady: () => modelsReady });
+    // a first start trains for minutes at ml-32m size: a line every 30 s says what is still coming
+    reportModelProgress(() => live.stats(), live.ready, say);
     const commands = await loadCommands();
     const groupStore = store;
     // commands waiting together share one commit (group commit, ../bot/work-queue.ts)
