@@ -128,7 +128,7 @@ export class LiveService implements MarqueeService {
     this.coldStartThreshold = opts.coldStart;
     this.catalog = new Catalog(this.store);
     this.charts = new Charts(this.catalog);
-    this.content = new ContentHost(this.store, this.log);
+    this.content = new ContentHost(this.store, this.log, { prebuild: opts.contentPrebuild });
     const fingerprint = this.store.datasetInfo()?.fingerprint ?? 'no-dataset';
     // a new Spark run changes the digest, so no snapshot trained on older factors is reloaded
     const alsDigest = checkAlsFactors(opts.alsFactors, this.store.datasetInfo()?.fingerprint, configured);

@@ -49,7 +49,8 @@ for (const spec of job.specs) {
   }
 }
 // last: transferring the trainset's arrays detaches them here, and the fits above needed them
-try {
+// (one worker of a job sends them: see trainer.ts)
+if (job.sendTrainsets !== false) try {
   const community = communityOf(ts);
   const built: BuiltTrainsets = {
     trainset: ts.toParts(),

@@ -38,9 +38,11 @@ import { openStore } from '../store/store.ts';
 import { describeDatasetSwitch } from '../store/rating-switch.ts';
 import type { ImportProgress, Store } from '../store/api.ts';
 import { trainInWorker } from '../bot/trainer.ts';
+import { ContentPrebuild } from '../bot/service/content-host.ts';
 import { createBotMetrics } from '../ops/metrics.ts';
 import { startHealthServer, type HealthServer } from '../ops/health.ts';
 import { progressLines } from './progress-lines.ts';
+import { reportModelProgress } from './model-progress.ts';
 
 type StartAdapter<S> = (opts: AdapterStartOptions<S>) => Promise<RunningAdapter>;
 
@@ -79,6 +81,7 @@ export async function main(io: StartIo): Promise<number> {
   let health: HealthServer | undefined;
   /** said after everything is closed: the last thing the operator reads */
   let farewell: string | undefined;
+  let contentPrebuild: ContentPrebuild | undefined;
   const signals = watchSignals(say);
   try {
     const config = loadConfig({ env: io.env, dotenvPath: join(io.cwd, '.env'), checkAlgorithm: canonicalSpec });
@@ -112,7 +115,12 @@ export async function main(io: StartIo): Promise<number> {
     } else {
       say(`Loading ${data.dataset} from ${shown(io.cwd, data.dir)} …`);
       const reading = progressLines(say, 'Reading', { format: (n) => `${Math.round(n / 1e6)} MB` });
-      const dataset = await loadDataset(data.dir, { onRatingBytes: (done, total) => reading({ phase: 'ratings', done, total }) });
+      const dataset = await loadDataset(data.dir, {
+        onRatingBytes: (done, total) => reading({ phase: 'ratings', done, total }),
+        // the content model needs only the movies: a large catalogue's is built on another core
+        // while the ratings are read and imported, and the service takes it over
+        onMovies: (movies) => void (contentPrebuild = ContentPrebuild.start(movies)),
+      });
       // an algorithm that cannot train at this size is refused before the minutes of importing
       refuseOversized(config.algorithms.map(canonicalSpec).filter(isModelAlgo), ratingCounts(dataset.ratings), defaultModelMemoryBytes());
       const imported = withBar(io.stderr, 'Importing', (onProgress) => store!.importDataset(dataset, onProgress));
@@ -130,6 +138,7 @@ export async function main(io: StartIo): Promise<number> {
     const live = await createService({
       store: metrics ? metrics.countRatings(store) : store,
       trainer: metrics ? metrics.countTrainings(trainInWorker) : undefined,
+      contentPrebuild,
       algorithms: config.algorithms,
       coldStart: config.coldStart,
       minRatings: config.minRatings,
@@ -150,6 +159,8 @@ export async function main(io: StartIo): Promise<number> {
       () => undefined,
     );
     health?.attach({ stats: () => live.stats(), isReady: () => modelsReady });
+    // a first start trains for minutes at ml-32m size: a line every 30 s says what is still coming
+    reportModelProgress(() => live.stats(), live.ready, say);
     const commands = await loadCommands();
     const groupStore = store;
     // commands waiting together share one commit (group commit, ../bot/work-queue.ts)
@@ -249,6 +260,8 @@ export async function main(io: StartIo): Promise<number> {
   } finally {
     signals.dispose();
     await service?.close().catch((err: unknown) => log.error({ err }, 'closing the service failed'));
+    // a build the service never took over (the import failed) would keep the process alive
+    await contentPrebuild?.stop();
     store?.close();
     await health?.close();
     if (farewell) say(farewell);

@@ -10,7 +10,7 @@ import { loadMl100k, STAR_SCALE } from './ml100k.ts';
 import { HALF_STAR_SCALE, loadMovieLensCsv } from './movielens-csv.ts';
 import { loadMovieLensDat } from './movielens-dat.ts';
 import { METADATA_FILES, RATINGS_FILES, firstExisting, loadMoviesDataset } from './movies-dataset.ts';
-import { DataFileError, type DatasetFormat, type LoadedDataset } from './types.ts';
+import { DataFileError, type DatasetFormat, type LoadedDataset, type MovieRecord } from './types.ts';
 
 export { loadRatingsFile } from './ratings.ts';
 
@@ -50,6 +50,11 @@ export interface LoadOptions {
    * ml-32m's 0.9 GB ratings.csv takes about a minute to read)
    */
   onRatingBytes?: (done: number, total: number) => void;
+  /**
+   * called with the movies, complete (links, tags, keywords attached), before the ratings file is
+   * read: what needs only the catalogue (the content model) can start on another core meanwhile
+   */
+  onMovies?: (movies: readonly MovieRecord[]) => void;
 }
 
 /**
@@ -80,11 +85,11 @@ async function loadFormat(abs: string, format: DatasetFormat, opts: LoadOptions)
   const name = basename(abs);
   switch (format) {
     case 'movielens-csv': {
-      const { movies, ratings } = await loadMovieLensCsv(abs, { tags: opts.tags, onBytes: opts.onRatingBytes });
+      const { movies, ratings } = await loadMovieLensCsv(abs, { tags: opts.tags, onBytes: opts.onRatingBytes, onMovies: opts.onMovies });
       return { name, format, dir: abs, scale: HALF_STAR_SCALE, movies, ratings };
     }
     case 'ml-100k': {
-      const { movies, ratings } = await loadMl100k(abs);
+      const { movies, ratings } = await loadMl100k(abs, opts);
       return { name, format, dir: abs, scale: STAR_SCALE, movies, ratings };
     }
     case 'movielens-dat': {
@@ -92,7 +97,7 @@ async function loadFormat(abs: string, format: DatasetFormat, opts: LoadOptions)
       return { name, format, dir: abs, scale, movies, ratings };
     }
     case 'the-movies-dataset': {
-      const { movies, ratings, skipped } = await loadMoviesDataset(abs);
+      const { movies, ratings, skipped } = await loadMoviesDataset(abs, opts);
       return { name, format, dir: abs, scale: HALF_STAR_SCALE, movies, ratings, ...(skipped.length ? { skipped } : {}) };
     }
   }

@@ -17,10 +17,14 @@ export const ML100K_GENRES: readonly string[] = [
   'Film-Noir', 'Horror', 'Musical', 'Mystery', 'Romance', 'Sci-Fi', 'Thriller', 'War', 'Western',
 ];
 
-export async function loadMl100k(dir: string): Promise<{ movies: MovieRecord[]; ratings: RatingTable }> {
+export async function loadMl100k(
+  dir: string,
+  opts: { onMovies?: (movies: readonly MovieRecord[]) => void } = {},
+): Promise<{ movies: MovieRecord[]; ratings: RatingTable }> {
   const genreFile = join(dir, 'u.genre');
   const genres = existsSync(genreFile) ? await readGenres(genreFile) : ML100K_GENRES;
   const index = await readItems(join(dir, 'u.item'), genres);
+  opts.onMovies?.(index.list);
   const ratings = await readRatings(join(dir, 'u.data'), { delimiter: '\t', header: false, scale: STAR_SCALE, strict: true });
   return { movies: index.list, ratings };
 }

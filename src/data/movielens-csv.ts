@@ -19,13 +19,14 @@ export interface MovieLensCsvData {
 
 export async function loadMovieLensCsv(
   dir: string,
-  opts: { tags?: boolean; onBytes?: (done: number, total: number) => void } = {},
+  opts: { tags?: boolean; onBytes?: (done: number, total: number) => void; onMovies?: (movies: readonly MovieRecord[]) => void } = {},
 ): Promise<MovieLensCsvData> {
   const index = await readMovieLensMovies(join(dir, 'movies.csv'));
   const links = join(dir, 'links.csv');
   if (existsSync(links)) await readLinks(links, index.byId);
   const tagsFile = join(dir, 'tags.csv');
   if (opts.tags !== false && existsSync(tagsFile)) attachTags(index.byId, await readTags(tagsFile));
+  opts.onMovies?.(index.list);
   const ratings = await readRatings(join(dir, 'ratings.csv'), { delimiter: ',', header: true, scale: HALF_STAR_SCALE, strict: true, onBytes: opts.onBytes });
   return { movies: index.list, ratings };
 }

@@ -16,12 +16,13 @@ export function datScale(dir: string): readonly [number, number] {
 
 export async function loadMovieLensDat(
   dir: string,
-  opts: { tags?: boolean } = {},
+  opts: { tags?: boolean; onMovies?: (movies: readonly MovieRecord[]) => void } = {},
 ): Promise<{ movies: MovieRecord[]; ratings: RatingTable; scale: readonly [number, number] }> {
   const scale = datScale(dir);
   const index = await readDatMovies(join(dir, 'movies.dat'));
   const tagsFile = join(dir, 'tags.dat');
   if (opts.tags !== false && existsSync(tagsFile)) attachTags(index.byId, await readDatTags(tagsFile));
+  opts.onMovies?.(index.list);
   const ratings = await readRatings(join(dir, 'ratings.dat'), { delimiter: '::', header: false, scale, strict: true });
   return { movies: index.list, ratings, scale };
 }

@@ -26,7 +26,10 @@ export function firstExisting(dir: string, names: readonly string[]): string | u
   return undefined;
 }
 
-export async function loadMoviesDataset(dir: string): Promise<{ movies: MovieRecord[]; ratings: RatingTable; skipped: SkippedRows[] }> {
+export async function loadMoviesDataset(
+  dir: string,
+  opts: { onMovies?: (movies: readonly MovieRecord[]) => void } = {},
+): Promise<{ movies: MovieRecord[]; ratings: RatingTable; skipped: SkippedRows[] }> {
   const metadata = firstExisting(dir, METADATA_FILES);
   const ratingsFile = firstExisting(dir, RATINGS_FILES);
   if (!metadata) throw new DataFileError(join(dir, METADATA_FILES[0]), undefined, `file not found (nor ${METADATA_FILES[1]})`);
@@ -37,8 +40,10 @@ export async function loadMoviesDataset(dir: string): Promise<{ movies: MovieRec
   const movies = await readMetadata(metadata, tmdbToMovieId, skips);
   const keywordsFile = join(dir, 'keywords.csv');
   if (existsSync(keywordsFile)) await readKeywords(keywordsFile, movies, skips);
+  const list = [...movies.values()];
+  opts.onMovies?.(list);
   const ratings = await readRatings(ratingsFile, { delimiter: ',', header: true, scale: [0.5, 5], strict: true });
-  return { movies: [...movies.values()], ratings, skipped: skips.list() };
+  return { movies: list, ratings, skipped: skips.list() };
 }
 
 /**

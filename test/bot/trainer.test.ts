@@ -85,4 +85,30 @@ describe('the training worker', () => {
       await expect(trainInWorker({ storePath: missing, specs: ['baseline'] }).done).rejects.toThrow(/no-such\.db/);
     });
   });
+
+  it('fits several algorithms side by side, one worker each, into the very models one worker fits in turn', async () => {
+    const users: string[] = [];
+    const items: string[] = [];
+    const values: number[] = [];
+    for (let k = 0; k < 600; k++) {
+      users.push(String(k % 37));
+      items.push(String((k * 7) % 23));
+      values.push(0.5 + (k % 10) / 2);
+    }
+    const job = { columns: { users, items, ratings: Float32Array.from(values) }, scale: [0.5, 5] as const, specs: ['baseline', 'svd:n_epochs=3', 'knn-item', 'no-such-algorithm'] };
+    const alone = await trainInWorker(job, undefined, { maxWorkers: 1 }).done;
+    const arrived: string[] = [];
+    const together = await trainInWorker(job, (m) => arrived.push(m.spec), { maxWorkers: 2 }).done;
+    // listed in the job's order whichever worker finished first; each arrived once
+    expect(together.models.map((m) => m.spec)).toEqual(['baseline', 'svd:n_epochs=3', 'knn-item']);
+    expect([...arrived].sort()).toEqual(['baseline', 'knn-item', 'svd:n_epochs=3']);
+    together.models.forEach((m, k) => expect(Buffer.from(m.bytes).equals(Buffer.from(alone.models[k].bytes))).toBe(true));
+    // the spec that cannot be fitted fails alone, with its reason, as it does in one worker
+    expect(together.failures).toEqual(alone.failures);
+    expect(together.failures.map((f) => f.spec)).toEqual(['no-such-algorithm']);
+    // the trainsets come once, from the first worker, the same as one worker sends
+    expect([...together.built!.trainset.byUser.indices]).toEqual([...alone.built!.trainset.byUser.indices]);
+    expect([...together.built!.community.byItem.values]).toEqual([...alone.built!.community.byItem.values]);
+  });
 });
+

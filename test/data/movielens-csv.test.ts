@@ -74,6 +74,22 @@ describe('loading a MovieLens CSV release (ml-latest-small, ml-25m, ml-32m)', ()
     const ds = await loadDataset(fullSet({ 'ratings.csv': RATINGS.trimEnd() }));
     expect(ds.ratings.ratings).toHaveLength(4);
   });
+
+  it('hands over the complete movies before it reads the ratings, for work that needs only them', async () => {
+    const events: string[] = [];
+    let handed: readonly unknown[] = [];
+    const ds = await loadDataset(fullSet(), {
+      onMovies: (movies) => {
+        events.push(`movies: ${movies.length}, tagged: ${movies.filter((m) => m.tags).length}, linked: ${movies.filter((m) => m.imdbId).length}`);
+        handed = movies;
+      },
+      onRatingBytes: () => events.push('ratings bytes'),
+    });
+    expect(events[0]).toBe('movies: 4, tagged: 2, linked: 4');
+    expect(events.slice(1).every((e) => e === 'ratings bytes')).toBe(true);
+    expect(events.length).toBeGreaterThan(1);
+    expect(handed).toEqual(ds.movies);
+  });
 });
 
 describe('a broken MovieLens CSV file is refused with its name and line', () => {

@@ -6,6 +6,7 @@ import { sizeRefusal, type DataCounts } from '../../core/sizing.ts';
 import type { Platform, Store } from '../../store/api.ts';
 import type { AdminRef } from '../../config.ts';
 import type { Trainer } from '../trainer.ts';
+import type { ContentPrebuild } from './content-host.ts';
 import type { EvaluationRunner } from './evaluation.ts';
 
 /** The subset of pino's logger the service uses. */
@@ -54,6 +55,8 @@ export interface ServiceOptions {
   evaluationRunner?: EvaluationRunner;
   /** fits models off the main thread (default: trainInWorker) */
   trainer?: Trainer;
+  /** the content model's build started while the dataset was imported (ContentPrebuild.start), taken over */
+  contentPrebuild?: ContentPrebuild;
   logger?: ServiceLogger;
   /** the coin of interleaved experiments, uniform in [0, 1) (default Math.random; the simulator seeds it) */
   experimentRandom?: () => number;

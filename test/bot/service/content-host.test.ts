@@ -5,7 +5,7 @@
  * large catalogue's path.
  */
 import { describe, expect, it } from 'vitest';
-import { ContentHost } from '../../../src/bot/service/content-host.ts';
+import { ContentHost, ContentPrebuild } from '../../../src/bot/service/content-host.ts';
 import { contentMovieOf } from '../../../src/bot/content-movies.ts';
 import { ContentModel } from '../../../src/core/content/model.ts';
 import { captureLogger, catalogue, freshStore } from './fixture.ts';
@@ -49,3 +49,50 @@ describe('the content model built off the main thread', () => {
     store.close();
   });
 });
+
+describe('the content model started before the service, while the ratings are imported', () => {
+  it('is taken over by the service: the same answers, saved for the next start, no second build', async () => {
+    const store = freshStore('content-prebuild');
+    const prebuild = ContentPrebuild.start(catalogue(), { workerMinMovies: 0 })!;
+    const { logger, lines } = captureLogger();
+    const host = new ContentHost(store, logger, { workerMinMovies: 0, prebuild });
+    await host.build(catalogue(), 'fp-3');
+    expect(host.state).toBe('ready');
+    expect(lines.map((l) => l.msg)).toEqual(['content model built']);
+    expect(lines[0].obj).toMatchObject({ worker: true, startedBeforeService: true, movies: catalogue().length });
+    const local = ContentModel.build(catalogue().map(contentMovieOf));
+    const first = catalogue()[0].movieId;
+    expect(host.model!.because(first, 5)).toEqual(local.because(first, 5));
+    expect(store.loadSnapshot('content')?.key).toMatch(/\|fp-3$/);
+    store.close();
+  });
+
+  it('built from other movies than the catalogue, it is refused and the model built again from the catalogue', async () => {
+    const store = freshStore('content-prebuild-other');
+    const prebuild = ContentPrebuild.start(catalogue().slice(1), { workerMinMovies: 0 })!;
+    const { logger, lines } = captureLogger();
+    const host = new ContentHost(store, logger, { workerMinMovies: 0, prebuild });
+    await host.build(catalogue(), 'fp-4');
+    expect(lines.map((l) => l.msg)).toEqual(['the content model started before the service cannot be used; building it again', 'content model built']);
+    expect(lines[1].obj).not.toHaveProperty('startedBeforeService');
+    const first = catalogue()[0].movieId;
+    expect(host.model!.because(first, 5)).toEqual(ContentModel.build(catalogue().map(contentMovieOf)).because(first, 5));
+    store.close();
+  });
+
+  it('is stopped when the snapshot already fits the catalogue', async () => {
+    const store = freshStore('content-prebuild-restored');
+    await new ContentHost(store, captureLogger().logger, { workerMinMovies: 0 }).build(catalogue(), 'fp-5');
+    const prebuild = ContentPrebuild.start(catalogue(), { workerMinMovies: 0 })!;
+    const { logger, lines } = captureLogger();
+    await new ContentHost(store, logger, { prebuild }).build(catalogue(), 'fp-5');
+    expect(lines.map((l) => l.msg)).toEqual(['content model restored from its snapshot']);
+    await expect(prebuild.bytes).rejects.toThrow(/the content build was stopped/);
+    store.close();
+  });
+
+  it('is not started for a catalogue the main thread builds in a moment', () => {
+    expect(ContentPrebuild.start(catalogue())).toBeUndefined();
+  });
+});
+
