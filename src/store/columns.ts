@@ -2,10 +2,11 @@
  * The dataset's ratings packed as columns: raw ids once each (JSON) plus per-rating Int32 codes,
  * and the ratings and timestamps as raw Float32/Float64 bytes.
  *
- * Why a second copy beside the `dataset_ratings` table: better-sqlite3 costs about a microsecond
+ * Why columns and not the `dataset_ratings` table's rows: better-sqlite3 costs about a microsecond
  * per row, so reading 100k rows back takes ~100–130 ms however the query is written, while the
- * packed columns decode in a few milliseconds (and share one string per distinct id). Both are
- * written by the same import transaction; the table stays for SQL (counts, lookups by movie).
+ * packed columns decode in a few milliseconds (and share one string per distinct id). An import
+ * now writes the columns alone (the 32 M rows beside them, which nothing read, took most of an
+ * ml-32m import); the table is read only in stores written before that.
  *
  * Byte order is the host's, which is little-endian on every platform Node ships for; the
  * decoder refuses anything else rather than misread it.
