@@ -143,11 +143,16 @@ export class LiveService implements MarqueeService {
       retrainMinutes: opts.retrainMinutes,
       defaultSpec: () => this.defaultAlgorithm().algo,
       trainer: opts.trainer,
-      warm: (gen) => {
-        void gen.coRating;
-        void gen.communityCoRating;
-        this.charts.warm(gen);
-      },
+      warm: (gen) => [
+        {
+          what: 'the co-ratings',
+          run: () => {
+            void gen.coRating;
+            void gen.communityCoRating;
+          },
+        },
+        ...this.charts.warmSteps(gen),
+      ],
       swapped: (gen) => this.catalog.rankTitlesBy(gen),
       refuse: (spec, ts) => sizeRefusal(spec, { users: ts.nUsers, items: ts.nItems, ratings: ts.nRatings }, modelMemoryBytes),
     });

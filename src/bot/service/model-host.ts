@@ -45,6 +45,12 @@ import type { ServiceLogger } from './options.ts';
  * dropped after a forget like the models.
  */
 const CO_RATING_SNAPSHOT = 'co-rating-item-biases';
+/** One step of warming a generation: what it builds (for the retrain's longest-step log line). */
+export interface WarmStep {
+  what: string;
+  run: () => void;
+}
+
 /** After a failed retrain, new ratings do not trigger another for this long (the timer still does). */
 const RETRY_AFTER_FAILURE_MS = 60_000;
 
@@ -65,8 +71,11 @@ export interface ModelHostOptions {
   trainer?: Trainer;
   /** the Spark factor folder als-import reads, passed to the training worker */
   alsFactors?: string;
-  /** called with each generation before it answers (per-generation caches worth building early) */
-  warm: (gen: Generation) => void;
+  /**
+   * The steps that build a generation's per-generation caches before it answers (the charts);
+   * a retrain runs them one event-loop turn each, so none holds the loop for all of them
+   */
+  warm: (gen: Generation) => WarmStep[];
   /** called after a new generation is swapped in */
   swapped: (gen: Generation) => void;
   /** why `spec` must not train on `ts` (too big for this machine), or undefined (core/sizing.ts) */
@@ -271,8 +280,10 @@ export class ModelHost {
           this.log.error({ algo: f.spec, err: f.message }, 'retraining failed; the algorithm is unavailable until the next retrain');
         }
         await nextTurn();
-        longest.time('warm the charts', () => this.opts.warm(gen));
-        await nextTurn();
+        for (const step of this.opts.warm(gen)) {
+          longest.time(step.what, step.run);
+          await nextTurn();
+        }
         if (this.closed) return;
         if (this.forgets !== forgetEpoch) {
           // a member was forgotten after this data was read: never serve or save it; start over
