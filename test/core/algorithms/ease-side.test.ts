@@ -5,6 +5,7 @@ import { EaseSide, type ItemFeatures } from '../../../src/core/algorithms/ease-s
 import type { SparseRows } from '../../../src/core/content/sparse.ts';
 import { decodeModel, encodeModel } from '../../../src/core/snapshot.ts';
 import { build, type Row } from './small-ratings.ts';
+import { naiveInverse } from '../../helpers/naive-inverse.ts';
 
 /**
  * Five members, five movies; "new" was watched by one member only (U5):
@@ -57,25 +58,6 @@ const FEATURES: ItemFeatures = {
   rows: sparse(ORDER.map((id) => MOVIE_FEATURES[id])),
   rowOf: (id) => (ORDER.includes(id) ? ORDER.indexOf(id) : undefined),
 };
-
-/** Gauss–Jordan inverse with partial pivoting, written out for the check. */
-function naiveInverse(g: number[][]): number[][] {
-  const n = g.length;
-  const m = g.map((row, i) => [...row, ...Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))]);
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(m[r][c]) > Math.abs(m[p][c])) p = r;
-    [m[c], m[p]] = [m[p], m[c]];
-    const d = m[c][c];
-    for (let k = 0; k < 2 * n; k++) m[c][k] /= d;
-    for (let r = 0; r < n; r++) {
-      if (r === c) continue;
-      const f = m[r][c];
-      for (let k = 0; k < 2 * n; k++) m[r][k] -= f * m[c][k];
-    }
-  }
-  return m.map((row) => row.slice(n));
-}
 
 /** B[j][i] over ORDER from the closed form, computed naively. */
 function naiveB(lambda: number, alpha: number): number[][] {

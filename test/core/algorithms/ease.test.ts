@@ -4,6 +4,7 @@ import { Ease, easeDescriptor } from '../../../src/core/algorithms/ease.ts';
 import { decodeModel, encodeModel } from '../../../src/core/snapshot.ts';
 import { build, type Row } from './small-ratings.ts';
 import { lowRankTrainset } from './mf-fixtures.ts';
+import { naiveInverse } from '../../helpers/naive-inverse.ts';
 
 /**
  * Five members, four movies (any rating counts as "watched"):
@@ -22,25 +23,6 @@ const WATCHED: readonly Row[] = [
   ['U4', 'a', 2], ['U4', 'd', 5],
   ['U5', 'c', 3], ['U5', 'd', 4],
 ];
-
-/** Gauss–Jordan inverse with partial pivoting, written out for the check. */
-function naiveInverse(g: number[][]): number[][] {
-  const n = g.length;
-  const m = g.map((row, i) => [...row, ...Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))]);
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(m[r][c]) > Math.abs(m[p][c])) p = r;
-    [m[c], m[p]] = [m[p], m[c]];
-    const d = m[c][c];
-    for (let k = 0; k < 2 * n; k++) m[c][k] /= d;
-    for (let r = 0; r < n; r++) {
-      if (r === c) continue;
-      const f = m[r][c];
-      for (let k = 0; k < 2 * n; k++) m[r][k] -= f * m[c][k];
-    }
-  }
-  return m.map((row) => row.slice(n));
-}
 
 describe('EASE (Steck 2019)', () => {
   const ts = build(WATCHED);
