@@ -197,14 +197,20 @@ describe('a busy dispatcher', () => {
     expect(service.writes.length).toBe(1);
   });
 
-  it("counts the wait before the command reached it (the Slack front's queue) toward the bound", async () => {
+  /** A dispatcher (busy bound 5 s, its clock at 100 s) with 2 s of commands waiting ahead. */
+  async function twoSecondsQueued() {
     let t = 0;
     const { createWorkQueue } = await import('../../src/bot/work-queue.ts');
     const work = createWorkQueue({ now: () => t });
     const { service, dispatcher } = await harness({ work, maxWaitMs: 5000, now: () => 100_000 });
-    // 2 s of commands ahead in the dispatcher's own queue
     for (let k = 0; k < 100; k++) await work.run(() => { t += 1000; });
     const ahead = Array.from({ length: 2 }, () => work.run(() => { t += 1000; }));
+    return { service, dispatcher, ahead };
+  }
+
+  it("counts the wait before the command reached it (the Slack front's queue) toward the bound", async () => {
+    // 2 s of commands ahead in the dispatcher's own queue
+    const { service, dispatcher, ahead } = await twoSecondsQueued();
     // received 4 s ago: 4 s + 2 s is past the bound
     const late = await dispatcher.dispatch({ platform: 'slack', userId: 'U1', line: '/rate The Matrix 4', receivedAt: 96_000 });
     expect(late.text).toMatch(/^Marquee is busy — try again in 2 s\. Nothing was changed\.$/);
@@ -217,12 +223,7 @@ describe('a busy dispatcher', () => {
   });
 
   it('keeps the word of a Slack ack that said "queued": an admitted command runs however long it waited', async () => {
-    let t = 0;
-    const { createWorkQueue } = await import('../../src/bot/work-queue.ts');
-    const work = createWorkQueue({ now: () => t });
-    const { service, dispatcher } = await harness({ work, maxWaitMs: 5000, now: () => 100_000 });
-    for (let k = 0; k < 100; k++) await work.run(() => { t += 1000; });
-    const ahead = Array.from({ length: 2 }, () => work.run(() => { t += 1000; }));
+    const { service, dispatcher, ahead } = await twoSecondsQueued();
     // received 40 s ago and told "queued": it runs; the same wait without the ack's word is refused
     const told = await dispatcher.dispatch({ platform: 'slack', userId: 'U1', line: '/rate The Matrix 4', receivedAt: 60_000, admitted: true });
     expect(told.text ?? told.title).not.toMatch(/busy/);
