@@ -19,7 +19,7 @@ import type { ContentHost } from './content-host.ts';
 import type { MemberRatings } from './member-ratings.ts';
 import type { ModelHost, ModelState } from './model-host.ts';
 import type { RarelyRated } from './rarely-rated.ts';
-import { becauseReason, contentReason, likedMovies, popularReason, rankingReason, sharedReason, supportReason } from './reasons.ts';
+import { becauseReason, contentReason, likedMovies, popularReason, rankingReason, sharedReason, supportReason, type LikedMovie } from './reasons.ts';
 
 /** Popular movies considered when blending the chart with a new member's content profile. */
 const COLD_POOL = 200;
@@ -96,6 +96,7 @@ export class Recommender {
     const ranking = scoreKindOf(model) === 'ranking';
     const explaining = ranking ? explainerOf(model) : undefined;
     const liked = likedMovies(ratings);
+    const likedInner = innerIdsOf(likedMovies(ratings, ratings.length), gen.ts);
     // user-based k-NN explains by neighbours, who are other members and never named
     const userBased = model.name.startsWith('knn-') && model.params.user_based === true;
     const ctx = { co: gen.coRating, ts: gen.ts, content: this.p.content.model, movie: (id: string) => this.p.catalog.movie(id) };
@@ -110,7 +111,7 @@ export class Recommender {
       if (!movie) continue;
       if (ranking) {
         // a ranking score orders movies and is no rating: shown as nothing (scoreKind 'rank')
-        const because = explaining ? rankingReason(explaining.explain(profile, s.item, 2).flatMap((c) => titleOf(c.item) ?? [])) : undefined;
+        const because = explaining ? rankingReason(likedVoters(explaining.explain(profile, s.item, VOTERS_ASKED), likedInner).flatMap((c) => titleOf(c.item) ?? [])) : undefined;
         items.push({ movie, score: s.score, reason: because ?? anchorReason(becauseReason(ctx, { item: s.item, movieId, score: s.estimate }, liked)) });
         continue;
       }
@@ -236,6 +237,7 @@ export class Recommender {
     const ctx = { co: gen.coRating, ts: gen.ts, content: cm, movie: (id: string) => this.p.catalog.movie(id) };
     const taste = cm.taste(ratings.map((r) => ({ movieId: r.movieId, rating: r.rating })), gen.ts.scale);
     const explaining = scoreKindOf(base) === 'ranking' ? explainerOf(base) : undefined;
+    const likedInner = innerIdsOf(likedMovies(ratings, ratings.length), gen.ts);
     const items: RecommendedMovie[] = [];
     for (const s of picks) {
       const movieId = gen.ts.rawItem(s.item);
@@ -251,7 +253,7 @@ export class Recommender {
         reason = reasonOf(hit?.terms ?? [], hit?.becauseOf) + few;
       } else if (explaining) {
         // a ranking base (ease by default): its score is no rating, so the reason is what voted for it
-        const titles = explaining.explain(profile, s.item, 2).flatMap((c) => {
+        const titles = likedVoters(explaining.explain(profile, s.item, VOTERS_ASKED), likedInner).flatMap((c) => {
           const m = this.p.catalog.movie(gen.ts.rawItem(c.item));
           return m ? [m.displayTitle || m.title] : [];
         });
@@ -303,3 +305,25 @@ function hybridOver(cm: ContentModel, base: Algorithm, ts: Trainset, minRatings:
   return hybrid;
 }
 
+/** How many of a ranking model's strongest voters for a pick are looked at to name two liked ones. */
+const VOTERS_ASKED = 6;
+
+/**
+ * The two voters a ranking model's reason names: liked movies first. EASE counts every rated
+ * movie as watched, so a 1★ movie can vote for a pick, and "because you rated Sleepless in
+ * Seattle" under Forrest Gump reads to a member who gave it 1★ as a misunderstanding (seen trying
+ * the console); a disliked movie is named only when no liked one voted.
+ */
+function likedVoters(voters: readonly Contribution[], liked: ReadonlySet<number>): Contribution[] {
+  const fromLiked = voters.filter((c) => liked.has(c.item));
+  return (fromLiked.length > 0 ? fromLiked : voters).slice(0, 2);
+}
+
+function innerIdsOf(liked: readonly LikedMovie[], ts: Trainset): Set<number> {
+  const ids = new Set<number>();
+  for (const l of liked) {
+    const i = ts.innerItem(l.movieId);
+    if (i !== undefined) ids.add(i);
+  }
+  return ids;
+}

@@ -73,6 +73,14 @@ describe.skipIf(!DATA)('a science-fiction fan on ml-latest-small', () => {
     }
   });
 
+  it('a reason never names a romantic comedy she rated 1★ while a film she loved also voted for the pick', () => {
+    const dislikedTitles = DISLIKED.map((id) => svc.movie(id)!).map((m) => m.displayTitle || m.title);
+    // a longer list reaches picks her disliked films voted for as well (EASE counts every rated film as watched)
+    for (const item of svc.recommend(fan, { n: 40 }).items) {
+      for (const t of dislikedTitles) expect(item.reason.includes(t), `${item.movie.title}: ${item.reason}`).toBe(false);
+    }
+  });
+
   it('knn-user no longer predicts 5.0 for films a handful of members rated', async () => {
     svc.recommend(fan, { algo: 'knn-user', n: 10 });
     await until(() => svc.stats().loaded.includes('knn-user'), 'knn-user to load', 180_000);
