@@ -17,8 +17,8 @@ import { decodeSlackBody } from './slack-signature.ts';
 
 type Log = { warn(obj: object, msg: string): void; error(obj: object, msg: string): void; debug(obj: object, msg: string): void };
 
-/** Verified requests run per turn of the event loop for at most this long (ms; see enqueue). */
-export const RUN_BUDGET_MS = 4;
+/** Verified requests started per turn of the event loop (see enqueue). */
+export const RUN_PER_TURN = 4;
 /**
  * The main thread's wall time per request in a burst before any has been measured (ms): ~300
  * commands answered per second in bench/load.ts (2-core machine).
@@ -151,17 +151,20 @@ export class SlackFrontReceiver implements Receiver {
   /**
    * The front's requests arrive in batches, and running them all at once held the main thread for
    * one long turn: event-loop lag p99 773 ms in bench/load.ts's burst (2-core machine, noisy). So
-   * requests wait in a queue and run for RUN_BUDGET_MS per setImmediate turn, and timers, I/O,
-   * the answers in flight and the dispatcher's work queue get their turn in between. Measured, lag
-   * p99 during the retrain: 4 per turn 42-69 ms (three runs), 1 per turn 22-28 ms (two runs).
-   * One per turn also meant one command per work-queue batch, so one commit (fsync) per rating:
-   * the commits were 8.5 s of the main thread's 28.6 s busy in the burst (a CPU profile). Run for
-   * RUN_BUDGET_MS per turn instead (bench/load.ts --max-wait-ms 1000000000, every command run, on
-   * the 2-core machine at load average 22-28 from other jobs): main-thread CPU per command
-   * 1.34-1.54 ms at 4 ms per turn (two runs), 1.63 at 2 ms, 1.92 at 1 ms (one run each), against
-   * 2.0-2.1 ms for one request per turn; throughput 83-105 against 50-53 commands/s. The event-loop
-   * lag under that load says more of the other jobs than of the budget (p99 138-141 ms one per
-   * turn, 311-463 ms at 4 ms): to be measured again on a quiet machine (target < 50 ms).
+   * requests wait in a queue and RUN_PER_TURN of them start per setImmediate turn, and timers,
+   * I/O, the answers in flight and the dispatcher's work queue get their turn in between.
+   *
+   * A count, not a time budget: starting a request is only the synchronous head of Bolt's
+   * processEvent, and its middleware and handler run in the microtasks after it, in the same
+   * turn. A 4 ms budget started dozens per turn and their microtasks held the loop: lag p99
+   * 95–160 ms (six runs of `npm run bench -- --only load`, quiet 2-core machine). Measured the same
+   * day, same bench (lag p99 over the burst / ack p99 / answers p99 / commands per s):
+   *   one per turn  16–18 ms / 1.03–1.15 s / 7.7–8.7 s / 386–434   (two runs; commit 808011d)
+   *   two per turn  22–23 ms / 1.06–1.12 s / 6.2–7.1 s / 463–504   (two runs)
+   *   four per turn 24–30 ms / 0.87–0.91 s / 4.9–5.1 s / 592–612   (two runs)
+   *   4 ms budget   98 ms    / 0.86 s      / 4.7 s     / 643       (one run, right after)
+   * More than one per turn lets the work queue group their commits (one fsync for several
+   * ratings: the commits were 8.5 s of the main thread's 28.6 s in a burst's CPU profile).
    */
   private enqueue(requests: VerifiedRequest[], turnedAway: number): void {
     for (const r of requests) this.queue.push(r);
@@ -183,7 +186,7 @@ export class SlackFrontReceiver implements Receiver {
     do {
       this.run(this.queue.shift()!);
       ran++;
-    } while (this.queue.length > 0 && performance.now() - t0 < RUN_BUDGET_MS);
+    } while (this.queue.length > 0 && ran < RUN_PER_TURN);
     if (this.queue.length > 0) {
       this.lastTurn = { at: t0, ran };
       setImmediate(this.drain);
