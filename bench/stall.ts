@@ -18,7 +18,8 @@
  * saving a snapshot the size of ease's at that shape (one write, vs 8 MB parts a turn apart).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { createService } from '../src/bot/service.ts';
 import { DEFAULTS } from '../src/config.ts';
@@ -42,6 +43,103 @@ function argValue(argv: string[], name: string): string | undefined {
 function say(msg: string): void {
   process.stderr.write(`[stall ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 }
+
+/**
+ * What held the main thread while a job ran, with the evidence to tell the causes apart: the
+ * longest gap between 2 ms ticks (when it ended), the lag p99, the main thread's GC pauses (kind
+ * and length, from the `gc` performance entries), and the member's own durable writes (a gap that
+ * overlaps one waited, at least in part, for that write's fsync, not for the job).
+ */
+export class LoopWatch {
+  private readonly t0 = performance.now();
+  private last = this.t0;
+  private readonly gaps: Array<{ from: number; to: number }> = [];
+  private readonly writes: Array<{ from: number; to: number }> = [];
+  private readonly gcs: Array<{ at: number; ms: number; kind: string }> = [];
+  private readonly ticker: NodeJS.Timeout;
+  private readonly observer: PerformanceObserver;
+  private readonly load0 = loadavg()[0];
+
+  constructor() {
+    this.ticker = setInterval(() => {
+      const now = performance.now();
+      this.gaps.push({ from: this.last, to: now });
+      this.last = now;
+    }, 2);
+    this.observer = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        const kind = (e as { detail?: { kind?: number } }).detail?.kind;
+        this.gcs.push({ at: e.startTime, ms: e.duration, kind: GC_KINDS.get(kind ?? -1) ?? 'other' });
+      }
+    });
+    this.observer.observe({ entryTypes: ['gc'] });
+  }
+
+  /** Runs a member's write, noting when it held the thread. */
+  write<T>(fn: () => T): { result: T; ms: number } {
+    const from = performance.now();
+    const result = fn();
+    const to = performance.now();
+    this.writes.push({ from, to });
+    return { result, ms: to - from };
+  }
+
+  stop(): LoopSummary {
+    clearInterval(this.ticker);
+    this.observer.disconnect();
+    const ms = (g: { from: number; to: number }) => g.to - g.from;
+    const overlapsWrite = (g: { from: number; to: number }) => this.writes.some((w) => w.from < g.to && w.to > g.from);
+    const longest = this.gaps.reduce((a, b) => (ms(b) > ms(a) ? b : a), { from: 0, to: 0 });
+    const notWrite = this.gaps.filter((g) => !overlapsWrite(g)).reduce((a, b) => (ms(b) > ms(a) ? b : a), { from: 0, to: 0 });
+    const sorted = this.gaps.map(ms).sort((a, b) => a - b);
+    const gcIn = (g: { from: number; to: number }) => this.gcs.filter((c) => c.at < g.to && c.at + c.ms > g.from);
+    const longestGc = this.gcs.reduce((a, b) => (b.ms > a.ms ? b : a), { at: 0, ms: 0, kind: '-' });
+    return {
+      longestMs: ms(longest),
+      longestEndedS: (longest.to - this.t0) / 1000,
+      longestInWrite: overlapsWrite(longest),
+      longestGcMs: gcIn(longest).reduce((s, c) => s + c.ms, 0),
+      longestNotWriteMs: ms(notWrite),
+      longestNotWriteEndedS: (notWrite.to - this.t0) / 1000,
+      notWriteGcMs: gcIn(notWrite).reduce((s, c) => s + c.ms, 0),
+      lagP99Ms: Math.max(0, (sorted[Math.floor(sorted.length * 0.99)] ?? 2) - 2),
+      gcLongest: { ms: longestGc.ms, kind: longestGc.kind },
+      gcMajorCount: this.gcs.filter((c) => c.kind === 'mark-compact').length,
+      gcTotalMs: this.gcs.reduce((s, c) => s + c.ms, 0),
+      slowestWriteMs: Math.max(0, ...this.writes.map(ms)),
+      writes: this.writes.length,
+      load: `${this.load0.toFixed(1)} → ${loadavg()[0].toFixed(1)}`,
+    };
+  }
+}
+
+export interface LoopSummary {
+  longestMs: number;
+  longestEndedS: number;
+  /** whether the longest gap overlapped a member's write (its fsync) */
+  longestInWrite: boolean;
+  /** GC pauses inside the longest gap */
+  longestGcMs: number;
+  /** the longest gap that overlapped no member write: the job's own stall */
+  longestNotWriteMs: number;
+  longestNotWriteEndedS: number;
+  notWriteGcMs: number;
+  lagP99Ms: number;
+  gcLongest: { ms: number; kind: string };
+  gcMajorCount: number;
+  gcTotalMs: number;
+  slowestWriteMs: number;
+  writes: number;
+  /** the 1-minute load average at the start → at the end */
+  load: string;
+}
+
+const GC_KINDS = new Map<number, string>([
+  [perfConstants.NODE_PERFORMANCE_GC_MINOR, 'scavenge'],
+  [perfConstants.NODE_PERFORMANCE_GC_MAJOR, 'mark-compact'],
+  [perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL, 'incremental marking'],
+  [perfConstants.NODE_PERFORMANCE_GC_WEAKCB, 'weak callbacks'],
+]);
 
 export async function benchStall(argv: string[] = process.argv.slice(2)): Promise<BenchRow[]> {
   const shape = argValue(argv, '--shape') ?? 'ml-1m';
@@ -83,44 +181,28 @@ export async function benchStall(argv: string[] = process.argv.slice(2)): Promis
     for (const m of members) for (let r = 0; r < 20; r++) svc.rate(m, popular[pick(popular.length)], 0.5 + pick(10) / 2);
 
     say('retraining');
-    const gaps: number[] = [];
-    let last = performance.now();
-    let longest = 0;
-    let longestEndedAt = 0;
-    const ticker = setInterval(() => {
-      const now = performance.now();
-      if (now - last > longest) {
-        longest = now - last;
-        longestEndedAt = now;
-      }
-      gaps.push(now - last);
-      last = now;
-    }, 2);
+    const watch = new LoopWatch();
     let retraining = true;
     const t0 = performance.now();
     const done = svc.retrain().then(() => (retraining = false));
-    const rateMs: number[] = [];
     for (let turn = 0; retraining; turn++) {
       svc.recommend(members[pick(members.length)], { n: 10 });
-      if (turn % 10 === 0) {
-        const r0 = performance.now();
-        svc.rate(members[pick(members.length)], popular[pick(popular.length)], 0.5 + pick(10) / 2);
-        rateMs.push(performance.now() - r0);
-      }
+      if (turn % 10 === 0) watch.write(() => svc.rate(members[pick(members.length)], popular[pick(popular.length)], 0.5 + pick(10) / 2));
       await new Promise((r) => setTimeout(r, 5));
     }
     await done;
-    clearInterval(ticker);
-    const sorted = [...gaps].sort((a, b) => a - b);
+    const w = watch.stop();
     const add = (name: string, value: number, unit: string, note?: string) => {
       rows.push({ name: `${at}: ${name}`, value, unit, note });
       say(`${name}: ${value.toFixed(1)} ${unit} ${note ?? ''}`);
     };
-    add('background retrain, swap included', (performance.now() - t0) / 1000, 's');
+    add('background retrain, swap included', (performance.now() - t0) / 1000, 's', `load average ${w.load}`);
     const fitEnd = logged.at(-1) ? Number(logged.at(-1)!.readMs) + Number(logged.at(-1)!.spawnMs) + Number(logged.at(-1)!.fitMs) : NaN;
-    add('longest event-loop stall during the retrain', sorted[sorted.length - 1], 'ms', `target < 100 ms; longest gap between 2 ms ticks, ended ${((longestEndedAt - t0) / 1000).toFixed(1)} s in (the fit ended ${(fitEnd / 1000).toFixed(1)} s in)`);
-    add('event-loop lag p99 during the retrain', Math.max(0, sorted[Math.floor(sorted.length * 0.99)] - 2), 'ms', 'target < 50 ms');
-    add('slowest rating write during the retrain', Math.max(0, ...rateMs), 'ms', `${rateMs.length} writes, durable (synchronous=FULL)`);
+    add('longest event-loop stall during the retrain', w.longestMs, 'ms', `target < 100 ms; longest gap between 2 ms ticks, ended ${w.longestEndedS.toFixed(1)} s in (the fit ended ${(fitEnd / 1000).toFixed(1)} s in)${w.longestInWrite ? ", inside a member's rating write" : ''}; GC in it ${w.longestGcMs.toFixed(0)} ms`);
+    add("longest stall outside a member's rating write (the retrain's own)", w.longestNotWriteMs, 'ms', `ended ${w.longestNotWriteEndedS.toFixed(1)} s in; GC in it ${w.notWriteGcMs.toFixed(0)} ms`);
+    add('event-loop lag p99 during the retrain', w.lagP99Ms, 'ms', 'target < 50 ms');
+    add('longest main-thread GC pause during the retrain', w.gcLongest.ms, 'ms', `${w.gcLongest.kind}; ${w.gcMajorCount} mark-compacts, ${w.gcTotalMs.toFixed(0)} ms of GC in all`);
+    add('slowest rating write during the retrain', w.slowestWriteMs, 'ms', `${w.writes} writes, durable (synchronous=FULL)`);
     const r = logged.at(-1);
     if (r) {
       add("main thread's share: swap (install the models) + save (snapshots)", Number(r.swapMs) + Number(r.saveMs), 'ms', `swap ${String(r.swapMs)} ms, save ${String(r.saveMs)} ms (each in steps, one per turn)`);
