@@ -14,7 +14,7 @@ import { trainingCodes } from '../store/training-data.ts';
 import { CoRating } from './service/co-rating.ts';
 import { communityOf } from './service/community.ts';
 import { scaleOf } from './service/generation.ts';
-import type { BuiltTrainsets, JobColumns, ReadByWorker, TrainJob, TrainMessage } from './trainer.ts';
+import { sendParts, type JobColumns, type ReadByWorker, type SentTrainsets, type TrainJob, type TrainMessage } from './trainer.ts';
 import { lowerThisThreadPriority } from '../util/background-thread.ts';
 
 const port = parentPort;
@@ -52,13 +52,16 @@ for (const spec of job.specs) {
 // (one worker of a job sends them: see trainer.ts)
 if (job.sendTrainsets !== false) try {
   const community = communityOf(ts);
-  const built: BuiltTrainsets = {
-    trainset: ts.toParts(),
-    community: community.toParts(),
+  // ids as positions in lists the main thread holds (see SentParts): the trainset's in the coded
+  // columns' lists (sent back above, or the job's own), the community's in the trainset's
+  const coded = 'userCodes' in columns ? { users: columns.userIds, items: columns.itemIds } : undefined;
+  const sent: SentTrainsets = {
+    trainset: sendParts(ts.toParts(), coded),
+    community: sendParts(community.toParts(), { users: ts.rawUserIds(), items: ts.rawItemIds() }),
     coRating: new CoRating(ts).residuals(),
     communityCoRating: new CoRating(community).residuals(),
   };
-  post({ kind: 'trainsets', built }, buffersOf(built));
+  post({ kind: 'trainsets', sent }, buffersOf(sent));
 } catch (err) {
   // the main thread then builds its own trainsets, as before: slower, not wrong
   console.error(`the training worker could not send its trainsets: ${err instanceof Error ? err.message : String(err)}`);
@@ -78,10 +81,11 @@ function readStore(path: string): ReadByWorker {
 }
 
 /** Every distinct buffer behind the typed arrays handed over (each transferred once). */
-function buffersOf(b: BuiltTrainsets): ArrayBuffer[] {
+function buffersOf(b: SentTrainsets): ArrayBuffer[] {
   const arrays: ArrayBufferView[] = [b.coRating.zItem, b.coRating.zUser, b.communityCoRating.zItem, b.communityCoRating.zUser];
   for (const p of [b.trainset, b.community]) {
     for (const csr of [p.byUser, p.byItem]) arrays.push(csr.indptr, csr.indices, csr.values);
+    if ('userAt' in p.ids) arrays.push(p.ids.userAt, p.ids.itemAt);
   }
   const out = new Set<ArrayBuffer>();
   for (const a of arrays) if (a.buffer instanceof ArrayBuffer) out.add(a.buffer);

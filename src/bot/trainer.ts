@@ -61,13 +61,87 @@ export interface BuiltTrainsets {
   communityCoRating: CoRatingResiduals;
 }
 
+/**
+ * A trainset's parts as the worker sends them: its raw ids either as strings, or (when the main
+ * thread already holds those strings) as positions in a list it has, an Int32Array transferred
+ * with the rest. Strings cross a thread by structured clone, each one made again on the receiving
+ * thread in the message event, one unsliced block: at ml-32m shape (200,948 members, 87,585
+ * movies) the three id lists a retrain sent (the columns' and both trainsets') took 127–632 ms to
+ * deserialize and their copies are old-space garbage for the next mark-compact (a v8
+ * serialize/deserialize probe, load average 18 on 2 cores). Coded, only the columns' list
+ * crosses.
+ */
+export type SentParts = Omit<TrainsetParts, 'userRaw' | 'itemRaw'> & {
+  ids: { userRaw: string[]; itemRaw: string[] } | { userAt: Int32Array; itemAt: Int32Array };
+};
+
+/**
+ * BuiltTrainsets on the wire: the trainset's ids are positions in the job's columns' id lists
+ * (coded columns) and the community's are the trainset's inner ids (see SentParts).
+ */
+export interface SentTrainsets {
+  trainset: SentParts;
+  community: SentParts;
+  coRating: CoRatingResiduals;
+  communityCoRating: CoRatingResiduals;
+}
+
 /** Messages from trainer-worker.ts. */
 export type TrainMessage =
   | { kind: 'read'; read: ReadByWorker }
   | { kind: 'model'; spec: string; bytes: Uint8Array; fitMs: number }
   | { kind: 'failed'; spec: string; message: string }
-  | { kind: 'trainsets'; built: BuiltTrainsets }
+  | { kind: 'trainsets'; sent: SentTrainsets }
   | { kind: 'done'; buildMs: number };
+
+/**
+ * The worker's side of SentParts: `ts`'s ids as positions in `userList`/`itemList` (lists the
+ * main thread holds too), or as strings when there are no such lists. Throws when an id is
+ * missing from its list (the trainset was not built from it).
+ */
+export function sendParts(parts: TrainsetParts, lists?: { users: readonly string[]; items: readonly string[] }): SentParts {
+  const { userRaw, itemRaw, ...rest } = parts;
+  if (!lists) return { ...rest, ids: { userRaw, itemRaw } };
+  return { ...rest, ids: { userAt: positionsIn(userRaw, lists.users, 'member'), itemAt: positionsIn(itemRaw, lists.items, 'movie') } };
+}
+
+/** The main thread's side: the parts with their id strings taken from the lists by reference. */
+export function receiveParts(sent: SentParts, lists?: { users: readonly string[]; items: readonly string[] }): TrainsetParts {
+  const { ids, ...rest } = sent;
+  if ('userRaw' in ids) return { ...rest, userRaw: ids.userRaw, itemRaw: ids.itemRaw };
+  if (!lists) throw new Error('the training worker sent its trainset ids as positions, but there is no id list to read them from');
+  return { ...rest, userRaw: pick(lists.users, ids.userAt, 'member'), itemRaw: pick(lists.items, ids.itemAt, 'movie') };
+}
+
+function positionsIn(ids: readonly string[], list: readonly string[], what: string): Int32Array {
+  const at = new Map<string, number>();
+  for (let k = 0; k < list.length; k++) at.set(list[k], k);
+  const out = new Int32Array(ids.length);
+  for (let k = 0; k < ids.length; k++) {
+    const p = at.get(ids[k]);
+    if (p === undefined) throw new Error(`${what} id ${ids[k]} of the trainset is not in the list it was built from`);
+    out[k] = p;
+  }
+  return out;
+}
+
+function pick(list: readonly string[], at: Int32Array, what: string): string[] {
+  const out = new Array<string>(at.length);
+  for (let k = 0; k < at.length; k++) {
+    const id = list[at[k]];
+    if (id === undefined) throw new Error(`the training worker sent ${what} position ${at[k]}, beyond the ${list.length} ids it was given`);
+    out[k] = id;
+  }
+  return out;
+}
+
+/** The trainsets as the main thread takes them over, from what the worker sent and the job's columns. */
+export function receiveTrainsets(sent: SentTrainsets, columns: JobColumns | undefined): BuiltTrainsets {
+  const lists = columns && 'userCodes' in columns ? { users: columns.userIds, items: columns.itemIds } : undefined;
+  const trainset = receiveParts(sent.trainset, lists);
+  const community = receiveParts(sent.community, { users: trainset.userRaw, items: trainset.itemRaw });
+  return { trainset, community, coRating: sent.coRating, communityCoRating: sent.communityCoRating };
+}
 
 /** What a worker given `storePath` read: the models are fitted on exactly these columns. */
 export interface ReadByWorker {
@@ -162,7 +236,13 @@ export function trainInWorker(job: TrainJob, onModel?: (m: TrainedModel) => void
         } else if (msg.kind === 'failed') {
           failures.push({ spec: msg.spec, message: msg.message });
         } else if (msg.kind === 'trainsets') {
-          built = msg.built;
+          try {
+            // a retrain's worker sent its read first (messages arrive in order); else the job's columns
+            built = receiveTrainsets(msg.sent, read?.columns ?? job.columns);
+          } catch (err) {
+            // the main thread then builds its own trainsets: slower, not wrong (as when none are sent)
+            console.error(`the training worker's trainsets were not taken over: ${err instanceof Error ? err.message : String(err)}`);
+          }
         } else if (msg.kind === 'read') {
           read = msg.read;
         } else {

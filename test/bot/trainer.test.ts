@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { trainInWorker } from '../../src/bot/trainer.ts';
+import { receiveParts, sendParts, trainInWorker } from '../../src/bot/trainer.ts';
 import { openStore } from '../../src/store/store.ts';
 import { trainingCodes } from '../../src/store/training-data.ts';
 import { tinyDataset } from '../store/fixtures.ts';
@@ -53,6 +53,17 @@ describe('the training worker', () => {
     expect(model.predict('2', '20').est).toBe(checked.predict('2', '20').est);
   });
 
+  it('sends ids the main thread holds as positions in its lists, and refuses a position beyond them', () => {
+    const ts = Trainset.fromColumns({ users: ['7', 'member:2', '7'], items: ['30', '10', '10'], ratings: Float32Array.of(4, 3, 5) }, [0.5, 5]);
+    const lists = { users: ['member:2', '9', '7'], items: ['10', '20', '30'] };
+    const sent = sendParts(ts.toParts(), lists);
+    expect('userAt' in sent.ids && [...sent.ids.userAt]).toEqual([2, 0]);
+    expect(receiveParts(sent, lists).userRaw).toEqual(['7', 'member:2']);
+    expect(receiveParts(sent, lists).itemRaw).toEqual(['30', '10']);
+    expect(() => receiveParts(sent, { users: ['member:2'], items: lists.items })).toThrow(/member position 2, beyond the 1 ids/);
+    expect(() => sendParts(ts.toParts(), { users: ['7'], items: lists.items })).toThrow(/member id member:2 .* not in the list/);
+  });
+
   describe('given the store file instead of the columns (a retrain)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'marquee-trainer-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -77,6 +88,32 @@ describe('the training worker', () => {
       expect(got.nRatings).toBe(here.ratings.length);
       expect(got.innerUser(`member:${me.id}`)).toBeDefined();
       expect(outcome.models.map((m) => m.spec)).toEqual(['baseline']);
+      store.close();
+    });
+
+    it("hands over trainsets whose ids are the columns' own, and a model that scores every member as the one fitted on the store's data", async () => {
+      const store = openStore(join(dir, 'ids.db'));
+      store.importDataset(tinyDataset());
+      const movies = store.movies().map((m) => m.movieId);
+      for (const [k, name] of ['ann', 'bob', 'cy'].entries()) {
+        const m = store.member('console', name);
+        movies.slice(k, k + 4).forEach((movie, j) => store.rate(m.id, movie, 1 + ((j + k) % 5)));
+      }
+      const outcome = await trainInWorker({ storePath: store.path, specs: ['svd:n_epochs=3'] }).done;
+      const here = trainingCodes(store);
+      const local = Trainset.fromCoded(here, [0.5, 5]);
+      const got = Trainset.fromParts(outcome.built!.trainset);
+      // the same members and movies under the same inner ids, the community's too
+      expect(got.rawUserIds()).toEqual(local.rawUserIds());
+      expect(got.rawItemIds()).toEqual(local.rawItemIds());
+      const community = Trainset.fromParts(outcome.built!.community);
+      expect(community.rawUserIds()).toEqual(communityOf(local).rawUserIds());
+      expect(community.rawItemIds()).toEqual(communityOf(local).rawItemIds());
+      // the swapped-in model (decoded onto the handed-over trainset) is the fitted one
+      const create = (n: string, p: Record<string, unknown>) => describeAlgorithm(n).create(p);
+      const swapped = decodeModel(outcome.models[0].bytes, got, create, { ownFreshSnapshot: true });
+      const checked = decodeModel(outcome.models[0].bytes, Trainset.fromCoded(outcome.read!.columns, got.scale), create);
+      for (const u of local.rawUserIds()) for (const i of local.rawItemIds()) expect(swapped.predict(u, i).est).toBe(checked.predict(u, i).est);
       store.close();
     });
 

@@ -266,11 +266,13 @@ export class ModelHost {
         // the main thread's share, one step per event-loop turn so that commands interleave; the
         // worker's trainsets are taken over, so no step walks every rating here
         const longest = new LongestStep();
-        const gen = longest.time('take over the trainsets', () =>
+        const gen = longest.time('take over the trainset', () =>
           outcome.built
             ? Generation.fromBuilt(columns, outcome.built, version, this.opts.fingerprint, forgetEpoch)
             : Generation.fromColumns(columns, version, this.opts.fingerprint, forgetEpoch),
         );
+        await nextTurn();
+        longest.time("take over the community's trainset", () => void gen.community);
         for (const m of outcome.models) {
           await nextTurn();
           longest.time(`decode ${m.spec}`, () => this.decodeInto(gen, m.spec, m.bytes));
