@@ -128,8 +128,9 @@ export async function benchBot(): Promise<BenchRow[]> {
       name: 'longest main-thread stall during a background retrain',
       value: w.longestMs,
       unit: 'ms',
-      note: `longest gap between 2 ms ticks, ended ${w.longestEndedS.toFixed(1)} s in; GC in it ${w.longestGcMs.toFixed(0)} ms (longest pause ${w.gcLongest.ms.toFixed(0)} ms, ${w.gcLongest.kind})${steps}`,
+      note: `longest gap between 2 ms ticks, ended ${w.longestEndedS.toFixed(1)} s in; on a core ${w.longestCpuMs.toFixed(0)} ms, waiting for one ${w.longestWaitMs.toFixed(0)} ms; GC in it ${w.longestGcMs.toFixed(0)} ms (longest pause ${w.gcLongest.ms.toFixed(0)} ms, ${w.gcLongest.kind})${steps}`,
     });
+    rows.push({ name: 'most main-thread CPU between two ticks during the retrain (work of ours, whatever the load)', value: w.mostCpuMs, unit: 'ms', note: `in a gap of ${w.mostCpuGapMs.toFixed(0)} ms` });
     rows.push({ name: 'recommend() p95 while retraining', value: p95(during), unit: 'ms', note: `${during.length} calls` });
     await svc.close();
     store.close();

@@ -17,7 +17,7 @@
  * training data for the job (main thread + copy to the worker, vs the worker's own read), and
  * saving a snapshot the size of ease's at that shape (one write, vs 8 MB parts a turn apart).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 import { join } from 'node:path';
@@ -48,12 +48,16 @@ function say(msg: string): void {
  * What held the main thread while a job ran, with the evidence to tell the causes apart: the
  * longest gap between 2 ms ticks (when it ended), the lag p99, the main thread's GC pauses (kind
  * and length, from the `gc` performance entries), and the member's own durable writes (a gap that
- * overlaps one waited, at least in part, for that write's fsync, not for the job).
+ * overlaps one waited, at least in part, for that write's fsync, not for the job), and for the
+ * longest gaps how much of it the main thread spent on a core and how much waiting for one
+ * (Linux's /proc/<pid>/task/<pid>/schedstat: on-CPU and run-queue ns): on a machine loaded past its
+ * cores, a gap can be mostly the thread waiting its turn, not work of ours.
  */
 export class LoopWatch {
   private readonly t0 = performance.now();
   private last = this.t0;
-  private readonly gaps: Array<{ from: number; to: number }> = [];
+  private readonly gaps: Array<{ from: number; to: number; cpuMs: number; waitMs: number }> = [];
+  private sched = schedOfMainThread();
   private readonly writes: Array<{ from: number; to: number }> = [];
   private readonly gcs: Array<{ at: number; ms: number; kind: string }> = [];
   private readonly ticker: NodeJS.Timeout;
@@ -63,7 +67,9 @@ export class LoopWatch {
   constructor() {
     this.ticker = setInterval(() => {
       const now = performance.now();
-      this.gaps.push({ from: this.last, to: now });
+      const sched = schedOfMainThread();
+      this.gaps.push({ from: this.last, to: now, cpuMs: sched.cpuMs - this.sched.cpuMs, waitMs: sched.waitMs - this.sched.waitMs });
+      this.sched = sched;
       this.last = now;
     }, 2);
     this.observer = new PerformanceObserver((list) => {
@@ -89,8 +95,10 @@ export class LoopWatch {
     this.observer.disconnect();
     const ms = (g: { from: number; to: number }) => g.to - g.from;
     const overlapsWrite = (g: { from: number; to: number }) => this.writes.some((w) => w.from < g.to && w.to > g.from);
-    const longest = this.gaps.reduce((a, b) => (ms(b) > ms(a) ? b : a), { from: 0, to: 0 });
-    const notWrite = this.gaps.filter((g) => !overlapsWrite(g)).reduce((a, b) => (ms(b) > ms(a) ? b : a), { from: 0, to: 0 });
+    const none = { from: 0, to: 0, cpuMs: 0, waitMs: 0 };
+    const longest = this.gaps.reduce((a, b) => (ms(b) > ms(a) ? b : a), none);
+    const notWrite = this.gaps.filter((g) => !overlapsWrite(g)).reduce((a, b) => (ms(b) > ms(a) ? b : a), none);
+    const onCpu = this.gaps.reduce((a, b) => (b.cpuMs > a.cpuMs ? b : a), none);
     const sorted = this.gaps.map(ms).sort((a, b) => a - b);
     const gcIn = (g: { from: number; to: number }) => this.gcs.filter((c) => c.at < g.to && c.at + c.ms > g.from);
     const longestGc = this.gcs.reduce((a, b) => (b.ms > a.ms ? b : a), { at: 0, ms: 0, kind: '-' });
@@ -99,6 +107,12 @@ export class LoopWatch {
       longestEndedS: (longest.to - this.t0) / 1000,
       longestInWrite: overlapsWrite(longest),
       longestGcMs: gcIn(longest).reduce((s, c) => s + c.ms, 0),
+      longestCpuMs: longest.cpuMs,
+      longestWaitMs: longest.waitMs,
+      notWriteCpuMs: notWrite.cpuMs,
+      notWriteWaitMs: notWrite.waitMs,
+      mostCpuMs: onCpu.cpuMs,
+      mostCpuGapMs: ms(onCpu),
       longestNotWriteMs: ms(notWrite),
       longestNotWriteEndedS: (notWrite.to - this.t0) / 1000,
       notWriteGcMs: gcIn(notWrite).reduce((s, c) => s + c.ms, 0),
@@ -120,6 +134,14 @@ export interface LoopSummary {
   longestInWrite: boolean;
   /** GC pauses inside the longest gap */
   longestGcMs: number;
+  /** of the longest gap: the main thread on a core, and waiting in the run queue for one */
+  longestCpuMs: number;
+  longestWaitMs: number;
+  notWriteCpuMs: number;
+  notWriteWaitMs: number;
+  /** the gap in which the main thread ran longest on a core (work of ours), and its length */
+  mostCpuMs: number;
+  mostCpuGapMs: number;
   /** the longest gap that overlapped no member write: the job's own stall */
   longestNotWriteMs: number;
   longestNotWriteEndedS: number;
@@ -132,6 +154,16 @@ export interface LoopSummary {
   writes: number;
   /** the 1-minute load average at the start → at the end */
   load: string;
+}
+
+/** The main thread's on-CPU and run-queue-wait time so far (zeros where there is no schedstat). */
+function schedOfMainThread(): { cpuMs: number; waitMs: number } {
+  try {
+    const [cpu, wait] = readFileSync(`/proc/${process.pid}/task/${process.pid}/schedstat`, 'utf8').split(' ').map(Number);
+    return { cpuMs: cpu / 1e6, waitMs: wait / 1e6 };
+  } catch {
+    return { cpuMs: 0, waitMs: 0 };
+  }
 }
 
 const GC_KINDS = new Map<number, string>([
@@ -198,8 +230,9 @@ export async function benchStall(argv: string[] = process.argv.slice(2)): Promis
     };
     add('background retrain, swap included', (performance.now() - t0) / 1000, 's', `load average ${w.load}`);
     const fitEnd = logged.at(-1) ? Number(logged.at(-1)!.readMs) + Number(logged.at(-1)!.spawnMs) + Number(logged.at(-1)!.fitMs) : NaN;
-    add('longest event-loop stall during the retrain', w.longestMs, 'ms', `target < 100 ms; longest gap between 2 ms ticks, ended ${w.longestEndedS.toFixed(1)} s in (the fit ended ${(fitEnd / 1000).toFixed(1)} s in)${w.longestInWrite ? ", inside a member's rating write" : ''}; GC in it ${w.longestGcMs.toFixed(0)} ms`);
-    add("longest stall outside a member's rating write (the retrain's own)", w.longestNotWriteMs, 'ms', `ended ${w.longestNotWriteEndedS.toFixed(1)} s in; GC in it ${w.notWriteGcMs.toFixed(0)} ms`);
+    add('longest event-loop stall during the retrain', w.longestMs, 'ms', `target < 100 ms; longest gap between 2 ms ticks, ended ${w.longestEndedS.toFixed(1)} s in (the fit ended ${(fitEnd / 1000).toFixed(1)} s in)${w.longestInWrite ? ", inside a member's rating write" : ''}; on a core ${w.longestCpuMs.toFixed(0)} ms, waiting for one ${w.longestWaitMs.toFixed(0)} ms; GC in it ${w.longestGcMs.toFixed(0)} ms`);
+    add("longest stall outside a member's rating write (the retrain's own)", w.longestNotWriteMs, 'ms', `ended ${w.longestNotWriteEndedS.toFixed(1)} s in; on a core ${w.notWriteCpuMs.toFixed(0)} ms, waiting for one ${w.notWriteWaitMs.toFixed(0)} ms; GC in it ${w.notWriteGcMs.toFixed(0)} ms`);
+    add('most main-thread CPU between two ticks (work of ours, whatever the load)', w.mostCpuMs, 'ms', `in a gap of ${w.mostCpuGapMs.toFixed(0)} ms`);
     add('event-loop lag p99 during the retrain', w.lagP99Ms, 'ms', 'target < 50 ms');
     add('longest main-thread GC pause during the retrain', w.gcLongest.ms, 'ms', `${w.gcLongest.kind}; ${w.gcMajorCount} mark-compacts, ${w.gcTotalMs.toFixed(0)} ms of GC in all`);
     add('slowest rating write during the retrain', w.slowestWriteMs, 'ms', `${w.writes} writes, durable (synchronous=FULL)`);
