@@ -819,6 +819,28 @@ describe('algorithms members ask for beyond the configured ones', () => {
     store.close();
   });
 
+  it('lets the one used least recently go even while its snapshot is still being written (a slow disk)', async () => {
+    // 64-byte snapshot parts: each save takes hundreds of event-loop turns, as a save does under load
+    const store = openStore(join(tmp, 'lazy-slow-save.db'), { snapshotPartBytes: 64 });
+    store.importDataset(reviewDataset());
+    const svc = await start(store, { algorithms: ['svd'], maxLazyModels: 2 });
+    await svc.ready;
+    const ada = svc.member('discord', 'ada-slow-save');
+    for (const id of ['100', '101', '102', '103', '104']) svc.rate(ada, id, 4);
+    const ask = async (algo: string): Promise<void> => {
+      svc.recommend(ada, { algo, n: 3 });
+      await until(() => svc.stats().loaded.includes(algo), `${algo} to load`);
+    };
+    await ask('baseline');
+    await ask('nmf');
+    await ask('baseline');
+    await ask('co-clustering'); // asked while nmf's snapshot parts are still being written
+    expect(svc.stats().loaded).toEqual(expect.arrayContaining(['svd', 'baseline', 'co-clustering']));
+    expect(svc.stats().loaded).not.toContain('nmf');
+    await svc.close();
+    store.close();
+  });
+
   it('refuses a bound below one', async () => {
     const store = reviewStore('lazy-bad');
     await expect(start(store, { maxLazyModels: 0 })).rejects.toThrow(/maxLazyModels must be a whole number >= 1, got 0/);

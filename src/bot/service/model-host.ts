@@ -466,7 +466,11 @@ export class ModelHost {
         for (const m of outcome.models) {
           await nextTurn();
           if (this.closed) return;
-          if (this.decodeInto(gen, m.spec, m.bytes)) await this.saveModel(gen, m.spec, m.bytes);
+          if (!this.decodeInto(gen, m.spec, m.bytes)) continue;
+          // answering now, so no longer 'training' (the save below takes turns, longer under load):
+          // a lazy model used least recently must be free to go while its snapshot is written
+          if (gen === this.current) this.training.delete(m.spec);
+          await this.saveModel(gen, m.spec, m.bytes);
         }
         await this.cleanSnapshots();
         for (const f of outcome.failures) {
