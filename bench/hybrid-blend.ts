@@ -1,10 +1,12 @@
 /**
  * The hybrid against the best single model, member by member, on the top-N yardstick's split:
  *
- *   npx tsx bench/hybrid-blend.ts <dataset folder> [--seeds 0,1,…] [--protocol loo|rare|temporal] [variant …]
+ *   npx tsx bench/hybrid-blend.ts <dataset folder> [--seeds 0,1,…] [--protocol loo|rare|temporal|cutoff[:q,q,…]] [variant …]
  *
  * Leave-one-out (one random rating per member, seeded as `npm run evaluate -- --topn`; or the
- * yardstick's rare or temporal protocol), the bot's candidate filter (movies with ≥ 5 training
+ * yardstick's rare or temporal protocol; or its time cut-off, the "new movies" protocol, at each
+ * quantile listed, 0.5,0.6,0.7,0.8,0.9 by default, pooled as seeds are: --seeds does not apply),
+ * trainsets over the whole catalogue (movies.csv) as the yardstick builds them, the bot's candidate filter (movies with ≥ 5 training
  * ratings, none for hybrid as /recommend serves it; a variant ending in #min=N uses N instead),
  * lists from `rankItems` with the serving rule, metrics from `userTopNMetrics`: at seed 0 the
  * means are the yardstick's. Each member's
@@ -22,6 +24,9 @@
  *                                information (src/core/algorithms/ease-side.ts), e.g.
  *                                ease-side:alpha=30 or ease-side:alpha=30@genres,tags
  *
+ * "new HR@10" is HR@10 over the held-out movies with no training rating alone (members with one),
+ * with its paired difference against the first variant.
+ *
  * Fit seconds include the fits a variant builds on (the hybrid's EASE, a fusion's models); a
  * model shared by variants is fitted once per seed. Rank ms is the mean time to score and rank
  * one member. Both are CPU time of this process (a shared machine stretches wall clock, not CPU).
@@ -33,7 +38,7 @@ import { EaseSide } from '../src/core/algorithms/ease-side.ts';
 import { HybridAlgorithm } from '../src/core/content/hybrid.ts';
 import { ContentModel, type ContentField } from '../src/core/content/model.ts';
 import { zScores } from '../src/core/content/hybrid.ts';
-import { trainsetOf } from '../src/core/eval/splitters.ts';
+import { cutoffSplit, trainsetOf } from '../src/core/eval/splitters.ts';
 import { topNSplitter, type TopNProtocol } from '../src/core/eval/topn.ts';
 import { pairedComparison } from '../src/core/eval/significance.ts';
 import { meanWithCI, userTopNMetrics } from '../src/core/eval/topn-metrics.ts';
@@ -57,14 +62,19 @@ const args = process.argv.slice(2);
 const seedAt = args.indexOf('--seeds');
 const seeds = seedAt >= 0 ? args.splice(seedAt, 2)[1].split(',').map(Number) : [0];
 const protocolAt = args.indexOf('--protocol');
-const protocol = (protocolAt >= 0 ? args.splice(protocolAt, 2)[1] : 'loo') as TopNProtocol;
-if (!['loo', 'rare', 'temporal'].includes(protocol)) throw new Error(`--protocol must be loo, rare or temporal, got ${protocol}`);
+const [protocol, quantileList] = (protocolAt >= 0 ? args.splice(protocolAt, 2)[1] : 'loo').split(':') as [TopNProtocol, string | undefined];
+if (!['loo', 'rare', 'temporal', 'cutoff'].includes(protocol)) throw new Error(`--protocol must be loo, rare, temporal or cutoff[:q,…], got ${protocol}`);
+const quantiles = (quantileList ?? '0.5,0.6,0.7,0.8,0.9').split(',').map(Number);
+if (protocol === 'cutoff' && quantiles.some((q) => !(q > 0 && q < 1))) throw new Error(`cutoff quantiles must lie in (0, 1), got ${quantileList}`);
 const [dir, ...given] = args;
 if (!dir || seeds.some((s) => !Number.isInteger(s) || s < 0)) {
   throw new Error('usage: npx tsx bench/hybrid-blend.ts <dataset folder> [--seeds 0,1,…] [variant …]');
 }
 const specs = given.length > 0 ? given : ['ease', 'ials', 'hybrid'];
 const ds = await loadDataset(dir, { tags: true });
+const catalogue = ds.movies.map((m) => m.movieId);
+const yearById = new Map(ds.movies.map((m) => [m.movieId, m.year]));
+const releaseYears = { yearOf: (id: string) => yearById.get(id) };
 const content = specs.some((s) => s.startsWith('hybrid')) ? ContentModel.build(ds.movies.map(contentMovieOf)) : undefined;
 /** content models by their fields (`ease-side…@genres,tags`), built once */
 const contentByFields = new Map<string, ContentModel>();
@@ -123,7 +133,7 @@ function prepare(variant: string, fitted: Fitted): Ready {
     const params = Object.fromEntries((own.split(':')[1] ?? '').split(',').filter(Boolean).map((kv) => kv.split('=')));
     const base = fitted.get(at < 0 ? 'ease' : spec.slice(at + 1));
     const t0 = cpuSeconds();
-    const hybrid = new HybridAlgorithm(content!, base.algo, params).fit(ts);
+    const hybrid = new HybridAlgorithm(content!, base.algo, params, releaseYears).fit(ts);
     return served(hybrid, base.seconds + cpuSeconds() - t0);
   }
   if (spec === 'ease-side' || spec.startsWith('ease-side:') || spec.startsWith('ease-side@')) {
@@ -197,22 +207,47 @@ function prepare(variant: string, fitted: Fitted): Ready {
 const memberIndex = new Map<string, number>();
 for (const u of ds.ratings.users) if (!memberIndex.has(u)) memberIndex.set(u, memberIndex.size);
 const M = memberIndex.size;
-const sums = specs.map(() => ({ hit: new Float64Array(M), liked: new Float64Array(M), likedCount: new Float64Array(M), ndcg: new Float64Array(M) }));
+const sums = specs.map(() => ({
+  hit: new Float64Array(M),
+  liked: new Float64Array(M),
+  likedCount: new Float64Array(M),
+  ndcg: new Float64Array(M),
+  fresh: new Float64Array(M),
+  freshCount: new Float64Array(M),
+}));
 const count = new Float64Array(M);
 const fitSeconds = specs.map(() => 0);
 const rankMs = specs.map(() => 0);
 let ranked = 0;
-for (const seed of seeds) {
-  const [split] = [...topNSplitter(protocol, { seed }).split(ds.ratings)];
-  const ts = trainsetOf(ds.ratings, split.train, ds.scale);
+let heldOutRatings = 0;
+let heldOutNew = 0;
+const runs =
+  protocol === 'cutoff'
+    ? quantiles.map((q) => ({ label: `q ${q}`, splitter: cutoffSplit(q) }))
+    : seeds.map((seed) => ({ label: `seed ${seed}`, splitter: topNSplitter(protocol, { seed }) }));
+for (const run of runs) {
+  const [split] = [...run.splitter.split(ds.ratings)];
+  const ts = trainsetOf(ds.ratings, split.train, ds.scale, catalogue);
   const fitted = new Fitted(ts);
   const ready = specs.map((s) => prepare(s, fitted));
-  ready.forEach((r, v) => (fitSeconds[v] += r.seconds / seeds.length));
+  ready.forEach((r, v) => (fitSeconds[v] += r.seconds / runs.length));
+  // a member's held-out ratings of one split, ranked from one list (the cut-off holds out many)
+  const byMember = new Map<number, number[]>();
   for (const j of split.test) {
     const u = ts.innerUser(ds.ratings.users[j]);
     if (u === undefined) continue;
-    const heldOut = { items: Int32Array.of(ts.innerItem(ds.ratings.items[j]) ?? -1), ratings: Float64Array.of(ds.ratings.ratings[j]) };
-    const member = memberIndex.get(ds.ratings.users[j])!;
+    let rows = byMember.get(u);
+    if (!rows) byMember.set(u, (rows = []));
+    rows.push(j);
+  }
+  for (const [u, rows] of byMember) {
+    const items = Int32Array.from(rows, (j) => ts.innerItem(ds.ratings.items[j]) ?? -1);
+    const ratings = Float64Array.from(rows, (j) => ds.ratings.ratings[j]);
+    const freshKeep = rows.flatMap((_, h) => (items[h] < 0 || ts.itemDegree(items[h]) === 0 ? [h] : []));
+    const fresh = { items: Int32Array.from(freshKeep, (h) => items[h]), ratings: Float64Array.from(freshKeep, (h) => ratings[h]) };
+    heldOutRatings += rows.length;
+    heldOutNew += fresh.items.length;
+    const member = memberIndex.get(ts.rawUser(u))!;
     const p = ts.profileOf(u);
     count[member]++;
     ranked++;
@@ -220,28 +255,44 @@ for (const seed of seeds) {
       const t0 = cpuSeconds();
       const list = r.list(p);
       rankMs[v] += (cpuSeconds() - t0) * 1000;
-      const got = userTopNMetrics(list, heldOut, N, N, LIKED);
+      const got = userTopNMetrics(list, { items, ratings }, N, N, LIKED);
       sums[v].hit[member] += got.hit;
       sums[v].ndcg[member] += got.ndcg;
       if (got.likedHit === got.likedHit) {
         sums[v].liked[member] += got.likedHit;
         sums[v].likedCount[member]++;
       }
+      if (fresh.items.length > 0) {
+        sums[v].fresh[member] += userTopNMetrics(list, fresh, N, N, LIKED).hit;
+        sums[v].freshCount[member]++;
+      }
     });
   }
 }
 const perMember = (sum: Float64Array, by: Float64Array) => Float64Array.from(sum, (s, k) => (by[k] > 0 ? s / by[k] : NaN));
-const rows = sums.map((s) => ({ hit: perMember(s.hit, count), liked: perMember(s.liked, s.likedCount), ndcg: perMember(s.ndcg, count) }));
+const rows = sums.map((s) => ({
+  hit: perMember(s.hit, count),
+  liked: perMember(s.liked, s.likedCount),
+  ndcg: perMember(s.ndcg, count),
+  fresh: perMember(s.fresh, s.freshCount),
+}));
 const f = (x: number) => x.toFixed(4);
 const ci = (v: Float64Array) => {
   const m = meanWithCI(v, [0, 1]);
   return `${f(m.mean)} ±${f((m.hi - m.lo) / 2)}`;
 };
-console.log(`${ds.name}: ${protocol === 'loo' ? 'leave-one-out' : protocol} seeds ${seeds.join(',')}, ${ranked / seeds.length} members per seed, HR@${N} vs ${specs[0]} paired over members`);
-console.log(['variant'.padEnd(34), 'HR@10'.padEnd(15), 'NDCG@10', 'HR@10 liked'.padEnd(15), 'ΔHR [95% CI]'.padEnd(26), '+/−'.padEnd(9), 'p'.padEnd(6), 'ΔHR liked (p)'.padEnd(18), 'fit s', 'rank ms'].join('  '));
+const testedMembers = count.reduce((a, c) => a + (c > 0 ? 1 : 0), 0);
+console.log(
+  `${ds.name}: ${protocol === 'loo' ? 'leave-one-out' : protocol} ${runs.map((r) => r.label).join(', ')}; ${(ranked / runs.length).toFixed(1)} members per split, ${testedMembers} in all; ` +
+    `held-out ratings ${heldOutRatings}, of new movies (no training rating) ${heldOutNew} (${((100 * heldOutNew) / heldOutRatings).toFixed(1)}%); HR@${N} vs ${specs[0]} paired over members`,
+);
+console.log(
+  ['variant'.padEnd(34), 'HR@10'.padEnd(15), 'NDCG@10', 'HR@10 liked'.padEnd(15), 'ΔHR [95% CI]'.padEnd(26), '+/−'.padEnd(9), 'p'.padEnd(6), 'ΔHR liked (p)'.padEnd(18), 'new HR@10'.padEnd(15), 'Δnew (+/−, p)'.padEnd(26), 'fit s', 'rank ms'].join('  '),
+);
 specs.forEach((spec, v) => {
   const hr = pairedComparison(rows[v].hit, rows[0].hit);
   const lk = pairedComparison(rows[v].liked, rows[0].liked);
+  const fr = pairedComparison(rows[v].fresh, rows[0].fresh);
   const sign = (x: number) => (x >= 0 ? '+' : '') + f(x);
   console.log(
     [
@@ -253,6 +304,8 @@ specs.forEach((spec, v) => {
       `+${hr.winsA}/−${hr.winsB}`.padEnd(9),
       hr.p.toFixed(3).padEnd(6),
       `${sign(lk.diff)} (${lk.p.toFixed(3)})`.padEnd(18),
+      ci(rows[v].fresh).padEnd(15),
+      `${sign(fr.diff)} (+${fr.winsA}/−${fr.winsB}, ${fr.p.toFixed(3)})`.padEnd(26),
       fitSeconds[v].toFixed(1).padStart(5),
       (rankMs[v] / ranked).toFixed(2).padStart(7),
     ].join('  '),

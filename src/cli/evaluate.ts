@@ -1,7 +1,7 @@
 /**
  * `npm run evaluate -- --data <folder or dataset name> [--algos svd,knn-item,…] [--folds 5]
  *   [--seed 0] [--k 10] [--threshold 3.5] [--metrics rmse,mae,…] [--json out.json] [--chart out.png]`
- * `npm run evaluate -- --data ml-latest-small --topn [--protocol loo|temporal|kfold] [--n 10]
+ * `npm run evaluate -- --data ml-latest-small --topn [--protocol loo|temporal|kfold|rare|cutoff[:q]] [--n 10]
  *   [--min-ratings 5] [--profile-sizes 1,2,3,5,10,20] [--json out.json] [--chart out.png]`
  * `npm run evaluate -- --train a --test b [--scale 0.5,5] [--predictions out.csv] …`
  *
@@ -154,7 +154,9 @@ Options:
                         popularity chart "popular" is always in the table as the floor
   --protocol <p>        with --topn: ${TOPN_PROTOCOLS.join(' | ')} (default loo): one random held-out rating
                         per user, each user's latest rating, each user's ratings in a test fold, or
-                        one random rating per user of a movie with < 20 ratings (the long tail)
+                        one random rating per user of a movie with < 20 ratings (the long tail),
+                        or cutoff[:q]: train on the ratings before the q-quantile of rating times
+                        (default 0.9), hold out what members rated after it (new movies included)
   --n <n>               with --topn: list length, 1–${MAX_LIST} (default 10)
   --min-ratings <n>     with --topn: movies with fewer training ratings are never recommended,
                         as the bot's MARQUEE_MIN_RATINGS (default 5)
@@ -253,13 +255,20 @@ export async function parseCli(argv: string[]): Promise<CliOptions | undefined> 
   };
   const topnOnly = (['protocol', 'n', 'min-ratings', 'profile-sizes'] as const).find((o) => values[o] !== undefined);
   if (values.topn) {
-    const protocol = values.protocol?.trim().toLowerCase();
+    // cutoff[:q]: the cut-off protocol at the q-quantile of rating times
+    const [protocol, cutoffText, ...extra] = values.protocol?.trim().toLowerCase().split(':') ?? [];
+    if (cutoffText !== undefined && (protocol !== 'cutoff' || extra.length > 0)) {
+      throw new UsageError(`--protocol takes a quantile only as cutoff:<q>, e.g. cutoff:0.9, got "${values.protocol}"`);
+    }
+    const cutoff = cutoffText !== undefined ? parseNumber('--protocol cutoff:<q>', cutoffText) : undefined;
+    if (cutoff !== undefined && !(cutoff > 0 && cutoff < 1)) throw new UsageError(`--protocol cutoff:<q> needs 0 < q < 1, got ${cutoffText}`);
     if (protocol !== undefined && !(TOPN_PROTOCOLS as readonly string[]).includes(protocol)) {
       throw new UsageError(`--protocol must be one of ${TOPN_PROTOCOLS.join(', ')}, got "${values.protocol}"`);
     }
     if (values.metrics !== undefined) throw new UsageError('--metrics names rating-prediction metrics; --topn reports its own (see --help)');
     request.topn = {
       protocol: protocol as TopNProtocol | undefined,
+      cutoff,
       n: values.n !== undefined ? parseWhole('--n', values.n, 1, MAX_LIST) : undefined,
       minItemRatings: values['min-ratings'] !== undefined ? parseWhole('--min-ratings', values['min-ratings'], 0, 1_000_000) : undefined,
       profileSizes: values['profile-sizes'] !== undefined ? parseProfileSizes(values['profile-sizes']) : undefined,

@@ -41,10 +41,12 @@ async function build(dir: string): Promise<{ create(): Algorithm }> {
   // tags are part of the content (ml-latest-small has them; ml-100k has titles and genres only)
   const ds = await loadDataset(dir, { tags: true });
   const content = ContentModel.build(ds.movies.map(contentMovieOf));
+  // release years tell the hybrid which rarely rated movies are new releases (core/content/hybrid.ts)
+  const years = new Map(ds.movies.map((m) => [m.movieId, m.year]));
   const create =
     algo === 'ease-side'
       ? () => new EaseSide({ rows: content.tfidf.matrix, rowOf: (id) => content.indexOf(id) }, params)
-      : () => new HybridAlgorithm(content, createAlgorithm('ease'), params);
+      : () => new HybridAlgorithm(content, createAlgorithm('ease'), params, { yearOf: (id) => years.get(id) });
   create(); // bad parameters fail here, once
   return { create };
 }

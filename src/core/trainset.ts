@@ -98,8 +98,13 @@ export class Trainset {
     this.scale = args.scale;
   }
 
-  /** Builds a trainset from ratings in the given order (that order fixes inner ids and ties). */
-  static fromColumns(cols: RatingColumns, scale: RatingScale = [1, 5]): Trainset {
+  /**
+   * Builds a trainset from ratings in the given order (that order fixes inner ids and ties).
+   * `catalogue`: movies that are items even with no rating (a new release listed before anyone
+   * rated it), appended after the rated items in the order given, so every rated item keeps the
+   * inner id it has without them; an id already rated is skipped.
+   */
+  static fromColumns(cols: RatingColumns, scale: RatingScale = [1, 5], catalogue?: Iterable<string>): Trainset {
     const n = cols.ratings.length;
     if (cols.users.length !== n || cols.items.length !== n) {
       throw new TrainsetError(
@@ -136,6 +141,13 @@ export class Trainset {
       uOf[k] = u;
       iOf[k] = i;
       sum += r;
+    }
+    if (catalogue) {
+      for (const id of catalogue) {
+        if (itemIndex.has(id)) continue;
+        itemIndex.set(id, itemRaw.length);
+        itemRaw.push(id);
+      }
     }
     const byUser = buildCsr(userRaw.length, uOf, iOf, cols.ratings);
     const byItem = buildCsr(itemRaw.length, iOf, uOf, cols.ratings);

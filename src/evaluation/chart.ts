@@ -261,6 +261,7 @@ const PROTOCOL_NAMES: Readonly<Record<TopNReport['protocol'], string>> = {
   temporal: 'latest rating held out',
   kfold: 'k-fold',
   rare: 'a rarely rated movie held out',
+  cutoff: 'ratings after a time cut-off held out',
 };
 
 /** The Vega-Lite spec of a top-N report's chart: HR@n per algorithm with its 95% interval. */

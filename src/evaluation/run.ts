@@ -71,8 +71,10 @@ export interface EvaluationRequest {
 
 /** What a top-N run measures; every field has the yardstick's default. */
 export interface TopNRequest {
-  /** held-out ratings: loo (default), temporal, kfold */
+  /** held-out ratings: loo (default), temporal, kfold, rare, cutoff */
   protocol?: TopNProtocol;
+  /** the cutoff protocol's quantile of rating times (default 0.9) */
+  cutoff?: number;
   /** list length (default: the request's k, else 10) */
   n?: number;
   /** candidate filter, the bot's MARQUEE_MIN_RATINGS (default 5) */
@@ -217,7 +219,8 @@ export async function evaluate(
   if ('dir' in req.data) {
     onProgress?.({ type: 'loading', what: req.data.dir });
     const ds = await loadDataset(req.data.dir, { tags: false });
-    data = { ratings: ds.ratings, scale: ds.scale, name: ds.name };
+    // the whole catalogue: a movie nobody has rated yet is still a candidate (core/eval/topn.ts)
+    data = { ratings: ds.ratings, scale: ds.scale, name: ds.name, catalogue: ds.movies.map((m) => m.movieId) };
     described = describeTable(ds.name, ds.ratings, ds.scale);
     splitter = kFold(folds, { seed });
   } else if ('table' in req.data) {
@@ -269,6 +272,7 @@ export async function evaluate(
       likedThreshold: threshold,
       minItemRatings: req.topn.minItemRatings,
       profileSizes: req.topn.profileSizes,
+      cutoff: req.topn.cutoff,
       seed,
       folds,
       onProgress,

@@ -72,10 +72,13 @@ export function formatMeanCI(m: MeanWithCI, digits = 4): string {
  */
 export function formatTopNTable(report: TopNReport): string {
   const n = report.n;
-  const header = ['Algorithm', `HR@${n}`, `liked HR@${n}`, `NDCG@${n}`, `recall@${report.recallAt}`, 'MRR', 'coverage', 'mean pop.', 'pop. pct', 'fit s', 'rank s'];
+  // a column of HR@n on new movies only when some held-out movie is new (the cut-off protocol)
+  const withNew = (report.newMovies?.new ?? 0) > 0;
+  const header = ['Algorithm', `HR@${n}`, ...(withNew ? [`new HR@${n}`] : []), `liked HR@${n}`, `NDCG@${n}`, `recall@${report.recallAt}`, 'MRR', 'coverage', 'mean pop.', 'pop. pct', 'fit s', 'rank s'];
   const rows = report.results.map((r) => [
     r.algorithm === 'popular' ? 'popular (floor)' : r.algorithm,
     formatMeanCI(r.hitRate),
+    ...(withNew ? [r.newHitRate ? formatMeanCI(r.newHitRate) : 'n/a'] : []),
     formatMeanCI(r.likedHitRate),
     formatMeanCI(r.ndcg),
     formatMeanCI(r.recall),
@@ -93,6 +96,13 @@ export function formatTopNTable(report: TopNReport): string {
     `(${report.candidates.toLocaleString('en-US')} of ${report.catalogSize.toLocaleString('en-US')}); liked = rating ≥ ${report.likedThreshold}`;
   const legend = 'per-member means ± half-width of the 95% interval (normal approximation; [lo, hi] where clipped to 0–1); mean pop. = mean training ratings of a recommended movie; pop. pct = its popularity percentile';
   const out = [title, '', ...grid(header, rows), '', legend];
+  if (withNew) {
+    const { heldOut, new: fresh } = report.newMovies!;
+    const members = report.results[0]?.newHitRate?.users ?? 0;
+    out.push(
+      `new movies (no training rating, listable only from the catalogue): ${fresh.toLocaleString('en-US')} of ${heldOut.toLocaleString('en-US')} held-out ratings (${((100 * fresh) / heldOut).toFixed(1)}%); new HR@${n} = HR@${n} over those alone, ${members.toLocaleString('en-US')} members`,
+    );
+  }
   const curves = report.results.filter((r) => r.profileSizes && r.profileSizes.length > 0);
   if (curves.length > 0) {
     const sizes = curves[0].profileSizes!.map((p) => p.size);

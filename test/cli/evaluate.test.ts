@@ -260,7 +260,9 @@ describe('bad input: one clear line, exit code 1, no stack trace', () => {
     expect(await fails(['--data', tinyDataset, '--algos', 'svd,svd'])).toMatch(/algorithm "svd" is listed twice/);
     expect(await fails(['--data', tinyDataset, '--topn', '--algos', 'svd,popular,svd'])).toMatch(/algorithm "svd" is listed twice/);
     expect(await fails(['--data', tinyDataset, '--protocol', 'loo'])).toBe('--protocol applies to the top-N run; add --topn');
-    expect(await fails(['--data', tinyDataset, '--topn', '--protocol', 'random'])).toBe('--protocol must be one of loo, temporal, kfold, rare, got "random"');
+    expect(await fails(['--data', tinyDataset, '--topn', '--protocol', 'random'])).toBe('--protocol must be one of loo, temporal, kfold, rare, cutoff, got "random"');
+    expect(await fails(['--data', tinyDataset, '--topn', '--protocol', 'loo:0.5'])).toBe('--protocol takes a quantile only as cutoff:<q>, e.g. cutoff:0.9, got "loo:0.5"');
+    expect(await fails(['--data', tinyDataset, '--topn', '--protocol', 'cutoff:1.5'])).toBe('--protocol cutoff:<q> needs 0 < q < 1, got 1.5');
     expect(await fails(['--data', tinyDataset, '--topn', '--metrics', 'rmse'])).toMatch(/--topn reports its own/);
     expect(await fails(['--train', trainFile, '--test', testFile, '--topn'])).toMatch(/--topn ranks a whole dataset/);
   });

@@ -229,7 +229,7 @@ export class Recommender {
   ): RecommendResult {
     const gen = this.p.models.gen;
     const minRatings = this.p.rarelyRated.minRatings;
-    const hybrid = hybridOver(cm, base, gen.ts, minRatings);
+    const hybrid = hybridOver(cm, base, gen.ts, minRatings, this.p.catalog);
     const profile = this.p.ratings.profile(member.id, gen);
     const parts = hybrid.parts(profile);
     const picks = rankItems(hybrid, profile, { ...servingOptions(hybrid, minRatings), n });
@@ -297,10 +297,11 @@ function waitingWords(spec: string, state: ModelState): string {
 const hybrids = new WeakMap<Algorithm, { content: ContentModel; hybrid: HybridAlgorithm }>();
 
 /** The hybrid over a loaded model and the content model, built once per pair. */
-function hybridOver(cm: ContentModel, base: Algorithm, ts: Trainset, minRatings: number): HybridAlgorithm {
+function hybridOver(cm: ContentModel, base: Algorithm, ts: Trainset, minRatings: number, catalog: Catalog): HybridAlgorithm {
   const known = hybrids.get(base);
   if (known && known.content === cm && known.hybrid.params.base_min_ratings === minRatings) return known.hybrid;
-  const hybrid = new HybridAlgorithm(cm, base, { base_min_ratings: minRatings }).fit(ts);
+  // release years tell the hybrid which rarely rated movies are new releases it may list
+  const hybrid = new HybridAlgorithm(cm, base, { base_min_ratings: minRatings }, { yearOf: (id) => catalog.movie(id)?.year }).fit(ts);
   hybrids.set(base, { content: cm, hybrid });
   return hybrid;
 }

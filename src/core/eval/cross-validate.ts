@@ -97,6 +97,12 @@ export interface EvalData {
   readonly scale: RatingScale;
   /** for reports, e.g. "ml-100k" */
   readonly name?: string;
+  /**
+   * every movie of the catalogue (movies.csv), rated or not: the top-N yardstick's trainsets hold
+   * them all, so a movie without a training rating can be listed by a model that sees the
+   * catalogue (the hybrid's content side), as /recommend lists it
+   */
+  readonly catalogue?: readonly string[];
 }
 
 export type ProgressEvent =

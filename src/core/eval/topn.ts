@@ -19,6 +19,14 @@
  *   movie, and one with fewer training ratings than the candidate filter can never be listed.
  *   On ml-latest-small 549 of 610 members rated such a movie (8,427 of 9,724 movies are rare),
  *   on ml-100k 672 of 943 (743 of 1,682 movies).
+ * - cutoff: a global time cut-off, the "new movies" protocol (splitters.ts cutoffSplit): training
+ *   is every rating before the q-quantile T of rating times (default 0.9), the held-out ratings
+ *   are everything members known at T rated after it. A movie first rated after T is NEW: it has
+ *   no training rating, and since the trainset holds the whole catalogue (`EvalData.catalogue`,
+ *   every movie of movies.csv, as a film club lists a release before anyone rates it) it is
+ *   still a candidate, which only a model that reads the catalogue (the hybrid's content side)
+ *   can score. The report gives the share of held-out ratings that are of new movies
+ *   (`newMovies`) and each model's HR@n on them alone (`newHitRate`).
  *
  * Metrics at n (default 10): HR@n, HR@n on liked held-out items (rating ≥ 3.5), NDCG@n,
  * recall@20, MRR, catalogue coverage and the popularity of what is recommended; per-member means
@@ -36,10 +44,10 @@ import {
   type AlgorithmSource,
   type EvalData,
 } from './cross-validate.ts';
-import { kFold, latestPerUser, leaveOneOut, leaveOneRareOut, trainsetOf, type Splitter } from './splitters.ts';
+import { cutoffSplit, kFold, latestPerUser, leaveOneOut, leaveOneRareOut, trainsetOf, type Splitter } from './splitters.ts';
 import { meanWithCI, popularityPercentiles, userTopNMetrics, type MeanWithCI } from './topn-metrics.ts';
 
-export const TOPN_PROTOCOLS = ['loo', 'temporal', 'kfold', 'rare'] as const;
+export const TOPN_PROTOCOLS = ['loo', 'temporal', 'kfold', 'rare', 'cutoff'] as const;
 
 /** The rare protocol's long tail: movies with fewer ratings than this in the whole data. */
 export const DEFAULT_RARE_BELOW = 20;
@@ -74,6 +82,8 @@ export interface TopNOptions {
   latest?: number;
   /** the rare protocol's long tail: movies with fewer ratings than this (default 20) */
   rareBelow?: number;
+  /** the cut-off protocol's quantile of rating times (default 0.9) */
+  cutoff?: number;
   /** profile sizes of the cold-start curve; empty or absent: no curve */
   profileSizes?: readonly number[];
   onProgress?: (e: TopNProgress) => void;
@@ -106,6 +116,8 @@ export interface TopNResult {
   meanPopularity: number;
   /** mean popularity percentile (0–100, share of the catalogue with fewer ratings) of the recommended items */
   popularityPercentile: number;
+  /** HR@n over held-out movies with no training rating only (members with one), when any is held out */
+  newHitRate?: MeanWithCI;
   /** the cold-start curve (first split), when asked */
   profileSizes?: ProfileSizePoint[];
   /** seconds, summed over splits */
@@ -127,6 +139,8 @@ export interface TopNReport {
   catalogSize: number;
   /** items of the first split's catalogue that pass the candidate filter */
   candidates: number;
+  /** held-out ratings of the first split, and how many of them are of movies with no training rating (new movies) */
+  newMovies?: { heldOut: number; new: number };
   splits: number;
   /** best HR@n first */
   results: TopNResult[];
@@ -142,7 +156,7 @@ function checkWhole(name: string, v: number, min: number, max = Number.MAX_SAFE_
 /** The splitter of a protocol. */
 export function topNSplitter(
   protocol: TopNProtocol,
-  opts: { seed?: number; folds?: number; latest?: number; rareBelow?: number } = {},
+  opts: { seed?: number; folds?: number; latest?: number; rareBelow?: number; cutoff?: number } = {},
 ): Splitter {
   switch (protocol) {
     case 'loo':
@@ -154,6 +168,8 @@ export function topNSplitter(
       return kFold(opts.folds ?? 5, { seed: opts.seed ?? 0 });
     case 'rare':
       return leaveOneRareOut({ seed: opts.seed ?? 0, rareBelow: opts.rareBelow ?? DEFAULT_RARE_BELOW });
+    case 'cutoff':
+      return cutoffSplit(opts.cutoff);
     default:
       throw new EvaluationError(`unknown top-N protocol "${String(protocol)}"; accepted: ${TOPN_PROTOCOLS.join(', ')}`);
   }
@@ -181,7 +197,12 @@ class MemberSums {
   readonly recall: Float64Array;
   readonly rr: Float64Array;
   readonly count: Float64Array;
+  /** HR@n over the held-out movies without a training rating, and the splits a member had one in */
+  readonly newHit: Float64Array;
+  readonly newCount: Float64Array;
   constructor(nMembers: number) {
+    this.newHit = new Float64Array(nMembers);
+    this.newCount = new Float64Array(nMembers);
     this.hit = new Float64Array(nMembers);
     this.liked = new Float64Array(nMembers);
     this.likedCount = new Float64Array(nMembers);
@@ -219,6 +240,18 @@ function heldOutOf(data: EvalData, ts: Trainset, rows: readonly number[]): { ite
     ratings[x] = data.ratings.ratings[rows[x]];
   }
   return { items, ratings };
+}
+
+/** A held-out item is new when it has no training rating (or is not in the trainset at all). */
+function isNew(ts: Trainset, item: number): boolean {
+  return item < 0 || ts.itemDegree(item) === 0;
+}
+
+/** The held-out ratings of new movies only. */
+function newOnly(ts: Trainset, heldOut: { items: Int32Array; ratings: Float64Array }): { items: Int32Array; ratings: Float64Array } {
+  const keep: number[] = [];
+  for (let h = 0; h < heldOut.items.length; h++) if (isNew(ts, heldOut.items[h])) keep.push(h);
+  return { items: Int32Array.from(keep, (h) => heldOut.items[h]), ratings: Float64Array.from(keep, (h) => heldOut.ratings[h]) };
 }
 
 interface SplitScore {
@@ -262,8 +295,14 @@ function scoreSplit(
       percentileSum += percentiles[i];
       entries++;
     }
-    const m = userTopNMetrics(list.subarray(0, picks.length), heldOutOf(data, ts, rows), o.n, o.recallAt, o.likedThreshold);
+    const heldOut = heldOutOf(data, ts, rows);
+    const m = userTopNMetrics(list.subarray(0, picks.length), heldOut, o.n, o.recallAt, o.likedThreshold);
     const member = memberIndex.get(ts.rawUser(u))!;
+    const fresh = newOnly(ts, heldOut);
+    if (fresh.items.length > 0) {
+      sums.newHit[member] += userTopNMetrics(list.subarray(0, picks.length), fresh, o.n, o.recallAt, o.likedThreshold).hit;
+      sums.newCount[member]++;
+    }
     sums.hit[member] += m.hit;
     sums.ndcg[member] += m.ndcg;
     sums.recall[member] += m.recall;
@@ -359,7 +398,7 @@ export async function evaluateTopN(
   if (!(TOPN_PROTOCOLS as readonly string[]).includes(protocol)) {
     throw new EvaluationError(`unknown top-N protocol "${protocol}"; accepted: ${TOPN_PROTOCOLS.join(', ')}`);
   }
-  const splitter = topNSplitter(protocol, { seed, folds: opts.folds, latest: opts.latest, rareBelow: opts.rareBelow });
+  const splitter = topNSplitter(protocol, { seed, folds: opts.folds, latest: opts.latest, rareBelow: opts.rareBelow, cutoff: opts.cutoff });
   const factories = await resolveAlgorithms(withFloor(algorithms));
   const members = new Map<string, number>();
   for (let k = 0; k < data.ratings.users.length; k++) {
@@ -369,6 +408,7 @@ export async function evaluateTopN(
   const metricOpts = { n, recallAt, likedThreshold, minItemRatings };
   let catalogSize = 0;
   let candidates = 0;
+  const newMovies = { heldOut: 0, new: 0 };
   const results: TopNResult[] = [];
   for (let a = 0; a < factories.length; a++) {
     const f = factories[a];
@@ -386,10 +426,15 @@ export async function evaluateTopN(
       opts.onProgress?.({ type: 'topn-start', algorithm: f.name, algorithmIndex: a, algorithms: factories.length, split, splits: splitter.nSplits });
       await yieldToLoop();
       checkCancelled(opts.signal);
-      const ts = trainsetOf(data.ratings, train, data.scale);
+      const ts = trainsetOf(data.ratings, train, data.scale, data.catalogue);
       if (split === 0 && a === 0) {
         catalogSize = ts.nItems;
         for (let i = 0; i < ts.nItems; i++) if (ts.itemDegree(i) >= minItemRatings) candidates++;
+        for (const j of test) {
+          if (ts.innerUser(data.ratings.users[j]) === undefined) continue;
+          newMovies.heldOut++;
+          if (isNew(ts, ts.innerItem(data.ratings.items[j]) ?? -1)) newMovies.new++;
+        }
       }
       const algo = f.create();
       let t0 = performance.now();
@@ -409,7 +454,11 @@ export async function evaluateTopN(
       split++;
     }
     let users = 0;
-    for (let u = 0; u < members.size; u++) if (sums.count[u] > 0) users++;
+    let withNew = 0;
+    for (let u = 0; u < members.size; u++) {
+      if (sums.count[u] > 0) users++;
+      if (sums.newCount[u] > 0) withNew++;
+    }
     const result: TopNResult = {
       algorithm: f.name,
       users,
@@ -421,6 +470,7 @@ export async function evaluateTopN(
       coverage: coverage / split,
       meanPopularity: entries > 0 ? popularitySum / entries : NaN,
       popularityPercentile: entries > 0 ? percentileSum / entries : NaN,
+      newHitRate: withNew > 0 ? meanWithCI(sums.means(sums.newHit, sums.newCount), SHARE) : undefined,
       profileSizes: curve,
       fitTime,
       rankTime,
@@ -440,6 +490,7 @@ export async function evaluateTopN(
     minItemRatings,
     catalogSize,
     candidates,
+    newMovies,
     splits: splitter.nSplits,
     results,
     complete: true,

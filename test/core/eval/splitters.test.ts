@@ -3,6 +3,8 @@ import {
   SplitError,
   filterLongTail,
   kFold,
+  cutoffSplit,
+  cutoffTime,
   latestPerUser,
   leaveOneRareOut,
   leaveOneOut,
@@ -251,5 +253,55 @@ describe('leaveOneRareOut (the rare top-N protocol)', () => {
     expect(() => [...leaveOneRareOut({ rareBelow: 2 }).split({ users: ['a', 'a', 'b', 'b'], items: ['p', 'q', 'p', 'q'], ratings: [1, 2, 3, 4] })]).toThrow(
       /no user with 2 or more ratings rated a movie with fewer than 2 ratings/,
     );
+  });
+});
+
+describe('cutoffSplit (the "new movies" top-N protocol)', () => {
+  /**
+   * The club's history, by time: at the 0.7 quantile T = 8 (the 8th of 10 times), ana, ben and
+   * cleo are known; after T ana rates Dune Part Two (nobody had rated it: new), cleo rates Heat
+   * (rated before T: not new), and dora, unknown at T, rates Dune Part Two too — no profile to
+   * rank from, so she is neither trained nor tested.
+   */
+  const club: RatingData = {
+    users: ['ana', 'ana', 'ben', 'ben', 'cleo', 'ana', 'ben', 'ana', 'cleo', 'dora'],
+    items: ['alien', 'heat', 'alien', 'fargo', 'heat', 'fargo', 'heat', 'dune2', 'alien', 'dune2'],
+    ratings: [5, 3, 4, 4, 5, 2, 3, 5, 4, 4],
+    timestamps: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+  };
+
+  it('trains on every rating before T and holds out what members known at T rated after it', () => {
+    expect(cutoffTime(club, 0.7)).toBe(8);
+    const [split] = [...cutoffSplit(0.7).split(club)];
+    expect(Array.from(split.train)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(Array.from(split.test)).toEqual([7, 8]);
+    // over the catalogue, the new movie is an item with no rating; one of two held-out ratings is of it
+    const ts = trainsetOf(club, split.train, [1, 5], ['alien', 'heat', 'fargo', 'dune2', 'solaris']);
+    expect(ts.nItems).toBe(5);
+    expect(ts.itemDegree(ts.innerItem('dune2')!)).toBe(0);
+    expect(ts.itemDegree(ts.innerItem('heat')!)).toBe(3);
+    expect(ts.innerUser('dora')).toBeUndefined();
+  });
+
+  it('holds out in time order, whatever the file order', () => {
+    const shuffled: RatingData = {
+      users: ['ana', 'cleo', 'ana', 'ben'],
+      items: ['dune2', 'heat', 'alien', 'heat'],
+      ratings: [5, 4, 4, 3],
+      timestamps: [20, 15, 1, 2],
+    };
+    const [split] = [...cutoffSplit(0.5).split(shuffled)];
+    // T = 15: cleo has no rating before it, so only ana's Dune Part Two is held out
+    expect(Array.from(split.train)).toEqual([2, 3]);
+    expect(Array.from(split.test)).toEqual([0]);
+  });
+
+  it('refuses a quantile outside (0, 1), ratings without times, and a cut-off nobody spans', () => {
+    expect(() => cutoffSplit(1)).toThrow(/between 0 and 1 \(exclusive\), got 1/);
+    expect(() => cutoffSplit(0)).toThrow(/got 0/);
+    const untimed: RatingData = { users: ['a', 'b'], items: ['x', 'y'], ratings: [1, 2] };
+    expect(() => [...cutoffSplit().split(untimed)]).toThrow(/needs timestamps, and these ratings have none/);
+    const apart: RatingData = { users: ['a', 'b'], items: ['x', 'y'], ratings: [1, 2], timestamps: [1, 2] };
+    expect(() => [...cutoffSplit(0.5).split(apart)]).toThrow(/no user rated both before and after the cut-off/);
   });
 });

@@ -177,3 +177,41 @@ describe('HR@n by profile size (the cold-start curve)', () => {
     }
   });
 });
+
+describe('the cut-off protocol: new movies in the catalogue', () => {
+  /**
+   * At the 0.7 quantile (T = 8): ana and cleo are tested on what they rated after T. ana's Dune
+   * Part Two has no training rating (new), cleo's Alien has three: 1 of 2 held-out ratings is of a
+   * new movie. The trainset holds the whole catalogue (5 movies, Solaris and Dune Part Two
+   * unrated). Item-mean ranks by training mean and cannot score a movie without a rating: ana has
+   * rated the three others, so her list is empty, never Dune Part Two; cleo's is Alien (4.5)
+   * first: a hit at 1.
+   */
+  const club: EvalData = {
+    ratings: {
+      users: ['ana', 'ana', 'ben', 'ben', 'cleo', 'ana', 'ben', 'ana', 'cleo', 'dora'],
+      items: ['alien', 'heat', 'alien', 'fargo', 'heat', 'fargo', 'heat', 'dune2', 'alien', 'dune2'],
+      ratings: [5, 3, 4, 4, 5, 2, 3, 5, 4, 4],
+      timestamps: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    },
+    scale: [1, 5],
+    name: 'club',
+    catalogue: ['alien', 'heat', 'fargo', 'dune2', 'solaris'],
+  };
+
+  it('reports the share of held-out ratings that are of new movies, and HR on them alone', async () => {
+    const report = await evaluateTopN([itemMean], club, { protocol: 'cutoff', cutoff: 0.7, n: 1, minItemRatings: 0 });
+    expect(report).toMatchObject({ protocol: 'cutoff', catalogSize: 5, newMovies: { heldOut: 2, new: 1 } });
+    const r = report.results.find((x) => x.algorithm === 'item-mean')!;
+    expect(r.users).toBe(2);
+    // ana misses, cleo hits at 1
+    expect(r.hitRate.mean).toBeCloseTo(0.5, 12);
+    // on new movies alone: ana's Dune Part Two, missed — a model without the catalogue's text cannot list it
+    expect(r.newHitRate).toMatchObject({ mean: 0, users: 1 });
+  });
+
+  it('without the catalogue a new movie is no item at all, and still counts as new and missed', async () => {
+    const report = await evaluateTopN([itemMean], { ...club, catalogue: undefined }, { protocol: 'cutoff', cutoff: 0.7, n: 1, minItemRatings: 0 });
+    expect(report).toMatchObject({ catalogSize: 3, newMovies: { heldOut: 2, new: 1 } });
+  });
+});
