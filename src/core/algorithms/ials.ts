@@ -103,7 +103,7 @@ export class Ials extends LearnedAlgorithm<IalsModel, Folded, IalsParams> {
   private scorer: ItemDotScorer | undefined;
   /**
    * The last profile's factored system. /recommend folds a member in and then explains each of
-   * its ten picks from the same system; refactoring it per pick was 4.3 ms of a list's ~5 ms at
+   * its ten picks from the same system; refactoring it per pick was 4.3 ms of a list's ~6 ms at
    * ml-latest-small (f 48, 30 ratings; bench/recommend-algos.ts with MARQUEE_BENCH_PROFILE, loaded
    * machine). One slot: an f × f factor per member kept for every member would grow with them.
    */

@@ -185,8 +185,8 @@ export class HybridAlgorithm extends Algorithm<HybridParams> {
   /**
    * Both sides' raw scores for the profile (the base's estimates and the content cosines); the
    * last profile's are kept, since /recommend ranks with scoreAll and then reads the same parts
-   * for each pick's source (computing them twice was ~4 ms of a hybrid list at ml-latest-small,
-   * bench/recommend-algos.ts with MARQUEE_BENCH_PROFILE). Read-only to callers.
+   * for each pick's source (the second computation was ~2 ms of a ~8 ms hybrid list at
+   * ml-latest-small, bench/recommend-algos.ts with MARQUEE_BENCH_PROFILE). Read-only to callers.
    */
   parts(p: Profile): HybridParts {
     if (this.lastParts?.profile === p) return this.lastParts.parts;
