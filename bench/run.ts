@@ -20,6 +20,7 @@ const suites: Suite[] = [
   { id: 'content', load: async () => (await import('./content.ts')).benchContent },
   { id: 'evaluate', load: async () => (await import('./evaluate.ts')).benchEvaluate },
   { id: 'bot', load: async () => (await import('./bot.ts')).benchBot },
+  { id: 'recommend-algos', load: async () => (await import('./recommend-algos.ts')).benchRecommendAlgos },
   // minutes and gigabytes: never part of a plain `npm run bench`, only with --only scale
   { id: 'scale', load: async () => (await import('./scale.ts')).benchScale },
   // a burst of 4,000 Slack commands and a soak of minutes: only with --only load / --only soak

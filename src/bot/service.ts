@@ -132,6 +132,7 @@ export class LiveService implements MarqueeService {
     const fingerprint = this.store.datasetInfo()?.fingerprint ?? 'no-dataset';
     // a new Spark run changes the digest, so no snapshot trained on older factors is reloaded
     const alsDigest = checkAlsFactors(opts.alsFactors, this.store.datasetInfo()?.fingerprint, configured);
+    const warmFailed = (what: string, err: unknown) => this.log.warn({ what, err: err instanceof Error ? err.message : String(err) }, 'warming up failed');
     this.models = new ModelHost({
       store: this.store,
       log: this.log,
@@ -152,6 +153,7 @@ export class LiveService implements MarqueeService {
           },
         },
         ...this.charts.warmSteps(gen),
+        ...this.recommender.warmSteps(gen, warmFailed),
       ],
       swapped: (gen) => this.catalog.rankTitlesBy(gen),
       refuse: (spec, ts) => sizeRefusal(spec, { users: ts.nUsers, items: ts.nItems, ratings: ts.nRatings }, modelMemoryBytes),
@@ -194,6 +196,8 @@ export class LiveService implements MarqueeService {
       }),
     );
     this.ready = Promise.all([models, content]).then(() => {
+      // each loaded model's first list is served once here, not by the first member (recommend.ts)
+      for (const step of this.recommender.warmSteps(this.models.gen, warmFailed)) step.run();
       this.readyMs = performance.now() - this.t0;
       this.log.info({ ms: Math.round(this.readyMs), models: this.models.gen.specs() }, 'models ready');
     });

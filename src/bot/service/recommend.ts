@@ -17,7 +17,8 @@ import type { Catalog } from './catalog.ts';
 import type { Charts } from './charts.ts';
 import type { ContentHost } from './content-host.ts';
 import type { MemberRatings } from './member-ratings.ts';
-import type { ModelHost, ModelState } from './model-host.ts';
+import type { Generation } from './generation.ts';
+import type { ModelHost, ModelState, WarmStep } from './model-host.ts';
 import type { RarelyRated } from './rarely-rated.ts';
 import { becauseReason, contentReason, likedMovies, popularReason, rankingReason, sharedReason, supportReason, type LikedMovie } from './reasons.ts';
 
@@ -71,6 +72,54 @@ export class Recommender {
     if (spec.split(':')[0] === CHART_ALGO) return this.popular(ratings, n);
     if (isContentAlgo(spec)) return this.contentAnswer(spec, member, ratings, n);
     return this.collaborative(spec, member, ratings, n);
+  }
+
+  /**
+   * One step per loaded model (and the hybrid over the default) that serves a stand-in member
+   * once: a trained user's ratings without their user, so the fold-in path runs. What a first
+   * list would otherwise pay is paid here, before members ask: the item factors copied into
+   * WebAssembly memory for scoring (svd, ials, pure-svd), the hybrid's lenders, and V8 compiling
+   * each path (interpreted, one pass of a 9,742-movie loop costs milliseconds). Measured before,
+   * bench/recommend-algos.ts on a loaded machine: svd's first list of a process 81–111 ms against a
+   * median of 2–3 ms, hybrid's 0.9–2.3 s against 3–14 ms. No member's cache is touched: fold-ins
+   * are cached per profile object and the stand-in's is dropped with it. A step that throws is
+   * told to `failed` and skipped: the member's own request then fails with the real error, and a
+   * retrain or a start-up is not held back by a warm-up.
+   */
+  warmSteps(gen: Generation, failed: (what: string, err: unknown) => void): WarmStep[] {
+    const ts = gen.ts;
+    if (ts.nUsers === 0) return [];
+    const trained = ts.profileOf(0);
+    const standIn: Profile = { items: trained.items, ratings: trained.ratings };
+    const minRatings = this.p.rarelyRated.minRatings;
+    const steps: WarmStep[] = gen.specs().map((spec) => ({
+      what: `the serving path of ${spec}`,
+      run: () => {
+        const model = gen.model(spec);
+        if (!model) return;
+        const picks = rankItems(model, standIn, { ...servingOptions(model, minRatings), n: 10 });
+        const explaining = scoreKindOf(model) === 'ranking' ? explainerOf(model) : undefined;
+        if (explaining && picks.length > 0) explaining.explain(standIn, picks[0].item, VOTERS_ASKED);
+      },
+    }));
+    steps.push({
+      what: 'the serving path of hybrid',
+      run: () => {
+        const cm = this.p.content.model;
+        const base = gen.model(this.p.defaultSpec());
+        if (cm && base) rankItems(hybridOver(cm, base, ts, minRatings), standIn, { n: 10 });
+      },
+    });
+    return steps.map((step) => ({
+      what: step.what,
+      run: () => {
+        try {
+          step.run();
+        } catch (err) {
+          failed(step.what, err);
+        }
+      },
+    }));
   }
 
   /** A registry model's picks, or a loaded model's while `spec` trains (said in the note). */

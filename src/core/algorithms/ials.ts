@@ -48,7 +48,7 @@ import {
 } from '../algorithm.ts';
 import { LearnedAlgorithm } from './learned.ts';
 import { dotF32, ItemDotScorer, type KernelChoice } from '../kernels/svd-sgd.ts';
-import { choleskySolve, gram } from '../kernels/normal-equations.ts';
+import { choleskyFactor, choleskySolve, choleskySubstitute, gram } from '../kernels/normal-equations.ts';
 import { Rng } from '../rng.ts';
 import { stateArray } from '../snapshot.ts';
 import type { Csr, Profile, Trainset } from '../trainset.ts';
@@ -80,6 +80,17 @@ interface Folded {
   xu: Float32Array;
 }
 
+/** A profile's normal equations, factored: what its fold-in and every explain of it solve against. */
+interface FactoredSystem {
+  profile: Profile;
+  /** the profile's distinct known movies */
+  items: Int32Array;
+  /** b = (1 + α) Σ y_j, not yet solved */
+  b: Float64Array;
+  /** Cholesky factor of A = YᵀY + α Σ y_j y_jᵀ + λI */
+  l: Float64Array;
+}
+
 interface HalfStep {
   f: number;
   reg: number;
@@ -90,6 +101,13 @@ interface HalfStep {
 export class Ials extends LearnedAlgorithm<IalsModel, Folded, IalsParams> {
   readonly name = 'ials';
   private scorer: ItemDotScorer | undefined;
+  /**
+   * The last profile's factored system. /recommend folds a member in and then explains each of
+   * its ten picks from the same system; refactoring it per pick was 4.3 ms of a list's ~6 ms at
+   * ml-latest-small (f 48, 30 ratings; bench/recommend-algos.ts with MARQUEE_BENCH_PROFILE, loaded
+   * machine). One slot: an f × f factor per member kept for every member would grow with them.
+   */
+  private lastSystem: FactoredSystem | undefined;
 
   constructor(
     params: IalsParams,
@@ -127,6 +145,7 @@ export class Ials extends LearnedAlgorithm<IalsModel, Folded, IalsParams> {
 
   protected override install(ts: Trainset, m: IalsModel): void {
     this.scorer = undefined;
+    this.lastSystem = undefined;
     super.install(ts, m);
   }
 
@@ -173,12 +192,23 @@ export class Ials extends LearnedAlgorithm<IalsModel, Folded, IalsParams> {
 
   private folded(p: Profile): Folded {
     return this.folds.get(p, (prof) => {
-      const items = distinctItems(prof, this.trainset.nItems);
-      if (items.length === 0) return { known: false, xu: new Float32Array(0) };
-      const { a, b } = this.system(items);
-      choleskySolve(a, b, this.f);
+      const sys = this.factored(prof);
+      if (!sys) return { known: false, xu: new Float32Array(0) };
+      const b = Float64Array.from(sys.b);
+      choleskySubstitute(sys.l, b, this.f);
       return { known: true, xu: Float32Array.from(b) };
     });
+  }
+
+  /** The profile's system, factored (kept for the last profile asked); undefined without known movies. */
+  private factored(p: Profile): FactoredSystem | undefined {
+    if (this.lastSystem?.profile === p) return this.lastSystem;
+    const items = distinctItems(p, this.trainset.nItems);
+    if (items.length === 0) return undefined;
+    const { a, b } = this.system(items);
+    choleskyFactor(a, this.f);
+    this.lastSystem = { profile: p, items, b, l: a };
+    return this.lastSystem;
   }
 
   /** A = YᵀY + α Σ y_j y_jᵀ + λI and b = (1 + α) Σ y_j over the member's movies. */
@@ -218,13 +248,13 @@ export class Ials extends LearnedAlgorithm<IalsModel, Folded, IalsParams> {
   contributions(p: Profile, item: number): { items: Int32Array; weights: Float64Array } | undefined {
     const ts = this.trainset;
     if (item < 0 || item >= ts.nItems) return undefined;
-    const items = distinctItems(p, ts.nItems);
-    if (items.length === 0) return undefined;
+    const sys = this.factored(p);
+    if (!sys) return undefined;
+    const { items, l } = sys;
     const f = this.f;
     const { y } = this.m;
-    const { a } = this.system(items);
     const w = Float64Array.from(y.subarray(item * f, item * f + f));
-    choleskySolve(a, w, f);
+    choleskySubstitute(l, w, f);
     const c = 1 + this.step.alpha;
     const weights = Float64Array.from(items, (j) => {
       let s = 0;

@@ -223,6 +223,8 @@ export class HybridAlgorithm extends Algorithm<HybridParams> {
   private lenderSimilarity: Float64Array = new Float64Array(0);
   /** 1 for an item below base_min_ratings that the content side may list (a new movie), else 0 */
   private newItem: Uint8Array = new Uint8Array(0);
+  /** the last profile's parts (see parts()); cleared when the model is fitted or restored */
+  private lastParts: { profile: Profile; parts: HybridParts } | undefined;
 
   constructor(
     readonly content: ContentModel,
@@ -246,8 +248,20 @@ export class HybridAlgorithm extends Algorithm<HybridParams> {
     return (this.params.content_weight * this.params.half_size) / (this.params.half_size + size);
   }
 
-  /** Both sides' raw scores for the profile (the base's estimates and the content cosines). */
+  /**
+   * Both sides' raw scores for the profile (the base's estimates and the content cosines); the
+   * last profile's are kept, since /recommend ranks with scoreAll and then reads the same parts
+   * for each pick's source (the second computation was ~2 ms of a ~8 ms hybrid list at
+   * ml-latest-small, bench/recommend-algos.ts with MARQUEE_BENCH_PROFILE). Read-only to callers.
+   */
   parts(p: Profile): HybridParts {
+    if (this.lastParts?.profile === p) return this.lastParts.parts;
+    const parts = this.computeParts(p);
+    this.lastParts = { profile: p, parts };
+    return parts;
+  }
+
+  private computeParts(p: Profile): HybridParts {
     const ts = this.trainset;
     const base = new Float64Array(ts.nItems);
     this.base.scoreAll(p, base);
@@ -370,6 +384,7 @@ export class HybridAlgorithm extends Algorithm<HybridParams> {
   /** Adopts the base's fitted trainset and maps its items onto content rows. */
   attach(ts: Trainset): void {
     if (this.base.trainset !== ts) throw new ParamError('hybrid: the base model is fitted on another trainset');
+    this.lastParts = undefined;
     const rowOf = new Int32Array(ts.nItems).fill(-1);
     for (let i = 0; i < ts.nItems; i++) {
       const id = ts.rawItem(i);
@@ -386,9 +401,8 @@ export class HybridAlgorithm extends Algorithm<HybridParams> {
     for (let i = 0; i < ts.nItems; i++) {
       if (rowOf[i] < 0 || ts.itemDegree(i) >= minBase) continue;
       // from the precomputed neighbour list only (pool = k): no scan of the catalogue per movie
-      const near = this.content.because(ts.rawItem(i), LENDERS, { pool: this.content.k, onlyQualifying: wellRated });
-      if (!near.ok) continue;
-      near.items.forEach((hit, k) => {
+      const near = this.content.listedNeighbours(ts.rawItem(i), LENDERS, wellRated);
+      near.forEach((hit, k) => {
         lender[i * LENDERS + k] = ts.innerItem(hit.id) ?? -1;
         lenderSimilarity[i * LENDERS + k] = hit.score;
       });

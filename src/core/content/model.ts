@@ -247,6 +247,26 @@ export class ContentModel {
     return { ok: true, items: hits };
   }
 
+  /**
+   * The first `n` of `id`'s precomputed top-K neighbours that pass `accept`, best first, without
+   * the shared terms `because` labels each with: the same movies and cosines as
+   * `because(id, n, { pool: k, onlyQualifying: accept })`. The hybrid maps every rarely rated
+   * movie to its lenders this way; labelling terms nobody reads was 500 of its 750 ms per
+   * generation at ml-latest-small (bench/recommend-algos.ts with MARQUEE_BENCH_PROFILE).
+   * Empty for an unknown movie or one without features.
+   */
+  listedNeighbours(id: string, n: number, accept: (id: string) => boolean): Array<{ id: string; score: number }> {
+    const a = this.idIndex.get(id);
+    if (a === undefined || rowNnz(this.tfidf.matrix, a) === 0) return [];
+    const out: Array<{ id: string; score: number }> = [];
+    for (const c of this.nearest(a, this.k, undefined)) {
+      if (out.length >= n) break;
+      const other = this.movies[c.index].id;
+      if (accept(other)) out.push({ id: other, score: c.score });
+    }
+    return out;
+  }
+
   /** The n nearest documents to a that pass accept: from the top-K list when it suffices. */
   private nearest(a: number, n: number, accept: ((b: number) => boolean) | undefined): Array<{ index: number; score: number }> {
     const { indptr, items, scores, k } = this.lists;

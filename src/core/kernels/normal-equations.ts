@@ -25,6 +25,12 @@ export function gram(v: Float32Array, n: number, f: number): Float64Array {
  * its Cholesky factor).
  */
 export function choleskySolve(a: Float64Array, b: Float64Array, f: number): void {
+  choleskyFactor(a, f);
+  choleskySubstitute(a, b, f);
+}
+
+/** Overwrites the lower triangle of SPD `a` (f × f) with its Cholesky factor L (A = LLᵀ). */
+export function choleskyFactor(a: Float64Array, f: number): void {
   for (let j = 0; j < f; j++) {
     let d = a[j * f + j];
     for (let k = 0; k < j; k++) d -= a[j * f + k] * a[j * f + k];
@@ -36,14 +42,21 @@ export function choleskySolve(a: Float64Array, b: Float64Array, f: number): void
       a[i * f + j] = s / ljj;
     }
   }
+}
+
+/**
+ * Solves LLᵀ z = b in place (b ← z) with L from choleskyFactor: one factor serves many right-hand
+ * sides (iALS explains ten picks from the member's one system).
+ */
+export function choleskySubstitute(l: Float64Array, b: Float64Array, f: number): void {
   for (let i = 0; i < f; i++) {
     let s = b[i];
-    for (let k = 0; k < i; k++) s -= a[i * f + k] * b[k];
-    b[i] = s / a[i * f + i];
+    for (let k = 0; k < i; k++) s -= l[i * f + k] * b[k];
+    b[i] = s / l[i * f + i];
   }
   for (let i = f - 1; i >= 0; i--) {
     let s = b[i];
-    for (let k = i + 1; k < f; k++) s -= a[k * f + i] * b[k];
-    b[i] = s / a[i * f + i];
+    for (let k = i + 1; k < f; k++) s -= l[k * f + i] * b[k];
+    b[i] = s / l[i * f + i];
   }
 }

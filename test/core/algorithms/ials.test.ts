@@ -97,6 +97,25 @@ describe('iALS (Hu, Koren, Volinsky 2008)', () => {
     }
   });
 
+  it('explains each member from their own system: after another member, or after a refit, the same as a fresh model', () => {
+    const params = { n_factors: 6, n_epochs: 3 };
+    const a = ialsDescriptor.create(params).fit(ts) as Ials;
+    const anna = live(30);
+    const ben = live(31);
+    const item = 5;
+    const fresh = (on: typeof ts) => (ialsDescriptor.create(params).fit(on) as Ials).contributions(anna, item);
+    // anna, then ben (the kept system is ben's), then anna again: every answer is anna's own
+    const first = a.contributions(anna, item)!;
+    expect(a.contributions(ben, item)!.weights).not.toEqual(first.weights);
+    expect(a.contributions(anna, item)).toEqual(first);
+    expect(first).toEqual(fresh(ts));
+    expect(Array.from(a.foldIn(anna)!)).toEqual(Array.from((ialsDescriptor.create(params).fit(ts) as Ials).foldIn(anna)!));
+    // a refit on other ratings forgets the kept system, though anna's profile object is the same
+    const other = lowRankTrainset({ nUsers: 60, nItems: 40, rank: 3, density: 0.3, noise: 0.3, seed: 18 });
+    a.fit(other);
+    expect(a.contributions(anna, item)).toEqual(fresh(other));
+  });
+
   it('is reproducible from its seed', () => {
     const a = ialsDescriptor.create({ n_factors: 4, n_epochs: 2, random_state: 3 }).fit(ts);
     const b = ialsDescriptor.create({ n_factors: 4, n_epochs: 2, random_state: 3 }).fit(ts);

@@ -62,6 +62,23 @@ describe('hybrid: the best ranking model blended with content taste', () => {
     expect(hybrid.sourceOf(parts, ts.innerItem('f1')!)).toBe('both');
   });
 
+  it("computes a member's parts once for the list and its picks' sources, afresh for the next member and after a refit", () => {
+    const hybrid = new HybridAlgorithm(content, createAlgorithm('ease')).fit(ts);
+    const fresh = (p: Profile) => new HybridAlgorithm(content, createAlgorithm('ease')).fit(ts).parts(p);
+    const ann = live([['f0', 5], ['s1', 2]]);
+    const bob = live([['c0', 4]]);
+    const annParts = hybrid.parts(ann);
+    rankItems(hybrid, ann, { n: 5 });
+    expect(hybrid.parts(ann)).toBe(annParts);
+    expect(hybrid.parts(bob)).toEqual(fresh(bob));
+    expect(hybrid.parts(ann)).toEqual(annParts);
+    // refitted (a retrain's new trainset, here with the same ratings): her parts are recomputed
+    const before = hybrid.parts(ann);
+    hybrid.fit(world());
+    expect(hybrid.parts(ann)).not.toBe(before);
+    expect(hybrid.parts(ann)).toEqual(before);
+  });
+
   it('reuses a base model already fitted on the trainset (the service’s loaded model)', () => {
     const ease = createAlgorithm('ease').fit(ts);
     const refit = vi.spyOn(ease, 'fit');

@@ -64,6 +64,16 @@ describe('movies like this one (because)', () => {
     expect(ids(model.because('1', 3, { rankBy: (id) => wr[id] ?? 0, pool: 2 }))).toEqual(['3114', '2355']);
   });
 
+  it('lists the qualifying neighbours alone, the same movies and cosines as because over its top-K pool', () => {
+    const chart = new Set(['2355', '260', '296', '1196']);
+    const listed = model.listedNeighbours('1', 2, (id) => chart.has(id));
+    const labelled = model.because('1', 2, { pool: model.k, onlyQualifying: chart });
+    expect(listed).toEqual(labelled.items.map((h) => ({ id: h.id, score: h.score })));
+    expect(listed.map((h) => h.id)).toEqual(['2355', '296']);
+    expect(model.listedNeighbours('999', 2, () => true)).toEqual([]); // no features
+    expect(model.listedNeighbours('no-such-movie', 2, () => true)).toEqual([]);
+  });
+
   it('honours exclusions', () => {
     expect(ids(model.because('1', 2, { exclude: new Set(['3114']) }))).toEqual(['2355', '296']);
   });
