@@ -107,7 +107,7 @@ export class Recommender {
       run: () => {
         const cm = this.p.content.model;
         const base = gen.model(this.p.defaultSpec());
-        if (cm && base) rankItems(hybridOver(cm, base, ts, minRatings), standIn, { n: 10 });
+        if (cm && base) rankItems(hybridOver(cm, base, ts, minRatings, this.p.catalog), standIn, { n: 10 });
       },
     });
     return steps.map((step) => ({
