@@ -5,7 +5,7 @@
  * co-rating residuals the training worker sends, and the content model.
  *
  *   npx tsx bench/first-start.ts <dataset folder> [--only read,import,trainset,ease,svd,community,content]
- *   npx tsx bench/first-start.ts <dataset folder> --service [--algorithms ease,svd]
+ *   npx tsx bench/first-start.ts <dataset folder> --service [--algorithms ease,svd] [--keep-store <file>]
  *
  * Each line: wall seconds and CPU seconds of this process (all threads). On the shared 2-core
  * machine the CPU figure is the steadier one; the load average is printed beside.
@@ -14,7 +14,7 @@
  * start the content model's build, import into a fresh store, start the service with the default
  * set (MARQUEE_ALGORITHMS) and wait until it is ready, with the service's own log lines.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createService } from '../src/bot/service.ts';
@@ -34,10 +34,12 @@ import { openStore } from '../src/store/store.ts';
 import { expandCodes, trainingCodes } from '../src/store/training-data.ts';
 
 const args = process.argv.slice(2);
-const dir = args.find((a, k) => !a.startsWith('--') && !['--only', '--algorithms'].includes(args[k - 1]));
+const dir = args.find((a, k) => !a.startsWith('--') && !['--only', '--algorithms', '--keep-store'].includes(args[k - 1]));
 if (!dir) throw new Error('usage: npx tsx bench/first-start.ts <dataset folder> [--only read,import,trainset,ease,svd,community,content]');
 const onlyAt = args.indexOf('--only');
 const only = onlyAt >= 0 ? new Set(args[onlyAt + 1].split(',')) : undefined;
+const keepAt = args.indexOf('--keep-store');
+const keepStore = keepAt >= 0 ? args[keepAt + 1] : undefined;
 const wants = (what: string): boolean => !only || only.has(what);
 
 function cpu(): number {
@@ -143,6 +145,11 @@ async function firstStart(folder: string, algorithms: string[]): Promise<void> {
     stamp('first start done: every configured model and the content model are ready');
     await svc.close();
     store.close();
+    // the store of a first start, models' snapshots included, for bench/scale-serve.ts to restart from
+    if (keepStore) {
+      renameSync(join(tmpDir, 'marquee.db'), keepStore);
+      stamp(`store kept at ${keepStore}`);
+    }
   } finally {
     rmSync(tmpDir, { recursive: true, force: true });
   }
