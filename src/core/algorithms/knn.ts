@@ -322,6 +322,8 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
     if (nX > this.listOpts.denseMaxEntities) {
       this.sim = undefined;
       this.lists = saved?.lists ?? computeNeighbourLists(ts, this.simOpts, this.listOpts, baselines);
+      // item-based scoring reads the lists turned around; n·K steps, ~0.1 s at ml-32m shape
+      if (!this.simOpts.userBased) this.lists.incoming();
       this.scratchRow = new Float64Array(nX);
     } else {
       this.lists = undefined;
@@ -454,7 +456,7 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
         if (support) support[i] = this.sums[2];
       }
     } else if (this.lists) {
-      // one list row per movie, scattered and read at the member's movies: O(n·(K + m))
+      // gathered from the member's movies through the lists turned around, see scoreAllFromItemLists
       let items: Int32Array;
       let terms: Float64Array;
       let user: QueryUser;
@@ -470,10 +472,7 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
         terms = q.terms;
         user = q.user;
       }
-      for (let i = 0; i < n; i++) {
-        out[i] = this.scoreItemBased(i, items, terms, 0, items.length, user);
-        if (support) support[i] = this.sums[2];
-      }
+      this.scoreAllFromItemLists(this.lists, items, terms, user, out, support);
     } else {
       if (p.user !== undefined) {
         const a = ts.byUser.indptr[p.user];
@@ -528,6 +527,70 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
       const oi = off[i];
       for (let c = hi; c < m; c++) sims[c] = data[oi + J[c]];
       knnSums(m, sims, T, 0, P, this.heap, this.sums);
+      out[i] = this.combine(i, user);
+      if (support) support[i] = this.sums[2];
+    }
+  }
+
+  /**
+   * Item-based scores of every movie from the neighbour lists: movie i's candidates are the rated
+   * movies j whose similarity sim(i, j) is in i's list (and i itself, similarity 1, when rated).
+   * They are gathered from the rated movies' side, through the lists turned around
+   * (`NeighbourLists.incoming`): the cost is the member's movies' incoming entries plus one pass
+   * over the movies, not the n·(K + m) of reading every list row at the member's m movies
+   * (87,585 × 2,080 lookups for a member with 2,000 ratings at ml-32m shape). Positions keep
+   * Surprise's tie rule.
+   */
+  private scoreAllFromItemLists(
+    lists: NeighbourLists,
+    items: Int32Array,
+    terms: Float64Array,
+    user: QueryUser,
+    out: Float64Array,
+    support: Float64Array | null,
+  ): void {
+    const n = this.trainset.nItems;
+    const inc = lists.incoming();
+    const ptr = new Int32Array(n + 1);
+    for (let c = 0; c < items.length; c++) {
+      const j = items[c];
+      ptr[j + 1]++;
+      for (let t = inc.ptr[j]; t < inc.ptr[j + 1]; t++) ptr[inc.row[t] + 1]++;
+    }
+    let maxM = 1;
+    for (let i = 0; i < n; i++) {
+      maxM = Math.max(maxM, ptr[i + 1]);
+      ptr[i + 1] += ptr[i];
+    }
+    const fill = ptr.slice(0, n);
+    const bSim = new Float64Array(ptr[n]);
+    const bTerm = new Float64Array(ptr[n]);
+    const bPos = new Int32Array(ptr[n]);
+    for (let c = 0; c < items.length; c++) {
+      const j = items[c];
+      const tc = terms[c];
+      let d = fill[j]++;
+      bSim[d] = 1;
+      bTerm[d] = tc;
+      bPos[d] = c;
+      for (let t = inc.ptr[j]; t < inc.ptr[j + 1]; t++) {
+        d = fill[inc.row[t]]++;
+        bSim[d] = lists.sim[inc.cell[t]];
+        bTerm[d] = tc;
+        bPos[d] = c;
+      }
+    }
+    this.ensureBuffers(maxM);
+    const sims = this.simBuf;
+    const pos = this.posBuf;
+    for (let i = 0; i < n; i++) {
+      const a = ptr[i];
+      const m = ptr[i + 1] - a;
+      for (let c = 0; c < m; c++) {
+        sims[c] = bSim[a + c];
+        pos[c] = bPos[a + c];
+      }
+      knnSums(m, sims, bTerm, a, pos, this.heap, this.sums);
       out[i] = this.combine(i, user);
       if (support) support[i] = this.sums[2];
     }
