@@ -107,33 +107,6 @@ export class NeighbourLists {
     this.longestRow = longest;
   }
 
-  private incomingCells: { ptr: Int32Array; row: Int32Array; cell: Int32Array } | undefined;
-
-  /**
-   * The lists turned around: for each entity b, the rows a whose list holds b (`row`) and the cell
-   * of that entry in nb/sim (`cell`), b's entries in ascending a. Built once, on first use: n·K
-   * entries, 8 bytes each.
-   */
-  incoming(): { ptr: Int32Array; row: Int32Array; cell: Int32Array } {
-    if (this.incomingCells) return this.incomingCells;
-    const { n, ptr, nb } = this;
-    const inPtr = new Int32Array(n + 1);
-    for (let p = 0; p < nb.length; p++) inPtr[nb[p] + 1]++;
-    for (let b = 0; b < n; b++) inPtr[b + 1] += inPtr[b];
-    const fill = inPtr.slice(0, n);
-    const row = new Int32Array(nb.length);
-    const cell = new Int32Array(nb.length);
-    for (let a = 0; a < n; a++) {
-      for (let p = ptr[a]; p < ptr[a + 1]; p++) {
-        const at = fill[nb[p]]++;
-        row[at] = a;
-        cell[at] = p;
-      }
-    }
-    this.incomingCells = { ptr: inPtr, row, cell };
-    return this.incomingCells;
-  }
-
   /** Stored cells; memory is 12 bytes per cell. */
   get size(): number {
     return this.nb.length;

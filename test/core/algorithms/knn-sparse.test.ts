@@ -111,6 +111,36 @@ describe('kNN on neighbour lists, when the lists hold every neighbour, estimates
   }
 });
 
+describe('the list paths give the dense estimates on any rating order, and settle ties at the k-th place by rating order', () => {
+  // ratings in a shuffled order: the movies' rater lists are no longer in user order (the
+  // user-based path then reads positions from the map), and whole-star msd ties are everywhere
+  const rng = new Rng(19);
+  const rows: Row[] = [];
+  for (let u = 0; u < 30; u++) for (let i = 0; i < 20; i++) if (rng.random() < 0.4) rows.push([`u${u}`, `m${i}`, 1 + rng.int(5)]);
+  for (let j = rows.length - 1; j > 0; j--) {
+    const r = rng.int(j + 1);
+    [rows[j], rows[r]] = [rows[r], rows[j]];
+  }
+  const ts = build(rows);
+  for (const userBased of [true, false]) {
+    for (const k of [1, 2, 5]) {
+      it(`${userBased ? 'user' : 'item'}-based, msd, k ${k}`, () => {
+        const [dense, sparse] = pair('knn-means', KNNWithMeans, { name: 'msd', user_based: userBased, k }, ts);
+        for (let u = 0; u < ts.nUsers; u++) {
+          const a = new Float64Array(ts.nItems);
+          const b = new Float64Array(ts.nItems);
+          const sa = new Float64Array(ts.nItems);
+          const sb = new Float64Array(ts.nItems);
+          dense.scoreAllWithSupport(asMember(ts, u), a, sa);
+          sparse.scoreAllWithSupport(asMember(ts, u), b, sb);
+          expectClose(b, a);
+          expect(sb).toEqual(sa);
+        }
+      });
+    }
+  }
+});
+
 describe('neighbour lists keep each row’s K strongest positive similarities', () => {
   const ts = randomSet(11);
   const baselines = computeBaselines(ts);
