@@ -51,6 +51,8 @@ export interface NeighbourListOptions {
   listSize: number;
   /** a live member's similarity is computed to at most this many co-raters */
   maxMemberCandidates: number;
+  /** …and to no more once their own ratings add up to this many (what comparing them walks) */
+  maxMemberCandidateRatings: number;
   /**
    * the sparse product may cost at most this many pair updates (Σ over the other side of
    * degree²/2); beyond, it runs over a pruned trainset that fits (see `pruneCap`)
@@ -71,6 +73,14 @@ export const DEFAULT_LIST_FACTOR = 2;
  */
 export const DEFAULT_MAX_MEMBER_CANDIDATES = 4_000;
 /**
+ * 500,000 ratings of co-raters per live member. The rare movies' co-raters are mostly heavy
+ * raters, so 4,000 of them walked ~7 M ratings for a member with 2,000 ratings at ml-32m shape:
+ * the row alone took a median 131 ms (53 ms with 200 ratings); bounded at 1 M ratings 24 ms
+ * (31), at 500,000 6 ms (9), timed alone on the shared machine at load ~6. The price: fewer
+ * members compared (a few hundred heavy ones rather than 4,000), each still exactly.
+ */
+export const DEFAULT_MAX_MEMBER_CANDIDATE_RATINGS = 500_000;
+/**
  * 2 G pair updates: at ml-32m shape the whole fit then takes 84–150 CPU s (knn-item, knn-user;
  * bench/scale-knn.ts), most of it this product.
  */
@@ -81,6 +91,7 @@ export function neighbourListOptions(k: number, given: Partial<NeighbourListOpti
     denseMaxEntities: given.denseMaxEntities ?? DEFAULT_DENSE_MAX_ENTITIES,
     listSize: Math.max(k, given.listSize ?? DEFAULT_LIST_FACTOR * k),
     maxMemberCandidates: given.maxMemberCandidates ?? DEFAULT_MAX_MEMBER_CANDIDATES,
+    maxMemberCandidateRatings: given.maxMemberCandidateRatings ?? DEFAULT_MAX_MEMBER_CANDIDATE_RATINGS,
     exactPairBudget: given.exactPairBudget ?? DEFAULT_EXACT_PAIR_BUDGET,
   };
   for (const [key, v] of Object.entries(o)) {
@@ -375,6 +386,7 @@ export function memberSimilarityRow(
   maxCandidates: number,
   baselines?: ProfileBaselines,
   out: Float64Array = new Float64Array(ts.nUsers),
+  maxCandidateRatings = Infinity,
 ): Float64Array {
   checkMemberRowOptions('memberSimilarityRow', opts, baselines);
   const { byItem, byUser } = ts;
@@ -388,13 +400,15 @@ export function memberSimilarityRow(
   const order = Array.from(items).sort((a, b) => byItem.indptr[a + 1] - byItem.indptr[a] - (byItem.indptr[b + 1] - byItem.indptr[b]));
   const chosen = new Uint8Array(ts.nUsers);
   const candidates: number[] = [];
+  let theirRatings = 0;
   outer: for (const i of order) {
     for (let p = byItem.indptr[i]; p < byItem.indptr[i + 1]; p++) {
       const v = byItem.indices[p];
       if (chosen[v]) continue;
-      if (candidates.length >= maxCandidates) break outer;
+      if (candidates.length >= maxCandidates || theirRatings >= maxCandidateRatings) break outer;
       chosen[v] = 1;
       candidates.push(v);
+      theirRatings += byUser.indptr[v + 1] - byUser.indptr[v];
     }
   }
   const acc = new Accumulators(ts.nUsers, opts.name);

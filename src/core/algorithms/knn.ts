@@ -787,7 +787,16 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
       const baselines = this.bu && this.bi ? { bu: this.bu, bi: this.bi, bMember: bias } : undefined;
       const row = this.lists
         ? keepStrongest(
-            memberSimilarityRow(ts, this.simOpts, p.items, p.ratings, this.listOpts.maxMemberCandidates, baselines),
+            memberSimilarityRow(
+              ts,
+              this.simOpts,
+              p.items,
+              p.ratings,
+              this.listOpts.maxMemberCandidates,
+              baselines,
+              undefined,
+              this.listOpts.maxMemberCandidateRatings,
+            ),
             this.listOpts.listSize,
           )
         : similarityRowForProfile(ts, this.simOpts, p.items, p.ratings, baselines);

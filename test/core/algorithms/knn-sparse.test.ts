@@ -308,6 +308,18 @@ describe('a live member’s similarities come from a bounded set of co-raters', 
     expect(compared.length).toBeLessThanOrEqual(5);
     for (const v of compared) expect(bounded[v]).toBeCloseTo(full[v], 12);
   });
+
+  it('with a bound of 20 of their ratings, co-raters stop being added once theirs reach 20, each compared exactly', () => {
+    const full = similarityRowForProfile(ts, opts, me.items, me.ratings);
+    const bounded = memberSimilarityRow(ts, opts, me.items, me.ratings, 1000, undefined, undefined, 20);
+    const compared = [...bounded.keys()].filter((v) => bounded[v] !== 0);
+    expect(compared.length).toBeGreaterThan(0);
+    const walked = compared.map((v) => ts.userDegree(v)).reduce((t, d) => t + d, 0);
+    const heaviest = Math.max(...compared.map((v) => ts.userDegree(v)));
+    expect(walked).toBeLessThan(20 + heaviest);
+    expect(compared.length).toBeLessThan([...full.keys()].filter((v) => full[v] !== 0).length);
+    for (const v of compared) expect(bounded[v]).toBeCloseTo(full[v], 12);
+  });
 });
 
 describe('list settings', () => {
