@@ -5,11 +5,12 @@
  * Its own process so that the RSS is the service's alone, as an operator would read it (the
  * parent holds its own copy of the dataset for the offline measurements).
  *
- *   tsx bench/scale-serve.ts <marquee.db> <algorithms,…> [<extra,…>] [--restart-only]
+ *   tsx bench/scale-serve.ts <marquee.db> <algorithms,…> [<extra,…>] [--restart-only] [--skip-retrain]
  *
  * Rows go to stdout as one JSON array (the last line); progress goes to stderr. --restart-only:
  * start, report the restart and the RSS, stop (nothing rated, so the store is left as it was:
- * what a profile of the restart runs).
+ * what a profile of the restart runs). --skip-retrain: no background retrain of the default set
+ * (minutes at ml-32m shape), for a run that measures the lazily loaded --extra models.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { createService, type LiveService } from '../src/bot/service.ts';
@@ -78,7 +79,13 @@ async function whenServed(svc: LiveService, m: ReturnType<LiveService['member']>
   }
 }
 
-export async function serveAtScale(store: Store, algorithms: readonly string[], extra: readonly string[], restartOnly: boolean): Promise<BenchRow[]> {
+export async function serveAtScale(
+  store: Store,
+  algorithms: readonly string[],
+  extra: readonly string[],
+  restartOnly: boolean,
+  skipRetrain = false,
+): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const add = (name: string, value: number, unit: string, note?: string): void => {
     rows.push({ name, value, unit, note });
@@ -113,8 +120,20 @@ export async function serveAtScale(store: Store, algorithms: readonly string[], 
   add('rate() p95', p95(rateMs), 'ms', cpuNote('target < 10 ms', rateCpu));
   add('recommend() p95, default algorithm, right after a rating', p95(recMs), 'ms', cpuNote('target < 50 ms', recCpu));
 
-  // a background retrain of the default set: the longest gap between 2 ms timer ticks (before
-  // the lazy models join, so it measures what every start-up runs; theirs are minutes more)
+  if (!skipRetrain) await retrainStall(svc, members, add, pick);
+  await servedEach(svc, members, popular, algorithms, extra, add, pick);
+  await svc.close();
+  return rows;
+}
+
+type Add = (name: string, value: number, unit: string, note?: string) => void;
+type Member = ReturnType<LiveService['member']>;
+
+/**
+ * A background retrain of the default set: the longest gap between 2 ms timer ticks (before the
+ * lazy models join, so it measures what every start-up runs; theirs are minutes more).
+ */
+async function retrainStall(svc: LiveService, members: Member[], add: Add, pick: (n: number) => number): Promise<void> {
   let last = performance.now();
   let stall = 0;
   const ticker = setInterval(() => {
@@ -135,7 +154,17 @@ export async function serveAtScale(store: Store, algorithms: readonly string[], 
   add('background retrain of the default set', (performance.now() - tRetrain) / 1000, 's', `CPU ${(cpuSeconds() - cpuRetrain).toFixed(0)} s`);
   add('longest event-loop stall during the retrain', stall, 'ms', 'target < 100 ms');
   add('RSS of the serving process after the retrain', rssMb(), 'MB', 'target < 6000 MB; the old generation let go');
+}
 
+async function servedEach(
+  svc: LiveService,
+  members: Member[],
+  popular: string[],
+  algorithms: readonly string[],
+  extra: readonly string[],
+  add: Add,
+  pick: (n: number) => number,
+): Promise<void> {
   // every default algorithm, then the lazily loaded ones as a member asking for them; each
   // request right after a rating, so the member is folded in (not the trained user's row)
   for (const algo of [...algorithms, ...extra]) {
@@ -155,8 +184,6 @@ export async function serveAtScale(store: Store, algorithms: readonly string[], 
     add(`recommend() p95, ${algo}`, p95(ms), 'ms', cpuNote('target < 50 ms', cpu));
   }
   if (extra.length > 0) add(`RSS of the serving process, default set + ${extra.join(' + ')}`, rssMb(), 'MB', 'target < 6000 MB');
-  await svc.close();
-  return rows;
 }
 
 const [path, algos, extraArg, ...flags] = process.argv.slice(2);
@@ -168,7 +195,7 @@ if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith
   const store = openStore(path);
   if (!store.datasetInfo()) throw new Error(`${path} holds no dataset: bench/scale.ts imports one first`);
   const extra = (extraArg ?? 'none').split(',').filter((a) => a !== '' && a !== 'none');
-  const rows = await serveAtScale(store, algos.split(','), extra, flags.includes('--restart-only'));
+  const rows = await serveAtScale(store, algos.split(','), extra, flags.includes('--restart-only'), flags.includes('--skip-retrain'));
   store.close();
   process.stdout.write(`${JSON.stringify(rows)}\n`);
 }

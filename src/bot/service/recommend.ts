@@ -130,7 +130,7 @@ export class Recommender {
     let answered = spec;
     let note: string | undefined;
     if (!model) {
-      const doing = waitingWords(spec, models.ensure(spec));
+      const doing = waitingWords(spec, models.ensure(spec), gen.ts.nRatings);
       const fallback = models.fallback(spec);
       if (!fallback) {
         const pop = this.popular(ratings, n);
@@ -337,9 +337,22 @@ function anchorReason(reason: string): string {
   return reason.startsWith('predicted') ? 'picked from what you rated' : reason;
 }
 
-/** What a member reads while a model is not loaded: it is training, or it failed and why. */
-function waitingWords(spec: string, state: ModelState): string {
+/**
+ * Above this many ratings a first fit takes minutes, not seconds: at ml-32m shape (32 M ratings)
+ * knn-item's fit took 1.7 CPU min and svd's 2.4 (4.5 CPU s per million), at ml-10m shape svd
+ * 23 CPU s; on ml-latest-small (0.1 M) every fit is under a few seconds.
+ */
+const FIT_TAKES_MINUTES_ABOVE = 2_000_000;
+
+/**
+ * What a member reads while a model is not loaded: it is training (and roughly for how long, so
+ * "a few seconds" is not promised where a first fit takes minutes), or it failed and why.
+ */
+export function waitingWords(spec: string, state: ModelState, nRatings: number): string {
   if (state.state === 'failed') return `${spec} could not be trained (${state.reason})`;
+  if (nRatings > FIT_TAKES_MINUTES_ABOVE) {
+    return `training ${spec}, which takes minutes with ${nRatings.toLocaleString('en-US')} ratings; try again later`;
+  }
   return `training ${spec}, try again in a few seconds`;
 }
 

@@ -11,7 +11,16 @@ import {
 } from '../../../src/core/algorithms/knn.ts';
 import { computeSimilarities, SIMILARITY_NAMES, type SimilarityName } from '../../../src/core/similarity.ts';
 import { computeBaselines } from '../../../src/core/baselines.ts';
-import { computeNeighbourLists, memberSimilarityRow, neighbourListOptions } from '../../../src/core/neighbours.ts';
+import {
+  computeNeighbourLists,
+  memberSimilarityRow,
+  neighbourListOptions,
+  pairUpdates,
+  prunedRows,
+  pruneCap,
+} from '../../../src/core/neighbours.ts';
+import type { Baselines } from '../../../src/core/baselines.ts';
+import type { SimilarityOptions } from '../../../src/core/similarity.ts';
 import { similarityRowForProfile } from '../../../src/core/similarity.ts';
 import { ParamError } from '../../../src/core/algorithm.ts';
 import { build, type Row } from './small-ratings.ts';
@@ -41,12 +50,10 @@ function pair(
   make: (typeof VARIANTS)[number][1],
   given: Record<string, unknown>,
   ts: Trainset,
-  build: 'exact' | 'bounded',
 ): [KnnAlgorithm, KnnAlgorithm] {
   const params = resolveKnnParams(name, given);
   const dense = new make(params).fit(ts);
-  const lists = { denseMaxEntities: 0, listSize: 100, maxMemberCandidates: 100, maxRowCandidates: 100 };
-  const sparse = new make(params, { ...lists, exactPairBudget: build === 'exact' ? 1e9 : 0 }).fit(ts);
+  const sparse = new make(params, { denseMaxEntities: 0, listSize: 100, maxMemberCandidates: 100 }).fit(ts);
   return [dense, sparse];
 }
 
@@ -67,9 +74,9 @@ describe('kNN on neighbour lists, when the lists hold every neighbour, estimates
   const ts = randomSet(7);
   for (const [name, make] of VARIANTS) {
     for (const sim of SIMILARITY_NAMES) {
-      for (const [userBased, build] of [[true, 'exact'], [false, 'exact'], [true, 'bounded'], [false, 'bounded']] as const) {
-        it(`${name}, ${sim}, ${userBased ? 'user' : 'item'}-based, k 3, ${build} build`, () => {
-          const [dense, sparse] = pair(name, make, { name: sim, user_based: userBased, k: 3, min_support: 2 }, ts, build);
+      for (const userBased of [true, false]) {
+        it(`${name}, ${sim}, ${userBased ? 'user' : 'item'}-based, k 3`, () => {
+          const [dense, sparse] = pair(name, make, { name: sim, user_based: userBased, k: 3, min_support: 2 }, ts);
           expect(sparse.neighbourLists).toBeDefined();
           expect(() => sparse.similarities).toThrow(/neighbour lists/);
           const a1 = new Float64Array(ts.nItems);
@@ -81,7 +88,6 @@ describe('kNN on neighbour lists, when the lists hold every neighbour, estimates
               const e = sparse.estimate(u, i);
               b1[i] = e.value ?? NaN;
             }
-            // the bounded build sums each pair from the other end: ulps
             expectClose(b1, a1);
           }
           for (const u of [0, 11, 39]) {
@@ -90,7 +96,7 @@ describe('kNN on neighbour lists, when the lists hold every neighbour, estimates
             // a trained member, then the same ratings as a live member (no `user`)
             dense.scoreAll({ ...asMember(ts, u), user: u }, a);
             sparse.scoreAll({ ...asMember(ts, u), user: u }, b);
-            // the dense item-based path sums in movie-id order, the lists in rating order: ulps
+            // the dense item-based path sums in movie-id order, the lists in list order: ulps
             expectClose(b, a);
             dense.scoreAll(asMember(ts, u), a);
             sparse.scoreAll(asMember(ts, u), b);
@@ -105,6 +111,36 @@ describe('kNN on neighbour lists, when the lists hold every neighbour, estimates
   }
 });
 
+describe('the list paths give the dense estimates on any rating order, and settle ties at the k-th place by rating order', () => {
+  // ratings in a shuffled order: the movies' rater lists are no longer in user order (the
+  // user-based path then reads positions from the map), and whole-star msd ties are everywhere
+  const rng = new Rng(19);
+  const rows: Row[] = [];
+  for (let u = 0; u < 30; u++) for (let i = 0; i < 20; i++) if (rng.random() < 0.4) rows.push([`u${u}`, `m${i}`, 1 + rng.int(5)]);
+  for (let j = rows.length - 1; j > 0; j--) {
+    const r = rng.int(j + 1);
+    [rows[j], rows[r]] = [rows[r], rows[j]];
+  }
+  const ts = build(rows);
+  for (const userBased of [true, false]) {
+    for (const k of [1, 2, 5]) {
+      it(`${userBased ? 'user' : 'item'}-based, msd, k ${k}`, () => {
+        const [dense, sparse] = pair('knn-means', KNNWithMeans, { name: 'msd', user_based: userBased, k }, ts);
+        for (let u = 0; u < ts.nUsers; u++) {
+          const a = new Float64Array(ts.nItems);
+          const b = new Float64Array(ts.nItems);
+          const sa = new Float64Array(ts.nItems);
+          const sb = new Float64Array(ts.nItems);
+          dense.scoreAllWithSupport(asMember(ts, u), a, sa);
+          sparse.scoreAllWithSupport(asMember(ts, u), b, sb);
+          expectClose(b, a);
+          expect(sb).toEqual(sa);
+        }
+      });
+    }
+  }
+});
+
 describe('neighbour lists keep each row’s K strongest positive similarities', () => {
   const ts = randomSet(11);
   const baselines = computeBaselines(ts);
@@ -114,30 +150,34 @@ describe('neighbour lists keep each row’s K strongest positive similarities', 
       .sort((x, y) => y.s - x.s || x.b - y.b)
       .slice(0, K);
   for (const sim of SIMILARITY_NAMES as readonly SimilarityName[]) {
-    it(`${sim}, bounded build with 3 candidates per row: every stored similarity is the exact one`, () => {
-      const opts = { name: sim, userBased: true, minSupport: 1, shrinkage: 100 };
-      const dense = computeSimilarities(ts, opts, baselines);
-      const lists = computeNeighbourLists(ts, opts, { listSize: 10, exactPairBudget: 0, maxRowCandidates: 3 }, baselines);
-      for (let a = 0; a < dense.n; a++) {
-        expect(lists.ptr[a + 1] - lists.ptr[a]).toBeLessThanOrEqual(3);
-        for (let p = lists.ptr[a]; p < lists.ptr[a + 1]; p++) expect(lists.sim[p]).toBeCloseTo(dense.get(a, lists.nb[p]), 12);
-      }
-      expect(lists.size).toBeGreaterThan(dense.n);
-    });
-    it(`${sim}, bounded build with room for every co-rater: the lists match a naive sort`, () => {
-      const opts = { name: sim, userBased: false, minSupport: 1, shrinkage: 100 };
-      const dense = computeSimilarities(ts, opts, baselines);
-      const lists = computeNeighbourLists(ts, opts, { listSize: 4, exactPairBudget: 0, maxRowCandidates: 1000 }, baselines);
-      for (let a = 0; a < dense.n; a++) {
-        const naive = sortedRow(dense, a, 4);
-        expect(Array.from(lists.sim.subarray(lists.ptr[a], lists.ptr[a + 1]))).toEqual(naive.map((e) => expect.closeTo(e.s, 12)));
-      }
-    });
+    for (const userBased of [true, false]) {
+      it(`${sim}, ${userBased ? 'users' : 'movies'}, pruned to a budget of 300 pair updates: the lists match a naive computation on the ratings kept`, () => {
+        const opts = { name: sim, userBased, minSupport: 1, shrinkage: 100 };
+        const yr = userBased ? ts.byItem : ts.byUser;
+        const cap = pruneCap(yr.indptr, 300);
+        expect(cap).toBeLessThan(Infinity);
+        const lists = computeNeighbourLists(ts, opts, { listSize: 4, exactPairBudget: 300 }, baselines);
+        const kept = keptRatings(ts, userBased, cap);
+        const nX = userBased ? ts.nUsers : ts.nItems;
+        let stored = 0;
+        for (let a = 0; a < nX; a++) {
+          const naive = Array.from({ length: nX }, (_, b) => ({ b, s: b === a ? 0 : naiveSimilarity(ts, kept, opts, baselines, a, b) }))
+            .filter(({ s }) => s > 0)
+            .sort((x, y) => y.s - x.s || x.b - y.b)
+            .slice(0, 4);
+          const got = [];
+          for (let p = lists.ptr[a]; p < lists.ptr[a + 1]; p++) got.push({ b: lists.nb[p], s: lists.sim[p] });
+          expect(got).toEqual(naive.map(({ b, s }) => ({ b, s: expect.closeTo(s, 12) })));
+          stored += got.length;
+        }
+        expect(stored).toBeGreaterThan(nX);
+      });
+    }
     for (const userBased of [true, false]) {
       it(`${sim}, ${userBased ? 'users' : 'movies'}, K 4: the lists match a naive sort of the dense rows`, () => {
         const opts = { name: sim, userBased, minSupport: 1, shrinkage: 100 };
         const dense = computeSimilarities(ts, opts, baselines);
-        const lists = computeNeighbourLists(ts, opts, { listSize: 4, exactPairBudget: 1e9, maxRowCandidates: 1 }, baselines);
+        const lists = computeNeighbourLists(ts, opts, { listSize: 4, exactPairBudget: 1e9 }, baselines);
         for (let a = 0; a < dense.n; a++) {
           const naive = sortedRow(dense, a, 4);
           const got = [];
@@ -147,6 +187,106 @@ describe('neighbour lists keep each row’s K strongest positive similarities', 
       });
     }
   }
+});
+
+/** (x, y) → rating of the ratings the pruned product keeps: each y's `cap` raters with the fewest ratings, ties the smaller id */
+function keptRatings(ts: Trainset, userBased: boolean, cap: number): Map<string, number> {
+  const kept = new Map<string, number>();
+  const nY = userBased ? ts.nItems : ts.nUsers;
+  const degX = (x: number) => (userBased ? ts.userDegree(x) : ts.itemDegree(x));
+  for (let y = 0; y < nY; y++) {
+    const raters: { x: number; r: number }[] = [];
+    for (let x = 0; x < (userBased ? ts.nUsers : ts.nItems); x++) {
+      const u = userBased ? x : y;
+      const i = userBased ? y : x;
+      const r = ratingOf(ts, u, i);
+      if (r !== undefined) raters.push({ x, r });
+    }
+    raters.sort((p, q) => degX(p.x) - degX(q.x) || p.x - q.x);
+    for (const { x, r } of raters.slice(0, cap)) kept.set(`${x},${y}`, r);
+  }
+  return kept;
+}
+
+function ratingOf(ts: Trainset, u: number, i: number): number | undefined {
+  for (let p = ts.byUser.indptr[u]; p < ts.byUser.indptr[u + 1]; p++) if (ts.byUser.indices[p] === i) return ts.byUser.values[p];
+  return undefined;
+}
+
+/** The textbook formulas over the common kept ratings of a and b (Surprise's definitions). */
+function naiveSimilarity(ts: Trainset, kept: Map<string, number>, opts: SimilarityOptions, bl: Baselines, a: number, b: number): number {
+  const nY = opts.userBased ? ts.nItems : ts.nUsers;
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let y = 0; y < nY; y++) {
+    const ra = kept.get(`${a},${y}`);
+    const rb = kept.get(`${b},${y}`);
+    if (ra === undefined || rb === undefined) continue;
+    if (opts.name === 'pearson_baseline') {
+      const base = (x: number) => ts.globalMean + (opts.userBased ? bl.bu[x] + bl.bi[y] : bl.bi[x] + bl.bu[y]);
+      xs.push(ra - base(a));
+      ys.push(rb - base(b));
+    } else {
+      xs.push(ra);
+      ys.push(rb);
+    }
+  }
+  const n = xs.length;
+  if (n < (opts.name === 'pearson_baseline' ? 2 : 1)) return 0;
+  const sum = (f: (c: number) => number) => xs.reduce((t, _, c) => t + f(c), 0);
+  switch (opts.name) {
+    case 'msd':
+      return 1 / (sum((c) => (xs[c] - ys[c]) ** 2) / n + 1);
+    case 'cosine': {
+      const den = Math.sqrt(sum((c) => xs[c] ** 2) * sum((c) => ys[c] ** 2));
+      return den > 0 ? sum((c) => xs[c] * ys[c]) / den : 0;
+    }
+    case 'pearson': {
+      const sa = sum((c) => xs[c]);
+      const sb = sum((c) => ys[c]);
+      const den = Math.sqrt((n * sum((c) => xs[c] ** 2) - sa * sa) * (n * sum((c) => ys[c] ** 2) - sb * sb));
+      return den > 0 ? (n * sum((c) => xs[c] * ys[c]) - sa * sb) / den : 0;
+    }
+    case 'pearson_baseline': {
+      const den = Math.sqrt(sum((c) => xs[c] ** 2) * sum((c) => ys[c] ** 2));
+      return den > 0 ? ((sum((c) => xs[c] * ys[c]) / den) * (n - 1)) / (n - 1 + opts.shrinkage) : 0;
+    }
+  }
+}
+
+describe('past its budget, the product runs over a pruned trainset, and the budget bounds its cost', () => {
+  const ts = randomSet(11);
+
+  it('the cap is the largest whose pair updates fit the budget; an exact product that fits is not pruned', () => {
+    const yPtr = ts.byItem.indptr;
+    const exact = pairUpdates(yPtr);
+    expect(pruneCap(yPtr, exact)).toBe(Infinity);
+    for (const budget of [0, 50, 300, exact - 1]) {
+      const cap = pruneCap(yPtr, budget);
+      if (cap > 2) expect(pairUpdates(yPtr, cap)).toBeLessThanOrEqual(budget);
+      expect(pairUpdates(yPtr, cap + 1)).toBeGreaterThan(budget);
+    }
+    expect(pruneCap(yPtr, 0)).toBe(2);
+  });
+
+  it('a film seen by five members keeps the three who rated the fewest films, the smaller id on a tie', () => {
+    // y0 rated by x0..x4; x0 and x3 rated 3 films, x1 4, x2 1, x4 1
+    const rows: Row[] = [
+      ['x0', 'y0', 1], ['x1', 'y0', 2], ['x2', 'y0', 3], ['x3', 'y0', 4], ['x4', 'y0', 5],
+      ['x0', 'y1', 1], ['x0', 'y2', 1], ['x1', 'y1', 1], ['x1', 'y2', 1], ['x1', 'y3', 1], ['x3', 'y1', 1], ['x3', 'y3', 1],
+    ];
+    const small = build(rows);
+    const rows3 = prunedRows(small.byItem, small.nUsers, 3);
+    const y0 = small.innerItem('y0');
+    const keptUsers = [];
+    for (let x = 0; x < small.nUsers; x++) {
+      for (let k = rows3.indptr[x]; k < rows3.indptr[x + 1]; k++) if (rows3.indices[k] === y0) keptUsers.push(small.rawUser(x));
+    }
+    expect(keptUsers.sort()).toEqual(['x0', 'x2', 'x4']);
+    // films with at most 3 raters keep them all, with their ratings
+    expect(rows3.indices.length).toBe(small.nRatings - 2);
+    expect(Array.from(rows3.values).reduce((t, v) => t + v, 0)).toBe(1 + 3 + 5 + 7);
+  });
 });
 
 describe('a live member’s similarities come from a bounded set of co-raters', () => {
@@ -166,6 +306,18 @@ describe('a live member’s similarities come from a bounded set of co-raters', 
     const compared = [...bounded.keys()].filter((v) => bounded[v] !== 0);
     expect(compared.length).toBeGreaterThan(0);
     expect(compared.length).toBeLessThanOrEqual(5);
+    for (const v of compared) expect(bounded[v]).toBeCloseTo(full[v], 12);
+  });
+
+  it('with a bound of 20 of their ratings, co-raters stop being added once theirs reach 20, each compared exactly', () => {
+    const full = similarityRowForProfile(ts, opts, me.items, me.ratings);
+    const bounded = memberSimilarityRow(ts, opts, me.items, me.ratings, 1000, undefined, undefined, 20);
+    const compared = [...bounded.keys()].filter((v) => bounded[v] !== 0);
+    expect(compared.length).toBeGreaterThan(0);
+    const walked = compared.map((v) => ts.userDegree(v)).reduce((t, d) => t + d, 0);
+    const heaviest = Math.max(...compared.map((v) => ts.userDegree(v)));
+    expect(walked).toBeLessThan(20 + heaviest);
+    expect(compared.length).toBeLessThan([...full.keys()].filter((v) => full[v] !== 0).length);
     for (const v of compared) expect(bounded[v]).toBeCloseTo(full[v], 12);
   });
 });

@@ -1,0 +1,125 @@
+/**
+ * One k-NN model alone at MovieLens scale: its fit (wall, CPU, peak RSS, the model's arrays) and a
+ * live member's scoring of every movie (what `/recommend` computes for them), without a service.
+ *
+ *   npx tsx bench/scale-knn.ts <marquee.db | MovieLens folder> knn-item|knn-user|<spec> [--repeat 20]
+ *
+ * A store is read through its packed columns (what the training worker reads); a folder is read
+ * from its CSV files. Run one algorithm per process so the peak RSS is that fit's own (the
+ * trainset, both ways, is part of it: ~20 B per rating). Profile a fit with
+ * `node --cpu-prof --import tsx bench/scale-knn.ts …`.
+ *
+ * Members: two dataset users, one with ~200 ratings and one with ~2,000, scored as live members (no trained row: the member path) right after one more rating.
+ * Each is timed `--repeat` times; p95 of the wall clock and of this thread's CPU time.
+ */
+import { createAlgorithm } from '../src/core/registry.ts';
+import { Trainset, type Profile } from '../src/core/trainset.ts';
+import { loadDataset } from '../src/data/load.ts';
+import { openStore } from '../src/store/store.ts';
+import { gc, p95 } from './measure.ts';
+import { statSync } from 'node:fs';
+
+function log(msg: string): void {
+  process.stderr.write(`[scale-knn ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+function mb(bytes: number): string {
+  return `${Math.round(bytes / 1e6).toLocaleString('en-US')} MB`;
+}
+
+async function trainsetOf(path: string): Promise<Trainset> {
+  if (statSync(path).isDirectory()) {
+    const ds = await loadDataset(path);
+    const { users, items, ratings } = ds.ratings;
+    return Trainset.fromColumns({ users, items, ratings }, ds.scale);
+  }
+  const store = openStore(path);
+  try {
+    const info = store.datasetInfo();
+    if (!info) throw new Error(`${path} holds no dataset`);
+    return Trainset.fromCoded(store.datasetRatingCodes(), info.scale);
+  } finally {
+    store.close();
+  }
+}
+
+/** A dataset user's ratings plus one more (the most rated movie they have not rated, 4★), as a member. */
+function memberLike(ts: Trainset, u: number): Profile {
+  const a = ts.byUser.indptr[u];
+  const b = ts.byUser.indptr[u + 1];
+  const rated = new Set(ts.byUser.indices.subarray(a, b));
+  let extra = -1;
+  for (let i = 0; i < ts.nItems; i++) {
+    if (rated.has(i)) continue;
+    if (extra < 0 || ts.itemDegree(i) > ts.itemDegree(extra)) extra = i;
+  }
+  const items = new Int32Array(b - a + 1);
+  const ratings = new Float32Array(b - a + 1);
+  items.set(ts.byUser.indices.subarray(a, b));
+  ratings.set(ts.byUser.values.subarray(a, b));
+  items[b - a] = extra;
+  ratings[b - a] = 4;
+  return { items, ratings };
+}
+
+async function main(): Promise<void> {
+  const [path, spec] = process.argv.slice(2);
+  if (!path || !spec) throw new Error('usage: bench/scale-knn.ts <marquee.db | folder> <algorithm> [--repeat N]');
+  const k = process.argv.indexOf('--repeat');
+  const repeat = k < 0 ? 20 : Number(process.argv[k + 1]);
+  let c0 = cpuSeconds();
+  let t0 = performance.now();
+  const ts = await trainsetOf(path);
+  log(`trainset: ${ts.nUsers} users × ${ts.nItems} movies, ${ts.nRatings} ratings in ${((performance.now() - t0) / 1000).toFixed(1)} s (CPU ${(cpuSeconds() - c0).toFixed(1)} s); RSS ${mb(process.memoryUsage().rss)}`);
+  gc();
+  const rss0 = process.memoryUsage().rss;
+  const arrays0 = process.memoryUsage().arrayBuffers;
+  c0 = cpuSeconds();
+  t0 = performance.now();
+  const model = createAlgorithm(spec).fit(ts);
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds() - c0;
+  const peak = process.resourceUsage().maxRSS * 1024;
+  gc();
+  const arrays = process.memoryUsage().arrayBuffers - arrays0;
+  const millions = ts.nRatings / 1e6;
+  log(
+    `${spec} fit: ${wall.toFixed(1)} s wall, ${cpu.toFixed(1)} CPU s (${(cpu / millions).toFixed(2)} CPU s per million ratings); ` +
+      `peak RSS ${mb(peak)} (${mb(rss0)} before the fit); model arrays ${mb(arrays)} (${mb(arrays / millions)} per million ratings)`,
+  );
+
+  let light = 0;
+  let heavy = 0;
+  for (let u = 0; u < ts.nUsers; u++) {
+    const d = ts.userDegree(u);
+    if (Math.abs(d - 200) < Math.abs(ts.userDegree(light) - 200)) light = u;
+    if (Math.abs(d - 2000) < Math.abs(ts.userDegree(heavy) - 2000)) heavy = u;
+  }
+  const out = new Float64Array(ts.nItems);
+  const support = new Float64Array(ts.nItems);
+  for (const u of [light, heavy]) {
+    const p = memberLike(ts, u);
+    const walls: number[] = [];
+    const cpus: number[] = [];
+    for (let r = 0; r < repeat; r++) {
+      const c = cpuSeconds();
+      const t = performance.now();
+      model.scoreAllWithSupport(p, out, support);
+      walls.push(performance.now() - t);
+      cpus.push((cpuSeconds() - c) * 1000);
+    }
+    let scored = 0;
+    for (let i = 0; i < ts.nItems; i++) if (out[i] === out[i]) scored++;
+    log(
+      `${spec}, a member with ${p.items.length} ratings: every movie scored in p95 ${p95(walls).toFixed(1)} ms ` +
+        `(CPU p95 ${p95(cpus).toFixed(1)} ms, median ${walls.sort((a, b) => a - b)[walls.length >> 1].toFixed(1)} ms, ${repeat} runs); ${scored} movies with an estimate`,
+    );
+  }
+}
+
+await main();
