@@ -2,6 +2,7 @@
  * A burst through the real Slack HTTP endpoint (issue 13):
  *
  *   npm run bench -- --only load [--members 200] [--commands 20] [--spread-ms 1000] [--data ml-latest-small] [--max-wait-ms 5000]
+ *                                [--swap-in-burst] [--main-nice N]
  *   npm run bench -- --only soak [--minutes 30] [--members 20] [--every-ms 2000]
  *
  * The bot as `npm start` runs it on Slack (the service with the default algorithms, the
@@ -14,11 +15,22 @@
  * latencies, busy answers, and the event-loop lag during the retrain (p99 < 50 ms). soak: a
  * moderate steady load for --minutes; RSS growth from the first to the last minute (< 10 %),
  * errors.
+ *
+ * --swap-in-burst: the niced retrain started with the burst outlasts it (its worker gets the CPU
+ * the burst leaves), so its swap, the main thread's share of a retrain, never met the burst. With
+ * this flag the retrain starts first and the burst the moment its training worker's threads are
+ * gone (Linux /proc: the fit is over, the swap's steps begin), so that the swap runs while the
+ * burst's requests arrive; the report says where it landed and the lag and acks around it. (A
+ * fixed lead, the fit time of a quiet retrain before, missed: the same fit took 23.8 s and then
+ * 16.5 s at load average ~12.)
+ * --main-nice N: the main thread at nice N (Linux, this thread only) once the Slack front and
+ * the members' thread run, to see whether the front's acks gain from the cores it leaves.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
+import { setPriority } from 'node:os';
 import pino from 'pino';
 import { loadCommands } from '../commands/index.ts';
 import { startSlack } from '../src/bot/adapters/slack.ts';
@@ -82,17 +94,46 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Event-loop lag: how late 2 ms ticks come, sampled while `on()` holds. */
-function lagMeter(): { samples: number[]; stop(): void; mark(on: boolean): void } {
+/** Event-loop lag: how late 2 ms ticks come (and when each came), sampled while `on()` holds. */
+function lagMeter(): { samples: number[]; at: number[]; stop(): void; mark(on: boolean): void } {
   const samples: number[] = [];
+  const at: number[] = [];
   let on = true;
   let last = performance.now();
   const timer = setInterval(() => {
     const now = performance.now();
-    if (on) samples.push(Math.max(0, now - last - 2));
+    if (on) {
+      samples.push(Math.max(0, now - last - 2));
+      at.push(now);
+    }
     last = now;
   }, 2);
-  return { samples, stop: () => clearInterval(timer), mark: (v) => (on = v) };
+  return { samples, at, stop: () => clearInterval(timer), mark: (v) => (on = v) };
+}
+
+/**
+ * Resolves once threads started after `before` have appeared and all of them are gone: a
+ * retrain's training worker, ended when its fit is sent back (src/bot/trainer.ts).
+ */
+async function threadsEnded(before: Set<string>): Promise<void> {
+  const seen = new Set<string>();
+  for (;;) {
+    const now = readdirSync('/proc/self/task');
+    for (const tid of now) if (!before.has(tid)) seen.add(tid);
+    if (seen.size > 0 && !now.some((tid) => seen.has(tid))) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** What the service logs when a retrain swapped its generation in (model-host's 'retrained' line). */
+interface RetrainedLine {
+  /** performance.now() when it was logged: after the swap and the snapshots' save */
+  at: number;
+  fitMs: number;
+  swapMs: number;
+  saveMs: number;
+  longestStep?: string;
+  longestStepMs?: number;
 }
 
 export async function benchLoad(argv: string[] = process.argv.slice(2)): Promise<BenchRow[]> {
@@ -119,6 +160,10 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     movies: [],
     answerGraceMs: 120_000,
   };
+  const swapInBurst = argv.includes('--swap-in-burst');
+  if (swapInBurst && mode !== 'load') throw new Error('--swap-in-burst is for --only load');
+  const mainNice = argValue(argv, '--main-nice') === undefined ? undefined : Number(argValue(argv, '--main-nice'));
+  if (mainNice !== undefined && !(Number.isInteger(mainNice) && mainNice >= 0 && mainNice <= 19)) throw new Error(`--main-nice must be a whole number 0–19, got ${argValue(argv, '--main-nice')}`);
   const algorithms = [...DEFAULTS.algorithms];
   const tmp = mkdtempSync(join(tmpdir(), `marquee-bench-${mode}-`));
   const rows: BenchRow[] = [];
@@ -126,6 +171,7 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     rows.push({ name, value, unit, note });
     say(`${name}: ${Number.isFinite(value) ? value.toFixed(2) : value} ${unit} ${note ?? ''}`);
   };
+  const retrained: RetrainedLine[] = [];
   try {
     const store = openStore(join(tmp, 'marquee.db'));
     store.importDataset(await loadDataset(dir));
@@ -136,7 +182,7 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
       // load: the one retrain is the one the bench starts; soak: retrains as production does
       retrainAfter: mode === 'load' ? 1_000_000 : 50,
       retrainMinutes: 60,
-      logger: { info() {}, warn: (o: object, m?: string) => say(`warn ${m} ${JSON.stringify(o)}`), error: (o: object, m?: string) => say(`error ${m} ${JSON.stringify(o)}`) },
+      logger: { info: (o: object, m?: string) => void (m === 'retrained' && retrained.push({ ...(o as Omit<RetrainedLine, 'at'>), at: performance.now() })), warn: (o: object, m?: string) => say(`warn ${m} ${JSON.stringify(o)}`), error: (o: object, m?: string) => say(`error ${m} ${JSON.stringify(o)}`) },
     });
     await svc.ready;
     plan.movies = svc.top({ n: 100 }).entries.map((e) => e.movie.movieId);
@@ -173,6 +219,13 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     );
 
     cpu.mark('Slack front');
+    if (mainNice !== undefined) {
+      // Linux keeps a nice value per thread: 0 is this (main) thread alone (see src/util/background-thread.ts)
+      if (process.platform !== 'linux') throw new Error('--main-nice needs Linux (a per-thread nice value)');
+      setPriority(0, mainNice);
+      say(`main thread at nice ${mainNice}; the Slack front and the members' thread at 0`);
+    }
+    if (swapInBurst && process.platform !== 'linux') throw new Error('--swap-in-burst needs Linux (it watches /proc/self/task for the training worker)');
     gc();
     const rssStart = process.memoryUsage().rss;
     const rss: Array<{ at: number; mb: number }> = [];
@@ -180,19 +233,29 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     const lag = lagMeter();
     const retrainLag = lagMeter();
     retrainLag.mark(false);
+    let retrainMs = NaN;
+    let retrainStarted = NaN;
+    let leadMs = 0;
+    if (mode === 'load') {
+      // a full retrain at the same moment as the burst, or (--swap-in-burst) its fit before it
+      // (the worker fits; the main thread swaps)
+      const threadsBefore = new Set(swapInBurst ? readdirSync('/proc/self/task') : []);
+      retrainLag.mark(true);
+      retrainStarted = performance.now();
+      void svc.retrain().then(() => {
+        retrainLag.mark(false);
+        retrainMs = performance.now() - retrainStarted;
+      });
+      if (swapInBurst) {
+        await threadsEnded(threadsBefore);
+        leadMs = performance.now() - retrainStarted;
+        say(`the retrain's fit ended after ${(leadMs / 1000).toFixed(1)} s: the burst starts`);
+      }
+    }
     const t0 = performance.now();
     cpu.begin();
     client.postMessage({ kind: 'go', slackPort });
-    let retrainMs = NaN;
-    if (mode === 'load') {
-      // a full retrain at the same moment as the burst (the worker fits; the main thread swaps)
-      retrainLag.mark(true);
-      void svc.retrain().then(() => {
-        retrainLag.mark(false);
-        retrainMs = performance.now() - t0;
-      });
-    }
-    const { outcomes, lagMs: clientLag } = (await next('result')) as Extract<ClientMessage, { kind: 'result' }>;
+    const { outcomes, lagMs: clientLag, timeOrigin: clientOrigin } = (await next('result')) as Extract<ClientMessage, { kind: 'result' }>;
     const wallMs = performance.now() - t0;
     const cpuMs = cpu.end();
     lag.stop();
@@ -226,7 +289,10 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     add('ratings neither confirmed nor refused', rates.length - confirmed - refused, '', `target 0; of ${rates.length} sent: ${confirmed} confirmed, ${refused} refused "busy, try again"`);
     add('event-loop lag p99 over the whole run', quantile(lag.samples, 0.99), 'ms', `max ${maxOf(lag.samples).toFixed(0)} ms; late 2 ms ticks`);
     if (mode === 'load') {
-      add('event-loop lag p99 during the concurrent full retrain', quantile(retrainLag.samples, 0.99), 'ms', `target < 50 ms; max ${maxOf(retrainLag.samples, 0).toFixed(0)} ms; retrain ${(retrainMs / 1000).toFixed(1)} s; ${algorithms.join(',')}`);
+      // the retrain's lag while the burst ran (with --swap-in-burst it started before)
+      const during = retrainLag.samples.filter((_, k) => retrainLag.at[k] >= t0);
+      add('event-loop lag p99 during the concurrent full retrain', quantile(during, 0.99), 'ms', `target < 50 ms; max ${maxOf(during, 0).toFixed(0)} ms; retrain ${(retrainMs / 1000).toFixed(1)} s${leadMs > 0 ? `, started ${(leadMs / 1000).toFixed(1)} s before the burst` : ''}; ${algorithms.join(',')}`);
+      reportSwap(retrained.at(-1), retrainStarted, t0, outcomes, clientOrigin - performance.timeOrigin, lag, add);
     } else {
       const firstMinute = rss.filter((s) => s.at - t0 <= 60_000).map((s) => s.mb);
       const lastMinute = rss.filter((s) => wallMs - (s.at - t0) <= 60_000 + 10_000).map((s) => s.mb);
@@ -242,6 +308,37 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     rmSync(tmp, { recursive: true, force: true });
   }
   return rows;
+}
+
+/**
+ * Where the measured retrain's swap (the main thread's share: from the fit's end to the swap, then
+ * the snapshots' save) landed in the burst, and the event-loop lag and acks while it ran.
+ * `clientOffset`: the members' thread's clock minus this one's (each thread's performance.now()
+ * counts from its own start).
+ */
+function reportSwap(
+  line: RetrainedLine | undefined,
+  retrainStarted: number,
+  t0: number,
+  outcomes: CommandOutcome[],
+  clientOffset: number,
+  lag: { samples: number[]; at: number[] },
+  add: (name: string, value: number, unit: string, note?: string) => void,
+): void {
+  if (!line || line.at < retrainStarted) {
+    add('load: swap', NaN, '', 'the retrain had not swapped when the last answer came');
+    return;
+  }
+  const from = line.at - line.saveMs - line.swapMs;
+  const to = line.at;
+  const lastAnswer = maxOf(outcomes.filter((o) => Number.isFinite(o.answerMs)).map((o) => o.sentAt + clientOffset + o.answerMs));
+  const inBurst = from < lastAnswer && to > t0;
+  add('load: swap (fit end → swapped → saved), from the burst start', (from - t0) / 1000, 's', `to ${((to - t0) / 1000).toFixed(2)} s; the burst's last answer at ${((lastAnswer - t0) / 1000).toFixed(2)} s: ${inBurst ? 'inside the burst' : 'NOT inside the burst'}; swap ${line.swapMs} ms, save ${line.saveMs} ms, longest step ${line.longestStep} ${line.longestStepMs} ms`);
+  const lagIn = lag.samples.filter((_, k) => lag.at[k] >= from && lag.at[k] <= to);
+  add('load: event-loop lag p99 during the swap', quantile(lagIn, 0.99), 'ms', `max ${maxOf(lagIn, 0).toFixed(0)} ms; ${lagIn.length} ticks`);
+  // the acks of the commands that were waiting for theirs while the swap ran
+  const acksIn = outcomes.filter((o) => o.sentAt + clientOffset <= to && o.sentAt + clientOffset + o.ackMs >= from).map((o) => o.ackMs);
+  add('load: ack p99 of the commands in flight during the swap', quantile(acksIn, 0.99), 'ms', `${acksIn.length} commands; ${acksIn.filter((x) => x > SLACK_ACK_DEADLINE_MS).length} later than 3 s`);
 }
 
 /**
