@@ -26,7 +26,7 @@
  * --main-nice N: the main thread at nice N (Linux, this thread only) once the Slack front and
  * the members' thread run, to see whether the front's acks gain from the cores it leaves.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -122,6 +122,24 @@ async function threadsEnded(before: Set<string>): Promise<void> {
     for (const tid of now) if (!before.has(tid)) seen.add(tid);
     if (seen.size > 0 && !now.some((tid) => seen.has(tid))) return;
     await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+interface TcpCounters {
+  synRetrans: number;
+  listenOverflows: number;
+}
+
+/** The kernel's TCP counters that tell a dropped connection attempt (Linux /proc/net/netstat). */
+function tcpCounters(): TcpCounters | undefined {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('TcpExt:'));
+    const names = lines[0].split(' ');
+    const values = lines[1].split(' ').map(Number);
+    const get = (name: string) => values[names.indexOf(name)];
+    return { synRetrans: get('TCPSynRetrans'), listenOverflows: get('ListenOverflows') };
+  } catch {
+    return undefined;
   }
 }
 
@@ -252,6 +270,7 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
         say(`the retrain's fit ended after ${(leadMs / 1000).toFixed(1)} s: the burst starts`);
       }
     }
+    const tcpAtStart = tcpCounters();
     const t0 = performance.now();
     cpu.begin();
     client.postMessage({ kind: 'go', slackPort });
@@ -265,7 +284,7 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     await client.terminate();
 
     report(mode, outcomes, wallMs, add);
-    reportAckSides(mode, outcomes, clientLag, add);
+    reportAckSides(mode, outcomes, clientLag, tcpAtStart, tcpCounters(), add);
     for (const [label, ms] of cpuMs) {
       if (ms > 0) add(`${mode}: CPU, ${label === 'later' ? 'threads started during the run (the retrain)' : label}`, ms / 1000, 's', `${((ms / outcomes.length) * 1000).toFixed(0)} µs per command; wall ${(wallMs / 1000).toFixed(1)} s`);
     }
@@ -346,7 +365,14 @@ function reportSwap(
  * accept and on the client's side (the rest: listen backlog, the client's own event loop, whose
  * lag is reported beside it).
  */
-function reportAckSides(mode: string, outcomes: CommandOutcome[], clientLag: number[], add: (name: string, value: number, unit: string, note?: string) => void): void {
+function reportAckSides(
+  mode: string,
+  outcomes: CommandOutcome[],
+  clientLag: number[],
+  tcpBefore: TcpCounters | undefined,
+  tcpAfter: TcpCounters | undefined,
+  add: (name: string, value: number, unit: string, note?: string) => void,
+): void {
   const timed = outcomes.filter((o) => Number.isFinite(o.frontMs));
   const front = timed.map((o) => o.frontMs);
   const outside = timed.map((o) => o.ackMs - o.frontMs);
@@ -354,7 +380,13 @@ function reportAckSides(mode: string, outcomes: CommandOutcome[], clientLag: num
   const fmt = (xs: number[]) => `p50 ${quantile(xs, 0.5).toFixed(0)} ms, max ${maxOf(xs.filter(Number.isFinite)).toFixed(0)} ms`;
   add(`${mode}: ack, bot side p99 (accept → 200, its Server-Timing)`, quantile(front, 0.99), 'ms', `${fmt(front)}; read whole p99 ${quantile(timed.map((o) => o.readMs), 0.99).toFixed(0)} ms`);
   add(`${mode}: ack, outside the bot p99 (before the accept + client side)`, quantile(outside, 0.99), 'ms', fmt(outside));
-  add(`${mode}: TCP connect p99 (handshake, before any accept)`, quantile(connect, 0.99), 'ms', `${fmt(connect)}; ${connect.filter((x) => x > 1000).length} over 1 s (a SYN sent again)`);
+  // a loopback handshake completes inside connect(); the client sees it when its event loop next
+  // runs, so a long one is the members' thread waiting for a core unless the kernel dropped SYNs
+  const kernel =
+    tcpBefore && tcpAfter
+      ? `the kernel sent ${tcpAfter.synRetrans - tcpBefore.synRetrans} SYNs again and overflowed ${tcpAfter.listenOverflows - tcpBefore.listenOverflows} listen queues meanwhile (whole machine)`
+      : 'SYNs sent again: not known off Linux';
+  add(`${mode}: TCP connect p99 (handshake seen by the members' thread)`, quantile(connect, 0.99), 'ms', `${fmt(connect)}; ${connect.filter((x) => x > 1000).length} over 1 s; ${kernel}`);
   add(`${mode}: client event-loop lag p99 (the members' thread)`, quantile(clientLag, 0.99), 'ms', `max ${Math.max(0, ...clientLag).toFixed(0)} ms; adds to the acks it times`);
 }
 
