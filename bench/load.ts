@@ -23,14 +23,14 @@
  * burst's requests arrive; the report says where it landed and the lag and acks around it. (A
  * fixed lead, the fit time of a quiet retrain before, missed: the same fit took 23.8 s and then
  * 16.5 s at load average ~12.)
- * --main-nice N: the main thread at nice N (Linux, this thread only) once the Slack front and
- * the members' thread run, to see whether the front's acks gain from the cores it leaves.
+ * --main-nice N: the main thread's nice once the Slack front listens (startSlack's
+ * mainThreadNice; default 5, MAIN_THREAD_NICE_WITH_FRONT; 0 leaves it at 0), to compare.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
-import { setPriority } from 'node:os';
+import { getPriority } from 'node:os';
 import pino from 'pino';
 import { loadCommands } from '../commands/index.ts';
 import { startSlack } from '../src/bot/adapters/slack.ts';
@@ -233,16 +233,11 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     const slackPort = await freePort();
     const running = await startSlack(
       { dispatcher, service: svc, settings: { botToken: 'xoxb-load', signingSecret: SECRET }, log: pino({ level: 'warn' }, pino.destination(2)) },
-      { slackApiUrl: `http://127.0.0.1:${apiPort}/api/`, env: { SLACK_PORT: String(slackPort) }, queueMaxMs: maxWaitMs },
+      { slackApiUrl: `http://127.0.0.1:${apiPort}/api/`, env: { SLACK_PORT: String(slackPort) }, queueMaxMs: maxWaitMs, mainThreadNice: mainNice },
     );
 
     cpu.mark('Slack front');
-    if (mainNice !== undefined) {
-      // Linux keeps a nice value per thread: 0 is this (main) thread alone (see src/util/background-thread.ts)
-      if (process.platform !== 'linux') throw new Error('--main-nice needs Linux (a per-thread nice value)');
-      setPriority(0, mainNice);
-      say(`main thread at nice ${mainNice}; the Slack front and the members' thread at 0`);
-    }
+    if (process.platform === 'linux') say(`main thread at nice ${getPriority(0)} (the Slack front and the members' thread at 0)`);
     if (swapInBurst && process.platform !== 'linux') throw new Error('--swap-in-burst needs Linux (it watches /proc/self/task for the training worker)');
     gc();
     const rssStart = process.memoryUsage().rss;
