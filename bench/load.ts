@@ -18,8 +18,8 @@
  *
  * --swap-in-burst: the niced retrain started with the burst outlasts it (its worker gets the CPU
  * the burst leaves), so its swap, the main thread's share of a retrain, never met the burst. With
- * this flag the retrain starts first and the burst the moment its training worker's threads are
- * gone (Linux /proc: the fit is over, the swap's steps begin), so that the swap runs while the
+ * this flag the retrain starts first and the burst the moment its training worker's thread (the
+ * one at nice 19) is gone (Linux /proc: the fit is over, the swap's steps begin), so that the swap runs while the
  * burst's requests arrive; the report says where it landed and the lag and acks around it. (A
  * fixed lead, the fit time of a quiet retrain before, missed: the same fit took 23.8 s and then
  * 16.5 s at load average ~12.)
@@ -40,6 +40,7 @@ import { createService } from '../src/bot/service.ts';
 import { DEFAULTS } from '../src/config.ts';
 import { loadDataset } from '../src/data/load.ts';
 import { openStore } from '../src/store/store.ts';
+import { BACKGROUND_NICE } from '../src/util/background-thread.ts';
 import { spawnTsWorker } from '../src/util/ts-worker.ts';
 import { sharedDataset } from '../test/helpers/shared-data.ts';
 import type { ClientMessage, CommandOutcome, LoadPlan } from './load-client.ts';
@@ -112,14 +113,23 @@ function lagMeter(): { samples: number[]; at: number[]; stop(): void; mark(on: b
 }
 
 /**
- * Resolves once threads started after `before` have appeared and all of them are gone: a
- * retrain's training worker, ended when its fit is sent back (src/bot/trainer.ts).
+ * Resolves once a thread started after `before` at nice 19 has appeared and is gone: a retrain's
+ * training worker, which lowers itself to 19 (src/util/background-thread.ts) and ends when its fit
+ * is sent back (src/bot/trainer.ts). Other threads that start meanwhile (libuv's pool) stay.
  */
 async function threadsEnded(before: Set<string>): Promise<void> {
   const seen = new Set<string>();
+  const niceOf = (tid: string): number | undefined => {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    } catch {
+      return undefined; // gone
+    }
+  };
   for (;;) {
     const now = readdirSync('/proc/self/task');
-    for (const tid of now) if (!before.has(tid)) seen.add(tid);
+    for (const tid of now) if (!before.has(tid) && !seen.has(tid) && niceOf(tid) === BACKGROUND_NICE) seen.add(tid);
     if (seen.size > 0 && !now.some((tid) => seen.has(tid))) return;
     await new Promise((r) => setTimeout(r, 5));
   }
