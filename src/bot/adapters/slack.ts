@@ -370,9 +370,9 @@ export interface SlackStartOverrides {
  * jobs (load average 11–18; two runs at nice 5, three at 0, interleaved): the front's accept →
  * 200 p50 2.0–2.9 s at nice 5 against 4.8–5.7 s at 0, acks later than 3 s 3,744–3,746 against
  * 4,000, answers p99 19.0–21.9 s against 18.7–35.3 s, event-loop lag p99 during the retrain
- * 214–237 ms against 173–275 ms. Threads the main thread
- * starts afterwards inherit it (the training worker lowers itself to 19 anyway); a front started
- * again after a crash too, which only gives back the old even split.
+ * 214–237 ms against 173–275 ms. Threads the main thread starts afterwards inherit it (the
+ * training worker lowers itself to 19 anyway); a front started again after a crash too, which
+ * only gives back the old even split.
  */
 export const MAIN_THREAD_NICE_WITH_FRONT = 5;
 
