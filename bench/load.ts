@@ -23,14 +23,17 @@
  * burst's requests arrive; the report says where it landed and the lag and acks around it. (A
  * fixed lead, the fit time of a quiet retrain before, missed: the same fit took 23.8 s and then
  * 16.5 s at load average ~12.)
- * --main-nice N: the main thread's nice once the Slack front listens (startSlack's
- * mainThreadNice; default 5, MAIN_THREAD_NICE_WITH_FRONT; 0 leaves it at 0), to compare.
+ * --main-nice N: the main thread at nice N (Linux, that thread alone) once the Slack front and the
+ * members' thread run, to see whether the front's acks gain from the cores it leaves. Measured
+ * 2026-12-06 (every command run): at load average 11–18 from other jobs nice 5 halved the front's
+ * accept → 200 p50 (2.0–2.9 s against 4.8–5.7 s); at load average 5–7 it did not help (acks
+ * later than 3 s 1,336–3,014 against 0–1,811 for the code before), so it is not the default.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
-import { getPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import pino from 'pino';
 import { loadCommands } from '../commands/index.ts';
 import { startSlack } from '../src/bot/adapters/slack.ts';
@@ -40,7 +43,7 @@ import { createService } from '../src/bot/service.ts';
 import { DEFAULTS } from '../src/config.ts';
 import { loadDataset } from '../src/data/load.ts';
 import { openStore } from '../src/store/store.ts';
-import { BACKGROUND_NICE } from '../src/util/background-thread.ts';
+import { BACKGROUND_NICE, lowerThisThreadPriority } from '../src/util/background-thread.ts';
 import { spawnTsWorker } from '../src/util/ts-worker.ts';
 import { sharedDataset } from '../test/helpers/shared-data.ts';
 import type { ClientMessage, CommandOutcome, LoadPlan } from './load-client.ts';
@@ -243,10 +246,13 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     const slackPort = await freePort();
     const running = await startSlack(
       { dispatcher, service: svc, settings: { botToken: 'xoxb-load', signingSecret: SECRET }, log: pino({ level: 'warn' }, pino.destination(2)) },
-      { slackApiUrl: `http://127.0.0.1:${apiPort}/api/`, env: { SLACK_PORT: String(slackPort) }, queueMaxMs: maxWaitMs, mainThreadNice: mainNice },
+      { slackApiUrl: `http://127.0.0.1:${apiPort}/api/`, env: { SLACK_PORT: String(slackPort) }, queueMaxMs: maxWaitMs },
     );
 
     cpu.mark('Slack front');
+    if (mainNice !== undefined && mainNice > 0 && !lowerThisThreadPriority(process.platform, setPriority, mainNice)) {
+      throw new Error(`--main-nice ${mainNice}: the main thread's nice could not be set (Linux only, and never raised)`);
+    }
     if (process.platform === 'linux') say(`main thread at nice ${getPriority(0)} (the Slack front and the members' thread at 0)`);
     if (swapInBurst && process.platform !== 'linux') throw new Error('--swap-in-burst needs Linux (it watches /proc/self/task for the training worker)');
     gc();

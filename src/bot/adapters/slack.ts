@@ -13,7 +13,6 @@
  * Besides one `/<name>` per command, `/marquee <command> …` runs any command, for workspaces
  * where a short name such as /top is taken by another app.
  */
-import { setPriority } from 'node:os';
 import { App, LogLevel, SocketModeReceiver, type AllMiddlewareArgs, type Logger as BoltLogger, type RespondArguments, type RespondFn, type SlackActionMiddlewareArgs, type SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { AdapterStartError, type AdapterStartOptions, type PrepareAdapter, type RunningAdapter } from './adapter.ts';
@@ -35,7 +34,6 @@ import {
   type RetryPolicy,
 } from './slack-connection.ts';
 import { SlackFrontReceiver } from './slack-front.ts';
-import { lowerThisThreadPriority } from '../../util/background-thread.ts';
 import { ReplayGuard } from './slack-replay.ts';
 import { ACTION_ID, DEFAULT_SCORES, clipSlack, decodeActionId, escapeSlack, markReaction, renderSlack, scoreSelect, splitSeenValue, type SlackMessage } from './slack-render.ts';
 
@@ -357,24 +355,7 @@ export interface SlackStartOverrides {
   checkedIds?: { botId?: string; botUserId?: string };
   /** how long the HTTP front lets a slash command queue before "busy" (SLACK_QUEUE_MAX_MS) */
   queueMaxMs?: number;
-  /** the calling (main) thread's nice once the HTTP front listens; default MAIN_THREAD_NICE_WITH_FRONT, 0 leaves it */
-  mainThreadNice?: number;
 }
-
-/**
- * In HTTP mode the calling thread, the bot's main thread, runs at this nice (Linux, that thread
- * alone: src/util/background-thread.ts), so that the front's thread, which must ack within 3 s,
- * gets a core first when the two want more than there is. The ack's time in a burst is the
- * front's CPU (~0.2 ms a request, 4,000 requests in one second) waiting behind the main thread's
- * work. bench/load.ts, 4,000 commands in 1 s, every command run, on a machine loaded by other
- * jobs (load average 11–18; two runs at nice 5, three at 0, interleaved): the front's accept →
- * 200 p50 2.0–2.9 s at nice 5 against 4.8–5.7 s at 0, acks later than 3 s 3,744–3,746 against
- * 4,000, answers p99 19.0–21.9 s against 18.7–35.3 s, event-loop lag p99 during the retrain
- * 214–237 ms against 173–275 ms. Threads the main thread starts afterwards inherit it (the
- * training worker lowers itself to 19 anyway); a front started again after a crash too, which
- * only gives back the old even split.
- */
-export const MAIN_THREAD_NICE_WITH_FRONT = 5;
 
 /**
  * Checks SLACK_BOT_TOKEN (auth.test) before the data loads: a refused token stops start-up in
@@ -434,8 +415,6 @@ export async function startSlack(opts: AdapterStartOptions<SlackSettings>, overr
   } catch (err) {
     throw new AdapterStartError(`The Slack HTTP receiver could not listen on port ${port}: ${(err as Error).message}. Set SLACK_PORT to a free port.`);
   }
-  const nice = overrides.mainThreadNice ?? MAIN_THREAD_NICE_WITH_FRONT;
-  if (nice > 0 && lowerThisThreadPriority(process.platform, setPriority, nice)) log.debug({ nice }, 'slack: the main thread yields the cores to the HTTP front first');
   log.info({ mode: 'http', port, path: '/slack/events' }, 'slack: running');
   return {
     async stop() {

@@ -1,7 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getPriority } from 'node:os';
 import { App, LogLevel } from '@slack/bolt';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -9,7 +8,7 @@ import { loadCommands } from '../../../commands/index.ts';
 import type { CommandRegistry } from '../../../src/bot/command.ts';
 import { createDispatcher } from '../../../src/bot/dispatch.ts';
 import type { ReplyAction } from '../../../src/bot/reply.ts';
-import { MAIN_THREAD_NICE_WITH_FRONT, ratingScale, registerSlackHandlers, slackPort, startSlack, unescapeSlack } from '../../../src/bot/adapters/slack.ts';
+import { ratingScale, registerSlackHandlers, slackPort, startSlack, unescapeSlack } from '../../../src/bot/adapters/slack.ts';
 import type { LiveService } from '../../../src/bot/service.ts';
 import { slackManifest } from '../../../src/bot/adapters/slack-manifest.ts';
 import { SLACK_LIMITS, SLACK_TEXT_BUDGET, blocksTextLength, decodeActionId, escapeSlack, renderSlack, type SlackMessage } from '../../../src/bot/adapters/slack-render.ts';
@@ -526,11 +525,8 @@ describe('startSlack (HTTP mode, as npm start runs it)', () => {
 
   it('checks the token, listens on SLACK_PORT, answers a signed command, and stops', async () => {
     const port = await freePort();
-    const niceBefore = getPriority(0);
     const { service, running } = await start('xoxb-good', { SLACK_PORT: String(port) });
     expect(apiCalls[0]).toMatchObject({ method: 'auth.test' });
-    // the thread that runs the bot yields the cores to the front's acks (Linux, that thread alone)
-    if (process.platform === 'linux') expect(getPriority(0)).toBe(Math.max(niceBefore, MAIN_THREAD_NICE_WITH_FRONT));
     const body = new URLSearchParams({ command: '/rate', text: 'Fight Club 5', user_id: 'UANN', user_name: 'ann', channel_id: 'C1', team_id: 'T1', api_app_id: 'A1', response_url: `${slackBase}/respond/start`, trigger_id: '1' }).toString();
     const ts = Math.floor(Date.now() / 1000);
     const res = await fetch(`http://127.0.0.1:${port}/slack/events`, {
