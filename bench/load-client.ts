@@ -53,7 +53,7 @@ export interface CommandOutcome {
 
 export type ClientMessage =
   | { kind: 'ready'; apiPort: number }
-  | { kind: 'result'; outcomes: CommandOutcome[]; lagMs: number[] };
+  | { kind: 'result'; outcomes: CommandOutcome[]; lagMs: number[]; /** this thread's performance.timeOrigin: its clock's zero */ timeOrigin: number };
 
 const port = parentPort;
 if (!port) throw new Error('load-client.ts runs as a worker thread (see bench/load.ts)');
@@ -257,7 +257,7 @@ api.listen(0, '127.0.0.1', () => {
     const lag = lagMeter();
     void run.then((outcomes) => {
       lag.stop();
-      port.postMessage({ kind: 'result', outcomes, lagMs: lag.samples } satisfies ClientMessage);
+      port.postMessage({ kind: 'result', outcomes, lagMs: lag.samples, timeOrigin: performance.timeOrigin } satisfies ClientMessage);
       api.close();
     });
   });

@@ -2,6 +2,7 @@
  * A burst through the real Slack HTTP endpoint (issue 13):
  *
  *   npm run bench -- --only load [--members 200] [--commands 20] [--spread-ms 1000] [--data ml-latest-small] [--max-wait-ms 5000]
+ *                                [--swap-in-burst] [--main-nice N]
  *   npm run bench -- --only soak [--minutes 30] [--members 20] [--every-ms 2000]
  *
  * The bot as `npm start` runs it on Slack (the service with the default algorithms, the
@@ -14,11 +15,25 @@
  * latencies, busy answers, and the event-loop lag during the retrain (p99 < 50 ms). soak: a
  * moderate steady load for --minutes; RSS growth from the first to the last minute (< 10 %),
  * errors.
+ *
+ * --swap-in-burst: the niced retrain started with the burst outlasts it (its worker gets the CPU
+ * the burst leaves), so its swap, the main thread's share of a retrain, never met the burst. With
+ * this flag the retrain starts first and the burst the moment its training worker's thread (the
+ * one at nice 19) is gone (Linux /proc: the fit is over, the swap's steps begin), so that the swap runs while the
+ * burst's requests arrive; the report says where it landed and the lag and acks around it. (A
+ * fixed lead, the fit time of a quiet retrain before, missed: the same fit took 23.8 s and then
+ * 16.5 s at load average ~12.)
+ * --main-nice N: the main thread at nice N (Linux, that thread alone) once the Slack front and the
+ * members' thread run, to see whether the front's acks gain from the cores it leaves. Measured
+ * 2026-12-06 (every command run): at load average 11–18 from other jobs nice 5 halved the front's
+ * accept → 200 p50 (2.0–2.9 s against 4.8–5.7 s); at load average 5–7 it did not help (acks
+ * later than 3 s 1,336–3,014 against 0–1,811 for the code before), so it is not the default.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
+import { getPriority, setPriority } from 'node:os';
 import pino from 'pino';
 import { loadCommands } from '../commands/index.ts';
 import { startSlack } from '../src/bot/adapters/slack.ts';
@@ -28,6 +43,7 @@ import { createService } from '../src/bot/service.ts';
 import { DEFAULTS } from '../src/config.ts';
 import { loadDataset } from '../src/data/load.ts';
 import { openStore } from '../src/store/store.ts';
+import { BACKGROUND_NICE, lowerThisThreadPriority } from '../src/util/background-thread.ts';
 import { spawnTsWorker } from '../src/util/ts-worker.ts';
 import { sharedDataset } from '../test/helpers/shared-data.ts';
 import type { ClientMessage, CommandOutcome, LoadPlan } from './load-client.ts';
@@ -82,17 +98,73 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Event-loop lag: how late 2 ms ticks come, sampled while `on()` holds. */
-function lagMeter(): { samples: number[]; stop(): void; mark(on: boolean): void } {
+/** Event-loop lag: how late 2 ms ticks come (and when each came), sampled while `on()` holds. */
+function lagMeter(): { samples: number[]; at: number[]; stop(): void; mark(on: boolean): void } {
   const samples: number[] = [];
+  const at: number[] = [];
   let on = true;
   let last = performance.now();
   const timer = setInterval(() => {
     const now = performance.now();
-    if (on) samples.push(Math.max(0, now - last - 2));
+    if (on) {
+      samples.push(Math.max(0, now - last - 2));
+      at.push(now);
+    }
     last = now;
   }, 2);
-  return { samples, stop: () => clearInterval(timer), mark: (v) => (on = v) };
+  return { samples, at, stop: () => clearInterval(timer), mark: (v) => (on = v) };
+}
+
+/**
+ * Resolves once a thread started after `before` at nice 19 has appeared and is gone: a retrain's
+ * training worker, which lowers itself to 19 (src/util/background-thread.ts) and ends when its fit
+ * is sent back (src/bot/trainer.ts). Other threads that start meanwhile (libuv's pool) stay.
+ */
+async function threadsEnded(before: Set<string>): Promise<void> {
+  const seen = new Set<string>();
+  const niceOf = (tid: string): number | undefined => {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    } catch {
+      return undefined; // gone
+    }
+  };
+  for (;;) {
+    const now = readdirSync('/proc/self/task');
+    for (const tid of now) if (!before.has(tid) && !seen.has(tid) && niceOf(tid) === BACKGROUND_NICE) seen.add(tid);
+    if (seen.size > 0 && !now.some((tid) => seen.has(tid))) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+interface TcpCounters {
+  synRetrans: number;
+  listenOverflows: number;
+}
+
+/** The kernel's TCP counters that tell a dropped connection attempt (Linux /proc/net/netstat). */
+function tcpCounters(): TcpCounters | undefined {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('TcpExt:'));
+    const names = lines[0].split(' ');
+    const values = lines[1].split(' ').map(Number);
+    const get = (name: string) => values[names.indexOf(name)];
+    return { synRetrans: get('TCPSynRetrans'), listenOverflows: get('ListenOverflows') };
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the service logs when a retrain swapped its generation in (model-host's 'retrained' line). */
+interface RetrainedLine {
+  /** performance.now() when it was logged: after the swap and the snapshots' save */
+  at: number;
+  fitMs: number;
+  swapMs: number;
+  saveMs: number;
+  longestStep?: string;
+  longestStepMs?: number;
 }
 
 export async function benchLoad(argv: string[] = process.argv.slice(2)): Promise<BenchRow[]> {
@@ -119,6 +191,10 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     movies: [],
     answerGraceMs: 120_000,
   };
+  const swapInBurst = argv.includes('--swap-in-burst');
+  if (swapInBurst && mode !== 'load') throw new Error('--swap-in-burst is for --only load');
+  const mainNice = argValue(argv, '--main-nice') === undefined ? undefined : Number(argValue(argv, '--main-nice'));
+  if (mainNice !== undefined && !(Number.isInteger(mainNice) && mainNice >= 0 && mainNice <= 19)) throw new Error(`--main-nice must be a whole number 0–19, got ${argValue(argv, '--main-nice')}`);
   const algorithms = [...DEFAULTS.algorithms];
   const tmp = mkdtempSync(join(tmpdir(), `marquee-bench-${mode}-`));
   const rows: BenchRow[] = [];
@@ -126,6 +202,7 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     rows.push({ name, value, unit, note });
     say(`${name}: ${Number.isFinite(value) ? value.toFixed(2) : value} ${unit} ${note ?? ''}`);
   };
+  const retrained: RetrainedLine[] = [];
   try {
     const store = openStore(join(tmp, 'marquee.db'));
     store.importDataset(await loadDataset(dir));
@@ -136,7 +213,7 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
       // load: the one retrain is the one the bench starts; soak: retrains as production does
       retrainAfter: mode === 'load' ? 1_000_000 : 50,
       retrainMinutes: 60,
-      logger: { info() {}, warn: (o: object, m?: string) => say(`warn ${m} ${JSON.stringify(o)}`), error: (o: object, m?: string) => say(`error ${m} ${JSON.stringify(o)}`) },
+      logger: { info: (o: object, m?: string) => void (m === 'retrained' && retrained.push({ ...(o as Omit<RetrainedLine, 'at'>), at: performance.now() })), warn: (o: object, m?: string) => say(`warn ${m} ${JSON.stringify(o)}`), error: (o: object, m?: string) => say(`error ${m} ${JSON.stringify(o)}`) },
     });
     await svc.ready;
     plan.movies = svc.top({ n: 100 }).entries.map((e) => e.movie.movieId);
@@ -173,6 +250,11 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     );
 
     cpu.mark('Slack front');
+    if (mainNice !== undefined && mainNice > 0 && !lowerThisThreadPriority(process.platform, setPriority, mainNice)) {
+      throw new Error(`--main-nice ${mainNice}: the main thread's nice could not be set (Linux only, and never raised)`);
+    }
+    if (process.platform === 'linux') say(`main thread at nice ${getPriority(0)} (the Slack front and the members' thread at 0)`);
+    if (swapInBurst && process.platform !== 'linux') throw new Error('--swap-in-burst needs Linux (it watches /proc/self/task for the training worker)');
     gc();
     const rssStart = process.memoryUsage().rss;
     const rss: Array<{ at: number; mb: number }> = [];
@@ -180,19 +262,30 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     const lag = lagMeter();
     const retrainLag = lagMeter();
     retrainLag.mark(false);
+    let retrainMs = NaN;
+    let retrainStarted = NaN;
+    let leadMs = 0;
+    if (mode === 'load') {
+      // a full retrain at the same moment as the burst, or (--swap-in-burst) its fit before it
+      // (the worker fits; the main thread swaps)
+      const threadsBefore = new Set(swapInBurst ? readdirSync('/proc/self/task') : []);
+      retrainLag.mark(true);
+      retrainStarted = performance.now();
+      void svc.retrain().then(() => {
+        retrainLag.mark(false);
+        retrainMs = performance.now() - retrainStarted;
+      });
+      if (swapInBurst) {
+        await threadsEnded(threadsBefore);
+        leadMs = performance.now() - retrainStarted;
+        say(`the retrain's fit ended after ${(leadMs / 1000).toFixed(1)} s: the burst starts`);
+      }
+    }
+    const tcpAtStart = tcpCounters();
     const t0 = performance.now();
     cpu.begin();
     client.postMessage({ kind: 'go', slackPort });
-    let retrainMs = NaN;
-    if (mode === 'load') {
-      // a full retrain at the same moment as the burst (the worker fits; the main thread swaps)
-      retrainLag.mark(true);
-      void svc.retrain().then(() => {
-        retrainLag.mark(false);
-        retrainMs = performance.now() - t0;
-      });
-    }
-    const { outcomes, lagMs: clientLag } = (await next('result')) as Extract<ClientMessage, { kind: 'result' }>;
+    const { outcomes, lagMs: clientLag, timeOrigin: clientOrigin } = (await next('result')) as Extract<ClientMessage, { kind: 'result' }>;
     const wallMs = performance.now() - t0;
     const cpuMs = cpu.end();
     lag.stop();
@@ -202,7 +295,7 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     await client.terminate();
 
     report(mode, outcomes, wallMs, add);
-    reportAckSides(mode, outcomes, clientLag, add);
+    reportAckSides(mode, outcomes, clientLag, tcpAtStart, tcpCounters(), add);
     for (const [label, ms] of cpuMs) {
       if (ms > 0) add(`${mode}: CPU, ${label === 'later' ? 'threads started during the run (the retrain)' : label}`, ms / 1000, 's', `${((ms / outcomes.length) * 1000).toFixed(0)} µs per command; wall ${(wallMs / 1000).toFixed(1)} s`);
     }
@@ -226,7 +319,10 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     add('ratings neither confirmed nor refused', rates.length - confirmed - refused, '', `target 0; of ${rates.length} sent: ${confirmed} confirmed, ${refused} refused "busy, try again"`);
     add('event-loop lag p99 over the whole run', quantile(lag.samples, 0.99), 'ms', `max ${maxOf(lag.samples).toFixed(0)} ms; late 2 ms ticks`);
     if (mode === 'load') {
-      add('event-loop lag p99 during the concurrent full retrain', quantile(retrainLag.samples, 0.99), 'ms', `target < 50 ms; max ${maxOf(retrainLag.samples, 0).toFixed(0)} ms; retrain ${(retrainMs / 1000).toFixed(1)} s; ${algorithms.join(',')}`);
+      // the retrain's lag while the burst ran (with --swap-in-burst it started before)
+      const during = retrainLag.samples.filter((_, k) => retrainLag.at[k] >= t0);
+      add('event-loop lag p99 during the concurrent full retrain', quantile(during, 0.99), 'ms', `target < 50 ms; max ${maxOf(during, 0).toFixed(0)} ms; retrain ${(retrainMs / 1000).toFixed(1)} s${leadMs > 0 ? `, started ${(leadMs / 1000).toFixed(1)} s before the burst` : ''}; ${algorithms.join(',')}`);
+      reportSwap(retrained.at(-1), retrainStarted, t0, outcomes, clientOrigin - performance.timeOrigin, lag, add);
     } else {
       const firstMinute = rss.filter((s) => s.at - t0 <= 60_000).map((s) => s.mb);
       const lastMinute = rss.filter((s) => wallMs - (s.at - t0) <= 60_000 + 10_000).map((s) => s.mb);
@@ -245,11 +341,49 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
 }
 
 /**
+ * Where the measured retrain's swap (the main thread's share: from the fit's end to the swap, then
+ * the snapshots' save) landed in the burst, and the event-loop lag and acks while it ran.
+ * `clientOffset`: the members' thread's clock minus this one's (each thread's performance.now()
+ * counts from its own start).
+ */
+function reportSwap(
+  line: RetrainedLine | undefined,
+  retrainStarted: number,
+  t0: number,
+  outcomes: CommandOutcome[],
+  clientOffset: number,
+  lag: { samples: number[]; at: number[] },
+  add: (name: string, value: number, unit: string, note?: string) => void,
+): void {
+  if (!line || line.at < retrainStarted) {
+    add('load: swap', NaN, '', 'the retrain had not swapped when the last answer came');
+    return;
+  }
+  const from = line.at - line.saveMs - line.swapMs;
+  const to = line.at;
+  const lastAnswer = maxOf(outcomes.filter((o) => Number.isFinite(o.answerMs)).map((o) => o.sentAt + clientOffset + o.answerMs));
+  const inBurst = from < lastAnswer && to > t0;
+  add('load: swap (fit end → swapped → saved), from the burst start', (from - t0) / 1000, 's', `to ${((to - t0) / 1000).toFixed(2)} s; the burst's last answer at ${((lastAnswer - t0) / 1000).toFixed(2)} s: ${inBurst ? 'inside the burst' : 'NOT inside the burst'}; swap ${line.swapMs} ms, save ${line.saveMs} ms, longest step ${line.longestStep} ${line.longestStepMs} ms`);
+  const lagIn = lag.samples.filter((_, k) => lag.at[k] >= from && lag.at[k] <= to);
+  add('load: event-loop lag p99 during the swap', quantile(lagIn, 0.99), 'ms', `max ${maxOf(lagIn, 0).toFixed(0)} ms; ${lagIn.length} ticks`);
+  // the acks of the commands that were waiting for theirs while the swap ran
+  const acksIn = outcomes.filter((o) => o.sentAt + clientOffset <= to && o.sentAt + clientOffset + o.ackMs >= from).map((o) => o.ackMs);
+  add('load: ack p99 of the commands in flight during the swap', quantile(acksIn, 0.99), 'ms', `${acksIn.length} commands; ${acksIn.filter((x) => x > SLACK_ACK_DEADLINE_MS).length} later than 3 s`);
+}
+
+/**
  * Which side an ack's time is on: the bot's (its Server-Timing: accept → 200), or before the
  * accept and on the client's side (the rest: listen backlog, the client's own event loop, whose
  * lag is reported beside it).
  */
-function reportAckSides(mode: string, outcomes: CommandOutcome[], clientLag: number[], add: (name: string, value: number, unit: string, note?: string) => void): void {
+function reportAckSides(
+  mode: string,
+  outcomes: CommandOutcome[],
+  clientLag: number[],
+  tcpBefore: TcpCounters | undefined,
+  tcpAfter: TcpCounters | undefined,
+  add: (name: string, value: number, unit: string, note?: string) => void,
+): void {
   const timed = outcomes.filter((o) => Number.isFinite(o.frontMs));
   const front = timed.map((o) => o.frontMs);
   const outside = timed.map((o) => o.ackMs - o.frontMs);
@@ -257,7 +391,13 @@ function reportAckSides(mode: string, outcomes: CommandOutcome[], clientLag: num
   const fmt = (xs: number[]) => `p50 ${quantile(xs, 0.5).toFixed(0)} ms, max ${maxOf(xs.filter(Number.isFinite)).toFixed(0)} ms`;
   add(`${mode}: ack, bot side p99 (accept → 200, its Server-Timing)`, quantile(front, 0.99), 'ms', `${fmt(front)}; read whole p99 ${quantile(timed.map((o) => o.readMs), 0.99).toFixed(0)} ms`);
   add(`${mode}: ack, outside the bot p99 (before the accept + client side)`, quantile(outside, 0.99), 'ms', fmt(outside));
-  add(`${mode}: TCP connect p99 (handshake, before any accept)`, quantile(connect, 0.99), 'ms', `${fmt(connect)}; ${connect.filter((x) => x > 1000).length} over 1 s (a SYN sent again)`);
+  // a loopback handshake completes inside connect(); the client sees it when its event loop next
+  // runs, so a long one is the members' thread waiting for a core unless the kernel dropped SYNs
+  const kernel =
+    tcpBefore && tcpAfter
+      ? `the kernel sent ${tcpAfter.synRetrans - tcpBefore.synRetrans} SYNs again and overflowed ${tcpAfter.listenOverflows - tcpBefore.listenOverflows} listen queues meanwhile (whole machine)`
+      : 'SYNs sent again: not known off Linux';
+  add(`${mode}: TCP connect p99 (handshake seen by the members' thread)`, quantile(connect, 0.99), 'ms', `${fmt(connect)}; ${connect.filter((x) => x > 1000).length} over 1 s; ${kernel}`);
   add(`${mode}: client event-loop lag p99 (the members' thread)`, quantile(clientLag, 0.99), 'ms', `max ${Math.max(0, ...clientLag).toFixed(0)} ms; adds to the acks it times`);
 }
 

@@ -10,19 +10,27 @@
  * Threads the caller starts afterwards inherit its nice value; the training worker starts none
  * (libuv's thread pool is started by the main thread, long before, when the data is read).
  */
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 
 /** The lowest priority there is: a niced thread runs on whatever CPU time the others leave. */
 export const BACKGROUND_NICE = 19;
 
 /**
- * Lowers the calling thread's priority to BACKGROUND_NICE when that touches this thread alone
- * (Linux). Returns whether it did. Never throws: a refused call leaves the priority as it was.
+ * Lowers the calling thread's priority to `nice` (default BACKGROUND_NICE) when that touches this
+ * thread alone (Linux). Returns whether it did. Never raises it: a thread already at `nice` or
+ * lower (an operator's `nice -n 10 npm start`) is left as it is. Never throws: a refused call
+ * leaves the priority as it was.
  */
-export function lowerThisThreadPriority(platform: NodeJS.Platform = process.platform, set: (pid: number, priority: number) => void = setPriority): boolean {
+export function lowerThisThreadPriority(
+  platform: NodeJS.Platform = process.platform,
+  set: (pid: number, priority: number) => void = setPriority,
+  nice: number = BACKGROUND_NICE,
+  get: (pid: number) => number = getPriority,
+): boolean {
   if (platform !== 'linux') return false;
   try {
-    set(0, BACKGROUND_NICE);
+    if (get(0) >= nice) return false;
+    set(0, nice);
     return true;
   } catch {
     return false;

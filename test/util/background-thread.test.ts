@@ -30,12 +30,23 @@ describe('lowerThisThreadPriority', () => {
 
   it('on Linux it asks for the calling thread (pid 0) at the lowest priority, and a refusal is no error', () => {
     const set = vi.fn();
-    expect(lowerThisThreadPriority('linux', set)).toBe(true);
+    expect(lowerThisThreadPriority('linux', set, undefined, () => 0)).toBe(true);
     expect(set).toHaveBeenCalledWith(0, BACKGROUND_NICE);
     expect(
       lowerThisThreadPriority('linux', () => {
         throw new Error('EACCES');
-      }),
+      }, undefined, () => 0),
     ).toBe(false);
+  });
+
+  it('lowers to a milder nice when asked, and never raises a thread an operator started lower', () => {
+    const set = vi.fn();
+    expect(lowerThisThreadPriority('linux', set, 5, () => 0)).toBe(true);
+    expect(set).toHaveBeenCalledWith(0, 5);
+    set.mockClear();
+    // `nice -n 10 npm start`: already lower than 5, left so
+    expect(lowerThisThreadPriority('linux', set, 5, () => 10)).toBe(false);
+    expect(lowerThisThreadPriority('linux', set, 5, () => 5)).toBe(false);
+    expect(set).not.toHaveBeenCalled();
   });
 });

@@ -20,6 +20,7 @@
  * are added at the main thread's measured time per request.
  */
 import { busyText, queuedText, QUEUED_NOTICE_MS } from '../busy.ts';
+import { hasFormField } from './slack-signature.ts';
 
 /** Main → front: the main thread's backlog as of its last turn. */
 export interface BacklogReport {
@@ -63,7 +64,7 @@ const EMPTY: BusyAck = { run: true };
 
 /** A slash command: form-encoded with a `command` field (interactions come as `payload`). */
 function isSlashCommand(rawBody: string, contentType: string | undefined): boolean {
-  return contentType?.startsWith('application/x-www-form-urlencoded') === true && new URLSearchParams(rawBody).has('command');
+  return contentType?.startsWith('application/x-www-form-urlencoded') === true && hasFormField(rawBody, 'command');
 }
 
 /** The ack of a verified request given the expected wait; cheap when the bot is not busy. */

@@ -164,16 +164,24 @@ export const TOKEN_DEAD_ERRORS: ReadonlySet<string> = new Set(['invalid_auth', '
 
 type Fetch = typeof globalThis.fetch;
 
+/** The Web API's base when SLACK_API_URL does not say another (the Web API client's own default). */
+export const SLACK_WEB_API_URL = 'https://slack.com/api/';
+
 /**
  * A fetch for the bot's Web API client that tells `onRefused` the first time Slack answers a call
  * with one of TOKEN_DEAD_ERRORS. The call itself fails as before (its caller answers the member);
  * a copy of the body is read, so the client's own reading is untouched.
+ *
+ * Only calls under `webApiUrl` are watched. Bolt posts every answer to its response_url through
+ * this same fetch (App's fetchFn is the client's), and a response_url holds no token to refuse:
+ * copying and parsing each of those bodies cost the main thread ~0.4 s of a 4,000-command burst
+ * (bench/load.ts under --cpu-prof, load average ~12: undici's cloneBody and the stream reads).
  */
-export function watchTokenRefusals(onRefused: (code: string) => void, inner: Fetch = globalThis.fetch): Fetch {
+export function watchTokenRefusals(onRefused: (code: string) => void, webApiUrl: string = SLACK_WEB_API_URL, inner: Fetch = globalThis.fetch): Fetch {
   let told = false;
   return async (input, init) => {
     const res = await inner(input, init);
-    if (!told && /json/.test(res.headers.get('content-type') ?? '')) {
+    if (!told && urlOf(input).startsWith(webApiUrl) && /json/.test(res.headers.get('content-type') ?? '')) {
       try {
         const body = (await res.clone().json()) as { ok?: unknown; error?: unknown };
         if (body.ok === false && typeof body.error === 'string' && TOKEN_DEAD_ERRORS.has(body.error)) {
@@ -186,6 +194,10 @@ export function watchTokenRefusals(onRefused: (code: string) => void, inner: Fet
     }
     return res;
   };
+}
+
+function urlOf(input: Parameters<Fetch>[0]): string {
+  return typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
 }
 
 /** A refused token: which setting, and Slack's error. */
@@ -268,7 +280,7 @@ export async function checkBotTokenEarly(
 
 export function apiUrlMisdirected(apiUrl: string | undefined, why: string): AdapterStartError {
   return new AdapterStartError(
-    `${apiUrl ?? 'https://slack.com/api/'} answered ${why}, not as Slack's Web API does. ${apiUrl ? 'Check SLACK_API_URL (the Web API base, ending in /api/), or leave it empty for Slack itself.' : 'Slack may be having an outage; try again later.'}`,
+    `${apiUrl ?? SLACK_WEB_API_URL} answered ${why}, not as Slack's Web API does. ${apiUrl ? 'Check SLACK_API_URL (the Web API base, ending in /api/), or leave it empty for Slack itself.' : 'Slack may be having an outage; try again later.'}`,
   );
 }
 

@@ -28,6 +28,7 @@ import {
   revokedByEvent,
   SocketConnection,
   singleAttemptOptions,
+  SLACK_WEB_API_URL,
   watchTokenRefusals,
   withoutNetworkNoise,
   type RetryPolicy,
@@ -394,7 +395,7 @@ export async function startSlack(opts: AdapterStartOptions<SlackSettings>, overr
   };
   // the bot's client (Bolt's, passed to every handler) reports a token Slack stopped accepting;
   // Socket Mode's client, on the app token, reports through SocketConnection
-  const botClientOptions = { ...clientOptions, fetch: watchTokenRefusals((code) => refused(refusedWhileRunning('SLACK_BOT_TOKEN', code))) };
+  const botClientOptions = { ...clientOptions, fetch: watchTokenRefusals((code) => refused(refusedWhileRunning('SLACK_BOT_TOKEN', code)), apiUrl ?? SLACK_WEB_API_URL) };
   const common = { token: settings.botToken, ...ids, tokenVerificationEnabled: false, logger, clientOptions: botClientOptions };
   const receiver = settings.appToken !== undefined ? socketReceiver(settings.appToken, clientOptions, logger) : httpReceiver(settings, dispatcher, log, overrides.queueMaxMs ?? SLACK_QUEUE_MAX_MS);
   const app = new App({ ...common, receiver });

@@ -24,10 +24,23 @@ interface RatersIndex {
 }
 
 export interface Neighbour {
-  item: number;
-  sim: number;
+  readonly item: number;
+  readonly sim: number;
   /** how many raters the two movies have in common */
-  support: number;
+  readonly support: number;
+}
+
+/**
+ * Movies whose neighbours are kept (see CoRating.neighbours): a burst's /because and /movie ask
+ * about the same popular movies again and again, and the list only changes with the trainset,
+ * i.e. with the generation, which builds a CoRating of its own. A few hundred bytes each.
+ */
+const NEIGHBOUR_LISTS_KEPT = 2048;
+
+/** One movie's neighbours as computed: the first `limit` of them, or all when `complete`. */
+interface NeighbourList {
+  list: readonly Neighbour[];
+  complete: boolean;
 }
 
 /**
@@ -48,6 +61,8 @@ export class CoRating {
   private readonly sqA: Float64Array;
   private readonly sqB: Float64Array;
   private readonly cnt: Int32Array;
+  /** neighbours() answers by "item minSupport", least recently asked first */
+  private readonly neighbourLists = new Map<string, NeighbourList>();
 
   /**
    * The baselines' item biases, when computed here (itemBiases of another CoRating on the same
@@ -166,9 +181,30 @@ export class CoRating {
 
   /**
    * The `n` movies most similar to `item` among those sharing at least `minSupport` raters,
-   * positive similarities only. Walks the item's raters and their ratings once: O(Σ degrees).
+   * positive similarities only, best first.
+   *
+   * Kept per movie for this CoRating's life, which is its generation's: the trainset never
+   * changes under it (a new generation, after a retrain or a forget, builds a new CoRating), so a
+   * kept list is the list computing again would give. The walk was the main thread's largest
+   * single cost under bench/load.ts's burst: 2.9 of 27.4 s of a CPU profile (--cpu-prof, 4,000
+   * commands, ~900 of them /because or /movie about the same top-100 movies; load average ~12).
    */
   neighbours(item: number, n: number, minSupport = 5): Neighbour[] {
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`n must be a whole number ≥ 0, got ${n}`);
+    const key = `${item} ${minSupport}`;
+    let kept = this.neighbourLists.get(key);
+    if (kept) this.neighbourLists.delete(key); // re-inserted below: the most recently asked
+    if (!kept || (!kept.complete && kept.list.length < n)) {
+      const all = this.computeNeighbours(item, minSupport);
+      kept = { list: all.slice(0, n), complete: all.length <= n };
+    }
+    this.neighbourLists.set(key, kept);
+    if (this.neighbourLists.size > NEIGHBOUR_LISTS_KEPT) this.neighbourLists.delete(this.neighbourLists.keys().next().value!);
+    return kept.list.slice(0, n);
+  }
+
+  /** Every neighbour of `item` (see neighbours): walks its raters and their ratings once, O(Σ degrees). */
+  private computeNeighbours(item: number, minSupport: number): Neighbour[] {
     const ts = this.ts;
     const { indptr: iPtr, indices: iIdx } = ts.byItem;
     const { indptr: uPtr, indices: uIdx } = ts.byUser;
@@ -198,7 +234,7 @@ export class CoRating {
       cnt[j] = 0;
     }
     out.sort((a, b) => b.sim - a.sim || b.support - a.support || a.item - b.item);
-    return out.slice(0, n);
+    return out;
   }
 }
 

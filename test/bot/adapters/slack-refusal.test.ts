@@ -71,7 +71,7 @@ describe('a Web API call answering that the token is gone', () => {
   it('is told once, with Slack’s error; an error about the call itself is not', async () => {
     slack = await startFakeSlack();
     const onRefused = vi.fn();
-    const client = new webApi.WebClient('xoxb-e2e', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, logger: QUIET, fetch: watchTokenRefusals(onRefused) });
+    const client = new webApi.WebClient('xoxb-e2e', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, logger: QUIET, fetch: watchTokenRefusals(onRefused, slack.apiUrl) });
 
     slack.failNext('chat.postMessage', 1, 'channel_not_found');
     await expect(client.chat.postMessage({ channel: 'C1', text: 'hi' })).rejects.toThrow(/channel_not_found/);
@@ -82,6 +82,32 @@ describe('a Web API call answering that the token is gone', () => {
     await expect(client.chat.postMessage({ channel: 'C1', text: 'hi' })).rejects.toThrow(/token_revoked/);
     await expect(client.conversations.open({ users: 'UANN' })).rejects.toThrow(/token_revoked/);
     expect(onRefused.mock.calls).toEqual([['token_revoked']]);
+  });
+});
+
+describe('an answer posted to a response_url through the same fetch (Bolt sends them with the client\'s)', () => {
+  const refusal = () => new Response(JSON.stringify({ ok: false, error: 'invalid_auth' }), { headers: { 'content-type': 'application/json' } });
+
+  it('is not read for a refusal: a response_url holds no token, and only Web API calls are watched', async () => {
+    const onRefused = vi.fn();
+    const watched = watchTokenRefusals(onRefused, 'https://slack.example/api/', async () => refusal());
+    const answer = await watched('https://hooks.slack.example/commands/T1/1/abc', { method: 'POST', body: '{"text":"hi"}' });
+    expect(onRefused).not.toHaveBeenCalled();
+    // its body is the caller's, whole
+    expect(await answer.json()).toEqual({ ok: false, error: 'invalid_auth' });
+    // the same answer to a Web API call is a refusal, told once, and the caller still reads the body
+    const call = await watched(new URL('https://slack.example/api/chat.postMessage'), { method: 'POST' });
+    expect(onRefused.mock.calls).toEqual([['invalid_auth']]);
+    expect(await call.json()).toEqual({ ok: false, error: 'invalid_auth' });
+  });
+
+  it('Slack itself, when SLACK_API_URL is not set: slack.com/api is watched, hooks.slack.com is not', async () => {
+    const onRefused = vi.fn();
+    const watched = watchTokenRefusals(onRefused, undefined, async () => refusal());
+    await watched('https://hooks.slack.com/commands/T1/1/abc');
+    expect(onRefused).not.toHaveBeenCalled();
+    await watched('https://slack.com/api/auth.test');
+    expect(onRefused.mock.calls).toEqual([['invalid_auth']]);
   });
 });
 

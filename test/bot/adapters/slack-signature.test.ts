@@ -4,8 +4,9 @@
  * decoded exactly as Bolt decodes it.
  */
 import { createHmac } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkSlackSignature, decodeSlackBody, isSslCheck, SIGNATURE_MAX_AGE_S, slackSignatureOf, urlVerificationChallenge } from '../../../src/bot/adapters/slack-signature.ts';
+import { checkSlackSignature, decodeSlackBody, hasFormField, isSslCheck, SIGNATURE_MAX_AGE_S, slackSignatureOf, urlVerificationChallenge } from '../../../src/bot/adapters/slack-signature.ts';
 
 const SECRET = '0123456789abcdef0123456789abcdef';
 const NOW = 1_800_000_000;
@@ -76,6 +77,26 @@ describe("Slack's handshakes", () => {
     expect(isSslCheck('ssl_check=1&token=x', FORM)).toBe(true);
     expect(isSslCheck(body, FORM)).toBe(false);
     expect(isSslCheck('{"ssl_check":"1"}', 'application/json')).toBe(false);
+    // the field, not a value or another field's name that ends the same way
+    expect(isSslCheck('text=ssl_check=1&command=%2Frate', FORM)).toBe(false);
+    expect(isSslCheck('no_ssl_check=1', FORM)).toBe(false);
+    expect(isSslCheck('ssl_check=10', FORM)).toBe(false);
+    expect(isSslCheck('token=x&ssl_check=1', FORM)).toBe(true);
+  });
+
+  it('a field of a form body is found as a full parse finds it, for any fields Slack could send', () => {
+    const name = fc.constantFrom('command', 'text', 'ssl_check', 'user_id', 'xcommand', 'command_x');
+    const field = fc.tuple(name, fc.string());
+    fc.assert(
+      fc.property(fc.array(field, { maxLength: 6 }), fc.constantFrom('command', 'ssl_check', 'text'), (fields, wanted) => {
+        const raw = new URLSearchParams(fields).toString();
+        const parsed = new URLSearchParams(raw);
+        expect(hasFormField(raw, wanted)).toBe(parsed.has(wanted));
+        const first = parsed.get(wanted);
+        if (first !== null) expect(hasFormField(raw, wanted, new URLSearchParams({ v: first }).toString().slice(2))).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it("url_verification's challenge is read from the JSON body, and only from a url_verification", () => {

@@ -74,4 +74,35 @@ describe('"because you rated …": how alike two movies are by who rated them bo
     expect(again.residuals()).toEqual(co.residuals());
     expect(again.similarities(2, [3, 0, 7])).toEqual(co.similarities(2, [3, 0, 7]));
   });
+
+  it('"members also liked": the same neighbours asked again, for more or fewer, as a fresh count gives them', () => {
+    const fresh = () => new CoRating(ts, co.residuals());
+    const kept = fresh();
+    for (const item of [3, 8, 10]) {
+      const all = fresh().neighbours(item, 12, 2);
+      expect(all.length).toBeGreaterThanOrEqual(5);
+      expect(all.every((nb, k) => k === 0 || nb.sim <= all[k - 1].sim)).toBe(true);
+      // asked for 2 first, then more (computed again), then fewer (from the kept list)
+      expect(kept.neighbours(item, 2, 2)).toEqual(all.slice(0, 2));
+      expect(kept.neighbours(item, 4, 2)).toEqual(all.slice(0, 4));
+      expect(kept.neighbours(item, 3, 2)).toEqual(all.slice(0, 3));
+      expect(kept.neighbours(item, 12, 2)).toEqual(all);
+      // another support floor is another list: more common raters than any pair has, none
+      expect(kept.neighbours(item, 12, 61)).toEqual([]);
+      expect(kept.neighbours(item, 12, 2)).toEqual(all);
+    }
+  });
+
+  it('a caller changing the list it got changes nothing the next caller sees', () => {
+    const got = co.neighbours(4, 3, 2);
+    const want = [...got];
+    got.pop();
+    got.reverse();
+    expect(co.neighbours(4, 3, 2)).toEqual(want);
+  });
+
+  it('refuses a count that is not a whole number', () => {
+    expect(() => co.neighbours(1, 2.5)).toThrow(/n must be a whole number/);
+    expect(() => co.neighbours(1, -1)).toThrow(/n must be a whole number/);
+  });
 });
