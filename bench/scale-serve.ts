@@ -192,7 +192,7 @@ if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith
     process.stderr.write('usage: tsx bench/scale-serve.ts <marquee.db> <algorithms,…> [<extra,…>|none] [--restart-only]\n');
     process.exit(2);
   }
-  const store = openStore(path);
+  const store = openStore(path, { checkpointInBackground: true });
   if (!store.datasetInfo()) throw new Error(`${path} holds no dataset: bench/scale.ts imports one first`);
   const extra = (extraArg ?? 'none').split(',').filter((a) => a !== '' && a !== 'none');
   const rows = await serveAtScale(store, algos.split(','), extra, flags.includes('--restart-only'), flags.includes('--skip-retrain'));

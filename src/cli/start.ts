@@ -107,7 +107,7 @@ export async function main(io: StartIo): Promise<number> {
 
     const data = await locateData(config, io, say);
     const dbPath = resolve(io.cwd, config.dbPath);
-    store = openStore(dbPath);
+    store = openStore(dbPath, { checkpointInBackground: true });
     const held = store.datasetInfo();
     if (held?.source !== undefined && held.source === sourceSignature(data.dir)) {
       // the store already holds these very files: no need to read and hash them again

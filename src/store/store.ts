@@ -40,6 +40,7 @@ import { checkDataset, datasetFingerprint } from './fingerprint.ts';
 import { SCHEMA_VERSION, migrate } from './migrations.ts';
 import { prepareStatements, type Statements } from './statements.ts';
 import { switchMemberRatings } from './rating-switch.ts';
+import { startCheckpointer, type Checkpointer } from './checkpointer.ts';
 
 export interface StoreOptions {
   /** how long a write waits for another process's lock before failing (default 5000 ms) */
@@ -55,6 +56,11 @@ export interface StoreOptions {
    * its reads neither wait for the service's writes nor hold them up).
    */
   readOnly?: boolean;
+  /**
+   * WAL checkpoints in a thread of their own instead of inside whichever commit crosses 1,000 WAL
+   * pages (checkpointer.ts): the service's store, whose commits must not wait for a checkpoint.
+   */
+  checkpointInBackground?: boolean;
 }
 
 const PROGRESS_EVERY = 10_000;
@@ -67,6 +73,9 @@ const COLUMN_PART_BYTES = 64 * 1024 * 1024;
  */
 const SNAPSHOT_PART_BYTES = 8 * 1024 * 1024;
 const EMPTY = Buffer.alloc(0);
+/** SQLite's own automatic checkpoint threshold, restored if the checkpoint thread fails */
+const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
+const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
 
 /** One array's parts back into one buffer (one copy; unpackColumns then copies into typed arrays). */
 function joinParts(parts: Buffer[]): Buffer {
@@ -106,10 +115,12 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = FULL');
     migrate(db, label);
-    return new SqliteStore(db, inMemory ? ':memory:' : label, opts.now ?? Date.now, {
+    const store = new SqliteStore(db, inMemory ? ':memory:' : label, opts.now ?? Date.now, {
       column: opts.columnPartBytes ?? COLUMN_PART_BYTES,
       snapshot: opts.snapshotPartBytes ?? SNAPSHOT_PART_BYTES,
     });
+    if (opts.checkpointInBackground && !inMemory) store.checkpointInBackground();
+    return store;
   } catch (err) {
     db.close();
     throw asStoreError(err, label);
@@ -166,6 +177,7 @@ class SqliteStore implements Store {
 
   private readonly partBytes: number;
   private readonly snapshotPartBytes: number;
+  private checkpointer: Checkpointer | undefined;
   /** the save ids of snapshotSaveSteps begun and not finished: their parts are not garbage yet */
   private readonly savesInFlight = new Set<number>();
 
@@ -186,7 +198,20 @@ class SqliteStore implements Store {
   }
 
   close(): void {
+    this.checkpointer?.stop();
     if (this.db.open) this.db.close();
+  }
+
+  /** See StoreOptions.checkpointInBackground. */
+  checkpointInBackground(): void {
+    if (this.checkpointer) return;
+    this.db.pragma('wal_autocheckpoint = 0');
+    // a WAL that grew with a snapshot is cut back to this when the writer starts it over
+    this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
+    this.checkpointer = startCheckpointer(this.path, () => {
+      // no checkpoints any more unless the commits run them again
+      if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
+    });
   }
 
   private write<T>(fn: () => T): T {
