@@ -145,6 +145,31 @@ export class NeighbourLists {
     this.scatter(a, out);
     return out;
   }
+
+  private reverse: ListsByNeighbour | undefined;
+
+  /**
+   * The lists turned around, made on first use (one counting sort over the cells, 4 bytes per
+   * cell): for each entity b, the cells (indices into nb and sim) where b is listed, ascending.
+   */
+  byNeighbour(): ListsByNeighbour {
+    if (this.reverse) return this.reverse;
+    const { n, nb } = this;
+    const ptr = new Int32Array(n + 1);
+    for (let p = 0; p < nb.length; p++) ptr[nb[p] + 1]++;
+    for (let b = 0; b < n; b++) ptr[b + 1] += ptr[b];
+    const fill = ptr.slice(0, n);
+    const cells = new Int32Array(nb.length);
+    for (let p = 0; p < nb.length; p++) cells[fill[nb[p]]++] = p;
+    this.reverse = { ptr, cells };
+    return this.reverse;
+  }
+}
+
+/** Where each entity is listed: cells[ptr[b]..ptr[b + 1]) are the cells whose neighbour is b. */
+export interface ListsByNeighbour {
+  ptr: Int32Array;
+  cells: Int32Array;
 }
 
 /**
