@@ -62,6 +62,7 @@ import {
 import {
   computeNeighbourLists,
   memberSimilarityRow,
+  MemberRowScratch,
   neighbourListOptions,
   NeighbourLists,
   type NeighbourListOptions,
@@ -266,6 +267,13 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
   private slotOf = new Int32Array(0);
   /** …and which list cells hold a movie they rated, one bit each */
   private hitBits = new Int32Array(0);
+  /** lists mode, user-based: see memberRowScratch */
+  private rowScratch: MemberRowScratch | undefined;
+  private memberRow = new Float64Array(0);
+  /** lists mode, user-based: per movie, the kept neighbours' count and sums (0 between uses) */
+  private movieCount = new Int32Array(0);
+  private movieSumS = new Float64Array(0);
+  private movieSumST = new Float64Array(0);
 
   constructor(name: string, variant: KnnVariant, params: KnnParams, lists: Partial<NeighbourListOptions> = {}) {
     super(params);
@@ -751,17 +759,36 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
     const nbs: number[] = [];
     for (let v = 0; v < row.length; v++) if (row[v] > 0) nbs.push(v);
     nbs.sort((a, b) => row[b] - row[a] || a - b);
-    const count = new Int32Array(n);
-    const sumS = new Float64Array(n);
-    const sumST = new Float64Array(n);
+    if (this.movieCount.length !== n) {
+      this.movieCount = new Int32Array(n);
+      this.movieSumS = new Float64Array(n);
+      this.movieSumST = new Float64Array(n);
+    }
+    const count = this.movieCount;
+    const sumS = this.movieSumS;
+    const sumST = this.movieSumST;
+    const { indptr, indices, values } = byUser;
     for (const v of nbs) {
       const s = row[v];
-      for (let q = byUser.indptr[v]; q < byUser.indptr[v + 1]; q++) {
-        const i = byUser.indices[q];
+      if (this.variant === 'baseline') {
+        // term(v, r, …) = r − (μ + b_v + b_i), added left to right as there: μ + b_v once per neighbour
+        const muV = mu + (this.bu as Float64Array)[v];
+        const bI = bi as Float64Array;
+        for (let q = indptr[v]; q < indptr[v + 1]; q++) {
+          const i = indices[q];
+          if (count[i] >= k) continue;
+          count[i]++;
+          sumS[i] += s;
+          sumST[i] += s * (values[q] - (muV + bI[i]));
+        }
+        continue;
+      }
+      for (let q = indptr[v]; q < indptr[v + 1]; q++) {
+        const i = indices[q];
         if (count[i] >= k) continue;
         count[i]++;
         sumS[i] += s;
-        sumST[i] += s * this.term(v, byUser.values[q], mu, this.bu, bi === undefined ? 0 : bi[i]);
+        sumST[i] += s * this.term(v, values[q], mu, this.bu, bi === undefined ? 0 : bi[i]);
       }
     }
     const sums = this.sums;
@@ -771,6 +798,9 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
       sums[2] = count[i];
       out[i] = this.combine(i, user);
       if (support) support[i] = count[i];
+      count[i] = 0;
+      sumS[i] = 0;
+      sumST[i] = 0;
     }
   }
 
@@ -809,6 +839,18 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
     };
   }
 
+  /**
+   * Lists mode, user-based: the member row's work space, made once per trainset (see
+   * MemberRowScratch), and the row itself, which a request reads before the next one writes it.
+   */
+  private memberRowScratch(ts: Trainset): MemberRowScratch {
+    if (!this.rowScratch || this.rowScratch.nUsers !== ts.nUsers || this.rowScratch.nItems !== ts.nItems) {
+      this.rowScratch = new MemberRowScratch(ts.nUsers, ts.nItems, this.simOpts.name);
+      this.memberRow = new Float64Array(ts.nUsers);
+    }
+    return this.rowScratch;
+  }
+
   /** Everything a member's query needs, computed once from their ratings. */
   private memberQuery(p: Profile): { user: QueryUser; row: Float64Array; terms: Float64Array } {
     const ts = this.trainset;
@@ -828,7 +870,8 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
     const user: QueryUser = { mean, sigma, bias };
     if (this.simOpts.userBased) {
       const baselines = this.bu && this.bi ? { bu: this.bu, bi: this.bi, bMember: bias } : undefined;
-      const row = this.lists
+      const scratch = this.lists ? this.memberRowScratch(ts) : undefined;
+      const row = scratch
         ? keepStrongest(
             memberSimilarityRow(
               ts,
@@ -837,8 +880,9 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
               p.ratings,
               this.listOpts.maxMemberCandidates,
               baselines,
-              undefined,
+              this.memberRow,
               this.listOpts.maxMemberCandidateRatings,
+              scratch,
             ),
             this.listOpts.listSize,
           )

@@ -14,6 +14,7 @@ import { computeBaselines } from '../../../src/core/baselines.ts';
 import {
   computeNeighbourLists,
   memberSimilarityRow,
+  MemberRowScratch,
   neighbourListOptions,
   pairUpdates,
   prunedRows,
@@ -319,6 +320,25 @@ describe('a live member’s similarities come from a bounded set of co-raters', 
     expect(walked).toBeLessThan(20 + heaviest);
     expect(compared.length).toBeLessThan([...full.keys()].filter((v) => full[v] !== 0).length);
     for (const v of compared) expect(bounded[v]).toBeCloseTo(full[v], 12);
+  });
+
+  it('one work space serves member after member, each row as a fresh one gives it; a work space for other data is refused', () => {
+    const scratch = new MemberRowScratch(ts.nUsers, ts.nItems, 'pearson');
+    const row = new Float64Array(ts.nUsers);
+    for (const u of [5, 17, 5, 30]) {
+      const them = asMember(ts, u);
+      const fresh = memberSimilarityRow(ts, opts, them.items, them.ratings, 8);
+      const reused = memberSimilarityRow(ts, opts, them.items, them.ratings, 8, undefined, row, Infinity, scratch);
+      expect(reused).toEqual(fresh);
+      expect(scratch.mine.every(Number.isNaN)).toBe(true);
+      expect(scratch.chosen.every((c) => c === 0)).toBe(true);
+    }
+    const other = new MemberRowScratch(ts.nUsers + 1, ts.nItems, 'pearson');
+    expect(() => memberSimilarityRow(ts, opts, me.items, me.ratings, 8, undefined, row, Infinity, other)).toThrow(
+      /scratch is for 41 users × 25 movies and pearson, the trainset has 40 × 25/,
+    );
+    const msd = new MemberRowScratch(ts.nUsers, ts.nItems, 'msd');
+    expect(() => memberSimilarityRow(ts, opts, me.items, me.ratings, 8, undefined, row, Infinity, msd)).toThrow(/similarity is pearson/);
   });
 });
 
