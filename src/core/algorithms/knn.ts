@@ -341,6 +341,8 @@ export class KnnAlgorithm extends Algorithm<KnnParams> {
       this.sim = undefined;
       this.lists = saved?.lists ?? computeNeighbourLists(ts, this.simOpts, this.listOpts, baselines);
       this.scratchRow = new Float64Array(nX);
+      // item-based scoring reads the lists turned around: made here, not by the first request
+      if (!this.simOpts.userBased) this.lists.byNeighbour();
     } else {
       this.lists = undefined;
       this.sim = saved?.packed
