@@ -145,6 +145,31 @@ export class NeighbourLists {
     this.scatter(a, out);
     return out;
   }
+
+  private reverse: ListsByNeighbour | undefined;
+
+  /**
+   * The lists turned around, made on first use (one counting sort over the cells, 4 bytes per
+   * cell): for each entity b, the cells (indices into nb and sim) where b is listed, ascending.
+   */
+  byNeighbour(): ListsByNeighbour {
+    if (this.reverse) return this.reverse;
+    const { n, nb } = this;
+    const ptr = new Int32Array(n + 1);
+    for (let p = 0; p < nb.length; p++) ptr[nb[p] + 1]++;
+    for (let b = 0; b < n; b++) ptr[b + 1] += ptr[b];
+    const fill = ptr.slice(0, n);
+    const cells = new Int32Array(nb.length);
+    for (let p = 0; p < nb.length; p++) cells[fill[nb[p]]++] = p;
+    this.reverse = { ptr, cells };
+    return this.reverse;
+  }
+}
+
+/** Where each entity is listed: cells[ptr[b]..ptr[b + 1]) are the cells whose neighbour is b. */
+export interface ListsByNeighbour {
+  ptr: Int32Array;
+  cells: Int32Array;
 }
 
 /**
@@ -387,18 +412,24 @@ export function memberSimilarityRow(
   baselines?: ProfileBaselines,
   out: Float64Array = new Float64Array(ts.nUsers),
   maxCandidateRatings = Infinity,
+  scratch: MemberRowScratch = new MemberRowScratch(ts.nUsers, ts.nItems, opts.name),
 ): Float64Array {
   checkMemberRowOptions('memberSimilarityRow', opts, baselines);
+  if (scratch.nUsers !== ts.nUsers || scratch.nItems !== ts.nItems || scratch.acc.name !== opts.name) {
+    throw new ParamError(
+      `memberSimilarityRow: the scratch is for ${scratch.nUsers} users × ${scratch.nItems} movies and ${scratch.acc.name}, ` +
+        `the trainset has ${ts.nUsers} × ${ts.nItems} and the similarity is ${opts.name}`,
+    );
+  }
   const { byItem, byUser } = ts;
   const mu = ts.globalMean;
   // the member's value per movie (NaN: not rated); residuals for pearson_baseline
-  const mine = new Float64Array(ts.nItems).fill(NaN);
+  const { mine, chosen, acc } = scratch;
   for (let c = 0; c < items.length; c++) {
     const i = items[c];
     mine[i] = baselines && opts.name === 'pearson_baseline' ? ratings[c] - (mu + baselines.bi[i] + baselines.bMember) : ratings[c];
   }
   const order = Array.from(items).sort((a, b) => byItem.indptr[a + 1] - byItem.indptr[a] - (byItem.indptr[b + 1] - byItem.indptr[b]));
-  const chosen = new Uint8Array(ts.nUsers);
   const candidates: number[] = [];
   let theirRatings = 0;
   outer: for (const i of order) {
@@ -411,7 +442,6 @@ export function memberSimilarityRow(
       theirRatings += byUser.indptr[v + 1] - byUser.indptr[v];
     }
   }
-  const acc = new Accumulators(ts.nUsers, opts.name);
   const listed = Int32Array.from(candidates);
   const pb = baselines !== undefined && opts.name === 'pearson_baseline';
   // The common ratings of the member and a candidate are the candidate's ratings of the member's
@@ -449,5 +479,33 @@ export function memberSimilarityRow(
   acc.finishListed(listed, listed.length, sims, Math.max(1, effectiveMinSupport(opts)), opts.shrinkage);
   out.fill(0);
   for (let c = 0; c < listed.length; c++) out[listed[c]] = sims[c];
+  // the scratch back to its resting state (finishListed has zeroed the candidates' sums)
+  for (let c = 0; c < items.length; c++) mine[items[c]] = NaN;
+  for (const v of candidates) chosen[v] = 0;
   return out;
+}
+
+/**
+ * What `memberSimilarityRow` writes into while it works, kept by a model between requests and
+ * left as it was found: at ml-32m shape a fresh set was ~7 MB of zeroed arrays per request
+ * (pearson_baseline's four sums over 200,948 users), which made the collector pause often enough
+ * to show at the 95th percentile (knn-user wall p95 72–132 ms against medians of 30–58 ms).
+ */
+export class MemberRowScratch {
+  readonly nUsers: number;
+  readonly nItems: number;
+  /** per movie: NaN between uses */
+  readonly mine: Float64Array;
+  /** per user: 0 between uses */
+  readonly chosen: Uint8Array;
+  /** per user: all sums 0 between uses */
+  readonly acc: Accumulators;
+
+  constructor(nUsers: number, nItems: number, name: SimilarityOptions['name']) {
+    this.nUsers = nUsers;
+    this.nItems = nItems;
+    this.mine = new Float64Array(nItems).fill(NaN);
+    this.chosen = new Uint8Array(nUsers);
+    this.acc = new Accumulators(nUsers, name);
+  }
 }

@@ -14,6 +14,7 @@ import { computeBaselines } from '../../../src/core/baselines.ts';
 import {
   computeNeighbourLists,
   memberSimilarityRow,
+  MemberRowScratch,
   neighbourListOptions,
   pairUpdates,
   prunedRows,
@@ -320,6 +321,25 @@ describe('a live member’s similarities come from a bounded set of co-raters', 
     expect(compared.length).toBeLessThan([...full.keys()].filter((v) => full[v] !== 0).length);
     for (const v of compared) expect(bounded[v]).toBeCloseTo(full[v], 12);
   });
+
+  it('one work space serves member after member, each row as a fresh one gives it; a work space for other data is refused', () => {
+    const scratch = new MemberRowScratch(ts.nUsers, ts.nItems, 'pearson');
+    const row = new Float64Array(ts.nUsers);
+    for (const u of [5, 17, 5, 30]) {
+      const them = asMember(ts, u);
+      const fresh = memberSimilarityRow(ts, opts, them.items, them.ratings, 8);
+      const reused = memberSimilarityRow(ts, opts, them.items, them.ratings, 8, undefined, row, Infinity, scratch);
+      expect(reused).toEqual(fresh);
+      expect(scratch.mine.every(Number.isNaN)).toBe(true);
+      expect(scratch.chosen.every((c) => c === 0)).toBe(true);
+    }
+    const other = new MemberRowScratch(ts.nUsers + 1, ts.nItems, 'pearson');
+    expect(() => memberSimilarityRow(ts, opts, me.items, me.ratings, 8, undefined, row, Infinity, other)).toThrow(
+      /scratch is for 41 users × 25 movies and pearson, the trainset has 40 × 25/,
+    );
+    const msd = new MemberRowScratch(ts.nUsers, ts.nItems, 'msd');
+    expect(() => memberSimilarityRow(ts, opts, me.items, me.ratings, 8, undefined, row, Infinity, msd)).toThrow(/similarity is pearson/);
+  });
 });
 
 describe('list settings', () => {
@@ -356,4 +376,90 @@ describe('a snapshot carries the similarities, so a restart does not compute the
       expect(b).not.toEqual(a);
     });
   }
+});
+
+describe('item-based scoring through the lists turned around gives, bit for bit, what walking every list row gives', () => {
+  // 150 members × 60 movies, ratings on a continuous scale: pearson similarities are all distinct,
+  // so the first k rated cells of a row are the k neighbours with no tie to settle; K 10 < 60
+  // movies, so the rows are cut; one member rated 6 movies (few rated cells per row, below k)
+  // and one rated all 60 (every row reaches its k-th rated cell early)
+  const rng = new Rng(23);
+  const rows: Row[] = [];
+  for (let u = 0; u < 150; u++) {
+    for (let i = 0; i < 60; i++) if (u === 0 || rng.random() < 0.3) rows.push([`u${u}`, `m${i}`, 1 + 4 * rng.random()]);
+  }
+  const ts = build(rows);
+  const k = 5;
+  const params = resolveKnnParams('knn-basic', { name: 'pearson', user_based: false, k, min_k: 1 });
+  const model = new KNNBasic(params, { denseMaxEntities: 0, listSize: 10 }).fit(ts);
+  const lists = model.neighbourLists!;
+
+  /** The whole-row walk: each row in list order (own rating first, similarity 1) to its k-th rated cell. */
+  function walkEveryRow(p: Profile): { est: Float64Array; support: Float64Array } {
+    const slot = new Map<number, number>();
+    p.items.forEach((j, c) => slot.set(j, c));
+    const est = new Float64Array(ts.nItems);
+    const support = new Float64Array(ts.nItems);
+    for (let i = 0; i < ts.nItems; i++) {
+      let cnt = 0;
+      let sumS = 0;
+      let sumST = 0;
+      const own = slot.get(i);
+      if (own !== undefined) {
+        cnt = 1;
+        sumS = 1;
+        sumST = p.ratings[own];
+      }
+      for (let q = lists.ptr[i]; q < lists.ptr[i + 1] && cnt < k; q++) {
+        const c = slot.get(lists.nb[q]);
+        if (c === undefined) continue;
+        sumS += lists.sim[q];
+        sumST += lists.sim[q] * p.ratings[c];
+        cnt++;
+      }
+      est[i] = cnt >= 1 ? sumST / sumS : NaN;
+      support[i] = cnt;
+    }
+    return { est, support };
+  }
+
+  const light: Profile = { items: Int32Array.of(3, 17, 29, 41, 52, 8), ratings: Float32Array.of(4.5, 1, 3.5, 2, 5, 3) };
+  const heavy = asMember(ts, 0);
+
+  it('the lists are cut (K 10 of 60 movies) and hold no tied similarities', () => {
+    for (let i = 0; i < ts.nItems; i++) {
+      expect(lists.ptr[i + 1] - lists.ptr[i]).toBe(10);
+      const row = Array.from(lists.sim.subarray(lists.ptr[i], lists.ptr[i + 1]));
+      expect(new Set(row).size).toBe(row.length);
+    }
+    expect(heavy.items.length).toBe(60);
+  });
+
+  it('each cell is listed once under its neighbour, in ascending order', () => {
+    const { ptr, cells } = lists.byNeighbour();
+    expect(ptr[ts.nItems]).toBe(lists.size);
+    for (let j = 0; j < ts.nItems; j++) {
+      const mine = Array.from(cells.subarray(ptr[j], ptr[j + 1]));
+      expect(mine.every((p) => lists.nb[p] === j)).toBe(true);
+      expect(mine).toEqual([...mine].sort((a, b) => a - b));
+    }
+    expect(new Set(cells).size).toBe(lists.size);
+  });
+
+  it('a member with 6 ratings, one with all 60, then the first again: the same estimates and supports', () => {
+    for (const p of [light, heavy, light]) {
+      const est = new Float64Array(ts.nItems);
+      const support = new Float64Array(ts.nItems);
+      model.scoreAllWithSupport(p, est, support);
+      const want = walkEveryRow(p);
+      expect(est).toEqual(want.est);
+      expect(support).toEqual(want.support);
+    }
+    // the member with every movie reaches k in every row; the one with 6 often does not
+    const s = new Float64Array(ts.nItems);
+    model.scoreAllWithSupport(heavy, new Float64Array(ts.nItems), s);
+    expect(s.every((v) => v === k)).toBe(true);
+    model.scoreAllWithSupport(light, new Float64Array(ts.nItems), s);
+    expect(s.some((v) => v < k)).toBe(true);
+  });
 });
