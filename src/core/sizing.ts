@@ -84,8 +84,10 @@ export function estimateFit(spec: string, counts: DataCounts): SizeEstimate {
       }
       const k = Number(p.k);
       const listSize = Math.max(k, DEFAULT_LIST_FACTOR * k);
-      // each list cell: Int32 neighbour + float64 similarity; one dense row of scratch per build
-      return { bytes: base + n * listSize * 12 + n * 8 * 4, what: `top-${listSize} neighbour lists of ${fmt(n)} ${who}`, instead };
+      // each list cell: Int32 neighbour + float64 similarity, and item-based lists are also kept
+      // turned around (an Int32 per cell) for scoring a member; one dense row of scratch per build
+      const cellBytes = userBased ? 12 : 16;
+      return { bytes: base + n * listSize * cellBytes + n * 8 * 4, what: `top-${listSize} neighbour lists of ${fmt(n)} ${who}`, instead };
     }
     case 'ease': {
       const m = Math.min(items, Number(p.max_items));
