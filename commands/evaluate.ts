@@ -1,10 +1,10 @@
 /**
- * /evaluate [algos] [folds]: the top-N yardstick over the recommenders (admins only; runs in a
- * worker); the best above the chart becomes the default /recommend. Leave-one-out by default;
- * with folds, k-fold.
+ * /evaluate [algos] [protocol] [folds]: the top-N yardstick over the recommenders (admins only;
+ * runs in a worker); the best above the chart becomes the default /recommend. Leave-one-out by
+ * default; `protocol` picks another way of holding ratings out; folds alone means k-fold.
  */
 import { defineCommand } from '../src/bot/command.ts';
-import type { EvaluationOutcome } from '../src/bot/service-api.ts';
+import { EVALUATION_PROTOCOLS, type EvaluationOutcome, type EvaluationProtocol } from '../src/bot/service-api.ts';
 import type { Progress, Reply } from '../src/bot/reply.ts';
 import { withProgress } from './_shared.ts';
 
@@ -48,14 +48,22 @@ export const command = defineCommand({
   adminOnly: true,
   options: [
     { name: 'algos', description: 'algorithms to compare, comma-separated (default: the trained ones)', type: 'string', maxLength: 500 },
-    { name: 'folds', description: 'hold out every rating once over k folds (default: one rating per member)', type: 'integer', min: 2, max: 10 },
+    {
+      name: 'protocol',
+      description: 'ratings held out: loo (one per member), temporal (latest), kfold, cutoff (after a date)',
+      type: 'string',
+      choices: EVALUATION_PROTOCOLS.map((v) => ({ name: v, value: v })),
+    },
+    { name: 'folds', description: 'hold out every rating once over k folds (the kfold protocol; default 5)', type: 'integer', min: 2, max: 10 },
   ],
-  examples: ['/evaluate', '/evaluate ease,item-knn,svd', '/evaluate ease,ials 3'],
+  examples: ['/evaluate', '/evaluate ease,item-knn,svd', '/evaluate ease,ials protocol:temporal', '/evaluate ease,ials 3'],
   async *run(ctx, opts): AsyncGenerator<Progress | Reply> {
     const algos = opts.algos === undefined ? undefined : splitAlgorithms(opts.algos);
     yield { progress: `Evaluating ${algos ? algos.join(', ') : 'the trained algorithms'}; the bot keeps answering meanwhile.` };
     const outcome = yield* withProgress((emit) =>
-      ctx.service.evaluate({ algos, protocol: opts.folds === undefined ? 'loo' : 'kfold', folds: opts.folds, startedBy: ctx.member.displayName ?? ctx.userId }, (p) => emit({ progress: p.message, done: p.done, total: p.total })),
+      ctx.service.evaluate({ algos, protocol: opts.protocol as EvaluationProtocol | undefined, folds: opts.folds, startedBy: ctx.member.displayName ?? ctx.userId }, (p) =>
+        emit({ progress: p.message, done: p.done, total: p.total }),
+      ),
     );
     yield outcomeReply(outcome);
   },

@@ -34,6 +34,16 @@ export type TitleMatch =
 /** The longest list any answer gives (`n` of recommend, because, movie night): 1 to this. */
 export const MAX_LIST_LENGTH = 100;
 
+/**
+ * The top-N yardstick's protocols an admin can run with /evaluate on the bot's own ratings: loo
+ * (one random rating per member), temporal (each member's latest rating: what a member rates
+ * next), kfold (every rating once over `folds` folds) and cutoff (every rating after the 90th
+ * percentile of rating times: the movies members go on to rate, new releases among them). The
+ * CLI (`npm run evaluate -- --topn`) has these and the rare protocol.
+ */
+export const EVALUATION_PROTOCOLS = ['loo', 'temporal', 'kfold', 'cutoff'] as const;
+export type EvaluationProtocol = (typeof EVALUATION_PROTOCOLS)[number];
+
 export interface RecommendedMovie {
   movie: MovieRecord;
   /** the algorithm's score (predicted rating, weighted rating or similarity) */
@@ -261,11 +271,13 @@ export interface MarqueeService {
    */
   evaluate(
     /**
-     * protocol: which ratings are held out (loo, the default: one per member; kfold: `folds`
-     * folds; the store keeps no rating times, so no temporal split); startedBy: who asked (a
-     * display name), shown to anyone who asks while it runs
+     * protocol: which ratings are held out (loo, the default without folds: one per member; temporal: each
+     * member's latest; kfold, the default with folds: `folds` folds; cutoff: every rating after the 90th percentile of
+     * rating times); startedBy: who asked (a display name), shown to anyone who asks while it runs.
+     * `folds` with another protocol than kfold, or a timed protocol over ratings without times, is
+     * refused with a UserFacingError before anything runs
      */
-    opts: { algos?: string[]; protocol?: 'loo' | 'kfold'; folds?: number; startedBy?: string },
+    opts: { algos?: string[]; protocol?: EvaluationProtocol; folds?: number; startedBy?: string },
     onProgress: (p: EvaluationProgress) => void,
   ): Promise<EvaluationOutcome>;
 

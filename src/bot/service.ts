@@ -42,6 +42,7 @@ import type {
   RecommendedMovie,
   TitleMatch,
   TopChart,
+  EvaluationProtocol,
 } from './service-api.ts';
 import { movieLabel } from './titles.ts';
 import { botAlgorithmNames, canonicalSpec, isModelAlgo } from './service/algorithm-names.ts';
@@ -377,7 +378,7 @@ export class LiveService implements MarqueeService {
   }
 
   evaluate(
-    opts: { algos?: string[]; protocol?: 'loo' | 'kfold'; folds?: number; startedBy?: string },
+    opts: { algos?: string[]; protocol?: EvaluationProtocol; folds?: number; startedBy?: string },
     onProgress: (p: EvaluationProgress) => void,
   ): Promise<EvaluationOutcome> {
     return this.evaluations.evaluate(opts, this.models.stats().active, onProgress).then((outcome) => {

@@ -332,7 +332,12 @@ export function evaluationRunner(): EvaluationRunner {
       const n = request.columns.ratings.length;
       const report = await runEvaluation(
         {
-          data: { table: { ...request.columns, timestamps: new Float64Array(n).fill(NaN) }, scale: request.scale, name: request.dataset },
+          data: {
+            table: { ...request.columns, timestamps: request.timestamps ?? new Float64Array(n).fill(NaN) },
+            scale: request.scale,
+            name: request.dataset,
+            ...(request.catalogue ? { catalogue: request.catalogue } : {}),
+          },
           algorithms: request.algorithms,
           folds: request.folds,
           topn: { protocol: request.protocol, minItemRatings: request.minItemRatings },

@@ -41,7 +41,7 @@ export type EvaluationData =
   /** a dataset folder (any format src/data/load.ts reads) */
   | { dir: string }
   /** ratings already in memory */
-  | { table: RatingTable; scale: readonly [number, number]; name?: string }
+  | { table: RatingTable; scale: readonly [number, number]; name?: string; catalogue?: string[] }
   /** train on one ratings file, test on another, each kept in file order */
   | { train: string; test: string; scale?: readonly [number, number] };
 
@@ -225,7 +225,7 @@ export async function evaluate(
     splitter = kFold(folds, { seed });
   } else if ('table' in req.data) {
     const name = req.data.name ?? 'ratings';
-    data = { ratings: req.data.table, scale: req.data.scale, name };
+    data = { ratings: req.data.table, scale: req.data.scale, name, ...(req.data.catalogue ? { catalogue: req.data.catalogue } : {}) };
     described = describeTable(name, req.data.table, req.data.scale);
     splitter = kFold(folds, { seed });
   } else {

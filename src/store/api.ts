@@ -128,6 +128,8 @@ export interface Store {
   datasetRatings(): RatingTable;
   /** the same ratings coded (each raw id once), without timestamps: what training reads */
   datasetRatingCodes(): CodedRatings;
+  /** the same ratings' times in seconds (NaN where the dataset's format has none), in file order */
+  datasetRatingTimestamps(): Float64Array;
 
   /** Finds or creates the member for a platform user. */
   member(platform: Platform, platformUserId: string, displayName?: string): Member;

@@ -68,6 +68,12 @@ export interface CodedRatings {
   ratings: Float32Array;
 }
 
+/** The packed timestamps (seconds, NaN where the format has none) of `n` ratings. */
+export function unpackTimestamps(n: number, bytes: Buffer): Float64Array {
+  if (endianness() !== 'LE') throw new StoreError('the packed dataset ratings are little-endian; this host is not');
+  return copyInto(new Float64Array(n), bytes, 'timestamps');
+}
+
 export function unpackCodes(p: Omit<PackedColumns, 'timestamps'>): CodedRatings {
   if (endianness() !== 'LE') throw new StoreError('the packed dataset ratings are little-endian; this host is not');
   const n = p.n;

@@ -26,7 +26,7 @@ import {
   type Snapshot,
   type Store,
 } from './api.ts';
-import { codeRatings, packColumns, unpackCodes, unpackColumns, type CodedRatings } from './columns.ts';
+import { codeRatings, packColumns, unpackCodes, unpackColumns, unpackTimestamps, type CodedRatings } from './columns.ts';
 import { SqliteFeedback } from './feedback.ts';
 import {
   checkPlatformUser,
@@ -331,6 +331,14 @@ class SqliteStore implements Store {
       for (const name of PACKED_ARRAYS) if (name !== 'timestamps') packed[name] = joinParts(this.st.columnParts.all(name));
     }
     return unpackCodes(packed);
+  }
+
+  datasetRatingTimestamps(): Float64Array {
+    const packed = this.st.columns.get();
+    if (!packed) return Float64Array.from(this.datasetRatingRows().timestamps);
+    // the arrays live in parts since schema 5 (see datasetRatings)
+    const bytes = packed.n > 0 && packed.ratings.byteLength === 0 ? joinParts(this.st.columnParts.all('timestamps')) : packed.timestamps;
+    return unpackTimestamps(packed.n, bytes);
   }
 
   /** The row table read into columns: the fallback when no packed copy exists (an empty store). */

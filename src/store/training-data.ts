@@ -69,6 +69,20 @@ export function trainingCodes(store: Store): CodedRatings {
   return { userIds, userCodes, itemIds, itemCodes, ratings };
 }
 
+/**
+ * The times of trainingCodes' ratings, in its order, in seconds since the epoch (what the
+ * yardstick's temporal and cut-off splits read): the dataset's as its files gave them (NaN where
+ * the format has none), each member's rating at the moment it was last set.
+ */
+export function trainingTimestamps(store: Store): Float64Array {
+  const ds = store.datasetRatingTimestamps();
+  const members = store.allMemberRatings();
+  const out = new Float64Array(ds.length + members.length);
+  out.set(ds);
+  for (let k = 0; k < members.length; k++) out[ds.length + k] = members[k].ratedAt / 1000;
+  return out;
+}
+
 /** Coded columns as string columns (for Trainset.fromColumns). */
 export function expandCodes(c: CodedRatings): TrainingColumns {
   const n = c.ratings.length;

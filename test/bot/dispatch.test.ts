@@ -60,6 +60,19 @@ describe('the dispatcher', () => {
     expect(dispatcher.isAdmin('discord', '123')).toBe(false);
   });
 
+  it("lets an admin choose how ratings are held out, by name or in its place, and refuses a protocol that doesn't exist", async () => {
+    const { service, ask } = await harness();
+    const temporal = await ask('/evaluate ease,ials protocol:temporal', 'alice', 'console');
+    expect(temporal.title).toBe('Evaluation on ml-latest-small: temporal');
+    expect(service.evaluations).toEqual([{ algos: ['ease', 'ials'], protocol: 'temporal', folds: undefined }]);
+    await ask('/evaluate ease cutoff', 'alice', 'console');
+    expect(service.evaluations[1]).toEqual({ algos: ['ease'], protocol: 'cutoff', folds: undefined });
+    const bad = await ask('/evaluate ease protocol:weekly', 'alice', 'console');
+    expect(bad.text).toMatch(/protocol/);
+    expect(bad.text).toMatch(/loo, temporal, kfold,? (or )?cutoff|loo.*temporal.*kfold.*cutoff/);
+    expect(service.evaluations).toHaveLength(2);
+  });
+
   it('streams progress from long commands and returns the final reply', async () => {
     const { dispatcher } = await harness();
     const seen: Progress[] = [];

@@ -22,6 +22,7 @@ import type {
   RecommendedMovie,
   TitleMatch,
   TopChart,
+  EvaluationProtocol,
 } from '../../src/bot/service-api.ts';
 import type { Member, MemberRating, Platform } from '../../src/store/api.ts';
 
@@ -68,7 +69,7 @@ export class FakeService implements MarqueeService {
   readonly members = new Map<string, Member>();
   readonly ratingsOf = new Map<number, MemberRating[]>();
   readonly coldStartThreshold: number;
-  evaluations: Array<{ algos?: string[]; folds?: number }> = [];
+  evaluations: Array<{ algos?: string[]; protocol?: EvaluationProtocol; folds?: number }> = [];
   evaluationsStartedBy: Array<string | undefined> = [];
   imported: string[] = [];
   /** the name each import was made under ("the pasted text", a file's own name) */
@@ -239,11 +240,11 @@ export class FakeService implements MarqueeService {
   }
 
   async evaluate(
-    opts: { algos?: string[]; protocol?: 'loo' | 'kfold'; folds?: number; startedBy?: string },
+    opts: { algos?: string[]; protocol?: EvaluationProtocol; folds?: number; startedBy?: string },
     onProgress: (p: EvaluationProgress) => void,
   ): Promise<EvaluationOutcome> {
     // what was asked for; who asked (startedBy) is recorded separately
-    this.evaluations.push({ algos: opts.algos, folds: opts.folds });
+    this.evaluations.push({ algos: opts.algos, ...(opts.protocol ? { protocol: opts.protocol } : {}), folds: opts.folds });
     this.evaluationsStartedBy.push(opts.startedBy);
     const folds = opts.folds ?? 5;
     for (let f = 1; f <= folds; f++) {
@@ -258,7 +259,7 @@ export class FakeService implements MarqueeService {
       ],
       chartPng: new Uint8Array([0x89, 0x50, 0x4e, 0x47]),
       dataset: 'ml-latest-small',
-      protocol: opts.folds === undefined ? 'leave-one-out' : `${folds}-fold cross-validation`,
+      protocol: opts.protocol && opts.protocol !== 'kfold' ? opts.protocol : opts.folds === undefined ? 'leave-one-out' : `${folds}-fold cross-validation`,
       defaultBefore: 'ease',
       defaultAfter: 'ease',
       why: 'ease had the best HR@10 in the last /evaluate (0.257, the popularity chart 0.074)',

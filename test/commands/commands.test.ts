@@ -278,12 +278,12 @@ describe('/help', () => {
     const { ask } = await harness();
     const help = await ask('/help');
     expect(help.items?.map((i) => i.label)).toContain('/rate <title> <score>');
-    expect(help.items?.map((i) => i.label)).toContain('/evaluate [algos] [folds]');
+    expect(help.items?.map((i) => i.label)).toContain('/evaluate [algos] [protocol] [folds]');
     expect(replyText(help)).toMatch(/by name, in any order: \/rate score:4\.5 title:"The Matrix"/);
     expect(replyText(help)).toMatch(/type its number and a score to rate it: 2 4\.5/);
     // a non-admin does not see admin commands
     const slack = await ask('/help', 'U1', 'slack');
-    expect(slack.items?.map((i) => i.label)).not.toContain('/evaluate [algos] [folds]');
+    expect(slack.items?.map((i) => i.label)).not.toContain('/evaluate [algos] [protocol] [folds]');
     expect(replyText(slack)).not.toMatch(/On the console/);
     // the console tips say that a number answers only the latest answer, and yes/no confirms
     expect(replyText(help)).toMatch(/only from the latest answer/);

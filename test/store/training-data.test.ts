@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Trainset } from '../../src/core/trainset.ts';
 import { openStore } from '../../src/store/store.ts';
-import { expandCodes, memberRawId, parseMemberRawId, trainingCodes, trainingColumns } from '../../src/store/training-data.ts';
+import { expandCodes, memberRawId, parseMemberRawId, trainingCodes, trainingColumns, trainingTimestamps } from '../../src/store/training-data.ts';
 import { tinyDataset } from './fixtures.ts';
 
 describe('training data', () => {
@@ -37,6 +37,21 @@ describe('training data', () => {
     expect(trainingColumns(store)).toEqual({ users: [], items: [], ratings: new Float32Array(0) });
     store.importDataset(tinyDataset());
     expect(trainingColumns(store).users).toEqual(['7', '7', '2', '9', '2']);
+    store.close();
+  });
+
+  it("carries each rating's time in seconds, in the same order: the dataset's from its files, a member's from when it was set", () => {
+    const store = openStore(':memory:');
+    const ds = tinyDataset();
+    store.importDataset(ds);
+    const zoe = store.member('discord', 'zoe');
+    store.rate(zoe.id, '4', 4.5, 200_000);
+    store.rate(zoe.id, '1', 1, 100_500);
+    const times = trainingTimestamps(store);
+    expect(times).toBeInstanceOf(Float64Array);
+    expect(times.length).toBe(trainingColumns(store).ratings.length);
+    // the member's ratings oldest first, as trainingColumns orders them (rated_at is milliseconds)
+    expect(Array.from(times)).toEqual([...Array.from(ds.ratings.timestamps), 100.5, 200]);
     store.close();
   });
 

@@ -6,12 +6,11 @@
  * says which default `/recommend` algorithm the evaluation left behind, and why.
  */
 import type { Store } from '../../store/api.ts';
-import { trainingColumns } from '../../store/training-data.ts';
+import { trainingColumns, trainingTimestamps } from '../../store/training-data.ts';
 import { UserFacingError } from '../errors.ts';
-import type { EvaluationOutcome, EvaluationProgress } from '../service-api.ts';
+import { EVALUATION_PROTOCOLS, type EvaluationOutcome, type EvaluationProgress, type EvaluationProtocol } from '../service-api.ts';
 import type { TrainColumns } from '../trainer.ts';
 import type { RatingScale } from '../../core/trainset.ts';
-import type { TopNProtocol } from '../../core/eval/topn.ts';
 import { canonicalSpec, isContentAlgo } from './algorithm-names.ts';
 import { isAlsImport } from './als-factors.ts';
 import { defaultAlgorithmFrom } from './default-algorithm.ts';
@@ -25,12 +24,36 @@ export interface EvaluationRequest {
   dataset: string;
   /** canonical registry specs, no repeats (the runner adds the chart as the floor) */
   algorithms: string[];
-  /** which ratings are held out: loo (one per member) or kfold (the store keeps no rating times) */
-  protocol: Exclude<TopNProtocol, 'temporal'>;
+  /** which ratings are held out (see EvaluationProtocol) */
+  protocol: EvaluationProtocol;
   /** folds of the kfold protocol */
   folds: number;
+  /** the ratings' times in seconds, in the columns' order: only the protocols that split by time */
+  timestamps?: Float64Array;
+  /**
+   * every movie of the catalogue: a movie nobody has rated before the cut-off is still a candidate,
+   * as in `npm run evaluate -- --protocol cutoff` (only the cut-off protocol)
+   */
+  catalogue?: string[];
   /** MARQUEE_MIN_RATINGS: the candidate filter /recommend serves with */
   minItemRatings: number;
+}
+
+/** the protocols that need every rating's time */
+const TIMED: readonly EvaluationProtocol[] = ['temporal', 'cutoff'];
+
+/** How the outcome names a protocol. */
+export function protocolLabel(protocol: EvaluationProtocol, folds: number): string {
+  switch (protocol) {
+    case 'loo':
+      return 'leave-one-out';
+    case 'temporal':
+      return "each member's latest rating held out";
+    case 'kfold':
+      return `${folds}-fold cross-validation`;
+    case 'cutoff':
+      return 'every rating after a time cut-off held out (new movies)';
+  }
 }
 
 /** One algorithm finished (its HR@10 when known). */
@@ -79,7 +102,7 @@ export class Evaluations {
 
   /** `algos` empty or undefined: `trained` (the algorithms the bot keeps loaded). */
   async evaluate(
-    opts: { algos?: string[]; protocol?: Exclude<TopNProtocol, 'temporal'>; folds?: number; startedBy?: string },
+    opts: { algos?: string[]; protocol?: EvaluationProtocol; folds?: number; startedBy?: string },
     trained: readonly string[],
     onProgress: (p: EvaluationProgress) => void,
   ): Promise<EvaluationOutcome> {
@@ -94,9 +117,18 @@ export class Evaluations {
     const runner = this.runner;
     if (!runner) throw new EvaluationRequestError('evaluation is not available in this bot (it was started without an evaluation runner)');
     const algos = algorithmsToEvaluate(opts.algos && opts.algos.length > 0 ? opts.algos : trained);
-    const protocol = opts.protocol ?? 'loo';
+    // folds alone mean k-fold
+    const protocol = opts.protocol ?? (opts.folds === undefined ? 'loo' : 'kfold');
+    if (!(EVALUATION_PROTOCOLS as readonly string[]).includes(protocol)) {
+      throw new EvaluationRequestError(`unknown protocol ${String(protocol)}; use one of ${EVALUATION_PROTOCOLS.join(', ')}`);
+    }
+    if (opts.folds !== undefined && protocol !== 'kfold') {
+      throw new EvaluationRequestError(`folds belong to the kfold protocol, not to ${protocol}; leave folds out or choose kfold`);
+    }
     const folds = opts.folds ?? DEFAULT_FOLDS;
     const columns = trainingColumns(this.store);
+    const timed = TIMED.includes(protocol) ? withTimes(trainingTimestamps(this.store), protocol) : undefined;
+    const catalogue = protocol === 'cutoff' ? this.store.movies().map((m) => m.movieId) : undefined;
     const n = columns.ratings.length;
     const dataset = `${this.store.datasetInfo()?.name ?? 'ratings'} + members' ratings`;
     const total = algos.filter((a) => a.split(':')[0] !== 'popular').length + FLOOR_RUNS;
@@ -109,7 +141,7 @@ export class Evaluations {
       const defaultBefore = defaultAlgorithmFrom(this.store.lastEvaluation()?.report).algo;
       onProgress({ done: 0, total, message: `ranking top-10 lists of ${algos.join(', ')} and the popularity chart on ${n} ratings (${protocol})` });
       const run = await runner.run(
-        { columns, scale: scaleOf(columns), dataset, algorithms: algos, protocol, folds, minItemRatings: this.minItemRatings },
+        { columns, scale: scaleOf(columns), dataset, algorithms: algos, protocol, folds, minItemRatings: this.minItemRatings, ...(timed ? { timestamps: timed } : {}), ...(catalogue ? { catalogue } : {}) },
         (step) => {
           mine.done = Math.min(total, mine.done + 1);
           const hit = step.hitRate === undefined ? '' : `, HR@10 ${step.hitRate.toFixed(4)}`;
@@ -119,7 +151,7 @@ export class Evaluations {
       );
       this.store.saveEvaluation(run.report);
       const after = defaultAlgorithmFrom(run.report);
-      return { table: run.table, rows: run.rows, chartPng: run.chartPng, dataset, protocol: protocol === 'kfold' ? `${folds}-fold cross-validation` : 'leave-one-out', defaultBefore, defaultAfter: after.algo, why: after.why };
+      return { table: run.table, rows: run.rows, chartPng: run.chartPng, dataset, protocol: protocolLabel(protocol, folds), defaultBefore, defaultAfter: after.algo, why: after.why };
     } finally {
       this.aborts.delete(abort);
       // held until the report is saved: the next evaluation starts from this one's result
@@ -162,6 +194,18 @@ export function algorithmsToEvaluate(names: readonly string[]): string[] {
     throw new EvaluationRequestError('als-import cannot be evaluated here: its factors were trained by Spark on every rating, so the held-out ones would leak into the score; evaluate the Spark run where it trains');
   }
   return specs;
+}
+
+/** The times, or a refusal naming the cause when some rating has none (a dataset format without times). */
+function withTimes(times: Float64Array, protocol: EvaluationProtocol): Float64Array {
+  let missing = 0;
+  for (let k = 0; k < times.length; k++) if (Number.isNaN(times[k])) missing++;
+  if (missing > 0) {
+    throw new EvaluationRequestError(
+      `the ${protocol} protocol splits ratings by time, and ${missing} of ${times.length} ratings have none (the dataset's files carry no rating times); use loo or kfold`,
+    );
+  }
+  return times;
 }
 
 /** "just now", "3 min ago", "2 h ago" */

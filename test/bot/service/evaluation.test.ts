@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveService } from '../../../src/bot/service.ts';
 import { UserFacingError } from '../../../src/bot/errors.ts';
 import type { Store } from '../../../src/store/api.ts';
-import { freshStore, scriptedRunner, start } from './fixture.ts';
+import { openStore } from '../../../src/store/store.ts';
+import { evaluationRunner } from '../../../src/cli/start.ts';
+import { freshStore, scriptedRunner, start, tasteDataset } from './fixture.ts';
 
 describe('the default /recommend algorithm, before and after /evaluate', () => {
   it('says ease before any evaluation, and why, with the numbers it rests on', async () => {
@@ -89,4 +91,79 @@ describe('an /evaluate request the service refuses', () => {
     expect(outcome.rows.map((r) => r.algo)).toEqual(['svd']);
     expect(store.lastEvaluation()).toBeDefined();
   });
+});
+
+describe('an admin picks how ratings are held out', () => {
+  /** the taste camps with times: each dataset user rated in file order, a day apart */
+  function timedStore(): Store {
+    const timed = openStore(':memory:');
+    const ds = tasteDataset();
+    ds.ratings.timestamps = Float64Array.from(ds.ratings.ratings, (_, k) => 1_500_000_000 + k * 86_400);
+    timed.importDataset(ds);
+    return timed;
+  }
+
+  it("temporal hands the runner every rating's time; a member's latest rating is their newest one", async () => {
+    const store = timedStore();
+    const runner = scriptedRunner([['svd', 0.2], ['popular', 0.1]]);
+    const svc = await start(store, { algorithms: ['svd'], evaluationRunner: runner });
+    const fan = svc.member('console', 'fan');
+    svc.rate(fan, '100', 5);
+    const outcome = await svc.evaluate({ algos: ['svd'], protocol: 'temporal' }, () => undefined);
+    const req = runner.requests[0];
+    expect(req.protocol).toBe('temporal');
+    expect(req.timestamps!.length).toBe(req.columns.ratings.length);
+    expect(req.timestamps![0]).toBe(1_500_000_000);
+    // the member's rating, stamped now, is the newest of all
+    const last = req.timestamps![req.timestamps!.length - 1];
+    expect(Math.abs(last - Date.now() / 1000)).toBeLessThan(600);
+    expect(req.catalogue).toBeUndefined();
+    expect(outcome.protocol).toBe("each member's latest rating held out");
+    await svc.close();
+    store.close();
+  });
+
+  it('cutoff also hands over the whole catalogue, so a movie nobody rated before the cut-off is still a candidate', async () => {
+    const store = timedStore();
+    const runner = scriptedRunner([['svd', 0.2], ['popular', 0.1]]);
+    const svc = await start(store, { algorithms: ['svd'], evaluationRunner: runner });
+    const outcome = await svc.evaluate({ algos: ['svd'], protocol: 'cutoff' }, () => undefined);
+    const req = runner.requests[0];
+    expect(req.catalogue).toEqual(store.movies().map((m) => m.movieId));
+    expect(req.timestamps).toBeDefined();
+    expect(outcome.protocol).toMatch(/after a time cut-off/);
+    await svc.close();
+    store.close();
+  });
+
+  it('folds with another protocol, or a timed protocol over ratings without times, are refused before anything runs', async () => {
+    const store = freshStore('evaluate-protocol-refused'); // the taste camps carry no times
+    const runner = scriptedRunner([['svd', 0.2]]);
+    const svc = await start(store, { algorithms: ['svd'], evaluationRunner: runner });
+    await expect(svc.evaluate({ algos: ['svd'], protocol: 'temporal', folds: 3 }, () => undefined)).rejects.toThrow(
+      /^folds belong to the kfold protocol, not to temporal/,
+    );
+    const noTimes = svc.evaluate({ algos: ['svd'], protocol: 'temporal' }, () => undefined);
+    await expect(noTimes).rejects.toBeInstanceOf(UserFacingError);
+    await expect(noTimes).rejects.toThrow(/the temporal protocol splits ratings by time, and \d+ of \d+ ratings have none .*use loo or kfold$/);
+    expect(runner.requests).toEqual([]);
+    expect(store.lastEvaluation()).toBeUndefined();
+    // and nothing is left claimed: the next request runs
+    const outcome = await svc.evaluate({ algos: ['svd'], folds: 2 }, () => undefined);
+    expect(outcome.protocol).toBe('2-fold cross-validation');
+    await svc.close();
+    store.close();
+  });
+
+  it('the real yardstick holds out each member\'s latest rating and reports it, the chart as the floor', async () => {
+    const store = timedStore();
+    const svc = await start(store, { algorithms: ['ease'], evaluationRunner: evaluationRunner() });
+    await svc.ready;
+    const outcome = await svc.evaluate({ algos: ['ease'], protocol: 'temporal' }, () => undefined);
+    expect(outcome.rows.map((r) => r.algo).sort()).toEqual(['ease', 'popular']);
+    expect(store.lastEvaluation()).toMatchObject({ report: { protocol: 'temporal' } });
+    for (const r of outcome.rows) expect(r.hitRate).toBeGreaterThanOrEqual(0);
+    await svc.close();
+    store.close();
+  }, 60_000);
 });
