@@ -5,28 +5,57 @@
 import type { NeighbourLists } from '../neighbours.ts';
 import { knnSums, type CombineSums, type KnnStep } from './knn-step.ts';
 
-/** A member's scoring work space over one model's lists, kept between requests. */
+/**
+ * Which way a member's movies are found in the lists: `hits` through the lists turned around (cost:
+ * marking the cells that hold a rated movie, then reading those), `rows` by reading every row in
+ * order up to its k-th rated cell (cost: every cell), `auto` the cheaper for this member.
+ */
+export type ItemListDirection = 'auto' | 'hits' | 'rows';
+
+/**
+ * `auto` reads the rows once the rated movies fill more than this share of all cells. Measured at
+ * ml-32m shape (knn-item, 7 M cells, CPU ms median over 25 runs at load ~10, the two ways
+ * interleaved): 46 % of the cells (2,001 ratings) hits 30.5, rows 36.3; 64 % (4,996 ratings)
+ * hits 34.6, rows 28.2. Both stream the lists (84 MB); marking 3–4 M cells at random is what
+ * the rows way saves.
+ */
+export const ROWS_ABOVE_HIT_SHARE = 0.55;
+
+/**
+ * A member's scoring work space over one model's lists, kept between requests (all −1 / 0 between
+ * uses): 87,585 slots and terms, 87,585 rated bits and 7 M cell bits at ml-32m shape.
+ */
 export class ItemListScoring {
-  /** a member's rating position per movie (−1: unrated), see memberScratch */
-  private slotOf = new Int32Array(0);
-  /** …and which list cells hold a movie they rated, one bit each */
+  readonly direction: ItemListDirection;
+  /** a member's rating position per movie (−1: unrated) */
+  private slot = new Int32Array(0);
+  /** their term per movie (0: unrated), so a cell reads its movie's term in one step */
+  private termOf = new Float64Array(0);
+  /** which movies they rated, one bit each (11 KB at ml-32m shape: it stays in the L1 cache) */
+  private ratedBits = new Int32Array(0);
+  /** which list cells hold a movie they rated, one bit each (hits only) */
   private hitBits = new Int32Array(0);
 
+  constructor(direction: ItemListDirection = 'auto') {
+    this.direction = direction;
+  }
+
+  /** The direction a member with these movies is scored in (what `scoreAll` does for them). */
+  directionFor(lists: NeighbourLists, items: Int32Array): 'hits' | 'rows' {
+    if (this.direction !== 'auto') return this.direction;
+    const rev = lists.byNeighbour();
+    let hits = 0;
+    for (let c = 0; c < items.length; c++) hits += rev.ptr[items[c] + 1] - rev.ptr[items[c]];
+    return hits > ROWS_ABOVE_HIT_SHARE * lists.size ? 'rows' : 'hits';
+  }
+
   /**
-   * Item-based scores of every movie from the neighbour lists. Movie i's candidates are the rated
-   * movies in i's list (and i itself, similarity 1, when rated); the list is sorted by similarity,
-   * so its first k rated entries are the k neighbours: no selection. Which cells are rated comes
-   * from the lists turned around (`byNeighbour`): each rated movie's cells get a bit in a set over
-   * all n·K cells, and each row is then read bit by bit, in list order, to its k-th set bit, so the
-   * sums are added in the order the whole-row walk added them (bit-identical estimates).
-   *
-   * Why bits and not the walk over every row: at ml-32m shape every one of the 87,585 lists is
-   * full (K = 80) and made of popular movies (the most listed sits in 24,758 lists), so a member's
-   * movies hit 1–2 M of the 7 M cells and the walk read all 7 M, at CPU p95 37–88 ms on this
-   * shared machine for members with 200–2,000 ratings. Gathering the hits per movie with their
-   * terms and sorting them cost more still (CPU p95 356 against 187 ms for 2,000 ratings): the bit
-   * set needs no buckets and no sort. Surprise's tie rule (equal similarities: the earlier rating
-   * first) is kept by `settleTies` at the k-th place.
+   * Every movie's estimate (`combine`) and support for a member with ratings' terms `terms` at the
+   * positions of `items`. Movie i's candidates are the rated movies in i's list (and i itself,
+   * similarity 1, when rated); the list is sorted by similarity, so its first k rated entries are
+   * the k neighbours: no selection. Both directions add the same terms in list order, the order the
+   * whole-row walk adds them (identical bits). Surprise's tie rule (equal similarities: the earlier
+   * rating first) is kept by `settleTies` at the k-th place.
    */
   scoreAll(
     lists: NeighbourLists,
@@ -38,12 +67,61 @@ export class ItemListScoring {
     support: Float64Array | null,
   ): void {
     const n = lists.n;
-    const k = step.k;
-    const { slot, hit } = this.memberScratch(n, lists.size);
-    const rev = lists.byNeighbour();
+    if (this.slot.length !== n) {
+      this.slot = new Int32Array(n).fill(-1);
+      this.termOf = new Float64Array(n);
+      this.ratedBits = new Int32Array((n + 31) >>> 5);
+    }
+    const { slot, termOf, ratedBits } = this;
     for (let c = 0; c < items.length; c++) {
       const j = items[c];
       slot[j] = c;
+      termOf[j] = terms[c];
+      ratedBits[j >>> 5] |= 1 << (j & 31);
+    }
+    try {
+      if (this.directionFor(lists, items) === 'rows') this.scoreRows(lists, terms, step, combine, out, support);
+      else this.scoreHits(lists, items, terms, step, combine, out, support);
+    } finally {
+      for (let c = 0; c < items.length; c++) {
+        const j = items[c];
+        slot[j] = -1;
+        termOf[j] = 0;
+        ratedBits[j >>> 5] = 0;
+      }
+    }
+  }
+
+  /**
+   * Through the hits: each rated movie's cells (the lists turned around, `byNeighbour`) get a bit
+   * in a set over all n·K cells, and each row is then read bit by bit, in list order, to its k-th
+   * set bit.
+   *
+   * Why not always the rows: at ml-32m shape every one of the 87,585 lists is full (K = 80) and
+   * made of popular movies (the most listed sits in 24,758 lists), so a member's movies hit
+   * 0.2–3 M of the 7 M cells; below about half of them, marking and reading the hits costs less
+   * than reading every cell (see ROWS_ABOVE_HIT_SHARE). Gathering the hits per movie with their
+   * terms and sorting them cost more still (CPU p95 356 against 187 ms for 2,000 ratings): the bit
+   * set needs no buckets and no sort.
+   */
+  private scoreHits(
+    lists: NeighbourLists,
+    items: Int32Array,
+    terms: Float64Array,
+    step: KnnStep,
+    combine: CombineSums,
+    out: Float64Array,
+    support: Float64Array | null,
+  ): void {
+    const n = lists.n;
+    const k = step.k;
+    const { slot, termOf } = this;
+    const words = (lists.size + 31) >>> 5;
+    if (this.hitBits.length !== words) this.hitBits = new Int32Array(words);
+    const hit = this.hitBits;
+    const rev = lists.byNeighbour();
+    for (let c = 0; c < items.length; c++) {
+      const j = items[c];
       for (let r = rev.ptr[j]; r < rev.ptr[j + 1]; r++) {
         const p = rev.cells[r];
         hit[p >>> 5] |= 1 << (p & 31);
@@ -79,7 +157,7 @@ export class ItemListScoring {
             bits ^= low;
             const sv = sim[p];
             sumS += sv;
-            sumST += sv * terms[slot[nb[p]]];
+            sumST += sv * termOf[nb[p]];
             last = sv;
             if (++cnt === k) {
               from = p + 1;
@@ -100,19 +178,70 @@ export class ItemListScoring {
       out[i] = combine(i);
       if (support) support[i] = cnt;
     }
-    for (let c = 0; c < items.length; c++) slot[items[c]] = -1;
     hit.fill(0);
   }
 
   /**
-   * A member's rating position per movie (−1: unrated) and a bit per list cell, kept between
-   * requests, all −1 and all 0 between uses: 87,585 slots and 7 M bits at ml-32m shape.
+   * Row by row: each row is read in list order to its k-th rated cell. A cell adds sim × (1, term)
+   * of its movie, which is (0, 0) for an unrated one: adding +0 leaves a sum unchanged, so the sums
+   * are those of the hits direction bit for bit, and the loop has no branch on whether a movie is
+   * rated (where this way is chosen, about every other cell is rated: a branch would mispredict).
    */
-  private memberScratch(n: number, cells: number): { slot: Int32Array; hit: Int32Array } {
-    if (this.slotOf.length !== n) this.slotOf = new Int32Array(n).fill(-1);
-    const words = (cells + 31) >>> 5;
-    if (this.hitBits.length !== words) this.hitBits = new Int32Array(words);
-    return { slot: this.slotOf, hit: this.hitBits };
+  private scoreRows(
+    lists: NeighbourLists,
+    terms: Float64Array,
+    step: KnnStep,
+    combine: CombineSums,
+    out: Float64Array,
+    support: Float64Array | null,
+  ): void {
+    const n = lists.n;
+    const k = step.k;
+    const { slot, termOf, ratedBits } = this;
+    const { ptr, nb, sim } = lists;
+    const sums = step.sums;
+    for (let i = 0; i < n; i++) {
+      let cnt = 0;
+      let sumS = 0;
+      let sumST = 0;
+      let last = Infinity;
+      const own = slot[i];
+      if (own >= 0) {
+        cnt = 1;
+        sumS = 1;
+        sumST = terms[own];
+        last = 1;
+      }
+      const end = ptr[i + 1];
+      // the next cell to read: after the loop, the one after the k-th rated (or the row's end)
+      let from = ptr[i];
+      if (cnt < k) {
+        for (; from < end; from++) {
+          const j = nb[from];
+          const w = (ratedBits[j >>> 5] >>> (j & 31)) & 1;
+          const sv = sim[from];
+          sumS += sv * w;
+          sumST += sv * termOf[j];
+          cnt += w;
+          if (cnt === k) {
+            last = sv;
+            from++;
+            break;
+          }
+        }
+      }
+      sums[0] = sumST;
+      sums[1] = sumS;
+      sums[2] = cnt;
+      if (cnt === k) {
+        // as in scoreHits: only the next rated cell can tie with the k-th
+        let next = from;
+        while (next < end && ((ratedBits[nb[next] >>> 5] >>> (nb[next] & 31)) & 1) === 0) next++;
+        if (next < end && sim[next] === last) settleTies(step, lists, i, own, slot, terms);
+      }
+      out[i] = combine(i);
+      if (support) support[i] = cnt;
+    }
   }
 }
 
