@@ -13,13 +13,16 @@ import { knnSums, type CombineSums, type KnnStep } from './knn-step.ts';
 export type ItemListDirection = 'auto' | 'hits' | 'rows';
 
 /**
- * `auto` reads the rows once the rated movies fill more than this share of all cells. Measured at
- * ml-32m shape (knn-item, 7 M cells, CPU ms median over 25 runs at load ~10, the two ways
- * interleaved): 46 % of the cells (2,001 ratings) hits 30.5, rows 36.3; 64 % (4,996 ratings)
- * hits 34.6, rows 28.2. Both stream the lists (84 MB); marking 3–4 M cells at random is what
- * the rows way saves.
+ * What `auto` weighs, in CPU ns per cell, measured at ml-32m shape (knn-item, 7 M cells, medians
+ * of 25–30 runs at load ~10–13, each way timed in turn on the same lists): marking a cell that
+ * holds a rated movie (a bit set at random, ~6), reading a marked cell's neighbour (~3.7), reading
+ * a cell row by row (~5, every cell). With nothing marked before, the rows win above about half of
+ * the cells rated: 46 % of them (2,001 ratings) hits 30.5 ms, rows 36.3; 64 % (4,996) hits 34.6,
+ * rows 28.2.
  */
-export const ROWS_ABOVE_HIT_SHARE = 0.55;
+export const MARK_CELL_NS = 6;
+export const HIT_CELL_NS = 3.7;
+export const ROW_CELL_NS = 5;
 
 /**
  * A member's scoring work space over one model's lists, kept between requests (all −1 / 0 between
@@ -33,20 +36,36 @@ export class ItemListScoring {
   private termOf = new Float64Array(0);
   /** which movies they rated, one bit each (11 KB at ml-32m shape: it stays in the L1 cache) */
   private ratedBits = new Int32Array(0);
-  /** which list cells hold a movie they rated, one bit each (hits only) */
+  /**
+   * which list cells hold a movie of `marked`, one bit each (hits only), kept after a request: the
+   * member's next request, one rating later, changes only that movie's cells (see markHits)
+   */
   private hitBits = new Int32Array(0);
+  /** the lists `hitBits` was marked on, and for which movies (a bit each, and their list) */
+  private markedLists: NeighbourLists | undefined;
+  private marked = new Int32Array(0);
+  private markedItems = new Int32Array(0);
 
   constructor(direction: ItemListDirection = 'auto') {
     this.direction = direction;
   }
 
-  /** The direction a member with these movies is scored in (what `scoreAll` does for them). */
+  /** The direction a member with these movies would be scored in now (what `scoreAll` would do). */
   directionFor(lists: NeighbourLists, items: Int32Array): 'hits' | 'rows' {
+    this.setUp(lists.n, items, new Float64Array(items.length));
+    try {
+      return this.chooseDirection(lists, items);
+    } finally {
+      this.tearDown(items);
+    }
+  }
+
+  /** The cheaper direction by the weights above; the member's movies are set up. */
+  private chooseDirection(lists: NeighbourLists, items: Int32Array): 'hits' | 'rows' {
     if (this.direction !== 'auto') return this.direction;
-    const rev = lists.byNeighbour();
-    let hits = 0;
-    for (let c = 0; c < items.length; c++) hits += rev.ptr[items[c] + 1] - rev.ptr[items[c]];
-    return hits > ROWS_ABOVE_HIT_SHARE * lists.size ? 'rows' : 'hits';
+    const { changed, all } = this.marking(lists, items);
+    const hitsNs = MARK_CELL_NS * Math.min(changed, all) + HIT_CELL_NS * all;
+    return ROW_CELL_NS * lists.size < hitsNs ? 'rows' : 'hits';
   }
 
   /**
@@ -66,7 +85,17 @@ export class ItemListScoring {
     out: Float64Array,
     support: Float64Array | null,
   ): void {
-    const n = lists.n;
+    this.setUp(lists.n, items, terms);
+    try {
+      if (this.chooseDirection(lists, items) === 'rows') this.scoreRows(lists, terms, step, combine, out, support);
+      else this.scoreHits(lists, items, terms, step, combine, out, support);
+    } finally {
+      this.tearDown(items);
+    }
+  }
+
+  /** The member's slots, terms and rated bits, for n movies. */
+  private setUp(n: number, items: Int32Array, terms: Float64Array): void {
     if (this.slot.length !== n) {
       this.slot = new Int32Array(n).fill(-1);
       this.termOf = new Float64Array(n);
@@ -79,17 +108,42 @@ export class ItemListScoring {
       termOf[j] = terms[c];
       ratedBits[j >>> 5] |= 1 << (j & 31);
     }
-    try {
-      if (this.directionFor(lists, items) === 'rows') this.scoreRows(lists, terms, step, combine, out, support);
-      else this.scoreHits(lists, items, terms, step, combine, out, support);
-    } finally {
-      for (let c = 0; c < items.length; c++) {
-        const j = items[c];
-        slot[j] = -1;
-        termOf[j] = 0;
-        ratedBits[j >>> 5] = 0;
-      }
+  }
+
+  /** Undoes setUp: all −1 and 0 again. */
+  private tearDown(items: Int32Array): void {
+    const { slot, termOf, ratedBits } = this;
+    for (let c = 0; c < items.length; c++) {
+      const j = items[c];
+      slot[j] = -1;
+      termOf[j] = 0;
+      ratedBits[j >>> 5] = 0;
     }
+  }
+
+  /**
+   * Cells the hit bits hold for the member's movies (`all`), and how many would change from what
+   * they hold now (`changed`: the cells of the movies added and dropped; `all` when they were
+   * marked on other lists). The member's movies are set up.
+   */
+  private marking(lists: NeighbourLists, items: Int32Array): { changed: number; all: number } {
+    const rev = lists.byNeighbour();
+    const same = this.markedLists === lists;
+    const { ratedBits, marked } = this;
+    let changed = 0;
+    let all = 0;
+    const before = same ? this.markedItems : new Int32Array(0);
+    for (let c = 0; c < before.length; c++) {
+      const j = before[c];
+      if (((ratedBits[j >>> 5] >>> (j & 31)) & 1) === 0) changed += rev.ptr[j + 1] - rev.ptr[j];
+    }
+    for (let c = 0; c < items.length; c++) {
+      const j = items[c];
+      const cells = rev.ptr[j + 1] - rev.ptr[j];
+      all += cells;
+      if (!same || ((marked[j >>> 5] >>> (j & 31)) & 1) === 0) changed += cells;
+    }
+    return { changed, all };
   }
 
   /**
@@ -100,7 +154,7 @@ export class ItemListScoring {
    * Why not always the rows: at ml-32m shape every one of the 87,585 lists is full (K = 80) and
    * made of popular movies (the most listed sits in 24,758 lists), so a member's movies hit
    * 0.2–3 M of the 7 M cells; below about half of them, marking and reading the hits costs less
-   * than reading every cell (see ROWS_ABOVE_HIT_SHARE). Gathering the hits per movie with their
+   * than reading every cell (see MARK_CELL_NS). Gathering the hits per movie with their
    * terms and sorting them cost more still (CPU p95 356 against 187 ms for 2,000 ratings): the bit
    * set needs no buckets and no sort.
    */
@@ -116,17 +170,7 @@ export class ItemListScoring {
     const n = lists.n;
     const k = step.k;
     const { slot, termOf } = this;
-    const words = (lists.size + 31) >>> 5;
-    if (this.hitBits.length !== words) this.hitBits = new Int32Array(words);
-    const hit = this.hitBits;
-    const rev = lists.byNeighbour();
-    for (let c = 0; c < items.length; c++) {
-      const j = items[c];
-      for (let r = rev.ptr[j]; r < rev.ptr[j + 1]; r++) {
-        const p = rev.cells[r];
-        hit[p >>> 5] |= 1 << (p & 31);
-      }
-    }
+    const hit = this.markHits(lists, items);
     const { ptr, nb, sim } = lists;
     const sums = step.sums;
     for (let i = 0; i < n; i++) {
@@ -178,7 +222,60 @@ export class ItemListScoring {
       out[i] = combine(i);
       if (support) support[i] = cnt;
     }
-    hit.fill(0);
+  }
+
+  /**
+   * Sets the bits of the cells that hold one of `items` (and only those). When the bits were last
+   * marked on these lists for nearly the same movies (a member's request after their own rating),
+   * only the cells of the movies added or dropped change; otherwise all are cleared and marked
+   * again. Marking is the larger part of the hits way: at ml-32m shape, 3.2 M cells at random for
+   * 2,001 ratings, about 19 of its 31 CPU ms (median at load ~10).
+   */
+  private markHits(lists: NeighbourLists, items: Int32Array): Int32Array {
+    const words = (lists.size + 31) >>> 5;
+    const rev = lists.byNeighbour();
+    const { ratedBits } = this;
+    if (this.hitBits.length !== words || this.markedLists !== lists) {
+      this.hitBits = new Int32Array(words);
+      this.marked = new Int32Array(ratedBits.length);
+      this.markedItems = new Int32Array(0);
+      this.markedLists = lists;
+    }
+    const hit = this.hitBits;
+    const marked = this.marked;
+    const before = this.markedItems;
+    // the cells of the movies dropped and added one by one, or all again if that is less work
+    const { changed, all } = this.marking(lists, items);
+    if (changed < all) {
+      for (let c = 0; c < before.length; c++) {
+        const j = before[c];
+        if (((ratedBits[j >>> 5] >>> (j & 31)) & 1) !== 0) continue;
+        for (let r = rev.ptr[j]; r < rev.ptr[j + 1]; r++) {
+          const p = rev.cells[r];
+          hit[p >>> 5] &= ~(1 << (p & 31));
+        }
+      }
+      for (let c = 0; c < items.length; c++) {
+        const j = items[c];
+        if (((marked[j >>> 5] >>> (j & 31)) & 1) !== 0) continue;
+        for (let r = rev.ptr[j]; r < rev.ptr[j + 1]; r++) {
+          const p = rev.cells[r];
+          hit[p >>> 5] |= 1 << (p & 31);
+        }
+      }
+    } else {
+      hit.fill(0);
+      for (let c = 0; c < items.length; c++) {
+        const j = items[c];
+        for (let r = rev.ptr[j]; r < rev.ptr[j + 1]; r++) {
+          const p = rev.cells[r];
+          hit[p >>> 5] |= 1 << (p & 31);
+        }
+      }
+    }
+    marked.set(ratedBits);
+    this.markedItems = Int32Array.from(items);
+    return hit;
   }
 
   /**

@@ -4,7 +4,9 @@ import type { Profile, Trainset } from '../../../src/core/trainset.ts';
 import { KNNBasic, resolveKnnParams } from '../../../src/core/algorithms/knn.ts';
 import {
   ItemListScoring,
-  ROWS_ABOVE_HIT_SHARE,
+  HIT_CELL_NS,
+  MARK_CELL_NS,
+  ROW_CELL_NS,
   type ItemListDirection,
 } from '../../../src/core/algorithms/knn-item-lists.ts';
 import { KnnStep } from '../../../src/core/algorithms/knn-step.ts';
@@ -70,21 +72,64 @@ describe('item-based scoring on neighbour lists: reading every row gives, bit fo
     }
   });
 
+  it('one work space serves member after member, each one rating apart or not, and new lists: each as a fresh one scores', () => {
+    const kept = new ItemListScoring('hits');
+    const step = new KnnStep(k);
+    const combine = (): number => (step.sums[2] >= 1 ? step.sums[0] / step.sums[1] : NaN);
+    const member = asMember(ts, 1);
+    const oneMore = (p: Profile, j: number, r: number): Profile => ({
+      items: Int32Array.of(...p.items, j),
+      ratings: Float32Array.of(...p.ratings, r),
+    });
+    const unrated = [...Array(60).keys()].filter((j) => !member.items.includes(j));
+    const after1 = oneMore(member, unrated[0], 4.5);
+    const after2 = oneMore(after1, unrated[1], 2);
+    const dropped = { items: after2.items.slice(3), ratings: after2.ratings.slice(3) };
+    const refitted = new KNNBasic(params, { denseMaxEntities: 0, listSize: 10 }).fit(ts).neighbourLists!;
+    const sequence: [NeighbourLists, Profile][] = [
+      [lists, light], [lists, member], [lists, after1], [lists, after2], [lists, dropped],
+      [lists, heavy], [lists, light], [refitted, after1], [lists, after1],
+    ];
+    for (const [l, p] of sequence) {
+      const terms = Float64Array.from(p.ratings);
+      const got = new Float64Array(60);
+      const support = new Float64Array(60);
+      kept.scoreAll(l, p.items, terms, step, combine, got, support);
+      const fresh = scoreIn('hits', l, k, p);
+      expect(got).toEqual(fresh.est);
+      expect(support).toEqual(fresh.support);
+    }
+  });
+
   it('the heavy member reaches k in every row, the light one in few: both cases are covered', () => {
     expect(scoreIn('rows', lists, k, heavy).support.every((v) => v === k)).toBe(true);
     expect(scoreIn('rows', lists, k, light).support.some((v) => v < k)).toBe(true);
   });
 
-  it('the cheaper way is chosen by the share of cells the rated movies fill', () => {
-    const scoring = new ItemListScoring();
+  it('the cheaper way is chosen: the rows once most cells are rated, unless few of them must be marked anew', () => {
     const rev = lists.byNeighbour();
-    const share = (p: Profile) => p.items.reduce((s, j) => s + rev.ptr[j + 1] - rev.ptr[j], 0) / lists.size;
+    const share = (items: Iterable<number>) => [...items].reduce((s, j) => s + rev.ptr[j + 1] - rev.ptr[j], 0) / lists.size;
     const one: Profile = { items: Int32Array.of(3), ratings: Float32Array.of(4) };
-    expect(share(one)).toBeLessThanOrEqual(ROWS_ABOVE_HIT_SHARE);
-    expect(scoring.directionFor(lists, one.items)).toBe('hits');
-    expect(share(heavy)).toBe(1);
-    expect(scoring.directionFor(lists, heavy.items)).toBe('rows');
+    expect(new ItemListScoring().directionFor(lists, one.items)).toBe('hits');
+    expect(new ItemListScoring().directionFor(lists, heavy.items)).toBe('rows');
     expect(new ItemListScoring('hits').directionFor(lists, heavy.items)).toBe('hits');
+    // a member with 24 movies, then 16 more: with nothing marked the 40 are read by rows; after the
+    // 24 were marked, only the 16 new ones are, and the hits stay cheaper
+    const first = Int32Array.from({ length: 24 }, (_, c) => c);
+    const more = Int32Array.from({ length: 40 }, (_, c) => c);
+    const added = share(more) - share(first);
+    expect(ROW_CELL_NS).toBeLessThan((MARK_CELL_NS + HIT_CELL_NS) * share(more));
+    expect(ROW_CELL_NS).toBeGreaterThan((MARK_CELL_NS + HIT_CELL_NS) * share(first));
+    expect(ROW_CELL_NS).toBeGreaterThan(MARK_CELL_NS * added + HIT_CELL_NS * share(more));
+    const scoring = new ItemListScoring();
+    expect(scoring.directionFor(lists, more)).toBe('rows');
+    const step = new KnnStep(k);
+    const out = new Float64Array(60);
+    scoring.scoreAll(lists, first, new Float64Array(24).fill(1), step, () => 0, out, null);
+    expect(scoring.directionFor(lists, more)).toBe('hits');
+    // on other lists nothing is marked
+    const other = new KNNBasic(params, { denseMaxEntities: 0, listSize: 10 }).fit(ts).neighbourLists!;
+    expect(scoring.directionFor(other, more)).toBe('rows');
   });
 });
 
