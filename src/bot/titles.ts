@@ -10,6 +10,9 @@
  * trigram index, so only a few dozen titles are scored with Jaro-Winkler (from `natural`'s
  * distance submodule) per lookup instead of the whole catalog.
  *
+ * Autocomplete answers from the titles' forms sorted (a binary search finds those starting with
+ * what was typed; when there are enough, they are the answer) before it walks a word's titles.
+ *
  * Several equally good answers (remakes: "King Kong") come back as choices sorted by popularity;
  * no good answer comes back as the closest suggestions.
  *
@@ -149,6 +152,9 @@ export class TitleIndex {
   private readonly alphabet: Alphabet = { ids: new Uint16Array(65536), size: 0 };
   private readonly trigramPtr: Int32Array;
   private readonly trigramMovies: Int32Array;
+  /** every movie's fuzzyForms, sorted (code unit order, as lowerBound compares), and whose each is */
+  private readonly sortedForms: string[];
+  private readonly sortedFormOwners: Int32Array;
   /** per movie: its distinct words (a handful: a short array is searched as fast as a Set), for autocomplete's "all typed words" rule */
   private readonly movieTokens: Array<readonly string[]> = [];
   private readonly tokenPostings = new Map<string, Int32Array>();
@@ -240,6 +246,10 @@ export class TitleIndex {
     for (let k = 0; k < triId.length; k++) this.trigramMovies[fill[triId[k]]++] = triOwner[k];
     for (const [w, list] of tok) this.tokenPostings.set(w, Int32Array.from(list));
     this.vocabulary = [...tok.keys()].sort();
+    const forms = this.fuzzyForms.flatMap((fs, i) => fs.map((f) => ({ f, i })));
+    forms.sort((a, b) => (a.f < b.f ? -1 : a.f > b.f ? 1 : a.i - b.i));
+    this.sortedForms = forms.map((x) => x.f);
+    this.sortedFormOwners = Int32Array.from(forms, (x) => x.i);
     this.vocabularyPostings = new Int32Array(this.vocabulary.length + 1);
     this.vocabulary.forEach((w, k) => (this.vocabularyPostings[k + 1] = this.vocabularyPostings[k] + (tok.get(w)?.length ?? 0)));
     this.popularity = new Float64Array(movies.length);
@@ -326,8 +336,12 @@ export class TitleIndex {
     const last = endsWord ? undefined : tokens[tokens.length - 1];
     const whole = endsWord ? tokens : tokens.slice(0, -1);
 
-    const matches = whole.length > 0 ? this.withWords(whole, last) : last !== undefined ? this.withPrefix(last) : [];
     const phrase = tokens.join(' ');
+    // enough titles start with what was typed: they are the whole answer, and no word's titles
+    // are walked ("the m" reaches 2,949 titles through "the", of which 25 are needed)
+    const starting = this.startingWith(phrase, whole, last);
+    if (starting.length >= n) return Array.from(this.inPopularityOrder(starting).subarray(0, n), (i) => choice(this.movies[i]));
+    const matches = whole.length > 0 ? this.withWords(whole, last) : last !== undefined ? this.withPrefix(last) : [];
     if (matches.length === 0) {
       const fallback = this.resolve(q);
       const movies = fallback.kind === 'found' ? [fallback.movie] : fallback.kind === 'ambiguous' ? fallback.choices : fallback.suggestions;
@@ -339,6 +353,24 @@ export class TitleIndex {
     const picked = Array.from(this.inPopularityOrder(first).subarray(0, n));
     if (picked.length < n) for (const i of this.inPopularityOrder(rest).subarray(0, n - picked.length)) picked.push(i);
     return picked.map((i) => choice(this.movies[i]));
+  }
+
+  /**
+   * Titles with a form (fuzzyForms) starting with `phrase` that also hold every word of `whole`
+   * and one starting with `last`: autocomplete's first group, from the sorted forms.
+   */
+  private startingWith(phrase: string, whole: readonly string[], last: string | undefined): number[] {
+    const out: number[] = [];
+    const stamp = this.nextStamp();
+    const seen = this.seenAt;
+    for (let k = lowerBound(this.sortedForms, phrase); k < this.sortedForms.length && this.sortedForms[k].startsWith(phrase); k++) {
+      const i = this.sortedFormOwners[k];
+      if (seen[i] === stamp) continue;
+      seen[i] = stamp;
+      const words = this.movieTokens[i];
+      if (whole.every((w) => words.includes(w)) && (last === undefined || hasPrefixWord(words, last))) out.push(i);
+    }
+    return out;
   }
 
   /**

@@ -1,5 +1,6 @@
 /**
- * Autocomplete's indexes (word postings, a prefix's reach over the sorted vocabulary, places in
+ * Autocomplete's indexes (word postings, a prefix's reach over the sorted vocabulary, the sorted
+ * title forms that answer alone when enough titles start with what was typed, places in
  * popularity order) give what a plain walk over the whole catalogue gives, for every prefix a
  * member could type of every title: the rule read straight from its description, applied to each
  * title in turn.
