@@ -106,8 +106,8 @@ export async function benchBot(): Promise<BenchRow[]> {
     const titles = ['the matrix', 'terminator 1984', 'teh matrix', 'pulp fictoin', 'harry poter', 'king kong', 'amelie', 'id:2571'];
     const lookups: number[] = [];
     // the process's CPU beside the wall time: on a machine loaded past its cores the wall p95 is
-    // mostly waiting for a core (the 16 lookups of one round took 1.3 ms of CPU in all, the p95
-    // 6.3–14.8 ms of wall at load averages 2–5)
+    // mostly waiting for a core (a round's 16 lookups take 0.64 ms of CPU in all, a standalone
+    // index at ml-latest-small; its wall p95 was 30 ms at load average 13 on 2 cores)
     const lookupCpu: number[] = [];
     for (let r = 0; r < 20; r++) {
       for (const q of titles) {
