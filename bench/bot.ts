@@ -106,8 +106,8 @@ export async function benchBot(): Promise<BenchRow[]> {
     const titles = ['the matrix', 'terminator 1984', 'teh matrix', 'pulp fictoin', 'harry poter', 'king kong', 'amelie', 'id:2571'];
     const lookups: number[] = [];
     // the process's CPU beside the wall time: on a machine loaded past its cores the wall p95 is
-    // mostly waiting for a core (a round's 16 lookups take 0.64 ms of CPU in all, a standalone
-    // index at ml-latest-small; its wall p95 was 30 ms at load average 13 on 2 cores)
+    // mostly waiting for a core (a round's 16 lookups take 1.2 ms of CPU in all, 1.9–2.0 before
+    // the sorted forms: npx tsx bench/bot-titles.ts; their wall p95 was 30 ms at load average 13)
     const lookupCpu: number[] = [];
     for (let r = 0; r < 20; r++) {
       for (const q of titles) {
