@@ -3,6 +3,8 @@
  *
  *   npx tsx bench/dense-inverse.ts [n = 1000]
  *
+ * (CPU is the process's: with two threads it counts the helper's too.)
+ *
  * The matrix is XᵀX + 100 I for a 3n × n 0/1 matrix with 5 % ones (a small EASE Gram matrix).
  */
 import { CholeskyDecomposition, Matrix, inverse } from 'ml-matrix';
@@ -29,6 +31,8 @@ function cpu(label: string, run: () => void): void {
 
 const m = new Matrix(Array.from({ length: n }, (_, i) => Array.from(g.subarray(i * n, i * n + n))));
 cpu('sweep, WebAssembly kernel', () => invertSpd(n, (a) => a.set(g), 'wasm'));
+// one thread and two alternating: the pair is comparable only run back to back
+for (const threads of ['one', 'two', 'one', 'two'] as const) cpu(`sweep, WebAssembly kernel, ${threads} thread(s)`, () => invertSpd(n, (a) => a.set(g), 'wasm', threads));
 cpu('sweep, TypeScript reference', () => invertSpd(n, (a) => a.set(g), 'ts'));
 cpu('ml-matrix inverse (LU)', () => inverse(m));
 cpu('ml-matrix Cholesky solve(I)', () => new CholeskyDecomposition(m).solve(Matrix.eye(n)));

@@ -10,6 +10,9 @@
  * trigram index, so only a few dozen titles are scored with Jaro-Winkler (from `natural`'s
  * distance submodule) per lookup instead of the whole catalog.
  *
+ * Autocomplete answers from the titles' forms sorted (a binary search finds those starting with
+ * what was typed; when there are enough, they are the answer) before it walks a word's titles.
+ *
  * Several equally good answers (remakes: "King Kong") come back as choices sorted by popularity;
  * no good answer comes back as the closest suggestions.
  *
@@ -149,14 +152,33 @@ export class TitleIndex {
   private readonly alphabet: Alphabet = { ids: new Uint16Array(65536), size: 0 };
   private readonly trigramPtr: Int32Array;
   private readonly trigramMovies: Int32Array;
-  /** per movie: its distinct words, for autocomplete's "all typed words" rule */
-  private readonly movieTokens: Array<ReadonlySet<string>> = [];
+  /** every movie's fuzzyForms, sorted (code unit order, as lowerBound compares), and whose each is */
+  private readonly sortedForms: string[];
+  private readonly sortedFormOwners: Int32Array;
+  /** per movie: its distinct words (a handful: a short array is searched as fast as a Set), for autocomplete's "all typed words" rule */
+  private readonly movieTokens: Array<readonly string[]> = [];
   private readonly tokenPostings = new Map<string, Int32Array>();
   private readonly vocabulary: string[];
+  /**
+   * postings before each word of the sorted vocabulary (prefix sums, one more than the words):
+   * how many titles a typed prefix reaches, without walking them, so autocomplete walks the
+   * shorter of a prefix's titles and a whole word's
+   */
+  private readonly vocabularyPostings: Int32Array;
   private popularity: Float64Array;
   /** scratch for fuzzy lookups (zeroed after each use) */
   private readonly trigramCounts: Int32Array;
+  /** scratch: the titles a fuzzy lookup touched, in the order first touched */
+  private readonly touched: Int32Array;
+  /**
+   * scratch: per movie, the lookup that last listed it (a stamp, not a fresh array of the whole
+   * catalogue per keystroke: 87,585 entries at ml-32m)
+   */
+  private readonly seenAt: Int32Array;
+  private stamp = 0;
   private byPopularity: Int32Array;
+  /** per movie: its place in byPopularity, so popularity order is a numeric sort of places */
+  private rank: Int32Array;
 
   constructor(movies: readonly MovieRecord[], popularity?: (movieId: string) => number) {
     this.movies = movies;
@@ -215,7 +237,7 @@ export class TitleIndex {
       for (const w of tokens) push(tok, w, idx);
       this.fuzzyForms.push([...fuzzy]);
       this.mainForms.push([...main]);
-      this.movieTokens.push(tokens);
+      this.movieTokens.push([...tokens]);
     });
     this.trigramPtr = new Int32Array(counts.length + 1);
     for (let g = 0; g < counts.length; g++) this.trigramPtr[g + 1] = this.trigramPtr[g] + counts[g];
@@ -224,9 +246,18 @@ export class TitleIndex {
     for (let k = 0; k < triId.length; k++) this.trigramMovies[fill[triId[k]]++] = triOwner[k];
     for (const [w, list] of tok) this.tokenPostings.set(w, Int32Array.from(list));
     this.vocabulary = [...tok.keys()].sort();
+    const forms = this.fuzzyForms.flatMap((fs, i) => fs.map((f) => ({ f, i })));
+    forms.sort((a, b) => (a.f < b.f ? -1 : a.f > b.f ? 1 : a.i - b.i));
+    this.sortedForms = forms.map((x) => x.f);
+    this.sortedFormOwners = Int32Array.from(forms, (x) => x.i);
+    this.vocabularyPostings = new Int32Array(this.vocabulary.length + 1);
+    this.vocabulary.forEach((w, k) => (this.vocabularyPostings[k + 1] = this.vocabularyPostings[k] + (tok.get(w)?.length ?? 0)));
     this.popularity = new Float64Array(movies.length);
     this.trigramCounts = new Int32Array(movies.length);
+    this.touched = new Int32Array(movies.length);
+    this.seenAt = new Int32Array(movies.length);
     this.byPopularity = new Int32Array(0);
+    this.rank = new Int32Array(movies.length);
     this.setPopularity(popularity ?? (() => 0));
   }
 
@@ -243,6 +274,9 @@ export class TitleIndex {
     const order = Int32Array.from(this.movies.keys());
     order.sort((a, b) => this.popularity[b] - this.popularity[a] || a - b);
     this.byPopularity = order;
+    const rank = new Int32Array(order.length);
+    for (let k = 0; k < order.length; k++) rank[order[k]] = k;
+    this.rank = rank;
   }
 
   movie(movieId: string): MovieRecord | undefined {
@@ -302,42 +336,115 @@ export class TitleIndex {
     const last = endsWord ? undefined : tokens[tokens.length - 1];
     const whole = endsWord ? tokens : tokens.slice(0, -1);
 
-    const matches: number[] = [];
-    if (whole.length > 0) {
-      // walk the rarest complete word's titles; test the rest against each title's own words
-      const postings = whole.map((w) => this.tokenPostings.get(w) ?? new Int32Array(0));
-      postings.sort((a, b) => a.length - b.length);
-      for (const i of postings[0]) {
-        const words = this.movieTokens[i];
-        if (!whole.every((w) => words.has(w))) continue;
-        if (last !== undefined && !hasPrefixWord(words, last)) continue;
-        matches.push(i);
-      }
-    } else if (last !== undefined) {
-      const seen = new Uint8Array(this.movies.length);
-      for (let k = lowerBound(this.vocabulary, last); k < this.vocabulary.length; k++) {
-        const w = this.vocabulary[k];
-        if (!w.startsWith(last)) break;
-        for (const i of this.tokenPostings.get(w) ?? []) {
-          if (seen[i]) continue;
-          seen[i] = 1;
-          matches.push(i);
-        }
-      }
-    }
     const phrase = tokens.join(' ');
+    // enough titles start with what was typed: they are the whole answer, and no word's titles
+    // are walked ("the m" reaches 2,949 titles through "the", of which 25 are needed)
+    const starting = this.startingWith(phrase, whole, last);
+    if (starting.length >= n) return Array.from(this.inPopularityOrder(starting).subarray(0, n), (i) => choice(this.movies[i]));
+    const matches = whole.length > 0 ? this.withWords(whole, last) : last !== undefined ? this.withPrefix(last) : [];
     if (matches.length === 0) {
       const fallback = this.resolve(q);
       const movies = fallback.kind === 'found' ? [fallback.movie] : fallback.kind === 'ambiguous' ? fallback.choices : fallback.suggestions;
       return movies.slice(0, n).map(choice);
     }
-    const byPopularity = (a: number, b: number) => this.popularity[b] - this.popularity[a] || a - b;
     const first: number[] = [];
     const rest: number[] = [];
-    for (const i of matches) (this.fuzzyForms[i].some((f) => f.startsWith(phrase)) ? first : rest).push(i);
-    first.sort(byPopularity);
-    if (first.length < n) rest.sort(byPopularity);
-    return [...first, ...rest].slice(0, n).map((i) => choice(this.movies[i]));
+    for (const i of matches) (startsWithPhrase(this.fuzzyForms[i], phrase) ? first : rest).push(i);
+    const picked = Array.from(this.inPopularityOrder(first).subarray(0, n));
+    if (picked.length < n) for (const i of this.inPopularityOrder(rest).subarray(0, n - picked.length)) picked.push(i);
+    return picked.map((i) => choice(this.movies[i]));
+  }
+
+  /**
+   * Titles with a form (fuzzyForms) starting with `phrase` that also hold every word of `whole`
+   * and one starting with `last`: autocomplete's first group, from the sorted forms.
+   */
+  private startingWith(phrase: string, whole: readonly string[], last: string | undefined): number[] {
+    const out: number[] = [];
+    const stamp = this.nextStamp();
+    const seen = this.seenAt;
+    for (let k = lowerBound(this.sortedForms, phrase); k < this.sortedForms.length && this.sortedForms[k].startsWith(phrase); k++) {
+      const i = this.sortedFormOwners[k];
+      if (seen[i] === stamp) continue;
+      seen[i] = stamp;
+      const words = this.movieTokens[i];
+      if (whole.every((w) => words.includes(w)) && (last === undefined || hasPrefixWord(words, last))) out.push(i);
+    }
+    return out;
+  }
+
+  /**
+   * Titles holding every word of `whole` and, when `last` is given, a word starting with it.
+   * Walks the shortest list: the rarest whole word's titles, or the prefix's when fewer.
+   */
+  private withWords(whole: readonly string[], last: string | undefined): number[] {
+    const matches: number[] = [];
+    let rarest: Int32Array | undefined;
+    for (const w of whole) {
+      const postings = this.tokenPostings.get(w);
+      if (!postings) return matches;
+      if (!rarest || postings.length < rarest.length) rarest = postings;
+    }
+    if (!rarest) return matches;
+    const hasWhole = (words: readonly string[]): boolean => {
+      for (const w of whole) if (!words.includes(w)) return false;
+      return true;
+    };
+    if (last !== undefined) {
+      const [lo, hi] = this.prefixRange(last);
+      if (this.vocabularyPostings[hi] - this.vocabularyPostings[lo] < rarest.length) {
+        for (const i of this.withPrefix(last)) if (hasWhole(this.movieTokens[i])) matches.push(i);
+        return matches;
+      }
+    }
+    for (const i of rarest) {
+      const words = this.movieTokens[i];
+      if (!hasWhole(words)) continue;
+      if (last !== undefined && !hasPrefixWord(words, last)) continue;
+      matches.push(i);
+    }
+    return matches;
+  }
+
+  /** Titles with a word starting with `prefix`, each once. */
+  private withPrefix(prefix: string): number[] {
+    const [lo, hi] = this.prefixRange(prefix);
+    const stamp = this.nextStamp();
+    const seen = this.seenAt;
+    const matches: number[] = [];
+    for (let k = lo; k < hi; k++) {
+      for (const i of this.tokenPostings.get(this.vocabulary[k]) ?? []) {
+        if (seen[i] === stamp) continue;
+        seen[i] = stamp;
+        matches.push(i);
+      }
+    }
+    return matches;
+  }
+
+  /** The vocabulary's words starting with `prefix`: positions [lo, hi). */
+  private prefixRange(prefix: string): [number, number] {
+    const lo = lowerBound(this.vocabulary, prefix);
+    let hi = lo;
+    while (hi < this.vocabulary.length && this.vocabulary[hi].startsWith(prefix)) hi++;
+    return [lo, hi];
+  }
+
+  private nextStamp(): number {
+    if (this.stamp === 0x7fffffff) {
+      this.seenAt.fill(0);
+      this.stamp = 0;
+    }
+    return ++this.stamp;
+  }
+
+  /** `indices` most rated first (ties: catalogue order), as byPopularity orders them. */
+  private inPopularityOrder(indices: readonly number[]): Int32Array {
+    const places = new Int32Array(indices.length);
+    for (let k = 0; k < indices.length; k++) places[k] = this.rank[indices[k]];
+    places.sort();
+    for (let k = 0; k < places.length; k++) places[k] = this.byPopularity[places[k]];
+    return places;
   }
 
   private answer(indices: readonly number[], how: TitleMatchHow): TitleMatch {
@@ -347,7 +454,7 @@ export class TitleIndex {
   }
 
   private sortByPopularity(indices: readonly number[]): MovieRecord[] {
-    return [...indices].sort((a, b) => this.popularity[b] - this.popularity[a] || a - b).map((i) => this.movies[i]);
+    return Array.from(this.inPopularityOrder(indices), (i) => this.movies[i]);
   }
 
   /** Main titles whose key starts with the query's words ("shawshank" → "shawshank redemption"). */
@@ -371,26 +478,35 @@ export class TitleIndex {
     if (key === '') return { kind: 'unknown', suggestions: [] };
     // count shared trigrams per title, touching only titles that share at least one
     const counts = this.trigramCounts;
-    const touched: number[] = [];
-    const grams = new Set<number>();
-    forEachTrigram(key, this.alphabet, (c) => grams.add(c));
-    forEachTrigram(full, this.alphabet, (c) => grams.add(c));
+    const touched = this.touched;
+    let nTouched = 0;
+    const grams: number[] = [];
+    const addGram = (c: number): void => {
+      if (!grams.includes(c)) grams.push(c);
+    };
+    forEachTrigram(key, this.alphabet, addGram);
+    forEachTrigram(full, this.alphabet, addGram);
     for (const code of grams) {
       const g = this.trigramIds.get(code);
       if (g === undefined) continue;
       for (let k = this.trigramPtr[g]; k < this.trigramPtr[g + 1]; k++) {
         const i = this.trigramMovies[k];
-        if (counts[i]++ === 0) touched.push(i);
+        if (counts[i]++ === 0) touched[nTouched++] = i;
       }
     }
     let maxCount = 0;
-    for (const i of touched) if (counts[i] > maxCount) maxCount = counts[i];
-    // titles sharing under a third of the best overlap cannot win on Jaro-Winkler
-    const pool = touched
-      .filter((i) => counts[i] * 3 >= maxCount)
-      .sort((a, b) => counts[b] - counts[a] || a - b)
-      .slice(0, FUZZY_POOL);
-    for (const i of touched) counts[i] = 0;
+    for (let k = 0; k < nTouched; k++) if (counts[touched[k]] > maxCount) maxCount = counts[touched[k]];
+    // titles sharing under a third of the best overlap cannot win on Jaro-Winkler; the rest in
+    // order of overlap, then catalogue order, as one number each ((best - overlap) · n + index),
+    // so a numeric sort orders them
+    const n = this.movies.length;
+    const order: number[] = [];
+    for (let k = 0; k < nTouched; k++) {
+      const i = touched[k];
+      if (counts[i] * 3 >= maxCount) order.push((maxCount - counts[i]) * n + i);
+      counts[i] = 0;
+    }
+    const pool = Array.from(Float64Array.from(order).sort().subarray(0, FUZZY_POOL), (key) => key % n);
     const scored = pool.map((i) => {
       let best = 0;
       for (const f of this.fuzzyForms[i]) {
@@ -405,7 +521,7 @@ export class TitleIndex {
       if (year !== null) best += this.movies[i].year === year ? 0.02 : -0.02;
       return { i, score: best };
     });
-    scored.sort((a, b) => b.score - a.score || this.popularity[b.i] - this.popularity[a.i] || a.i - b.i);
+    scored.sort((a, b) => b.score - a.score || this.rank[a.i] - this.rank[b.i]);
     if (scored.length === 0) return { kind: 'unknown', suggestions: [] };
     const best = scored[0].score;
     if (best >= FUZZY_ACCEPT) {
@@ -423,8 +539,13 @@ function push<K>(map: Map<K, number[]>, key: K, value: number): void {
   } else map.set(key, [value]);
 }
 
-function hasPrefixWord(words: ReadonlySet<string>, prefix: string): boolean {
+function hasPrefixWord(words: readonly string[], prefix: string): boolean {
   for (const w of words) if (w.startsWith(prefix)) return true;
+  return false;
+}
+
+function startsWithPhrase(forms: readonly string[], phrase: string): boolean {
+  for (const f of forms) if (f.startsWith(phrase)) return true;
   return false;
 }
 

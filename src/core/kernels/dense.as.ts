@@ -128,3 +128,19 @@ function tile(
     }
   }
 }
+
+/**
+ * One pivot block's update of the rest, A_RR −= F·Eᵀ (lower triangle), for rows [r0, r1) only:
+ * R = [0, k0) ∪ [k1, n), F and E packed n × ld. Two threads sharing this memory each take a row
+ * range (sym-inverse.ts); every element is summed in the same order whichever thread and range
+ * it falls in, so the split does not change a bit of the result.
+ */
+export function sweepRows(a: usize, f: usize, e: usize, n: i32, ld: i32, k0: i32, k1: i32, r0: i32, r1: i32): void {
+  const top = min(r1, k0);
+  if (r0 < top) subABt(a, n, f, e, ld, r0, top, 0, k0, 1);
+  const low = max(r0, k1);
+  if (low < r1) {
+    subABt(a, n, f, e, ld, low, r1, 0, k0, 1);
+    subABt(a, n, f, e, ld, low, r1, k1, n, 1);
+  }
+}

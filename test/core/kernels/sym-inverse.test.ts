@@ -44,6 +44,23 @@ describe('the SPD inverse by block sweeps', () => {
     expect(worst).toBeLessThan(1e-14);
   });
 
+  it('gives bit for bit the same inverse when a helper thread sweeps half the rows of every block', () => {
+    const one = invertSpd(n, fillFrom(g), 'wasm', 'one');
+    const two = invertSpd(n, fillFrom(g), 'wasm', 'two');
+    expect(two.used).toBe('wasm');
+    let differing = 0;
+    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) if (!Object.is(one.lower[i * n + j], two.lower[i * n + j])) differing++;
+    expect(differing).toBe(0);
+    // and it is the inverse: row 0 of G times the inverse is e₀
+    let s = 0;
+    for (let k = 0; k < n; k++) s += g[k] * full(two.lower, n, k, 0);
+    expect(s).toBeCloseTo(1, 12);
+  });
+
+  it('a matrix that is not positive definite is refused with a helper thread too, and the helper is let go', () => {
+    expect(() => invertSpd(2, (a) => a.set([1, 0, 2, 1]), 'wasm', 'two')).toThrow(/pivot 1/);
+  });
+
   it('inverts a 2 × 2 matrix by hand: [[2, 1], [1, 2]]⁻¹ = [[2, −1], [−1, 2]] / 3', () => {
     const inv = invertSpd(2, (a) => a.set([2, 0, 1, 2]), 'ts');
     expect(inv.lower[0]).toBeCloseTo(2 / 3, 14);
