@@ -22,7 +22,8 @@
  * is below EASE at every size. Not a win, so not `hybrid` nor the default; the full account is in
  * src/core/content/hybrid.ts.
  */
-import { defineParams, resolveParams, type ParamsOf } from '../algorithm.ts';
+import { defineParams, ParamError, resolveParams, type ParamsOf } from '../algorithm.ts';
+import { NotPositiveDefiniteError } from '../kernels/sym-inverse.ts';
 import type { SparseRows } from '../content/sparse.ts';
 import type { Trainset } from '../trainset.ts';
 import { Ease, easeParams } from './ease.ts';
@@ -34,6 +35,31 @@ export const easeSideParams = defineParams({
     default: 30,
     min: 0,
     doc: 'weight α of the movie-feature pseudo-users: G = XᵀX + α·FᵀF + λI (0: plain EASE)',
+  },
+  diag: {
+    type: 'choice',
+    default: 'keep',
+    choices: ['keep', 'drop'],
+    doc: "keep the pseudo-users' diagonal (cEASE) or drop it, so content only couples movies and adds no regularisation",
+  },
+  max_df: {
+    type: 'int',
+    default: 0,
+    min: 0,
+    doc: "features shared by more than this many of the model's movies are left out (0: none left out)",
+  },
+  pop_power: {
+    type: 'float',
+    default: 0,
+    min: -2,
+    max: 2,
+    doc: "each movie's feature row scaled by (its ratings / the model's mean)^pop_power: > 0 gives popular movies' pseudo-users more weight, < 0 rarely rated ones' (0: all alike)",
+  },
+  knn: {
+    type: 'int',
+    default: 0,
+    min: 0,
+    doc: "couple each movie only with its knn most similar movies by content, one pseudo-user per pair weighted by the cosine (0: every feature's pseudo-user)",
   },
 });
 
@@ -55,8 +81,105 @@ export class EaseSide extends Ease<EaseSideParams> {
     super(resolveParams('ease-side', easeSideParams, given));
   }
 
+  override fit(ts: Trainset): this {
+    try {
+      return super.fit(ts);
+    } catch (e) {
+      // without the diagonal, α·(FᵀF − diag) can pull an eigenvalue of G below 0 once α exceeds λ
+      if (e instanceof NotPositiveDefiniteError && this.params.diag === 'drop') {
+        throw new ParamError(
+          `ease-side: G = XᵀX + α·(FᵀF − diag) + λI is not positive definite at alpha ${this.params.alpha}, lambda ${this.params.lambda}; lower alpha below lambda or keep the diagonal (diag=keep)`,
+        );
+      }
+      throw e;
+    }
+  }
+
   protected override addToGram(ts: Trainset, cols: Int32Array, g: Float64Array): void {
-    addFeatureGram(featureColumns(this.features, ts, cols), cols.length, this.params.alpha, g);
+    const { alpha, diag, max_df, knn, pop_power } = this.params;
+    if (alpha === 0) return;
+    const byFeature = dropCommonFeatures(featureColumns(this.features, ts, cols), max_df);
+    if (pop_power !== 0) scaleByPopularity(byFeature, ts, cols, pop_power);
+    const m = cols.length;
+    if (knn === 0) {
+      addFeatureGram(byFeature, m, alpha, g, diag === 'keep');
+      return;
+    }
+    const cosine = new Float64Array(m * m);
+    addFeatureGram(byFeature, m, 1, cosine, false);
+    addNeighbourPairs(cosine, m, knn, alpha, g, diag === 'keep');
+  }
+}
+
+/** Scales movie c's entries (in place) by (ratings of c / the mean over cols)^power. */
+export function scaleByPopularity(byFeature: SparseRows, ts: Trainset, cols: Int32Array, power: number): void {
+  let mean = 0;
+  for (let c = 0; c < cols.length; c++) mean += ts.itemDegree(cols[c]) / cols.length;
+  const scale = Float64Array.from(cols, (i) => (ts.itemDegree(i) / mean) ** power);
+  const { indices, data } = byFeature;
+  for (let k = 0; k < data.length; k++) data[k] *= scale[indices[k]];
+}
+
+/** The features shared by at most maxDf movies (0: all), the others emptied. */
+export function dropCommonFeatures(byFeature: SparseRows, maxDf: number): SparseRows {
+  if (maxDf === 0) return byFeature;
+  const { indptr, indices, data } = byFeature;
+  const keptPtr = new Int32Array(byFeature.nRows + 1);
+  for (let f = 0; f < byFeature.nRows; f++) {
+    const n = indptr[f + 1] - indptr[f];
+    keptPtr[f + 1] = keptPtr[f] + (n <= maxDf ? n : 0);
+  }
+  const keptIdx = new Int32Array(keptPtr[byFeature.nRows]);
+  const keptData = new Float64Array(keptIdx.length);
+  for (let f = 0; f < byFeature.nRows; f++) {
+    if (keptPtr[f + 1] === keptPtr[f]) continue;
+    keptIdx.set(indices.subarray(indptr[f], indptr[f + 1]), keptPtr[f]);
+    keptData.set(data.subarray(indptr[f], indptr[f + 1]), keptPtr[f]);
+  }
+  return { nRows: byFeature.nRows, nCols: byFeature.nCols, indptr: keptPtr, indices: keptIdx, data: keptData };
+}
+
+/**
+ * For each movie its k most similar movies by `sim` (lower triangle, m × m, diagonal ignored),
+ * each pair once: one pseudo-user who watched both, weighted α·cosine, adds α·s to G_ij and, with
+ * `diagonal`, to G_ii and G_jj (so G stays positive definite: the pairs' matrix is PSD).
+ */
+export function addNeighbourPairs(sim: Float64Array, m: number, k: number, alpha: number, g: Float64Array, diagonal: boolean): void {
+  const at = (i: number, j: number) => (i > j ? sim[i * m + j] : sim[j * m + i]);
+  const pair = new Set<number>();
+  const best = new Int32Array(k);
+  const bestSim = new Float64Array(k);
+  for (let i = 0; i < m; i++) {
+    let n = 0;
+    for (let j = 0; j < m; j++) {
+      const s = j === i ? 0 : at(i, j);
+      if (!(s > 0)) continue;
+      if (n < k) {
+        best[n] = j;
+        bestSim[n++] = s;
+        continue;
+      }
+      let worst = 0;
+      for (let q = 1; q < k; q++) if (bestSim[q] < bestSim[worst]) worst = q;
+      if (s > bestSim[worst]) {
+        best[worst] = j;
+        bestSim[worst] = s;
+      }
+    }
+    for (let q = 0; q < n; q++) {
+      const j = best[q];
+      pair.add(i > j ? i * m + j : j * m + i);
+    }
+  }
+  for (const key of pair) {
+    const i = Math.floor(key / m);
+    const j = key - i * m;
+    const w = alpha * sim[key];
+    g[key] += w;
+    if (diagonal) {
+      g[i * m + i] += w;
+      g[j * m + j] += w;
+    }
   }
 }
 
@@ -96,17 +219,21 @@ export function featureColumns(features: ItemFeatures, ts: Trainset, cols: Int32
   return { nRows: x.nCols, nCols: cols.length, indptr, indices, data };
 }
 
-/** Adds α·FᵀF to the lower triangle of g (m × m): each feature's pairs of movies, once. */
-export function addFeatureGram(byFeature: SparseRows, m: number, alpha: number, g: Float64Array): void {
+/**
+ * Adds α·FᵀF to the lower triangle of g (m × m): each feature's pairs of movies, once; without
+ * `diagonal`, α·(FᵀF − diag FᵀF), the pairs of distinct movies only.
+ */
+export function addFeatureGram(byFeature: SparseRows, m: number, alpha: number, g: Float64Array, diagonal = true): void {
   if (alpha === 0) return;
   const { indptr, indices, data } = byFeature;
+  const last = diagonal ? 0 : 1;
   for (let f = 0; f < byFeature.nRows; f++) {
     const start = indptr[f];
     const end = indptr[f + 1];
     for (let x = start; x < end; x++) {
       const row = indices[x] * m;
       const vx = alpha * data[x];
-      for (let y = start; y <= x; y++) g[row + indices[y]] += vx * data[y];
+      for (let y = start; y <= x - last; y++) g[row + indices[y]] += vx * data[y];
     }
   }
 }
