@@ -22,7 +22,8 @@
  *   ease-rated:<w>               EASE whose member row counts a rating below 3.5 at weight w, not 1
  *   ease-side[:name=value,…][@fields]  EASE with the content model's TF-IDF rows as side
  *                                information (src/core/algorithms/ease-side.ts), e.g.
- *                                ease-side:alpha=30 or ease-side:alpha=30@genres,tags
+ *                                ease-side:alpha=30 or ease-side:alpha=30@genres,tags, or
+ *                                ease-side:alpha=30,diag=drop,max_df=50,knn=20
  *
  * "new HR@10" is HR@10 over the held-out movies with no training rating alone (members with one),
  * with its paired difference against the first variant.

@@ -116,6 +116,13 @@
  *   vs 0.0623, k = 20 0.1460 vs 0.1661): tag pseudo-users pull a short profile toward look-alikes,
  *   the failure above, now inside B. So it is no better `hybrid` and no default; it stays
  *   available to the yardstick (`--algos ease-side:alpha=30`).
+ * - cEASE without its weakness (issue 10 item 5, second attempt; the variants and their tuning
+ *   numbers are in ease-side.ts): the diagonal dropped (content couples movies, adds no
+ *   regularisation), features shared by more than max_df movies left out, popularity-scaled
+ *   pseudo-users, top-K content pairs. Tuned on seeds 10–14 only; no single setting gained on both
+ *   sets (diag=drop: +0.0118 on ml-latest-small, −0.0002 on ml-100k). Chosen by the smaller gain
+ *   and fixed in a commit before seeds 0–4: α 30, max_df 50 (tuning +0.0072 / +0.0049). Seeds
+ *   0–4, run once: +0.0052 (p = 0.17) / +0.0019 (p = 0.43). Not met.
  *
  * Cost on ml-latest-small (same bench, seed 0, CPU time of the process): fit 6.2 s, of which EASE
  * 5.8 s and the content mapping the rest; a member scored and ranked in 4.3 ms (EASE alone 2.3 ms).

@@ -59,14 +59,16 @@ const FEATURES: ItemFeatures = {
   rowOf: (id) => (ORDER.includes(id) ? ORDER.indexOf(id) : undefined),
 };
 
-/** B[j][i] over ORDER from the closed form, computed naively. */
-function naiveB(lambda: number, alpha: number): number[][] {
+const dot = (p: number[], q: number[]) => p.reduce((s, v, k) => s + v * q[k], 0);
+/** (FᵀF)_ij, the cosine of two movies' feature rows */
+const cosine = (i: number, j: number) => dot(MOVIE_FEATURES[ORDER[i]], MOVIE_FEATURES[ORDER[j]]);
+
+/** B[j][i] over ORDER from the closed form with side term S (G = XᵀX + α·S + λI), computed naively. */
+function naiveB(lambda: number, alpha: number, side: (i: number, j: number) => number = cosine): number[][] {
   const users = ['U1', 'U2', 'U3', 'U4', 'U5'];
   const x = users.map((u) => ORDER.map((i) => (WATCHED.some(([uu, ii]) => uu === u && ii === i) ? 1 : 0)));
-  const f = ORDER.map((id) => MOVIE_FEATURES[id]);
-  const dot = (p: number[], q: number[]) => p.reduce((s, v, k) => s + v * q[k], 0);
   const g = ORDER.map((_, i) =>
-    ORDER.map((_, j) => x.reduce((s, row) => s + row[i] * row[j], 0) + alpha * dot(f[i], f[j]) + (i === j ? lambda : 0)),
+    ORDER.map((_, j) => x.reduce((s, row) => s + row[i] * row[j], 0) + alpha * side(i, j) + (i === j ? lambda : 0)),
   );
   const p = naiveInverse(g);
   return ORDER.map((_, j) => ORDER.map((_, i) => (j === i ? 0 : -p[j][i] / p[i][i])));
@@ -131,8 +133,65 @@ describe('EASE with side information (cEASE, Jeunen et al. 2020)', () => {
     expect(Array.from(b)).toEqual(Array.from(a));
   });
 
+  it('without the diagonal (diag=drop), content only couples movies: G = XᵀX + α·(FᵀF − diag FᵀF) + λI', () => {
+    // α below λ keeps G positive definite: FᵀF − diag FᵀF ≥ −I for unit rows
+    const small = 1;
+    const dropped = new EaseSide(FEATURES, { lambda, alpha: small, min_ratings: 1, diag: 'drop' }).fit(ts);
+    const expected = naiveB(lambda, small, (i, j) => (i === j ? 0 : cosine(i, j)));
+    for (const [r, j] of ORDER.entries()) for (const [c, i] of ORDER.entries()) expect(weightOf(dropped, j, i)).toBeCloseTo(expected[r][c], 6);
+    // the sequel's vote is stronger than cEASE's, whose diagonal also regularises both movies by α
+    const kept = new EaseSide(FEATURES, { lambda, alpha: small, min_ratings: 1 }).fit(ts);
+    expect(weightOf(dropped, 'a', 'new')).toBeGreaterThan(weightOf(kept, 'a', 'new'));
+  });
+
+  it('says which parameters to change when dropping the diagonal leaves G indefinite (α above λ here)', () => {
+    expect(() => new EaseSide(FEATURES, { lambda, alpha, min_ratings: 1, diag: 'drop' }).fit(ts)).toThrow(
+      /ease-side: .*not positive definite.*lower alpha below lambda or keep the diagonal/,
+    );
+  });
+
+  it('leaves out a feature more movies share than max_df: at 1 every feature here goes, and it is EASE', () => {
+    const plain = new Ease(easeDescriptor.create({ lambda, min_ratings: 1 }).params).fit(ts);
+    const none = new EaseSide(FEATURES, { lambda, alpha, min_ratings: 1, max_df: 1 }).fit(ts);
+    expect(Array.from((none.state() as { b: Float32Array }).b)).toEqual(Array.from((plain.state() as { b: Float32Array }).b));
+    // each feature is shared by two movies, so at 2 nothing is left out
+    const all = new EaseSide(FEATURES, { lambda, alpha, min_ratings: 1, max_df: 2 }).fit(ts);
+    expect(Array.from((all.state() as { b: Float32Array }).b)).toEqual(Array.from((model.state() as { b: Float32Array }).b));
+  });
+
+  it('with knn=1 couples each movie with its nearest look-alike only, one pseudo-user per pair', () => {
+    // nearest by cosine: a ↔ new (1), b → c (0.6), c ↔ d (0.8); the pairs {a,new} 1, {b,c} 0.6, {c,d} 0.8,
+    // each a pseudo-user who watched both: α·s on G_ij, G_ii and G_jj
+    const pairs: Array<[string, string, number]> = [['a', 'new', 1], ['b', 'c', 0.6], ['c', 'd', 0.8]];
+    const side = (i: number, j: number): number =>
+      pairs.reduce((s, [p, q, w]) => {
+        const touches = (k: number) => ORDER[k] === p || ORDER[k] === q;
+        return s + (touches(i) && touches(j) ? w : 0);
+      }, 0);
+    const nearest = new EaseSide(FEATURES, { lambda, alpha, min_ratings: 1, knn: 1 }).fit(ts);
+    const expected = naiveB(lambda, alpha, side);
+    for (const [r, j] of ORDER.entries()) for (const [c, i] of ORDER.entries()) expect(weightOf(nearest, j, i)).toBeCloseTo(expected[r][c], 6);
+    // b and d share no feature and no pair: unlike cEASE's they are coupled only through the members
+    const dropped = new EaseSide(FEATURES, { lambda, alpha: 1, min_ratings: 1, knn: 1, diag: 'drop' }).fit(ts);
+    const offDiagonal = naiveB(lambda, 1, (i, j) => (i === j ? 0 : side(i, j)));
+    for (const [r, j] of ORDER.entries()) for (const [c, i] of ORDER.entries()) expect(weightOf(dropped, j, i)).toBeCloseTo(offDiagonal[r][c], 6);
+  });
+
+  it("with pop_power scales each movie's pseudo-user entries by (its ratings / the mean)^pop_power", () => {
+    // ratings: a 3, b 3, c 3, d 3, new 1; mean 13/5 = 2.6
+    const counts = [3, 3, 3, 3, 1];
+    const scale = counts.map((n) => Math.sqrt(n / 2.6));
+    const popular = new EaseSide(FEATURES, { lambda, alpha, min_ratings: 1, pop_power: 0.5 }).fit(ts);
+    const expected = naiveB(lambda, alpha, (i, j) => scale[i] * scale[j] * cosine(i, j));
+    for (const [r, j] of ORDER.entries()) for (const [c, i] of ORDER.entries()) expect(weightOf(popular, j, i)).toBeCloseTo(expected[r][c], 6);
+    // the sequel, rated once, leans less on its look-alike than in cEASE
+    expect(weightOf(popular, 'a', 'new')).toBeLessThan(weightOf(model, 'a', 'new'));
+  });
+
   it('refuses a negative α and unknown parameters', () => {
     expect(() => new EaseSide(FEATURES, { alpha: -1 })).toThrow(ParamError);
-    expect(() => new EaseSide(FEATURES, { beta: 1 })).toThrow(/accepted: lambda, min_ratings, max_items, alpha/);
+    expect(() => new EaseSide(FEATURES, { knn: -1 })).toThrow(ParamError);
+    expect(() => new EaseSide(FEATURES, { diag: 'half' })).toThrow(ParamError);
+    expect(() => new EaseSide(FEATURES, { beta: 1 })).toThrow(/accepted: lambda, min_ratings, max_items, alpha, diag, max_df, pop_power, knn/);
   });
 });
