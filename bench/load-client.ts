@@ -40,9 +40,17 @@ export interface CommandOutcome {
   closedMs: number;
   /** ms from sending until the TCP handshake completed (the kernel's, before the bot accepts) */
   connectMs: number;
-  /** the bot's own account (its Server-Timing header): accept → request read, accept → 200; NaN without one */
+  /** the bot's own account (its Server-Timing header): accept → headers parsed, → request read, → 200; NaN without one */
+  headMs: number;
   readMs: number;
   frontMs: number;
+  /**
+   * Wall-clock times (Unix ms, this thread's performance.timeOrigin + now(), so comparable across
+   * threads): the command sent, the client's event loop seeing the connection up (its request is
+   * written in that same callback), the front's accept (from Server-Timing), and the client's
+   * loop seeing the ack. NaN when unknown.
+   */
+  wall: { sent: number; connectSeen: number; accepted: number; ackSeen: number };
   /** the text of the ack's body, when it says something (a busy bot's note) */
   ackText: string;
   /** ms from sending to the answer on the response_url; NaN when none came */
@@ -53,7 +61,7 @@ export interface CommandOutcome {
 
 export type ClientMessage =
   | { kind: 'ready'; apiPort: number }
-  | { kind: 'result'; outcomes: CommandOutcome[]; lagMs: number[]; /** this thread's performance.timeOrigin: its clock's zero */ timeOrigin: number };
+  | { kind: 'result'; outcomes: CommandOutcome[]; lagMs: number[]; /** each lag sample's wall-clock time (Unix ms) */ lagAt: number[]; /** what the fake Web API received */ api: { requests: number; connections: number }; /** this thread's performance.timeOrigin: its clock's zero */ timeOrigin: number };
 
 const port = parentPort;
 if (!port) throw new Error('load-client.ts runs as a worker thread (see bench/load.ts)');
@@ -71,7 +79,9 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /** The fake Web API: auth.test says who the bot is; /respond/<n> collects answers. */
+const apiCount = { requests: 0, connections: 0 };
 const api = createServer((req: IncomingMessage, res: ServerResponse) => {
+  apiCount.requests++;
   void readBody(req).then((body) => {
     const at = performance.now();
     const url = req.url ?? '';
@@ -119,7 +129,23 @@ function send(apiPort: number, slackPort: number, member: string, line: string):
     trigger_id: String(id),
   }).toString();
   const sentAt = performance.now();
-  const outcome: CommandOutcome = { member, line, status: 0, sentAt, ackMs: NaN, closedMs: NaN, connectMs: NaN, readMs: NaN, frontMs: NaN, ackText: '', answerMs: NaN, answer: '' };
+  const wall = (at: number) => performance.timeOrigin + at;
+  const outcome: CommandOutcome = {
+    member,
+    line,
+    status: 0,
+    sentAt,
+    ackMs: NaN,
+    closedMs: NaN,
+    connectMs: NaN,
+    headMs: NaN,
+    readMs: NaN,
+    frontMs: NaN,
+    wall: { sent: wall(sentAt), connectSeen: NaN, accepted: NaN, ackSeen: NaN },
+    ackText: '',
+    answerMs: NaN,
+    answer: '',
+  };
   return new Promise((resolve) => {
     const req = request(
       {
@@ -133,8 +159,12 @@ function send(apiPort: number, slackPort: number, member: string, line: string):
       (res) => {
         // the ack is the status line: Bolt's empty 200 may end only when the connection closes
         outcome.status = res.statusCode ?? 0;
-        outcome.ackMs = performance.now() - sentAt;
+        const seen = performance.now();
+        outcome.ackMs = seen - sentAt;
+        outcome.wall.ackSeen = wall(seen);
         const timing = String(res.headers['server-timing'] ?? '');
+        outcome.headMs = Number(/(?:^|,\s*)head;dur=([\d.]+)/.exec(timing)?.[1] ?? NaN);
+        outcome.wall.accepted = Number(/(?:^|,\s*)accept;desc="([\d.]+)"/.exec(timing)?.[1] ?? NaN);
         outcome.readMs = Number(/(?:^|,\s*)read;dur=([\d.]+)/.exec(timing)?.[1] ?? NaN);
         outcome.frontMs = Number(/(?:^|,\s*)front;dur=([\d.]+)/.exec(timing)?.[1] ?? NaN);
         res.setEncoding('utf8');
@@ -146,7 +176,13 @@ function send(apiPort: number, slackPort: number, member: string, line: string):
         });
       },
     );
-    req.on('socket', (socket) => socket.once('connect', () => (outcome.connectMs = performance.now() - sentAt)));
+    req.on('socket', (socket) =>
+      socket.once('connect', () => {
+        const at = performance.now();
+        outcome.connectMs = at - sentAt;
+        outcome.wall.connectSeen = wall(at);
+      }),
+    );
     req.on('error', () => {
       outcome.ackMs = performance.now() - sentAt;
       resolve({ id, outcome });
@@ -238,17 +274,20 @@ async function runSoak(apiPort: number, slackPort: number): Promise<CommandOutco
  * This thread's own event-loop lag (late 2 ms ticks): an ack is timed when this loop gets to the
  * response, so a busy client adds to every ack it measures; the report says how much.
  */
-function lagMeter(): { samples: number[]; stop(): void } {
+function lagMeter(): { samples: number[]; at: number[]; stop(): void } {
   const samples: number[] = [];
+  const at: number[] = [];
   let last = performance.now();
   const timer = setInterval(() => {
     const now = performance.now();
     samples.push(Math.max(0, now - last - 2));
+    at.push(performance.timeOrigin + now);
     last = now;
   }, 2);
-  return { samples, stop: () => clearInterval(timer) };
+  return { samples, at, stop: () => clearInterval(timer) };
 }
 
+api.on('connection', () => apiCount.connections++);
 api.listen(0, '127.0.0.1', () => {
   const apiPort = (api.address() as AddressInfo).port;
   port.on('message', (msg: { kind: 'go'; slackPort: number }) => {
@@ -257,7 +296,7 @@ api.listen(0, '127.0.0.1', () => {
     const lag = lagMeter();
     void run.then((outcomes) => {
       lag.stop();
-      port.postMessage({ kind: 'result', outcomes, lagMs: lag.samples, timeOrigin: performance.timeOrigin } satisfies ClientMessage);
+      port.postMessage({ kind: 'result', outcomes, lagMs: lag.samples, lagAt: lag.at, api: apiCount, timeOrigin: performance.timeOrigin } satisfies ClientMessage);
       api.close();
     });
   });

@@ -7,7 +7,9 @@
  * handlers in ./slack.ts ack empty and answer through the response_url.
  */
 import type { App, Receiver } from '@slack/bolt';
+import { setPriority } from 'node:os';
 import type { Worker } from 'node:worker_threads';
+import { lowerThisThreadPriority } from '../../util/background-thread.ts';
 import { spawnTsWorker } from '../../util/ts-worker.ts';
 import { DEFAULT_MAX_WAIT_MS } from '../busy.ts';
 import type { BacklogReport } from './slack-busy-ack.ts';
@@ -16,6 +18,18 @@ import type { Delivery, ReplayGuard, Verdict } from './slack-replay.ts';
 import { decodeSlackBody } from './slack-signature.ts';
 
 type Log = { warn(obj: object, msg: string): void; error(obj: object, msg: string): void; debug(obj: object, msg: string): void };
+
+/**
+ * The nice value the main thread takes once the front listens (SlackFrontOptions.mainThreadNice;
+ * npm start's choice, see ./slack.ts). On two cores in a burst every thread of the process waited
+ * for a core most of the time (schedstat: the front ~5 s, main ~6 s within a 7 s ack window at load
+ * average ~14), and the front's own work per request is ~0.17 ms: its acks wait for a core, not
+ * for work. At nice 5 the kernel gives the main thread a third of a nice-0 thread's share when both
+ * want a core, so the front's acks come first; measured back to back (`npm run bench -- --only
+ * load`, --main-nice 0 against 5, see README): acks later than 3 s and ack p99 down, answer p99
+ * and throughput not worse. 5, not more: the answers still come from the main thread.
+ */
+export const MAIN_THREAD_NICE = 5;
 
 /** Verified requests started per turn of the event loop (see enqueue). */
 export const RUN_PER_TURN = 4;
@@ -43,6 +57,17 @@ export interface SlackFrontOptions {
   waitBeyondMs?: () => number;
   /** a slash command expected to wait longer than this in all is refused busy in its ack (ms) */
   maxWaitMs?: number;
+  /**
+   * When set, the thread that starts the front (the main thread) lowers its own priority to this
+   * nice value once the front listens, so that the front's acks win a core over the bot's work
+   * (MAIN_THREAD_NICE). Linux only, where a nice value is the thread's own; elsewhere, and when
+   * the thread is at this nice or lower already, nothing changes. It is never raised again (an
+   * unprivileged process cannot): threads the main thread starts afterwards inherit it, a front
+   * started again after a crash too. Unset: the priority is left alone (tests, embedders).
+   */
+  mainThreadNice?: number;
+  /** how the priority is lowered (tests); returns whether it was */
+  lowerPriority?: (nice: number) => boolean;
 }
 
 export class SlackFrontReceiver implements Receiver {
@@ -60,6 +85,7 @@ export class SlackFrontReceiver implements Receiver {
   private turnedAway = 0;
   private turnedAwayLoggedAt = -Infinity;
   private refreshTimer?: NodeJS.Timeout;
+  private lowered = false;
 
   constructor(private readonly opts: SlackFrontOptions) {}
 
@@ -91,6 +117,7 @@ export class SlackFrontReceiver implements Receiver {
         if (m.type === 'listening') {
           listening = true;
           boundPort = m.port;
+          this.lowerMainThread();
           this.report();
           resolve({ port: m.port });
         } else if (m.type === 'listen-failed' && !listening) {
@@ -110,6 +137,15 @@ export class SlackFrontReceiver implements Receiver {
         if (listening && !this.stopping) this.restartLater(boundPort, host, code);
       });
     });
+  }
+
+  /** Once, after the front thread exists (it was spawned at the priority the main thread had). */
+  private lowerMainThread(): void {
+    const nice = this.opts.mainThreadNice;
+    if (nice === undefined || this.lowered) return;
+    this.lowered = true;
+    const lower = this.opts.lowerPriority ?? ((n: number) => lowerThisThreadPriority(process.platform, setPriority, n));
+    if (lower(nice)) this.opts.log.debug({ nice }, 'slack: the main thread yields to the HTTP front (its nice value lowered)');
   }
 
   /**

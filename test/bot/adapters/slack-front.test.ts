@@ -7,8 +7,10 @@ import { App, LogLevel } from '@slack/bolt';
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SlackFrontReceiver } from '../../../src/bot/adapters/slack-front.ts';
+import { getPriority } from 'node:os';
+import { MAIN_THREAD_NICE, SlackFrontReceiver } from '../../../src/bot/adapters/slack-front.ts';
 import { ReplayGuard, type Verdict } from '../../../src/bot/adapters/slack-replay.ts';
+import { spawnTsWorker } from '../../../src/util/ts-worker.ts';
 
 const SECRET = '0123456789abcdef0123456789abcdef';
 const quiet = { warn: () => undefined, error: () => undefined, debug: () => undefined };
@@ -18,7 +20,7 @@ afterEach(async () => {
   stopAll = [];
 });
 
-async function startFront(opts: { waitBeyondMs?: () => number } = {}) {
+async function startFront(opts: { waitBeyondMs?: () => number; mainThreadNice?: number; lowerPriority?: (nice: number) => boolean } = {}) {
   const duplicates: Verdict[] = [];
   const receiver = new SlackFrontReceiver({ signingSecret: SECRET, guard: new ReplayGuard(), log: quiet, onDuplicate: (v) => duplicates.push(v), ...opts });
   const app = new App({
@@ -65,14 +67,20 @@ describe('SlackFrontReceiver', () => {
     await vi.waitFor(() => expect(commands).toEqual([{ command: '/rate', text: 'The Matrix 4.5', user_id: 'UANN' }]));
   });
 
-  it("says in the ack's Server-Timing how long the bot took: accept → read whole, accept → 200", async () => {
+  it("says in the ack's Server-Timing how long the bot took (accept → headers, → read whole, → 200) and when it accepted", async () => {
     const { post } = await startFront();
+    const before = Date.now();
     const { timing } = await post(rate);
-    const m = /^read;dur=(\d+\.\d+), front;dur=(\d+\.\d+)$/.exec(timing ?? '');
+    const after = Date.now();
+    const m = /^head;dur=(\d+\.\d+), read;dur=(\d+\.\d+), front;dur=(\d+\.\d+), accept;desc="(\d+\.\d{3})"$/.exec(timing ?? '');
     expect(m, `server-timing: ${timing}`).not.toBeNull();
-    const [read, front] = [Number(m![1]), Number(m![2])];
+    const [head, read, front, acceptedAt] = m!.slice(1).map(Number);
+    expect(head).toBeLessThanOrEqual(read);
     expect(read).toBeLessThanOrEqual(front);
     expect(front).toBeLessThan(1000);
+    // the accept's wall-clock time lies within the request, on the same clock as Date.now()
+    expect(acceptedAt).toBeGreaterThanOrEqual(before - 1);
+    expect(acceptedAt).toBeLessThanOrEqual(after + 1);
   });
 
   it('a burst of commands (more than one turn of the event loop runs) is acked and every one runs', async () => {
@@ -166,5 +174,34 @@ describe('SlackFrontReceiver', () => {
     new App({ receiver, tokenVerificationEnabled: false, authorize: async () => ({ botToken: 'xoxb-test' }), logLevel: LogLevel.ERROR });
     await expect(receiver.start(taken, '127.0.0.1')).rejects.toThrow(/EADDRINUSE/);
     blocker.close();
+  });
+
+  it('asked to, the main thread yields to the front once the front listens, once, even if the front is started again', async () => {
+    const lowered: number[] = [];
+    const { post, commands, receiver, port } = await startFront({ mainThreadNice: 5, lowerPriority: (nice) => (lowered.push(nice), true) });
+    expect(lowered).toEqual([5]);
+    await receiver.stop();
+    await receiver.start(port, '127.0.0.1');
+    expect(lowered).toEqual([5]);
+    expect(await post(rate)).toMatchObject({ status: 200 });
+    await vi.waitFor(() => expect(commands).toHaveLength(1));
+  });
+
+  it('not asked to, the priority is left alone', async () => {
+    const lowered: number[] = [];
+    await startFront({ lowerPriority: (nice) => (lowered.push(nice), true) });
+    expect(lowered).toEqual([]);
+  });
+
+  it.runIf(process.platform === 'linux')('on Linux the thread that started the front is lowered to MAIN_THREAD_NICE, and that thread alone', async () => {
+    const mine = getPriority(0);
+    const worker = spawnTsWorker(new URL('./slack-front-nice.fixture.ts', import.meta.url), {});
+    const said = await new Promise<{ before: number; after: number }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+    expect(said).toEqual({ before: mine, after: Math.max(mine, MAIN_THREAD_NICE) });
+    expect(getPriority(0)).toBe(mine);
   });
 });
