@@ -449,6 +449,9 @@ function reportAckSteps(
   const ours = [...w.byLabel.values()].reduce((a, b) => a + b, 0);
   const parts = [...w.byLabel].filter(([, ms]) => ms > 0).map(([label, ms]) => `${label === 'later' ? 'retrain' : label} ${ms.toFixed(0)} ms (waited ${(w.waitByLabel.get(label) ?? NaN).toFixed(0)} ms for a core)`);
   add(`${mode}: CPU over the acks' window, this process`, ours, 'ms', `${(wallMs / 1000).toFixed(2)} s × ${(w.machineCapacityMs / wallMs).toFixed(1)} cores = ${w.machineCapacityMs.toFixed(0)} ms; ${parts.join('; ')}`);
+  const firstTid = w.byThread[0]?.tid ?? 0;
+  const helpers = w.byThread.filter((t) => t.label === 'V8 and libuv helpers').map((t) => `+${t.tid - firstTid} ${t.ms.toFixed(0)}`);
+  add(`${mode}: CPU over the acks' window, the helper threads one by one`, w.byLabel.get('V8 and libuv helpers') ?? 0, 'ms', `thread id after the main's: ms: ${helpers.join(', ')}`);
   add(`${mode}: CPU over the acks' window, other processes`, w.machineBusyMs - ours, 'ms', `machine busy ${w.machineBusyMs.toFixed(0)} of ${w.machineCapacityMs.toFixed(0)} ms`);
 }
 

@@ -39,6 +39,8 @@ export interface CpuWindow {
   fromMs: number;
   toMs: number;
   byLabel: Map<string, number>;
+  /** each thread's CPU ms with its label, by thread id (ids rise in the order threads started) */
+  byThread: Array<{ tid: number; label: string; ms: number }>;
   /** ms the label's threads waited for a core while runnable (Linux schedstat; empty without it) */
   waitByLabel: Map<string, number>;
   /** every process's CPU time on all cores, and the cores' capacity (cores × wall) */
@@ -116,6 +118,8 @@ export class ThreadCpu {
       const ms = ((t - (first.ticks.get(tid) ?? this.start.get(tid) ?? 0)) * 1000) / TICKS_PER_S;
       byLabel.set(this.labelFor(tid), (byLabel.get(this.labelFor(tid)) ?? 0) + ms);
     }
+    const byThread = [...last.ticks].map(([tid, t]) => ({ tid: Number(tid), label: this.labelFor(tid), ms: ((t - (first.ticks.get(tid) ?? this.start.get(tid) ?? 0)) * 1000) / TICKS_PER_S }));
+    byThread.sort((a, b) => a.tid - b.tid);
     const waitByLabel = new Map<string, number>();
     for (const [tid, w] of last.waits) {
       const from = first.waits.get(tid);
@@ -124,7 +128,7 @@ export class ThreadCpu {
     }
     const busy = first.machine && last.machine ? ((last.machine.busy - first.machine.busy) * 1000) / TICKS_PER_S : NaN;
     const total = first.machine && last.machine ? ((last.machine.total - first.machine.total) * 1000) / TICKS_PER_S : NaN;
-    return { fromMs: first.at, toMs: last.at, byLabel, waitByLabel, machineBusyMs: busy, machineCapacityMs: total };
+    return { fromMs: first.at, toMs: last.at, byLabel, byThread, waitByLabel, machineBusyMs: busy, machineCapacityMs: total };
   }
 
   /** CPU ms since begin() by label: `main` (the main thread), the marks, `later` (started after the last mark). */
