@@ -1,15 +1,15 @@
 /**
  * The members of bench/load.ts, in a worker thread of their own so that sending 4,000 requests
- * does not take turns with the bot on its event loop: Slack's side of the wire. It runs the fake
- * Slack Web API (auth.test, and every command's response_url, where the answers arrive) and
- * sends signed slash commands to the bot's real HTTP endpoint, each on a new connection.
+ * does not take turns with the bot on its event loop: Slack's side of the wire. It sends signed
+ * slash commands to the bot's real HTTP endpoint, each on a new connection, with response_urls
+ * on the fake Web API (./load-api.ts, a thread of its own), which passes each answer on.
  *
- * Messages: → {kind:'ready', apiPort}; ← {kind:'go', slackPort}; → {kind:'result', ...}.
+ * Messages: → {kind:'ready'}; ← {kind:'go', slackPort, apiPort, answers: MessagePort}; → {kind:'result', ...}.
  */
 import { createHmac } from 'node:crypto';
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { parentPort, workerData } from 'node:worker_threads';
+import { request } from 'node:http';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import type { Answer } from './load-api.ts';
 import { picker } from './measure.ts';
 
 export interface LoadPlan {
@@ -60,50 +60,15 @@ export interface CommandOutcome {
 }
 
 export type ClientMessage =
-  | { kind: 'ready'; apiPort: number }
-  | { kind: 'result'; outcomes: CommandOutcome[]; lagMs: number[]; /** each lag sample's wall-clock time (Unix ms) */ lagAt: number[]; /** what the fake Web API received */ api: { requests: number; connections: number }; /** this thread's performance.timeOrigin: its clock's zero */ timeOrigin: number };
+  | { kind: 'ready' }
+  | { kind: 'result'; outcomes: CommandOutcome[]; lagMs: number[]; /** each lag sample's wall-clock time (Unix ms) */ lagAt: number[]; /** this thread's performance.timeOrigin: its clock's zero */ timeOrigin: number };
 
 const port = parentPort;
 if (!port) throw new Error('load-client.ts runs as a worker thread (see bench/load.ts)');
 const plan = (workerData as { plan: LoadPlan }).plan;
 
+/** each command's answer, as the fake Web API timed it on arrival (Unix ms) */
 const answers = new Map<number, { at: number; text: string }>();
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    let s = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => (s += c));
-    req.on('end', () => resolve(s));
-  });
-}
-
-/** The fake Web API: auth.test says who the bot is; /respond/<n> collects answers. */
-const apiCount = { requests: 0, connections: 0 };
-const api = createServer((req: IncomingMessage, res: ServerResponse) => {
-  apiCount.requests++;
-  void readBody(req).then((body) => {
-    const at = performance.now();
-    const url = req.url ?? '';
-    const respond = /^\/respond\/(\d+)$/.exec(url);
-    if (respond) {
-      let text = '';
-      try {
-        text = String((JSON.parse(body) as { text?: string }).text ?? '');
-      } catch {
-        text = body;
-      }
-      // progress lines (⏳) and "Done: the answer is posted" notes are not the answer
-      if (!text.startsWith('⏳') && !text.startsWith('Done: the answer')) {
-        const id = Number(respond[1]);
-        if (!answers.has(id)) answers.set(id, { at, text });
-      }
-    }
-    res.setHeader('content-type', 'application/json');
-    if (url.endsWith('auth.test')) res.end(JSON.stringify({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' }));
-    else res.end(JSON.stringify({ ok: true }));
-  });
-});
 
 function sign(body: string): Record<string, string> {
   const ts = String(Math.floor(Date.now() / 1000));
@@ -229,7 +194,7 @@ async function settle(sent: Array<{ id: number; outcome: CommandOutcome }>): Pro
   }
   return sent.map(({ id, outcome }) => {
     const a = answers.get(id);
-    if (a) return { ...outcome, answerMs: a.at - outcome.sentAt, answer: a.text };
+    if (a) return { ...outcome, answerMs: a.at - outcome.wall.sent, answer: a.text };
     return answeredInAck(outcome) ? { ...outcome, answerMs: outcome.ackMs, answer: outcome.ackText } : outcome;
   });
 }
@@ -287,18 +252,15 @@ function lagMeter(): { samples: number[]; at: number[]; stop(): void } {
   return { samples, at, stop: () => clearInterval(timer) };
 }
 
-api.on('connection', () => apiCount.connections++);
-api.listen(0, '127.0.0.1', () => {
-  const apiPort = (api.address() as AddressInfo).port;
-  port.on('message', (msg: { kind: 'go'; slackPort: number }) => {
-    if (msg.kind !== 'go') return;
-    const run = plan.mode === 'load' ? runLoad(apiPort, msg.slackPort) : runSoak(apiPort, msg.slackPort);
-    const lag = lagMeter();
-    void run.then((outcomes) => {
-      lag.stop();
-      port.postMessage({ kind: 'result', outcomes, lagMs: lag.samples, lagAt: lag.at, api: apiCount, timeOrigin: performance.timeOrigin } satisfies ClientMessage);
-      api.close();
-    });
+port.on('message', (msg: { kind: 'go'; slackPort: number; apiPort: number; answers: MessagePort }) => {
+  if (msg.kind !== 'go') return;
+  msg.answers.on('message', (a: Answer) => answers.set(a.id, { at: a.at, text: a.text }));
+  const run = plan.mode === 'load' ? runLoad(msg.apiPort, msg.slackPort) : runSoak(msg.apiPort, msg.slackPort);
+  const lag = lagMeter();
+  void run.then((outcomes) => {
+    lag.stop();
+    msg.answers.close();
+    port.postMessage({ kind: 'result', outcomes, lagMs: lag.samples, lagAt: lag.at, timeOrigin: performance.timeOrigin } satisfies ClientMessage);
   });
-  port.postMessage({ kind: 'ready', apiPort } satisfies ClientMessage);
 });
+port.postMessage({ kind: 'ready' } satisfies ClientMessage);

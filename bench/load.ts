@@ -6,9 +6,9 @@
  *   npm run bench -- --only soak [--minutes 30] [--members 20] [--every-ms 2000]
  *
  * The bot as `npm start` runs it on Slack (the service with the default algorithms, the
- * dispatcher, startSlack with its HTTP front, a worker thread, on a loopback port) and, in a worker
- * thread of their own (./load-client.ts), the members and a fake Slack Web API (auth.test and the
- * response_urls the answers are posted to). load: every member sends every command (rate,
+ * dispatcher, startSlack with its HTTP front, a worker thread, on a loopback port) and, in worker
+ * threads of their own, the members (./load-client.ts) and a fake Slack Web API (./load-api.ts:
+ * auth.test and the response_urls the answers are posted to, timed on arrival). load: every member sends every command (rate,
  * recommend, top, because, movie) on a new connection within the first second, while a full
  * retrain runs. Reported: acks later than Slack's 3 s (target 0), ack p99 (< 1 s), ratings
  * acknowledged to the member but missing from the store (target 0), throughput, answer
@@ -31,6 +31,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
+import { MessageChannel } from 'node:worker_threads';
 import { cpus, getPriority, loadavg } from 'node:os';
 import pino from 'pino';
 import { loadCommands } from '../commands/index.ts';
@@ -45,6 +46,7 @@ import { openStore } from '../src/store/store.ts';
 import { BACKGROUND_NICE } from '../src/util/background-thread.ts';
 import { spawnTsWorker } from '../src/util/ts-worker.ts';
 import { sharedDataset } from '../test/helpers/shared-data.ts';
+import type { ApiMessage, ToApi } from './load-api.ts';
 import type { ClientMessage, CommandOutcome, LoadPlan } from './load-client.ts';
 import { gc, median } from './measure.ts';
 import { ThreadCpu } from './thread-cpu.ts';
@@ -226,6 +228,16 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     const dispatcher = createDispatcher({ service: svc, commands: await loadCommands(), work, maxWaitMs });
 
     cpu.mark("the store's and the service's threads");
+    // the fake Web API (response_urls) first, in its own thread, then the members
+    const apiThread = spawnTsWorker(new URL('./load-api.ts', import.meta.url), {});
+    const fromApi = (kind: ApiMessage['kind']) =>
+      new Promise<ApiMessage>((resolve, reject) => {
+        const on = (m: ApiMessage) => m.kind === kind && (apiThread.off('message', on), resolve(m));
+        apiThread.on('message', on);
+        apiThread.once('error', reject);
+      });
+    const { apiPort } = (await fromApi('ready')) as Extract<ApiMessage, { kind: 'ready' }>;
+    cpu.mark('the fake Web API (response_urls)');
     const client = spawnTsWorker(new URL('./load-client.ts', import.meta.url), { plan });
     const messages: ClientMessage[] = [];
     let wake: (() => void) | undefined;
@@ -241,7 +253,7 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
         await new Promise<void>((r) => (wake = r));
       }
     };
-    const { apiPort } = (await next('ready')) as Extract<ClientMessage, { kind: 'ready' }>;
+    await next('ready');
     cpu.mark('members (the bench client)');
     const slackPort = await freePort();
     const running = await startSlack(
@@ -283,8 +295,10 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     const tcpAtStart = tcpCounters();
     const t0 = performance.now();
     cpu.begin(100);
-    client.postMessage({ kind: 'go', slackPort });
-    const { outcomes, lagMs: clientLag, lagAt: clientLagAt, timeOrigin: clientOrigin, api } = (await next('result')) as Extract<ClientMessage, { kind: 'result' }>;
+    const answers = new MessageChannel();
+    apiThread.postMessage({ kind: 'answers-to', port: answers.port1 } satisfies ToApi, [answers.port1]);
+    client.postMessage({ kind: 'go', slackPort, apiPort, answers: answers.port2 }, [answers.port2]);
+    const { outcomes, lagMs: clientLag, lagAt: clientLagAt, timeOrigin: clientOrigin } = (await next('result')) as Extract<ClientMessage, { kind: 'result' }>;
     const wallMs = performance.now() - t0;
     const cpuMs = cpu.end();
     lag.stop();
@@ -292,6 +306,10 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     clearInterval(rssTimer);
     await running.stop();
     await client.terminate();
+    const counted = fromApi('counts');
+    apiThread.postMessage({ kind: 'counts' } satisfies ToApi);
+    const api = (await counted) as Extract<ApiMessage, { kind: 'counts' }>;
+    await apiThread.terminate();
 
     add(`${mode}: load average (1 min) at the start / the end`, loadAtStart, '', `${loadavg()[0].toFixed(2)} at the end; ${cpus().length} cores`);
     report(mode, outcomes, wallMs, add);
