@@ -2,7 +2,7 @@
  * A burst through the real Slack HTTP endpoint (issue 13):
  *
  *   npm run bench -- --only load [--members 200] [--commands 20] [--spread-ms 1000] [--data ml-latest-small] [--max-wait-ms 5000]
- *                                [--swap-in-burst] [--main-nice N]
+ *                                [--swap-in-burst] [--main-nice N] [--helpers-nice N]
  *   npm run bench -- --only soak [--minutes 30] [--members 20] [--every-ms 2000]
  *
  * The bot as `npm start` runs it on Slack (the service with the default algorithms, the
@@ -32,7 +32,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { MessageChannel } from 'node:worker_threads';
-import { cpus, getPriority, loadavg } from 'node:os';
+import { cpus, getPriority, loadavg, setPriority } from 'node:os';
 import pino from 'pino';
 import { loadCommands } from '../commands/index.ts';
 import { MAIN_THREAD_NICE } from '../src/bot/adapters/slack-front.ts';
@@ -263,6 +263,14 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
 
     cpu.mark('Slack front');
     if (process.platform === 'linux' && getPriority(0) !== mainNice) throw new Error(`--main-nice ${mainNice}: the main thread is at nice ${getPriority(0)} (it is never raised)`);
+    // --helpers-nice N (an experiment, Linux): V8's platform threads and libuv's pool, which run
+    // every isolate's parallel GC, at nice N too: the front then is the only thread of the bot at 0
+    const helpersNice = argValue(argv, '--helpers-nice') === undefined ? undefined : Number(argValue(argv, '--helpers-nice'));
+    if (helpersNice !== undefined) {
+      if (process.platform !== 'linux' || !(Number.isInteger(helpersNice) && helpersNice > 0 && helpersNice <= 19)) throw new Error('--helpers-nice takes 1–19, on Linux');
+      for (const tid of cpu.threadsLabelled('V8 and libuv helpers')) setPriority(Number(tid), helpersNice);
+      say(`V8's and libuv's helper threads at nice ${helpersNice}`);
+    }
     if (process.platform === 'linux') say(`main thread at nice ${getPriority(0)} (the Slack front and the members' thread at 0)`);
     if (swapInBurst && process.platform !== 'linux') throw new Error('--swap-in-burst needs Linux (it watches /proc/self/task for the training worker)');
     gc();

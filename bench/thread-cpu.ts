@@ -101,6 +101,11 @@ export class ThreadCpu {
     this.history.push({ at: performance.now(), ticks: new Map(this.ticks), waits, machine: machineTicks() });
   }
 
+  /** the ids of the threads a mark named `label` */
+  threadsLabelled(label: string): string[] {
+    return [...this.labelOf].filter(([tid, l]) => l === label && tid !== String(process.pid)).map(([tid]) => tid);
+  }
+
   private labelFor(tid: string): string {
     return tid === String(process.pid) ? 'main' : (this.labelOf.get(tid) ?? 'later');
   }
