@@ -2,7 +2,7 @@
  * A burst through the real Slack HTTP endpoint (issue 13):
  *
  *   npm run bench -- --only load [--members 200] [--commands 20] [--spread-ms 1000] [--data ml-latest-small] [--max-wait-ms 5000]
- *                                [--swap-in-burst] [--main-nice N] [--helpers-nice N]
+ *                                [--swap-in-burst] [--yield-nice N | --main-nice N]
  *   npm run bench -- --only soak [--minutes 30] [--members 20] [--every-ms 2000]
  *
  * The bot as `npm start` runs it on Slack (the service with the default algorithms, the
@@ -23,19 +23,21 @@
  * burst's requests arrive; the report says where it landed and the lag and acks around it. (A
  * fixed lead, the fit time of a quiet retrain before, missed: the same fit took 23.8 s and then
  * 16.5 s at load average ~12.)
- * --main-nice N: the main thread's nice value once the Slack front listens (Linux, that thread
- * alone): by default npm start's (MAIN_THREAD_NICE, src/bot/adapters/slack-front.ts); 0 leaves
- * it as it was, the code before, to compare back to back.
+ * --yield-nice N: what npm start does once the Slack front listens (YIELD_TO_FRONT_NICE,
+ * src/bot/adapters/slack-front.ts): every thread of the bot but the front's at nice N (Linux); the
+ * members' and the fake Web API's threads, Slack's side, stay at 0. Default npm start's value; 0
+ * leaves every thread as it was (the code before), to compare back to back.
+ * --main-nice N: the main thread alone at nice N instead (an earlier experiment).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { MessageChannel } from 'node:worker_threads';
-import { cpus, getPriority, loadavg, setPriority } from 'node:os';
+import { cpus, loadavg, setPriority } from 'node:os';
 import pino from 'pino';
 import { loadCommands } from '../commands/index.ts';
-import { MAIN_THREAD_NICE } from '../src/bot/adapters/slack-front.ts';
+import { YIELD_TO_FRONT_NICE } from '../src/bot/adapters/slack-front.ts';
 import { startSlack } from '../src/bot/adapters/slack.ts';
 import { createDispatcher } from '../src/bot/dispatch.ts';
 import { createWorkQueue } from '../src/bot/work-queue.ts';
@@ -43,7 +45,7 @@ import { createService } from '../src/bot/service.ts';
 import { DEFAULTS } from '../src/config.ts';
 import { loadDataset } from '../src/data/load.ts';
 import { openStore } from '../src/store/store.ts';
-import { BACKGROUND_NICE } from '../src/util/background-thread.ts';
+import { BACKGROUND_NICE, lowerOtherThreads, lowerThisThreadPriority } from '../src/util/background-thread.ts';
 import { spawnTsWorker } from '../src/util/ts-worker.ts';
 import { sharedDataset } from '../test/helpers/shared-data.ts';
 import type { ApiMessage, ToApi } from './load-api.ts';
@@ -194,8 +196,13 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
   };
   const swapInBurst = argv.includes('--swap-in-burst');
   if (swapInBurst && mode !== 'load') throw new Error('--swap-in-burst is for --only load');
-  const mainNice = argValue(argv, '--main-nice') === undefined ? MAIN_THREAD_NICE : Number(argValue(argv, '--main-nice'));
-  if (!(Number.isInteger(mainNice) && mainNice >= 0 && mainNice <= 19)) throw new Error(`--main-nice must be a whole number 0–19, got ${argValue(argv, '--main-nice')}`);
+  const niceArg = (name: string, fallback: number) => {
+    const n = argValue(argv, name) === undefined ? fallback : Number(argValue(argv, name));
+    if (!(Number.isInteger(n) && n >= 0 && n <= 19)) throw new Error(`${name} must be a whole number 0–19, got ${argValue(argv, name)}`);
+    return n;
+  };
+  const mainOnly = argValue(argv, '--main-nice') !== undefined;
+  const yieldNice = mainOnly ? niceArg('--main-nice', 0) : niceArg('--yield-nice', YIELD_TO_FRONT_NICE);
   const algorithms = [...DEFAULTS.algorithms];
   const tmp = mkdtempSync(join(tmpdir(), `marquee-bench-${mode}-`));
   const rows: BenchRow[] = [];
@@ -258,20 +265,17 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     const slackPort = await freePort();
     const running = await startSlack(
       { dispatcher, service: svc, settings: { botToken: 'xoxb-load', signingSecret: SECRET }, log: pino({ level: 'warn' }, pino.destination(2)) },
-      { slackApiUrl: `http://127.0.0.1:${apiPort}/api/`, env: { SLACK_PORT: String(slackPort) }, queueMaxMs: maxWaitMs, mainThreadNice: mainNice > 0 ? mainNice : undefined },
+      { slackApiUrl: `http://127.0.0.1:${apiPort}/api/`, env: { SLACK_PORT: String(slackPort) }, queueMaxMs: maxWaitMs },
     );
 
     cpu.mark('Slack front');
-    if (process.platform === 'linux' && getPriority(0) !== mainNice) throw new Error(`--main-nice ${mainNice}: the main thread is at nice ${getPriority(0)} (it is never raised)`);
-    // --helpers-nice N (an experiment, Linux): V8's platform threads and libuv's pool, which run
-    // every isolate's parallel GC, at nice N too: the front then is the only thread of the bot at 0
-    const helpersNice = argValue(argv, '--helpers-nice') === undefined ? undefined : Number(argValue(argv, '--helpers-nice'));
-    if (helpersNice !== undefined) {
-      if (process.platform !== 'linux' || !(Number.isInteger(helpersNice) && helpersNice > 0 && helpersNice <= 19)) throw new Error('--helpers-nice takes 1–19, on Linux');
-      for (const tid of cpu.threadsLabelled('V8 and libuv helpers')) setPriority(Number(tid), helpersNice);
-      say(`V8's and libuv's helper threads at nice ${helpersNice}`);
+    // as npm start (slack-front.ts's lowerAllButFront) but for Slack's side: the bench's own threads keep 0
+    if (yieldNice > 0) {
+      if (!lowerThisThreadPriority(process.platform, setPriority, yieldNice)) throw new Error(`the main thread could not be lowered to nice ${yieldNice} (Linux only, never raised)`);
+      const keep = ['Slack front', 'the fake Web API (response_urls)', 'members (the bench client)'].flatMap((l) => cpu.threadsLabelled(l)).map(Number);
+      const others = mainOnly ? 0 : lowerOtherThreads(yieldNice, keep);
+      say(`main thread${mainOnly ? '' : ` and ${others} other threads of the bot`} at nice ${yieldNice}; the front's, the members' and the fake Web API's at 0`);
     }
-    if (process.platform === 'linux') say(`main thread at nice ${getPriority(0)} (the Slack front and the members' thread at 0)`);
     if (swapInBurst && process.platform !== 'linux') throw new Error('--swap-in-burst needs Linux (it watches /proc/self/task for the training worker)');
     gc();
     const rssStart = process.memoryUsage().rss;

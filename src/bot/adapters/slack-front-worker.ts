@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
+import { thisThreadId } from '../../util/background-thread.ts';
 import { BacklogEstimate, busyAck, type BacklogReport } from './slack-busy-ack.ts';
 import type { Delivery } from './slack-replay.ts';
 import { checkSlackSignature, isSslCheck, urlVerificationChallenge, type SignatureVerdict } from './slack-signature.ts';
@@ -42,7 +43,8 @@ export interface VerifiedRequest {
 }
 
 export type FromFront =
-  | { type: 'listening'; port: number }
+  /** `tid`: this thread's id for the kernel (Linux), so that the others can yield to it */
+  | { type: 'listening'; port: number; tid?: number }
   | { type: 'listen-failed'; message: string }
   /** the requests verified in one turn of this thread; `turnedAway`: slash commands refused busy meanwhile */
   | { type: 'requests'; requests: VerifiedRequest[]; turnedAway: number }
@@ -213,7 +215,7 @@ if (parentPort && (workerData as { front?: FrontOptions } | undefined)?.front) {
   // retransmit, which set the ack p50 at 1.3 s. The kernel caps it at net.core.somaxconn.
   server.listen({ port: opts.port, host: opts.host, backlog: LISTEN_BACKLOG }, () => {
     const address = server.address();
-    post({ type: 'listening', port: typeof address === 'object' && address ? address.port : opts.port });
+    post({ type: 'listening', port: typeof address === 'object' && address ? address.port : opts.port, tid: thisThreadId() });
   });
   port.on('message', (m: ToFront) => {
     if (m.type === 'backlog') backlog.update(m.report);

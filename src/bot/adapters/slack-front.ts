@@ -9,7 +9,7 @@
 import type { App, Receiver } from '@slack/bolt';
 import { setPriority } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { lowerThisThreadPriority } from '../../util/background-thread.ts';
+import { lowerOtherThreads, lowerThisThreadPriority } from '../../util/background-thread.ts';
 import { spawnTsWorker } from '../../util/ts-worker.ts';
 import { DEFAULT_MAX_WAIT_MS } from '../busy.ts';
 import type { BacklogReport } from './slack-busy-ack.ts';
@@ -20,16 +20,20 @@ import { decodeSlackBody } from './slack-signature.ts';
 type Log = { warn(obj: object, msg: string): void; error(obj: object, msg: string): void; debug(obj: object, msg: string): void };
 
 /**
- * The nice value the main thread takes once the front listens (SlackFrontOptions.mainThreadNice;
- * npm start's choice, see ./slack.ts). On two cores in a burst every thread of the process waited
- * for a core most of the time (schedstat: the front ~5 s, main ~6 s within a 7 s ack window at load
- * average ~14), and the front's own work per request is ~0.17 ms: its acks wait for a core, not
- * for work. At nice 5 the kernel gives the main thread a third of a nice-0 thread's share when both
- * want a core, so the front's acks come first; measured back to back (`npm run bench -- --only
- * load`, --main-nice 0 against 5, see README): acks later than 3 s and ack p99 down, answer p99
- * and throughput not worse. 5, not more: the answers still come from the main thread.
+ * The nice value every thread of the process but the front's takes once the front listens
+ * (SlackFrontOptions.yieldToFrontNice; npm start's choice, see ./slack.ts): the main thread, V8's
+ * platform threads (every isolate's parallel GC and compiler jobs) and libuv's pool. Why: in a
+ * burst on two cores the front's work is ~0.15 ms a request and its acks waited for a core, not
+ * for work: schedstat gave the front 2.0–6.3 s of run-queue wait in 4–9 s ack windows, while V8's
+ * four platform threads used 1.2–1.9 s of CPU there (the main isolate's scavenges keep ~80 % of
+ * the young generation during a burst), more than the main thread (0.25–0.8 s) or the front
+ * (0.45–0.7 s); other processes took the rest (load average 10–15; `npm run bench -- --only
+ * load`, 2026-12-06). At nice 5 such a thread gets a third of a nice-0 thread's share when both
+ * want a core. Measured back to back (README, the load section): the main thread alone at 5
+ * changed little against other processes' noise; all but the front at 5 gave fewer late acks and
+ * a lower ack p99 in both pairs. 5, not more: the answers still come from these threads.
  */
-export const MAIN_THREAD_NICE = 5;
+export const YIELD_TO_FRONT_NICE = 5;
 
 /** Verified requests started per turn of the event loop (see enqueue). */
 export const RUN_PER_TURN = 4;
@@ -58,16 +62,24 @@ export interface SlackFrontOptions {
   /** a slash command expected to wait longer than this in all is refused busy in its ack (ms) */
   maxWaitMs?: number;
   /**
-   * When set, the thread that starts the front (the main thread) lowers its own priority to this
-   * nice value once the front listens, so that the front's acks win a core over the bot's work
-   * (MAIN_THREAD_NICE). Linux only, where a nice value is the thread's own; elsewhere, and when
-   * the thread is at this nice or lower already, nothing changes. It is never raised again (an
-   * unprivileged process cannot): threads the main thread starts afterwards inherit it, a front
-   * started again after a crash too. Unset: the priority is left alone (tests, embedders).
+   * When set, once the front listens every other thread of the process (the main thread that
+   * started it among them) lowers to this nice value, so that the front's acks win a core over
+   * the bot's work (YIELD_TO_FRONT_NICE). Linux only, where a nice value is the thread's own;
+   * elsewhere nothing changes, and a thread at this nice or lower already is left. Never raised
+   * again (an unprivileged process cannot): threads started afterwards inherit it, a front started
+   * again after a crash too. Without the front's thread id only the main thread lowers. Unset: the
+   * priorities are left alone (tests, embedders).
    */
-  mainThreadNice?: number;
-  /** how the priority is lowered (tests); returns whether it was */
-  lowerPriority?: (nice: number) => boolean;
+  yieldToFrontNice?: number;
+  /** how the priorities are lowered (tests); returns whether they were */
+  lowerPriority?: (nice: number, frontTid: number | undefined) => boolean;
+}
+
+/** This thread, then every other but the front's (when its id is known). */
+function lowerAllButFront(nice: number, frontTid: number | undefined): boolean {
+  const main = lowerThisThreadPriority(process.platform, setPriority, nice);
+  const others = frontTid === undefined ? 0 : lowerOtherThreads(nice, [frontTid]);
+  return main || others > 0;
 }
 
 export class SlackFrontReceiver implements Receiver {
@@ -117,7 +129,7 @@ export class SlackFrontReceiver implements Receiver {
         if (m.type === 'listening') {
           listening = true;
           boundPort = m.port;
-          this.lowerMainThread();
+          this.yieldToFront(m.tid);
           this.report();
           resolve({ port: m.port });
         } else if (m.type === 'listen-failed' && !listening) {
@@ -140,12 +152,12 @@ export class SlackFrontReceiver implements Receiver {
   }
 
   /** Once, after the front thread exists (it was spawned at the priority the main thread had). */
-  private lowerMainThread(): void {
-    const nice = this.opts.mainThreadNice;
+  private yieldToFront(frontTid: number | undefined): void {
+    const nice = this.opts.yieldToFrontNice;
     if (nice === undefined || this.lowered) return;
     this.lowered = true;
-    const lower = this.opts.lowerPriority ?? ((n: number) => lowerThisThreadPriority(process.platform, setPriority, n));
-    if (lower(nice)) this.opts.log.debug({ nice }, 'slack: the main thread yields to the HTTP front (its nice value lowered)');
+    const lower = this.opts.lowerPriority ?? lowerAllButFront;
+    if (lower(nice, frontTid)) this.opts.log.debug({ nice }, "slack: the bot's threads yield to the HTTP front (their nice value lowered)");
   }
 
   /**
