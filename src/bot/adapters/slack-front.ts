@@ -24,14 +24,16 @@ type Log = { warn(obj: object, msg: string): void; error(obj: object, msg: strin
  * (SlackFrontOptions.yieldToFrontNice; npm start's choice, see ./slack.ts): the main thread, V8's
  * platform threads (every isolate's parallel GC and compiler jobs) and libuv's pool. Why: in a
  * burst on two cores the front's work is ~0.15 ms a request and its acks waited for a core, not
- * for work: schedstat gave the front 2.0–6.3 s of run-queue wait in 4–9 s ack windows, while V8's
- * four platform threads used 1.2–1.9 s of CPU there (the main isolate's scavenges keep ~80 % of
- * the young generation during a burst), more than the main thread (0.25–0.8 s) or the front
- * (0.45–0.7 s); other processes took the rest (load average 10–15; `npm run bench -- --only
+ * for work: schedstat gave the front 2.0–7.5 s of run-queue wait in 3.9–11.1 s ack windows, while V8's
+ * four platform threads used 0.9–1.9 s of CPU there (the main isolate's scavenges keep ~80 % of
+ * the young generation during a burst), more than the main thread (0.24–0.8 s) or the front
+ * (0.45–0.77 s); other processes took the rest (load average 10–15; `npm run bench -- --only
  * load`, 2026-12-06). At nice 5 such a thread gets a third of a nice-0 thread's share when both
- * want a core. Measured back to back (README, the load section): the main thread alone at 5
- * changed little against other processes' noise; all but the front at 5 gave fewer late acks and
- * a lower ack p99 in both pairs. 5, not more: the answers still come from these threads.
+ * want a core. Measured back to back, three pairs at load average 10.9–12.2 (`npm run bench -- --only
+ * load --yield-nice 0` against the default): acks later than 3 s 3,727/1,456/1,803 → 2,520/1,132/
+ * 1,446, ack p99 6.3/3.8/5.1 s → 4.4/4.1/3.8 s, answer p99 21.4/12.9/11.6 s → 10.8/11.9/10.6 s;
+ * the cost: the main thread's smaller share made the ack turn more slash commands away "busy"
+ * (2,331/340/850 → 2,670/2,749/1,993). 5, not more: the answers still come from these threads.
  */
 export const YIELD_TO_FRONT_NICE = 5;
 

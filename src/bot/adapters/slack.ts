@@ -355,7 +355,7 @@ export interface SlackStartOverrides {
   checkedIds?: { botId?: string; botUserId?: string };
   /** how long the HTTP front lets a slash command queue before "busy" (SLACK_QUEUE_MAX_MS) */
   queueMaxMs?: number;
-  /** HTTP mode: the main thread's nice once the front listens (./slack-front.ts; unset: left alone) */
+  /** HTTP mode: the nice every thread but the front takes once it listens (./slack-front.ts; unset: left alone) */
   yieldToFrontNice?: number;
 }
 
@@ -368,7 +368,7 @@ export interface SlackStartOverrides {
 export const prepareSlack: PrepareAdapter<SlackSettings> = async (settings, { log }) => {
   const apiUrl = settings.apiUrl;
   const checkedIds = await checkBotTokenEarly(settings.botToken, apiUrl ? { slackApiUrl: apiUrl } : {}, { log, logger: boltLogger(log), apiUrl });
-  // npm start: the main thread yields the cores to the HTTP front's acks (YIELD_TO_FRONT_NICE)
+  // npm start: the bot's threads yield the cores to the HTTP front's acks (YIELD_TO_FRONT_NICE)
   return (opts) => startSlack(opts, { checkedIds, yieldToFrontNice: YIELD_TO_FRONT_NICE });
 };
 
