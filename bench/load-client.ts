@@ -1,15 +1,15 @@
 /**
  * The members of bench/load.ts, in a worker thread of their own so that sending 4,000 requests
- * does not take turns with the bot on its event loop: Slack's side of the wire. It runs the fake
- * Slack Web API (auth.test, and every command's response_url, where the answers arrive) and
- * sends signed slash commands to the bot's real HTTP endpoint, each on a new connection.
+ * does not take turns with the bot on its event loop: Slack's side of the wire. It sends signed
+ * slash commands to the bot's real HTTP endpoint, each on a new connection, with response_urls
+ * on the fake Web API (./load-api.ts, a thread of its own), which passes each answer on.
  *
- * Messages: → {kind:'ready', apiPort}; ← {kind:'go', slackPort}; → {kind:'result', ...}.
+ * Messages: → {kind:'ready'}; ← {kind:'go', slackPort, apiPort, answers: MessagePort}; → {kind:'result', ...}.
  */
 import { createHmac } from 'node:crypto';
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { parentPort, workerData } from 'node:worker_threads';
+import { request } from 'node:http';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import type { Answer } from './load-api.ts';
 import { picker } from './measure.ts';
 
 export interface LoadPlan {
@@ -40,9 +40,17 @@ export interface CommandOutcome {
   closedMs: number;
   /** ms from sending until the TCP handshake completed (the kernel's, before the bot accepts) */
   connectMs: number;
-  /** the bot's own account (its Server-Timing header): accept → request read, accept → 200; NaN without one */
+  /** the bot's own account (its Server-Timing header): accept → headers parsed, → request read, → 200; NaN without one */
+  headMs: number;
   readMs: number;
   frontMs: number;
+  /**
+   * Wall-clock times (Unix ms, this thread's performance.timeOrigin + now(), so comparable across
+   * threads): the command sent, the client's event loop seeing the connection up (its request is
+   * written in that same callback), the front's accept (from Server-Timing), and the client's
+   * loop seeing the ack. NaN when unknown.
+   */
+  wall: { sent: number; connectSeen: number; accepted: number; ackSeen: number };
   /** the text of the ack's body, when it says something (a busy bot's note) */
   ackText: string;
   /** ms from sending to the answer on the response_url; NaN when none came */
@@ -52,48 +60,15 @@ export interface CommandOutcome {
 }
 
 export type ClientMessage =
-  | { kind: 'ready'; apiPort: number }
-  | { kind: 'result'; outcomes: CommandOutcome[]; lagMs: number[]; /** this thread's performance.timeOrigin: its clock's zero */ timeOrigin: number };
+  | { kind: 'ready' }
+  | { kind: 'result'; outcomes: CommandOutcome[]; lagMs: number[]; /** each lag sample's wall-clock time (Unix ms) */ lagAt: number[]; /** this thread's performance.timeOrigin: its clock's zero */ timeOrigin: number };
 
 const port = parentPort;
 if (!port) throw new Error('load-client.ts runs as a worker thread (see bench/load.ts)');
 const plan = (workerData as { plan: LoadPlan }).plan;
 
+/** each command's answer, as the fake Web API timed it on arrival (Unix ms) */
 const answers = new Map<number, { at: number; text: string }>();
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    let s = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => (s += c));
-    req.on('end', () => resolve(s));
-  });
-}
-
-/** The fake Web API: auth.test says who the bot is; /respond/<n> collects answers. */
-const api = createServer((req: IncomingMessage, res: ServerResponse) => {
-  void readBody(req).then((body) => {
-    const at = performance.now();
-    const url = req.url ?? '';
-    const respond = /^\/respond\/(\d+)$/.exec(url);
-    if (respond) {
-      let text = '';
-      try {
-        text = String((JSON.parse(body) as { text?: string }).text ?? '');
-      } catch {
-        text = body;
-      }
-      // progress lines (⏳) and "Done: the answer is posted" notes are not the answer
-      if (!text.startsWith('⏳') && !text.startsWith('Done: the answer')) {
-        const id = Number(respond[1]);
-        if (!answers.has(id)) answers.set(id, { at, text });
-      }
-    }
-    res.setHeader('content-type', 'application/json');
-    if (url.endsWith('auth.test')) res.end(JSON.stringify({ ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' }));
-    else res.end(JSON.stringify({ ok: true }));
-  });
-});
 
 function sign(body: string): Record<string, string> {
   const ts = String(Math.floor(Date.now() / 1000));
@@ -119,7 +94,23 @@ function send(apiPort: number, slackPort: number, member: string, line: string):
     trigger_id: String(id),
   }).toString();
   const sentAt = performance.now();
-  const outcome: CommandOutcome = { member, line, status: 0, sentAt, ackMs: NaN, closedMs: NaN, connectMs: NaN, readMs: NaN, frontMs: NaN, ackText: '', answerMs: NaN, answer: '' };
+  const wall = (at: number) => performance.timeOrigin + at;
+  const outcome: CommandOutcome = {
+    member,
+    line,
+    status: 0,
+    sentAt,
+    ackMs: NaN,
+    closedMs: NaN,
+    connectMs: NaN,
+    headMs: NaN,
+    readMs: NaN,
+    frontMs: NaN,
+    wall: { sent: wall(sentAt), connectSeen: NaN, accepted: NaN, ackSeen: NaN },
+    ackText: '',
+    answerMs: NaN,
+    answer: '',
+  };
   return new Promise((resolve) => {
     const req = request(
       {
@@ -133,8 +124,12 @@ function send(apiPort: number, slackPort: number, member: string, line: string):
       (res) => {
         // the ack is the status line: Bolt's empty 200 may end only when the connection closes
         outcome.status = res.statusCode ?? 0;
-        outcome.ackMs = performance.now() - sentAt;
+        const seen = performance.now();
+        outcome.ackMs = seen - sentAt;
+        outcome.wall.ackSeen = wall(seen);
         const timing = String(res.headers['server-timing'] ?? '');
+        outcome.headMs = Number(/(?:^|,\s*)head;dur=([\d.]+)/.exec(timing)?.[1] ?? NaN);
+        outcome.wall.accepted = Number(/(?:^|,\s*)accept;desc="([\d.]+)"/.exec(timing)?.[1] ?? NaN);
         outcome.readMs = Number(/(?:^|,\s*)read;dur=([\d.]+)/.exec(timing)?.[1] ?? NaN);
         outcome.frontMs = Number(/(?:^|,\s*)front;dur=([\d.]+)/.exec(timing)?.[1] ?? NaN);
         res.setEncoding('utf8');
@@ -146,7 +141,13 @@ function send(apiPort: number, slackPort: number, member: string, line: string):
         });
       },
     );
-    req.on('socket', (socket) => socket.once('connect', () => (outcome.connectMs = performance.now() - sentAt)));
+    req.on('socket', (socket) =>
+      socket.once('connect', () => {
+        const at = performance.now();
+        outcome.connectMs = at - sentAt;
+        outcome.wall.connectSeen = wall(at);
+      }),
+    );
     req.on('error', () => {
       outcome.ackMs = performance.now() - sentAt;
       resolve({ id, outcome });
@@ -193,7 +194,7 @@ async function settle(sent: Array<{ id: number; outcome: CommandOutcome }>): Pro
   }
   return sent.map(({ id, outcome }) => {
     const a = answers.get(id);
-    if (a) return { ...outcome, answerMs: a.at - outcome.sentAt, answer: a.text };
+    if (a) return { ...outcome, answerMs: a.at - outcome.wall.sent, answer: a.text };
     return answeredInAck(outcome) ? { ...outcome, answerMs: outcome.ackMs, answer: outcome.ackText } : outcome;
   });
 }
@@ -238,28 +239,28 @@ async function runSoak(apiPort: number, slackPort: number): Promise<CommandOutco
  * This thread's own event-loop lag (late 2 ms ticks): an ack is timed when this loop gets to the
  * response, so a busy client adds to every ack it measures; the report says how much.
  */
-function lagMeter(): { samples: number[]; stop(): void } {
+function lagMeter(): { samples: number[]; at: number[]; stop(): void } {
   const samples: number[] = [];
+  const at: number[] = [];
   let last = performance.now();
   const timer = setInterval(() => {
     const now = performance.now();
     samples.push(Math.max(0, now - last - 2));
+    at.push(performance.timeOrigin + now);
     last = now;
   }, 2);
-  return { samples, stop: () => clearInterval(timer) };
+  return { samples, at, stop: () => clearInterval(timer) };
 }
 
-api.listen(0, '127.0.0.1', () => {
-  const apiPort = (api.address() as AddressInfo).port;
-  port.on('message', (msg: { kind: 'go'; slackPort: number }) => {
-    if (msg.kind !== 'go') return;
-    const run = plan.mode === 'load' ? runLoad(apiPort, msg.slackPort) : runSoak(apiPort, msg.slackPort);
-    const lag = lagMeter();
-    void run.then((outcomes) => {
-      lag.stop();
-      port.postMessage({ kind: 'result', outcomes, lagMs: lag.samples, timeOrigin: performance.timeOrigin } satisfies ClientMessage);
-      api.close();
-    });
+port.on('message', (msg: { kind: 'go'; slackPort: number; apiPort: number; answers: MessagePort }) => {
+  if (msg.kind !== 'go') return;
+  msg.answers.on('message', (a: Answer) => answers.set(a.id, { at: a.at, text: a.text }));
+  const run = plan.mode === 'load' ? runLoad(msg.apiPort, msg.slackPort) : runSoak(msg.apiPort, msg.slackPort);
+  const lag = lagMeter();
+  void run.then((outcomes) => {
+    lag.stop();
+    msg.answers.close();
+    port.postMessage({ kind: 'result', outcomes, lagMs: lag.samples, lagAt: lag.at, timeOrigin: performance.timeOrigin } satisfies ClientMessage);
   });
-  port.postMessage({ kind: 'ready', apiPort } satisfies ClientMessage);
 });
+port.postMessage({ kind: 'ready' } satisfies ClientMessage);

@@ -2,13 +2,13 @@
  * A burst through the real Slack HTTP endpoint (issue 13):
  *
  *   npm run bench -- --only load [--members 200] [--commands 20] [--spread-ms 1000] [--data ml-latest-small] [--max-wait-ms 5000]
- *                                [--swap-in-burst] [--main-nice N]
+ *                                [--swap-in-burst] [--yield-nice N | --main-nice N]
  *   npm run bench -- --only soak [--minutes 30] [--members 20] [--every-ms 2000]
  *
  * The bot as `npm start` runs it on Slack (the service with the default algorithms, the
- * dispatcher, startSlack with its HTTP front, a worker thread, on a loopback port) and, in a worker
- * thread of their own (./load-client.ts), the members and a fake Slack Web API (auth.test and the
- * response_urls the answers are posted to). load: every member sends every command (rate,
+ * dispatcher, startSlack with its HTTP front, a worker thread, on a loopback port) and, in worker
+ * threads of their own, the members (./load-client.ts) and a fake Slack Web API (./load-api.ts:
+ * auth.test and the response_urls the answers are posted to, timed on arrival). load: every member sends every command (rate,
  * recommend, top, because, movie) on a new connection within the first second, while a full
  * retrain runs. Reported: acks later than Slack's 3 s (target 0), ack p99 (< 1 s), ratings
  * acknowledged to the member but missing from the store (target 0), throughput, answer
@@ -23,19 +23,21 @@
  * burst's requests arrive; the report says where it landed and the lag and acks around it. (A
  * fixed lead, the fit time of a quiet retrain before, missed: the same fit took 23.8 s and then
  * 16.5 s at load average ~12.)
- * --main-nice N: the main thread at nice N (Linux, that thread alone) once the Slack front and the
- * members' thread run, to see whether the front's acks gain from the cores it leaves. Measured
- * 2026-12-06 (every command run): at load average 11–18 from other jobs nice 5 halved the front's
- * accept → 200 p50 (2.0–2.9 s against 4.8–5.7 s); at load average 5–7 it did not help (acks
- * later than 3 s 1,336–3,014 against 0–1,811 for the code before), so it is not the default.
+ * --yield-nice N: what npm start does once the Slack front listens (YIELD_TO_FRONT_NICE,
+ * src/bot/adapters/slack-front.ts): every thread of the bot but the front's at nice N (Linux); the
+ * members' and the fake Web API's threads, Slack's side, stay at 0. Default npm start's value; 0
+ * leaves every thread as it was (the code before), to compare back to back.
+ * --main-nice N: the main thread alone at nice N instead (an earlier experiment).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
-import { getPriority, setPriority } from 'node:os';
+import { MessageChannel } from 'node:worker_threads';
+import { cpus, loadavg, setPriority } from 'node:os';
 import pino from 'pino';
 import { loadCommands } from '../commands/index.ts';
+import { YIELD_TO_FRONT_NICE } from '../src/bot/adapters/slack-front.ts';
 import { startSlack } from '../src/bot/adapters/slack.ts';
 import { createDispatcher } from '../src/bot/dispatch.ts';
 import { createWorkQueue } from '../src/bot/work-queue.ts';
@@ -43,9 +45,10 @@ import { createService } from '../src/bot/service.ts';
 import { DEFAULTS } from '../src/config.ts';
 import { loadDataset } from '../src/data/load.ts';
 import { openStore } from '../src/store/store.ts';
-import { BACKGROUND_NICE, lowerThisThreadPriority } from '../src/util/background-thread.ts';
+import { BACKGROUND_NICE, lowerOtherThreads, lowerThisThreadPriority } from '../src/util/background-thread.ts';
 import { spawnTsWorker } from '../src/util/ts-worker.ts';
 import { sharedDataset } from '../test/helpers/shared-data.ts';
+import type { ApiMessage, ToApi } from './load-api.ts';
 import type { ClientMessage, CommandOutcome, LoadPlan } from './load-client.ts';
 import { gc, median } from './measure.ts';
 import { ThreadCpu } from './thread-cpu.ts';
@@ -193,8 +196,13 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
   };
   const swapInBurst = argv.includes('--swap-in-burst');
   if (swapInBurst && mode !== 'load') throw new Error('--swap-in-burst is for --only load');
-  const mainNice = argValue(argv, '--main-nice') === undefined ? undefined : Number(argValue(argv, '--main-nice'));
-  if (mainNice !== undefined && !(Number.isInteger(mainNice) && mainNice >= 0 && mainNice <= 19)) throw new Error(`--main-nice must be a whole number 0–19, got ${argValue(argv, '--main-nice')}`);
+  const niceArg = (name: string, fallback: number) => {
+    const n = argValue(argv, name) === undefined ? fallback : Number(argValue(argv, name));
+    if (!(Number.isInteger(n) && n >= 0 && n <= 19)) throw new Error(`${name} must be a whole number 0–19, got ${argValue(argv, name)}`);
+    return n;
+  };
+  const mainOnly = argValue(argv, '--main-nice') !== undefined;
+  const yieldNice = mainOnly ? niceArg('--main-nice', 0) : niceArg('--yield-nice', YIELD_TO_FRONT_NICE);
   const algorithms = [...DEFAULTS.algorithms];
   const tmp = mkdtempSync(join(tmpdir(), `marquee-bench-${mode}-`));
   const rows: BenchRow[] = [];
@@ -204,6 +212,8 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
   };
   const retrained: RetrainedLine[] = [];
   try {
+    const cpu = new ThreadCpu();
+    cpu.mark('V8 and libuv helpers');
     const store = openStore(join(tmp, 'marquee.db'));
     store.importDataset(await loadDataset(dir));
     const svc = await createService({
@@ -224,8 +234,17 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     const maxWaitMs = argValue(argv, '--max-wait-ms') === undefined ? undefined : numberArg(argv, '--max-wait-ms', 0);
     const dispatcher = createDispatcher({ service: svc, commands: await loadCommands(), work, maxWaitMs });
 
-    const cpu = new ThreadCpu();
-    cpu.mark('helpers (V8, libuv)');
+    cpu.mark("the store's and the service's threads");
+    // the fake Web API (response_urls) first, in its own thread, then the members
+    const apiThread = spawnTsWorker(new URL('./load-api.ts', import.meta.url), {});
+    const fromApi = (kind: ApiMessage['kind']) =>
+      new Promise<ApiMessage>((resolve, reject) => {
+        const on = (m: ApiMessage) => m.kind === kind && (apiThread.off('message', on), resolve(m));
+        apiThread.on('message', on);
+        apiThread.once('error', reject);
+      });
+    const { apiPort } = (await fromApi('ready')) as Extract<ApiMessage, { kind: 'ready' }>;
+    cpu.mark('the fake Web API (response_urls)');
     const client = spawnTsWorker(new URL('./load-client.ts', import.meta.url), { plan });
     const messages: ClientMessage[] = [];
     let wake: (() => void) | undefined;
@@ -241,7 +260,7 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
         await new Promise<void>((r) => (wake = r));
       }
     };
-    const { apiPort } = (await next('ready')) as Extract<ClientMessage, { kind: 'ready' }>;
+    await next('ready');
     cpu.mark('members (the bench client)');
     const slackPort = await freePort();
     const running = await startSlack(
@@ -250,10 +269,13 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     );
 
     cpu.mark('Slack front');
-    if (mainNice !== undefined && mainNice > 0 && !lowerThisThreadPriority(process.platform, setPriority, mainNice)) {
-      throw new Error(`--main-nice ${mainNice}: the main thread's nice could not be set (Linux only, and never raised)`);
+    // as npm start (slack-front.ts's lowerAllButFront) but for Slack's side: the bench's own threads keep 0
+    if (yieldNice > 0) {
+      if (!lowerThisThreadPriority(process.platform, setPriority, yieldNice)) throw new Error(`the main thread could not be lowered to nice ${yieldNice} (Linux only, never raised)`);
+      const keep = ['Slack front', 'the fake Web API (response_urls)', 'members (the bench client)'].flatMap((l) => cpu.threadsLabelled(l)).map(Number);
+      const others = mainOnly ? 0 : lowerOtherThreads(yieldNice, keep);
+      say(`main thread${mainOnly ? '' : ` and ${others} other threads of the bot`} at nice ${yieldNice}; the front's, the members' and the fake Web API's at 0`);
     }
-    if (process.platform === 'linux') say(`main thread at nice ${getPriority(0)} (the Slack front and the members' thread at 0)`);
     if (swapInBurst && process.platform !== 'linux') throw new Error('--swap-in-burst needs Linux (it watches /proc/self/task for the training worker)');
     gc();
     const rssStart = process.memoryUsage().rss;
@@ -281,11 +303,14 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
         say(`the retrain's fit ended after ${(leadMs / 1000).toFixed(1)} s: the burst starts`);
       }
     }
+    const loadAtStart = loadavg()[0];
     const tcpAtStart = tcpCounters();
     const t0 = performance.now();
-    cpu.begin();
-    client.postMessage({ kind: 'go', slackPort });
-    const { outcomes, lagMs: clientLag, timeOrigin: clientOrigin } = (await next('result')) as Extract<ClientMessage, { kind: 'result' }>;
+    cpu.begin(100);
+    const answers = new MessageChannel();
+    apiThread.postMessage({ kind: 'answers-to', port: answers.port1 } satisfies ToApi, [answers.port1]);
+    client.postMessage({ kind: 'go', slackPort, apiPort, answers: answers.port2 }, [answers.port2]);
+    const { outcomes, lagMs: clientLag, lagAt: clientLagAt, timeOrigin: clientOrigin } = (await next('result')) as Extract<ClientMessage, { kind: 'result' }>;
     const wallMs = performance.now() - t0;
     const cpuMs = cpu.end();
     lag.stop();
@@ -293,9 +318,16 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     clearInterval(rssTimer);
     await running.stop();
     await client.terminate();
+    const counted = fromApi('counts');
+    apiThread.postMessage({ kind: 'counts' } satisfies ToApi);
+    const api = (await counted) as Extract<ApiMessage, { kind: 'counts' }>;
+    await apiThread.terminate();
 
+    add(`${mode}: load average (1 min) at the start / the end`, loadAtStart, '', `${loadavg()[0].toFixed(2)} at the end; ${cpus().length} cores`);
     report(mode, outcomes, wallMs, add);
     reportAckSides(mode, outcomes, clientLag, tcpAtStart, tcpCounters(), add);
+    add(`${mode}: posts to the fake Web API (response_urls)`, api.requests, '', `on ${api.connections} connections`);
+    reportAckSteps(mode, outcomes, { samples: clientLag, at: clientLagAt }, cpu, add);
     for (const [label, ms] of cpuMs) {
       if (ms > 0) add(`${mode}: CPU, ${label === 'later' ? 'threads started during the run (the retrain)' : label}`, ms / 1000, 's', `${((ms / outcomes.length) * 1000).toFixed(0)} µs per command; wall ${(wallMs / 1000).toFixed(1)} s`);
     }
@@ -399,6 +431,58 @@ function reportAckSides(
       : 'SYNs sent again: not known off Linux';
   add(`${mode}: TCP connect p99 (handshake seen by the members' thread)`, quantile(connect, 0.99), 'ms', `${fmt(connect)}; ${connect.filter((x) => x > 1000).length} over 1 s; ${kernel}`);
   add(`${mode}: client event-loop lag p99 (the members' thread)`, quantile(clientLag, 0.99), 'ms', `max ${Math.max(0, ...clientLag).toFixed(0)} ms; adds to the acks it times`);
+}
+
+/**
+ * Where an ack's time went, step by step, on one clock (wall-clock ms; the threads' clocks agree):
+ * from the command sent to the front's accept (the listen queue, the front's loop reaching
+ * accept()); the front waiting for the request's bytes (the client writes them when its own loop
+ * sees the connection up); the front reading them; the front answering; the client's loop seeing
+ * the 200. Each step's p50 and p99, and its mean over the slowest 1 % of acks (what the ack p99 is
+ * made of). Then, over the acks' window (the burst's start to its last ack), the CPU each thread
+ * used and how long it waited for a core while runnable (schedstat), and the other processes'.
+ */
+function reportAckSteps(
+  mode: string,
+  outcomes: CommandOutcome[],
+  clientLag: { samples: number[]; at: number[] },
+  cpu: ThreadCpu,
+  add: (name: string, value: number, unit: string, note?: string) => void,
+): void {
+  const timed = outcomes.filter((o) => Number.isFinite(o.wall.accepted) && Number.isFinite(o.wall.connectSeen) && Number.isFinite(o.headMs));
+  if (timed.length === 0) return;
+  const steps: Array<[string, (o: CommandOutcome) => number]> = [
+    ['sent → accepted (listen queue, the front reaching accept)', (o) => o.wall.accepted - o.wall.sent],
+    ["accepted → the client's loop writes the request", (o) => Math.max(0, o.wall.connectSeen - o.wall.accepted)],
+    ['written → the front has read it whole', (o) => o.readMs - Math.max(0, o.wall.connectSeen - o.wall.accepted)],
+    ['read → 200 written (signature, busy ack, handover)', (o) => o.frontMs - o.readMs],
+    ["200 written → the client's loop sees it", (o) => o.wall.ackSeen - (o.wall.accepted + o.frontMs)],
+  ];
+  const slowest = [...timed].sort((a, b) => b.ackMs - a.ackMs).slice(0, Math.max(1, Math.ceil(timed.length / 100)));
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  for (const [name, of] of steps) {
+    const xs = timed.map(of);
+    add(`${mode}: ack step, ${name} p99`, quantile(xs, 0.99), 'ms', `p50 ${quantile(xs, 0.5).toFixed(1)} ms; mean over the slowest 1 % of acks ${mean(slowest.map(of)).toFixed(0)} ms`);
+  }
+  // what a Slack whose own loop is never late would have seen: the ack less the two steps that are
+  // the members' thread alone (written late, seen late); reported beside the ack p99, not for it
+  const withoutClient = timed.map((o) => o.ackMs - steps[1][1](o) - steps[4][1](o));
+  add(`${mode}: ack less the members' own loop delays p99`, quantile(withoutClient, 0.99), 'ms', `p50 ${quantile(withoutClient, 0.5).toFixed(0)} ms; max ${maxOf(withoutClient).toFixed(0)} ms; sent → accepted + written → read + read → 200`);
+  // the acks' window on this thread's clock
+  const from = minOf(timed.map((o) => o.wall.sent)) - performance.timeOrigin;
+  const to = maxOf(timed.map((o) => o.wall.ackSeen)) - performance.timeOrigin;
+  const stalled = clientLag.samples.filter((_, k) => clientLag.at[k] - performance.timeOrigin >= from && clientLag.at[k] - performance.timeOrigin <= to);
+  add(`${mode}: the members' loop stalled over the acks' window`, stalled.reduce((a, b) => a + b, 0), 'ms', `of ${(to - from).toFixed(0)} ms; longest ${maxOf(stalled, 0).toFixed(0)} ms`);
+  const w = cpu.window(from, to);
+  if (!w) return;
+  const wallMs = w.toMs - w.fromMs;
+  const ours = [...w.byLabel.values()].reduce((a, b) => a + b, 0);
+  const parts = [...w.byLabel].filter(([, ms]) => ms > 0).map(([label, ms]) => `${label === 'later' ? 'retrain' : label} ${ms.toFixed(0)} ms (waited ${(w.waitByLabel.get(label) ?? NaN).toFixed(0)} ms for a core)`);
+  add(`${mode}: CPU over the acks' window, this process`, ours, 'ms', `${(wallMs / 1000).toFixed(2)} s × ${(w.machineCapacityMs / wallMs).toFixed(1)} cores = ${w.machineCapacityMs.toFixed(0)} ms; ${parts.join('; ')}`);
+  const firstTid = w.byThread[0]?.tid ?? 0;
+  const helpers = w.byThread.filter((t) => t.label === 'V8 and libuv helpers').map((t) => `+${t.tid - firstTid} ${t.ms.toFixed(0)}`);
+  add(`${mode}: CPU over the acks' window, the helper threads one by one`, w.byLabel.get('V8 and libuv helpers') ?? 0, 'ms', `thread id after the main's: ms: ${helpers.join(', ')}`);
+  add(`${mode}: CPU over the acks' window, other processes`, w.machineBusyMs - ours, 'ms', `machine busy ${w.machineBusyMs.toFixed(0)} of ${w.machineCapacityMs.toFixed(0)} ms`);
 }
 
 function report(mode: string, outcomes: CommandOutcome[], wallMs: number, add: (name: string, value: number, unit: string, note?: string) => void): void {

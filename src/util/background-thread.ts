@@ -10,6 +10,7 @@
  * Threads the caller starts afterwards inherit its nice value; the training worker starts none
  * (libuv's thread pool is started by the main thread, long before, when the data is read).
  */
+import { readdirSync, readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
 /** The lowest priority there is: a niced thread runs on whatever CPU time the others leave. */
@@ -34,5 +35,59 @@ export function lowerThisThreadPriority(
     return true;
   } catch {
     return false;
+  }
+}
+
+/** What lowerOtherThreads reads and changes (injected by tests). */
+export interface ThreadPriorityAccess {
+  platform: NodeJS.Platform;
+  /** the ids of this process's threads (Linux: /proc/self/task) */
+  threads: () => number[];
+  get: (tid: number) => number;
+  set: (tid: number, priority: number) => void;
+}
+
+const LINUX_THREADS: ThreadPriorityAccess = {
+  platform: process.platform,
+  threads: () => readdirSync('/proc/self/task').map(Number),
+  get: getPriority,
+  set: setPriority,
+};
+
+/**
+ * Lowers every thread of this process to `nice` except those in `keep` (Linux, where
+ * setpriority(2) on a thread id touches that thread alone; elsewhere nothing). Only lowers: a
+ * thread already at `nice` or lower is left. A thread that ended meanwhile, or a refused call, is
+ * skipped. Returns how many threads were lowered.
+ */
+export function lowerOtherThreads(nice: number, keep: readonly number[], access: ThreadPriorityAccess = LINUX_THREADS): number {
+  if (access.platform !== 'linux') return 0;
+  let lowered = 0;
+  let tids: number[];
+  try {
+    tids = access.threads();
+  } catch {
+    return 0;
+  }
+  for (const tid of tids) {
+    if (keep.includes(tid)) continue;
+    try {
+      if (access.get(tid) >= nice) continue;
+      access.set(tid, nice);
+      lowered++;
+    } catch {
+      // gone, or not ours to change
+    }
+  }
+  return lowered;
+}
+
+/** This thread's id for the kernel (Linux: /proc/thread-self), undefined elsewhere. */
+export function thisThreadId(platform: NodeJS.Platform = process.platform): number | undefined {
+  if (platform !== 'linux') return undefined;
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').at(-1));
+  } catch {
+    return undefined;
   }
 }

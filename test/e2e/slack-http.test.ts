@@ -6,6 +6,8 @@
  * requests change nothing.
  */
 import Database from 'better-sqlite3';
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startMarquee, type MarqueeProcess } from '../helpers/real-process.ts';
@@ -107,6 +109,19 @@ describe.skipIf(!DATA)('Slack over HTTP, the real process against a fake Slack',
 
   it('checked the bot token against SLACK_API_URL at start-up', () => {
     expect(slack.calls[0]).toEqual({ method: 'auth.test', params: {}, auth: 'Bearer xoxb-e2e' });
+  });
+
+  it.runIf(process.platform === 'linux')("the bot's threads yield the cores to the HTTP front's acks: every one at nice 5 or lower but the front's", () => {
+    const pid = marquee.child.pid!;
+    const niceOf = (tid: string) => {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    // the child started at this thread's nice value (an operator's `nice -n 10` is never raised)
+    const started = getPriority(0);
+    const nices = readdirSync(`/proc/${pid}/task`).map(niceOf);
+    expect(niceOf(String(pid))).toBe(Math.max(5, started));
+    if (started < 5) expect(nices.filter((n) => n === started)).toHaveLength(1);
   });
 
   it('/rate, /recommend and /top: each acked within 3 s, the answer through the response_url', async () => {

@@ -3,9 +3,10 @@
  * where that touches its thread alone; the threads members wait on keep theirs. Elsewhere the call
  * would renice the whole process, so it is not made.
  */
+import { readdirSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { describe, expect, it, vi } from 'vitest';
-import { BACKGROUND_NICE, lowerThisThreadPriority } from '../../src/util/background-thread.ts';
+import { BACKGROUND_NICE, lowerOtherThreads, lowerThisThreadPriority, thisThreadId, type ThreadPriorityAccess } from '../../src/util/background-thread.ts';
 import { spawnTsWorker } from '../../src/util/ts-worker.ts';
 
 describe('lowerThisThreadPriority', () => {
@@ -48,5 +49,44 @@ describe('lowerThisThreadPriority', () => {
     expect(lowerThisThreadPriority('linux', set, 5, () => 10)).toBe(false);
     expect(lowerThisThreadPriority('linux', set, 5, () => 5)).toBe(false);
     expect(set).not.toHaveBeenCalled();
+  });
+});
+
+describe('lowerOtherThreads', () => {
+  /** a process's threads and their nice values, as setpriority(2) would see them */
+  function threads(nices: Record<number, number>, opts: { platform?: NodeJS.Platform; gone?: number[] } = {}): ThreadPriorityAccess & { nices: Record<number, number> } {
+    return {
+      nices,
+      platform: opts.platform ?? 'linux',
+      threads: () => Object.keys(nices).map(Number),
+      get: (tid) => {
+        if (opts.gone?.includes(tid)) throw new Error('ESRCH');
+        return nices[tid];
+      },
+      set: (tid, nice) => {
+        nices[tid] = nice;
+      },
+    };
+  }
+
+  it('lowers every thread but the kept one to the nice asked, and never raises one lower already', () => {
+    // 10 the main thread, 11–14 V8's helpers, 20 the front, 30 a training worker at 19
+    const t = threads({ 10: 0, 11: 0, 12: 0, 13: 0, 14: 0, 20: 0, 30: 19 });
+    expect(lowerOtherThreads(5, [20], t)).toBe(5);
+    expect(t.nices).toEqual({ 10: 5, 11: 5, 12: 5, 13: 5, 14: 5, 20: 0, 30: 19 });
+  });
+
+  it('skips a thread that ended meanwhile, and changes nothing off Linux', () => {
+    const t = threads({ 10: 0, 11: 0, 20: 0 }, { gone: [11] });
+    expect(lowerOtherThreads(5, [20], t)).toBe(1);
+    expect(t.nices).toEqual({ 10: 5, 11: 0, 20: 0 });
+    const mac = threads({ 10: 0, 20: 0 }, { platform: 'darwin' });
+    expect(lowerOtherThreads(5, [20], mac)).toBe(0);
+    expect(mac.nices).toEqual({ 10: 0, 20: 0 });
+  });
+
+  it.runIf(process.platform === 'linux')("knows this thread's id on Linux, one of the process's threads; elsewhere none", () => {
+    expect(readdirSync('/proc/self/task').map(Number)).toContain(thisThreadId());
+    expect(thisThreadId('darwin')).toBeUndefined();
   });
 });

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
+import { thisThreadId } from '../../util/background-thread.ts';
 import { BacklogEstimate, busyAck, type BacklogReport } from './slack-busy-ack.ts';
 import type { Delivery } from './slack-replay.ts';
 import { checkSlackSignature, isSslCheck, urlVerificationChallenge, type SignatureVerdict } from './slack-signature.ts';
@@ -42,7 +43,8 @@ export interface VerifiedRequest {
 }
 
 export type FromFront =
-  | { type: 'listening'; port: number }
+  /** `tid`: this thread's id for the kernel (Linux), so that the others can yield to it */
+  | { type: 'listening'; port: number; tid?: number }
   | { type: 'listen-failed'; message: string }
   /** the requests verified in one turn of this thread; `turnedAway`: slash commands refused busy meanwhile */
   | { type: 'requests'; requests: VerifiedRequest[]; turnedAway: number }
@@ -60,21 +62,26 @@ function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 /**
- * Where an ack's time goes on the bot's side, as a W3C Server-Timing header: `read` from the
- * connection's accept to the request read whole (the front's event loop reaching the socket, and
- * the upload), `front` from the accept to the 200. A client subtracts `front` from its own ack
- * time to see what was spent before the accept (the listen backlog, a SYN sent again) and on
- * its own side (bench/load.ts reports both).
+ * Where an ack's time goes on the bot's side, as a W3C Server-Timing header: `head` from the
+ * connection's accept to its request line and headers parsed, `read` from the accept to the
+ * request read whole (the front's event loop reaching the socket, and the upload), `front` from
+ * the accept to the 200, and `accept` with the accept's wall-clock time (desc: Unix ms, three
+ * decimals). A client subtracts `front` from its own ack time to see what was spent before the
+ * accept (the listen backlog, a SYN sent again) and on its own side; with `accept` it places each
+ * step on its own clock (bench/load.ts reports both).
  */
 export interface AckTiming {
   /** performance.now() of this thread when the connection was accepted */
   acceptedAt: number;
+  /** when its request line and headers had been parsed (the server's 'request' event) */
+  headAt: number;
   /** when the body had been read whole */
   readAt: number;
 }
 
 function serverTiming(t: AckTiming): string {
-  return `read;dur=${(t.readAt - t.acceptedAt).toFixed(2)}, front;dur=${(performance.now() - t.acceptedAt).toFixed(2)}`;
+  const ms = (at: number) => (at - t.acceptedAt).toFixed(2);
+  return `head;dur=${ms(t.headAt)}, read;dur=${ms(t.readAt)}, front;dur=${ms(performance.now())}, accept;desc="${(performance.timeOrigin + t.acceptedAt).toFixed(3)}"`;
 }
 
 /** Where verified requests go, and what the front knows of the main thread's backlog. */
@@ -170,6 +177,7 @@ function handover(post: (m: FromFront) => void, backlog: BacklogEstimate): Hando
 function serve(opts: FrontOptions, to: Handover) {
   const acceptedAt = new WeakMap<Socket, number>();
   const server = createServer((req, res) => {
+    const headAt = performance.now();
     const path = (req.url ?? '').split('?')[0];
     if (req.method !== 'POST' || path !== opts.path) {
       res.writeHead(404).end();
@@ -186,7 +194,7 @@ function serve(opts: FrontOptions, to: Handover) {
       if (size > opts.bodyLimit) res.writeHead(413).end();
       else {
         const readAt = performance.now();
-        answer(opts, req, Buffer.concat(chunks).toString('utf8'), res, to, { acceptedAt: acceptedAt.get(req.socket) ?? readAt, readAt });
+        answer(opts, req, Buffer.concat(chunks).toString('utf8'), res, to, { acceptedAt: acceptedAt.get(req.socket) ?? headAt, headAt, readAt });
       }
     });
     req.on('error', () => res.destroy());
@@ -207,7 +215,7 @@ if (parentPort && (workerData as { front?: FrontOptions } | undefined)?.front) {
   // retransmit, which set the ack p50 at 1.3 s. The kernel caps it at net.core.somaxconn.
   server.listen({ port: opts.port, host: opts.host, backlog: LISTEN_BACKLOG }, () => {
     const address = server.address();
-    post({ type: 'listening', port: typeof address === 'object' && address ? address.port : opts.port });
+    post({ type: 'listening', port: typeof address === 'object' && address ? address.port : opts.port, tid: thisThreadId() });
   });
   port.on('message', (m: ToFront) => {
     if (m.type === 'backlog') backlog.update(m.report);

@@ -7,7 +7,9 @@
  * handlers in ./slack.ts ack empty and answer through the response_url.
  */
 import type { App, Receiver } from '@slack/bolt';
+import { setPriority } from 'node:os';
 import type { Worker } from 'node:worker_threads';
+import { lowerOtherThreads, lowerThisThreadPriority } from '../../util/background-thread.ts';
 import { spawnTsWorker } from '../../util/ts-worker.ts';
 import { DEFAULT_MAX_WAIT_MS } from '../busy.ts';
 import type { BacklogReport } from './slack-busy-ack.ts';
@@ -16,6 +18,24 @@ import type { Delivery, ReplayGuard, Verdict } from './slack-replay.ts';
 import { decodeSlackBody } from './slack-signature.ts';
 
 type Log = { warn(obj: object, msg: string): void; error(obj: object, msg: string): void; debug(obj: object, msg: string): void };
+
+/**
+ * The nice value every thread of the process but the front's takes once the front listens
+ * (SlackFrontOptions.yieldToFrontNice; npm start's choice, see ./slack.ts): the main thread, V8's
+ * platform threads (every isolate's parallel GC and compiler jobs) and libuv's pool. Why: in a
+ * burst on two cores the front's work is ~0.15 ms a request and its acks waited for a core, not
+ * for work: schedstat gave the front 2.0–7.5 s of run-queue wait in 3.9–11.1 s ack windows, while V8's
+ * four platform threads used 0.9–1.9 s of CPU there (the main isolate's scavenges keep ~80 % of
+ * the young generation during a burst), more than the main thread (0.24–0.8 s) or the front
+ * (0.45–0.77 s); other processes took the rest (load average 10–15; `npm run bench -- --only
+ * load`, 2026-12-06). At nice 5 such a thread gets a third of a nice-0 thread's share when both
+ * want a core. Measured back to back, three pairs at load average 10.9–12.2 (`npm run bench -- --only
+ * load --yield-nice 0` against the default): acks later than 3 s 3,727/1,456/1,803 → 2,520/1,132/
+ * 1,446, ack p99 6.3/3.8/5.1 s → 4.4/4.1/3.8 s, answer p99 21.4/12.9/11.6 s → 10.8/11.9/10.6 s;
+ * the cost: the main thread's smaller share made the ack turn more slash commands away "busy"
+ * (2,331/340/850 → 2,670/2,749/1,993). 5, not more: the answers still come from these threads.
+ */
+export const YIELD_TO_FRONT_NICE = 5;
 
 /** Verified requests started per turn of the event loop (see enqueue). */
 export const RUN_PER_TURN = 4;
@@ -43,6 +63,25 @@ export interface SlackFrontOptions {
   waitBeyondMs?: () => number;
   /** a slash command expected to wait longer than this in all is refused busy in its ack (ms) */
   maxWaitMs?: number;
+  /**
+   * When set, once the front listens every other thread of the process (the main thread that
+   * started it among them) lowers to this nice value, so that the front's acks win a core over
+   * the bot's work (YIELD_TO_FRONT_NICE). Linux only, where a nice value is the thread's own;
+   * elsewhere nothing changes, and a thread at this nice or lower already is left. Never raised
+   * again (an unprivileged process cannot): threads started afterwards inherit it, a front started
+   * again after a crash too. Without the front's thread id only the main thread lowers. Unset: the
+   * priorities are left alone (tests, embedders).
+   */
+  yieldToFrontNice?: number;
+  /** how the priorities are lowered (tests); returns whether they were */
+  lowerPriority?: (nice: number, frontTid: number | undefined) => boolean;
+}
+
+/** This thread, then every other but the front's (when its id is known). */
+function lowerAllButFront(nice: number, frontTid: number | undefined): boolean {
+  const main = lowerThisThreadPriority(process.platform, setPriority, nice);
+  const others = frontTid === undefined ? 0 : lowerOtherThreads(nice, [frontTid]);
+  return main || others > 0;
 }
 
 export class SlackFrontReceiver implements Receiver {
@@ -60,6 +99,7 @@ export class SlackFrontReceiver implements Receiver {
   private turnedAway = 0;
   private turnedAwayLoggedAt = -Infinity;
   private refreshTimer?: NodeJS.Timeout;
+  private lowered = false;
 
   constructor(private readonly opts: SlackFrontOptions) {}
 
@@ -91,6 +131,7 @@ export class SlackFrontReceiver implements Receiver {
         if (m.type === 'listening') {
           listening = true;
           boundPort = m.port;
+          this.yieldToFront(m.tid);
           this.report();
           resolve({ port: m.port });
         } else if (m.type === 'listen-failed' && !listening) {
@@ -110,6 +151,15 @@ export class SlackFrontReceiver implements Receiver {
         if (listening && !this.stopping) this.restartLater(boundPort, host, code);
       });
     });
+  }
+
+  /** Once, after the front thread exists (it was spawned at the priority the main thread had). */
+  private yieldToFront(frontTid: number | undefined): void {
+    const nice = this.opts.yieldToFrontNice;
+    if (nice === undefined || this.lowered) return;
+    this.lowered = true;
+    const lower = this.opts.lowerPriority ?? lowerAllButFront;
+    if (lower(nice, frontTid)) this.opts.log.debug({ nice }, "slack: the bot's threads yield to the HTTP front (their nice value lowered)");
   }
 
   /**

@@ -33,7 +33,7 @@ import {
   withoutNetworkNoise,
   type RetryPolicy,
 } from './slack-connection.ts';
-import { SlackFrontReceiver } from './slack-front.ts';
+import { YIELD_TO_FRONT_NICE, SlackFrontReceiver } from './slack-front.ts';
 import { ReplayGuard } from './slack-replay.ts';
 import { ACTION_ID, DEFAULT_SCORES, clipSlack, decodeActionId, escapeSlack, markReaction, renderSlack, scoreSelect, splitSeenValue, type SlackMessage } from './slack-render.ts';
 
@@ -355,6 +355,8 @@ export interface SlackStartOverrides {
   checkedIds?: { botId?: string; botUserId?: string };
   /** how long the HTTP front lets a slash command queue before "busy" (SLACK_QUEUE_MAX_MS) */
   queueMaxMs?: number;
+  /** HTTP mode: the nice every thread but the front takes once it listens (./slack-front.ts; unset: left alone) */
+  yieldToFrontNice?: number;
 }
 
 /**
@@ -366,7 +368,8 @@ export interface SlackStartOverrides {
 export const prepareSlack: PrepareAdapter<SlackSettings> = async (settings, { log }) => {
   const apiUrl = settings.apiUrl;
   const checkedIds = await checkBotTokenEarly(settings.botToken, apiUrl ? { slackApiUrl: apiUrl } : {}, { log, logger: boltLogger(log), apiUrl });
-  return (opts) => startSlack(opts, { checkedIds });
+  // npm start: the bot's threads yield the cores to the HTTP front's acks (YIELD_TO_FRONT_NICE)
+  return (opts) => startSlack(opts, { checkedIds, yieldToFrontNice: YIELD_TO_FRONT_NICE });
 };
 
 export async function startSlack(opts: AdapterStartOptions<SlackSettings>, overrides: SlackStartOverrides = {}): Promise<RunningAdapter> {
@@ -397,7 +400,7 @@ export async function startSlack(opts: AdapterStartOptions<SlackSettings>, overr
   // Socket Mode's client, on the app token, reports through SocketConnection
   const botClientOptions = { ...clientOptions, fetch: watchTokenRefusals((code) => refused(refusedWhileRunning('SLACK_BOT_TOKEN', code)), apiUrl ?? SLACK_WEB_API_URL) };
   const common = { token: settings.botToken, ...ids, tokenVerificationEnabled: false, logger, clientOptions: botClientOptions };
-  const receiver = settings.appToken !== undefined ? socketReceiver(settings.appToken, clientOptions, logger) : httpReceiver(settings, dispatcher, log, overrides.queueMaxMs ?? SLACK_QUEUE_MAX_MS);
+  const receiver = settings.appToken !== undefined ? socketReceiver(settings.appToken, clientOptions, logger) : httpReceiver(settings, dispatcher, log, overrides.queueMaxMs ?? SLACK_QUEUE_MAX_MS, overrides.yieldToFrontNice);
   const app = new App({ ...common, receiver });
   registerSlackHandlers(app, { dispatcher, log });
   watchRevocationEvents(app, ids.botUserId, refused);
@@ -458,7 +461,7 @@ function socketReceiver(appToken: string, clientOptions: { slackApiUrl?: string 
  * (./slack-front.ts) so the 3 s ack never waits behind the main thread; replays answered and
  * dropped.
  */
-function httpReceiver(settings: SlackSettings, dispatcher: Dispatcher, log: AdapterLog, queueMaxMs: number): SlackFrontReceiver {
+function httpReceiver(settings: SlackSettings, dispatcher: Dispatcher, log: AdapterLog, queueMaxMs: number, yieldToFrontNice: number | undefined): SlackFrontReceiver {
   if (settings.signingSecret === undefined) throw new AdapterStartError('SLACK_SIGNING_SECRET is needed to receive HTTP events (or set SLACK_APP_TOKEN for Socket Mode).');
   return new SlackFrontReceiver({
     signingSecret: settings.signingSecret,
@@ -467,6 +470,7 @@ function httpReceiver(settings: SlackSettings, dispatcher: Dispatcher, log: Adap
     // the front's ack says "queued" or "busy" from the whole wait: its queue and the dispatcher's
     waitBeyondMs: () => dispatcher.expectedWaitMs(),
     maxWaitMs: queueMaxMs,
+    yieldToFrontNice,
     onDuplicate: (verdict, d) =>
       log.warn(
         { verdict, retryNum: d.retryNum, requestTimestamp: d.timestampS },

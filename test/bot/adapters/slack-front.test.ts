@@ -7,8 +7,10 @@ import { App, LogLevel } from '@slack/bolt';
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SlackFrontReceiver } from '../../../src/bot/adapters/slack-front.ts';
+import { YIELD_TO_FRONT_NICE, SlackFrontReceiver } from '../../../src/bot/adapters/slack-front.ts';
 import { ReplayGuard, type Verdict } from '../../../src/bot/adapters/slack-replay.ts';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 const SECRET = '0123456789abcdef0123456789abcdef';
 const quiet = { warn: () => undefined, error: () => undefined, debug: () => undefined };
@@ -18,7 +20,7 @@ afterEach(async () => {
   stopAll = [];
 });
 
-async function startFront(opts: { waitBeyondMs?: () => number } = {}) {
+async function startFront(opts: { waitBeyondMs?: () => number; yieldToFrontNice?: number; lowerPriority?: (nice: number, frontTid: number | undefined) => boolean } = {}) {
   const duplicates: Verdict[] = [];
   const receiver = new SlackFrontReceiver({ signingSecret: SECRET, guard: new ReplayGuard(), log: quiet, onDuplicate: (v) => duplicates.push(v), ...opts });
   const app = new App({
@@ -65,14 +67,20 @@ describe('SlackFrontReceiver', () => {
     await vi.waitFor(() => expect(commands).toEqual([{ command: '/rate', text: 'The Matrix 4.5', user_id: 'UANN' }]));
   });
 
-  it("says in the ack's Server-Timing how long the bot took: accept → read whole, accept → 200", async () => {
+  it("says in the ack's Server-Timing how long the bot took (accept → headers, → read whole, → 200) and when it accepted", async () => {
     const { post } = await startFront();
+    const before = Date.now();
     const { timing } = await post(rate);
-    const m = /^read;dur=(\d+\.\d+), front;dur=(\d+\.\d+)$/.exec(timing ?? '');
+    const after = Date.now();
+    const m = /^head;dur=(\d+\.\d+), read;dur=(\d+\.\d+), front;dur=(\d+\.\d+), accept;desc="(\d+\.\d{3})"$/.exec(timing ?? '');
     expect(m, `server-timing: ${timing}`).not.toBeNull();
-    const [read, front] = [Number(m![1]), Number(m![2])];
+    const [head, read, front, acceptedAt] = m!.slice(1).map(Number);
+    expect(head).toBeLessThanOrEqual(read);
     expect(read).toBeLessThanOrEqual(front);
     expect(front).toBeLessThan(1000);
+    // the accept's wall-clock time lies within the request, on the same clock as Date.now()
+    expect(acceptedAt).toBeGreaterThanOrEqual(before - 1);
+    expect(acceptedAt).toBeLessThanOrEqual(after + 1);
   });
 
   it('a burst of commands (more than one turn of the event loop runs) is acked and every one runs', async () => {
@@ -166,5 +174,37 @@ describe('SlackFrontReceiver', () => {
     new App({ receiver, tokenVerificationEnabled: false, authorize: async () => ({ botToken: 'xoxb-test' }), logLevel: LogLevel.ERROR });
     await expect(receiver.start(taken, '127.0.0.1')).rejects.toThrow(/EADDRINUSE/);
     blocker.close();
+  });
+
+  it("asked to, the bot's threads yield to the front once it listens (told the front's thread id on Linux), once, even if the front is started again", async () => {
+    const lowered: Array<[number, number | undefined]> = [];
+    const { post, commands, receiver, port } = await startFront({ yieldToFrontNice: 5, lowerPriority: (nice, front) => (lowered.push([nice, front]), true) });
+    expect(lowered).toHaveLength(1);
+    expect(lowered[0][0]).toBe(5);
+    if (process.platform === 'linux') expect(lowered[0][1]).toEqual(expect.any(Number));
+    await receiver.stop();
+    await receiver.start(port, '127.0.0.1');
+    expect(lowered).toHaveLength(1);
+    expect(await post(rate)).toMatchObject({ status: 200 });
+    await vi.waitFor(() => expect(commands).toHaveLength(1));
+  });
+
+  it('not asked to, the priorities are left alone', async () => {
+    const lowered: number[] = [];
+    await startFront({ lowerPriority: (nice) => (lowered.push(nice), true) });
+    expect(lowered).toEqual([]);
+  });
+
+  it.runIf(process.platform === 'linux')('on Linux the thread that started the front is lowered to YIELD_TO_FRONT_NICE', async () => {
+    // in a child process: every thread but the front's yields, and the test's own must not
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./slack-front-nice.fixture.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await new Promise((resolve) => child.once('exit', resolve));
+    const said = JSON.parse(out) as { before: number; after: number; front: number; others: number[] };
+    expect(said.after).toBe(Math.max(said.before, YIELD_TO_FRONT_NICE));
+    // the front's thread stays where it started; every other is at the yield's nice or lower
+    expect(said.front).toBe(said.before);
+    expect(said.others.every((n) => n >= YIELD_TO_FRONT_NICE)).toBe(true);
   });
 });
