@@ -91,13 +91,14 @@ export class LoopWatch {
   }
 
   /**
-   * The `n` longest gaps, each with when it ended (performance.now(), the clock the service's
+   * The `n` longest gaps (by wall time, or by the main thread's time on a core: on a loaded
+   * machine the work of ours), each with when it ended (performance.now(), the clock the service's
    * `slowSteps` log uses), its on-core and run-queue shares and the GC pauses inside it: to tell
    * which step or pause a stall was.
    */
-  longestGaps(n: number): Array<{ ms: number; endedAt: number; cpuMs: number; waitMs: number; gc: string }> {
+  longestGaps(n: number, by: 'wall' | 'on a core' = 'wall'): Array<{ ms: number; endedAt: number; cpuMs: number; waitMs: number; gc: string }> {
     return [...this.gaps]
-      .sort((a, b) => b.to - b.from - (a.to - a.from))
+      .sort((a, b) => (by === 'wall' ? b.to - b.from - (a.to - a.from) : b.cpuMs - a.cpuMs))
       .slice(0, n)
       .map((g) => {
         const gcs = this.gcs.filter((c) => c.at < g.to && c.at + c.ms > g.from);
