@@ -90,6 +90,28 @@ export class LoopWatch {
     return { result, ms: to - from };
   }
 
+  /**
+   * The `n` longest gaps (by wall time, or by the main thread's time on a core: on a loaded
+   * machine the work of ours), each with when it ended (performance.now(), the clock the service's
+   * `slowSteps` log uses), its on-core and run-queue shares and the GC pauses inside it: to tell
+   * which step or pause a stall was.
+   */
+  longestGaps(n: number, by: 'wall' | 'on a core' = 'wall'): Array<{ ms: number; endedAt: number; cpuMs: number; waitMs: number; gc: string }> {
+    return [...this.gaps]
+      .sort((a, b) => (by === 'wall' ? b.to - b.from - (a.to - a.from) : b.cpuMs - a.cpuMs))
+      .slice(0, n)
+      .map((g) => {
+        const gcs = this.gcs.filter((c) => c.at < g.to && c.at + c.ms > g.from);
+        return {
+          ms: Math.round(g.to - g.from),
+          endedAt: Math.round(g.to),
+          cpuMs: Math.round(g.cpuMs),
+          waitMs: Math.round(g.waitMs),
+          gc: gcs.map((c) => `${c.kind} ${c.ms.toFixed(0)} ms`).join(', '),
+        };
+      });
+  }
+
   stop(): LoopSummary {
     clearInterval(this.ticker);
     this.observer.disconnect();

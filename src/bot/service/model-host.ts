@@ -317,6 +317,7 @@ export class ModelHost {
             // the longest of the steps above after the fit (swap and save), each one event-loop turn
             longestStep: longest.what,
             longestStepMs: Math.round(longest.ms),
+            slowSteps: longest.slowest,
           },
           'retrained',
         );
@@ -555,22 +556,40 @@ export class ModelHost {
   }
 }
 
-/** The longest of a job's steps on the main thread (each one event-loop turn), for the log. */
+/** How many of a retrain's slowest main-thread steps the log names. */
+const SLOW_STEPS_LOGGED = 5;
+
+/**
+ * The longest of a job's steps on the main thread (each one event-loop turn), for the log; also
+ * the few slowest, each with when it ended (performance.now(), the clock a bench's event-loop
+ * watch uses), so a measured stall can be matched to the step that made it.
+ */
 class LongestStep {
   what = '';
   ms = 0;
+  readonly slowest: Array<{ what: string; ms: number; endedAt: number }> = [];
 
   time<T>(what: string, step: () => T): T {
     const t0 = performance.now();
     try {
       return step();
     } finally {
-      const ms = performance.now() - t0;
+      const endedAt = performance.now();
+      const ms = endedAt - t0;
       if (ms > this.ms) {
         this.ms = ms;
         this.what = what;
       }
+      this.note(what, ms, endedAt);
     }
+  }
+
+  private note(what: string, ms: number, endedAt: number): void {
+    const slow = this.slowest;
+    if (slow.length === SLOW_STEPS_LOGGED && ms <= slow[slow.length - 1].ms) return;
+    slow.push({ what, ms: Math.round(ms), endedAt: Math.round(endedAt) });
+    slow.sort((a, b) => b.ms - a.ms);
+    if (slow.length > SLOW_STEPS_LOGGED) slow.pop();
   }
 }
 
