@@ -15,6 +15,7 @@ import { DEFAULT_MAX_WAIT_MS } from '../busy.ts';
 import type { BacklogReport } from './slack-busy-ack.ts';
 import type { FrontOptions, FromFront, ToFront, VerifiedRequest } from './slack-front-worker.ts';
 import type { Delivery, ReplayGuard, Verdict } from './slack-replay.ts';
+import { QueuePace } from './queue-pace.ts';
 import { decodeSlackBody } from './slack-signature.ts';
 
 type Log = { warn(obj: object, msg: string): void; error(obj: object, msg: string): void; debug(obj: object, msg: string): void };
@@ -44,8 +45,6 @@ export const RUN_PER_TURN = 4;
  * commands answered per second in bench/load.ts (2-core machine).
  */
 const FIRST_GUESS_PER_REQUEST_MS = 3;
-/** weight of the newest turn in the running mean of the time per request */
-const EWMA_WEIGHT = 0.1;
 /** how often a backlog that is not zero is told to the front again (ms; see report) */
 const REFRESH_MS = 100;
 /** at most one "turned away" warning this often (ms) */
@@ -93,8 +92,10 @@ export class SlackFrontReceiver implements Receiver {
   private restartTimer?: NodeJS.Timeout;
   /** requests received from the front so far, and its backlog's last report */
   private received = 0;
-  private perRequestMs = FIRST_GUESS_PER_REQUEST_MS;
-  private lastTurn?: { at: number; ran: number };
+  /** the main thread's wall time per request while there is a queue (see queue-pace.ts) */
+  private readonly pace = new QueuePace(FIRST_GUESS_PER_REQUEST_MS);
+  /** requests the turn before this one ran, while the queue has not been empty since */
+  private ranLastTurn?: number;
   private reported?: BacklogReport;
   private turnedAway = 0;
   private turnedAwayLoggedAt = -Infinity;
@@ -228,20 +229,20 @@ export class SlackFrontReceiver implements Receiver {
   }
 
   private readonly drain = (): void => {
-    const t0 = performance.now();
     // from one turn to the next, everything the main thread did meanwhile (the commands these
     // requests became, their answers, timers) is what a request costs while there is a queue
-    if (this.lastTurn) this.perRequestMs += EWMA_WEIGHT * ((t0 - this.lastTurn.at) / this.lastTurn.ran - this.perRequestMs);
+    this.pace.turn(performance.now(), this.ranLastTurn ?? 0);
     let ran = 0;
     do {
       this.run(this.queue.shift()!);
       ran++;
     } while (this.queue.length > 0 && ran < RUN_PER_TURN);
     if (this.queue.length > 0) {
-      this.lastTurn = { at: t0, ran };
+      this.ranLastTurn = ran;
       setImmediate(this.drain);
     } else {
-      this.lastTurn = undefined;
+      this.ranLastTurn = undefined;
+      this.pace.idle();
       this.draining = false;
     }
     this.report();
@@ -249,7 +250,7 @@ export class SlackFrontReceiver implements Receiver {
 
   /** How long a request arriving now would wait before its command runs (ms). */
   expectedWaitMs(): number {
-    return this.queue.length * this.perRequestMs + (this.opts.waitBeyondMs?.() ?? 0);
+    return this.queue.length * this.pace.perRequestMs + (this.opts.waitBeyondMs?.() ?? 0);
   }
 
   /**
@@ -262,7 +263,7 @@ export class SlackFrontReceiver implements Receiver {
     this.refreshTimer = undefined;
     const worker = this.worker;
     if (!worker) return;
-    const report: BacklogReport = { waitMs: this.expectedWaitMs(), perRequestMs: this.perRequestMs, received: this.received };
+    const report: BacklogReport = { waitMs: this.expectedWaitMs(), perRequestMs: this.pace.perRequestMs, received: this.received };
     const last = this.reported;
     if (!last || last.received !== report.received || Math.abs(last.waitMs - report.waitMs) >= 50) {
       this.reported = report;
