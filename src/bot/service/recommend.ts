@@ -19,6 +19,7 @@ import type { ContentHost } from './content-host.ts';
 import type { MemberRatings } from './member-ratings.ts';
 import type { Generation } from './generation.ts';
 import type { ModelHost, ModelState, WarmStep } from './model-host.ts';
+import { RankScratch } from './rank-scratch.ts';
 import type { RarelyRated } from './rarely-rated.ts';
 import { becauseReason, contentReason, likedMovies, popularReason, rankingReason, sharedReason, supportReason, type LikedMovie } from './reasons.ts';
 
@@ -45,6 +46,7 @@ export function checkN(n: number): number {
 
 export class Recommender {
   private readonly p: AnswerParts;
+  private readonly scratch = new RankScratch();
 
   constructor(parts: AnswerParts) {
     this.p = parts;
@@ -157,7 +159,7 @@ export class Recommender {
       note = `${doing}; meanwhile these come from ${fallback.spec}.`;
     }
     const profile = this.p.ratings.profile(member.id, gen);
-    const picks = rankItems(model, profile, { ...servingOptions(model, this.p.rarelyRated.minRatings), n });
+    const picks = rankItems(model, profile, { ...servingOptions(model, this.p.rarelyRated.minRatings), ...this.scratch.for(model.trainset.nItems), n });
     const ranking = scoreKindOf(model) === 'ranking';
     const explaining = ranking ? explainerOf(model) : undefined;
     const liked = likedMovies(ratings);
@@ -297,7 +299,7 @@ export class Recommender {
     const hybrid = hybridOver(cm, base, gen.ts, minRatings, this.p.catalog);
     const profile = this.p.ratings.profile(member.id, gen);
     const parts = hybrid.parts(profile);
-    const picks = rankItems(hybrid, profile, { ...servingOptions(hybrid, minRatings), n });
+    const picks = rankItems(hybrid, profile, { ...servingOptions(hybrid, minRatings), ...this.scratch.for(hybrid.trainset.nItems), n });
     const liked = likedMovies(ratings);
     const ctx = { co: gen.coRating, ts: gen.ts, content: cm, movie: (id: string) => this.p.catalog.movie(id) };
     const taste = cm.taste(ratings.map((r) => ({ movieId: r.movieId, rating: r.rating })), gen.ts.scale);
