@@ -27,7 +27,11 @@ export interface Config {
   /** apiUrl: DISCORD_API_URL, the REST base (a proxy or a test double); the gateway URL then comes from its /gateway/bot */
   discord?: { token: string; clientId: string; guildId?: string; apiUrl?: string };
   /** apiUrl: SLACK_API_URL, the Web API base ending in /api/ (a proxy or a test double) */
-  slack?: { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string };
+  /**
+   * yieldNice: SLACK_YIELD_NICE, the nice every thread of the bot but the HTTP front's takes once
+   * the front listens (Linux; 0, the default: left alone)
+   */
+  slack?: { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string; yieldNice?: number };
   /** MARQUEE_HEALTH_PORT: where /healthz and /metrics listen; undefined = not served */
   healthPort?: number;
   /** MARQUEE_SHUTDOWN_SECONDS: how long SIGTERM/SIGINT waits for the commands in flight */
@@ -232,6 +236,7 @@ function schema(checkAlgorithm?: (spec: string) => void) {
     }),
     DISCORD_API_URL: httpUrl('expected the http:// or https:// base of Discord\'s REST API, e.g. https://discord.com/api'),
     SLACK_API_URL: httpUrl('expected the http:// or https:// base of Slack\'s Web API, e.g. https://slack.com/api/'),
+    SLACK_YIELD_NICE: wholeNumber(0, 0, 19),
     MARQUEE_HEALTH_PORT: optional.transform((v, ctx) => {
       if (v === undefined) return undefined;
       const n = Number(v);
@@ -292,7 +297,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
         'SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode, xapp-…) nor SLACK_SIGNING_SECRET (HTTP events) is: set one of them',
       );
     } else {
-      slack = { botToken: s.SLACK_BOT_TOKEN, signingSecret: s.SLACK_SIGNING_SECRET, appToken: s.SLACK_APP_TOKEN, apiUrl: s.SLACK_API_URL };
+      slack = { botToken: s.SLACK_BOT_TOKEN, signingSecret: s.SLACK_SIGNING_SECRET, appToken: s.SLACK_APP_TOKEN, apiUrl: s.SLACK_API_URL, yieldNice: s.SLACK_YIELD_NICE };
     }
   } else if (s.SLACK_SIGNING_SECRET !== undefined || s.SLACK_APP_TOKEN !== undefined) {
     problems.push('SLACK_BOT_TOKEN is not set, but SLACK_SIGNING_SECRET/SLACK_APP_TOKEN are: set the xoxb- bot token too, or remove them');

@@ -50,6 +50,7 @@ describe('configuration', () => {
       DISCORD_GUILD_ID: '876543210987654321',
       SLACK_BOT_TOKEN: 'xoxb-1-2-abc',
       SLACK_APP_TOKEN: 'xapp-1-A1-2-abc',
+      SLACK_YIELD_NICE: '5',
       MARQUEE_DATA: dir,
       MARQUEE_DATASET: 'ml-100k',
       MARQUEE_DB: '/tmp/m.db',
@@ -65,7 +66,7 @@ describe('configuration', () => {
     });
     expect(c).toMatchObject({
       discord: { clientId: '123456789012345678', guildId: '876543210987654321' },
-      slack: { botToken: 'xoxb-1-2-abc', appToken: 'xapp-1-A1-2-abc' },
+      slack: { botToken: 'xoxb-1-2-abc', appToken: 'xapp-1-A1-2-abc', yieldNice: 5 },
       dataDir: dir,
       dataset: 'ml-100k',
       datasetExplicit: true,
@@ -105,6 +106,8 @@ describe('configuration', () => {
     [{ SLACK_BOT_TOKEN: 'xoxp-123' }, 'Configuration error: SLACK_BOT_TOKEN="xoxp…(8 characters)": expected a bot token starting with "xoxb-"'],
     [{ SLACK_BOT_TOKEN: 'xoxb-123' }, 'Configuration error: SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN'],
     [{ SLACK_APP_TOKEN: 'xapp-1' }, 'Configuration error: SLACK_BOT_TOKEN is not set, but SLACK_SIGNING_SECRET/SLACK_APP_TOKEN are'],
+    [{ SLACK_YIELD_NICE: '-5' }, 'Configuration error: SLACK_YIELD_NICE="-5": expected a whole number from 0 to 19'],
+    [{ SLACK_YIELD_NICE: '20' }, 'Configuration error: SLACK_YIELD_NICE="20": expected a whole number from 0 to 19'],
   ];
   for (const [env, message] of bad) {
     it(`refuses ${JSON.stringify(env).slice(0, 70)} with one clear message`, () => {

@@ -32,7 +32,7 @@ describe.skipIf(!DATA)('Slack over HTTP, the real process against a fake Slack',
     const port = await freePort();
     events = `http://127.0.0.1:${port}/slack/events`;
     marquee = startMarquee({
-      env: { MARQUEE_DATA: DATA, SLACK_BOT_TOKEN: 'xoxb-e2e', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, SLACK_PORT: String(port) },
+      env: { MARQUEE_DATA: DATA, SLACK_BOT_TOKEN: 'xoxb-e2e', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, SLACK_PORT: String(port), SLACK_YIELD_NICE: '5' },
     });
     await marquee.waitForLine(/slack: running/);
   });
@@ -111,7 +111,7 @@ describe.skipIf(!DATA)('Slack over HTTP, the real process against a fake Slack',
     expect(slack.calls[0]).toEqual({ method: 'auth.test', params: {}, auth: 'Bearer xoxb-e2e' });
   });
 
-  it.runIf(process.platform === 'linux')("the bot's threads yield the cores to the HTTP front's acks: every one at nice 5 or lower but the front's", () => {
+  it.runIf(process.platform === 'linux')("with SLACK_YIELD_NICE=5 the bot's threads yield the cores to the HTTP front's acks: every one at nice 5 or lower but the front's", () => {
     const pid = marquee.child.pid!;
     const niceOf = (tid: string) => {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');

@@ -21,20 +21,22 @@ import { decodeSlackBody } from './slack-signature.ts';
 type Log = { warn(obj: object, msg: string): void; error(obj: object, msg: string): void; debug(obj: object, msg: string): void };
 
 /**
- * The nice value every thread of the process but the front's takes once the front listens
- * (SlackFrontOptions.yieldToFrontNice; npm start's choice, see ./slack.ts): the main thread, V8's
- * platform threads (every isolate's parallel GC and compiler jobs) and libuv's pool. Why: in a
- * burst on two cores the front's work is ~0.15 ms a request and its acks waited for a core, not
- * for work: schedstat gave the front 2.0–7.5 s of run-queue wait in 3.9–11.1 s ack windows, while V8's
- * four platform threads used 0.9–1.9 s of CPU there (the main isolate's scavenges keep ~80 % of
- * the young generation during a burst), more than the main thread (0.24–0.8 s) or the front
- * (0.45–0.77 s); other processes took the rest (load average 10–15; `npm run bench -- --only
- * load`, 2026-12-06). At nice 5 such a thread gets a third of a nice-0 thread's share when both
- * want a core. Measured back to back, three pairs at load average 10.9–12.2 (`npm run bench -- --only
- * load --yield-nice 0` against the default): acks later than 3 s 3,727/1,456/1,803 → 2,520/1,132/
- * 1,446, ack p99 6.3/3.8/5.1 s → 4.4/4.1/3.8 s, answer p99 21.4/12.9/11.6 s → 10.8/11.9/10.6 s;
- * the cost: the main thread's smaller share made the ack turn more slash commands away "busy"
- * (2,331/340/850 → 2,670/2,749/1,993). 5, not more: the answers still come from these threads.
+ * A nice value every thread of the process but the front's may take once the front listens
+ * (SlackFrontOptions.yieldToFrontNice; an operator sets it with SLACK_YIELD_NICE, see ./slack.ts,
+ * off by default; `npm run bench -- --only load --yield-nice 5` measures it): the main thread,
+ * V8's platform threads (every isolate's parallel GC and compiler jobs) and libuv's pool. Why one
+ * would: in a burst on two cores the front's work is ~0.15 ms a request and its acks waited for a
+ * core, not for work: schedstat gave the front 2.0–7.5 s of run-queue wait in 3.9–11.1 s ack
+ * windows, while V8's four platform threads used 0.9–1.9 s of CPU there, more than the main thread
+ * (0.24–0.8 s) or the front (0.45–0.77 s) (load average 10–15, 2026-12-06). At nice 5 such a
+ * thread gets a third of a nice-0 thread's share when both want a core.
+ *
+ * Why it is off by default: on the quiet 2-core machine (load ~2, 2026-12-06, `npm run bench --
+ * --only load`, seven runs at nice 5 and five at 0, interleaved) nice 5 lowered the ack p99
+ * (0.56–1.60 s, five of seven ≤ 1.06 s, against 1.01–1.81 s) but the main thread, slowed while the
+ * burst arrives, looked too slow to the busy estimate and the ack turned 200–1,271 slash commands
+ * away "busy, try again" in five of seven bursts whose every answer came within 5.5 s; at 0 no
+ * command was turned away. No ack was late (3 s) either way, so answering everyone wins.
  */
 export const YIELD_TO_FRONT_NICE = 5;
 

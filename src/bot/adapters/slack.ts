@@ -33,7 +33,7 @@ import {
   withoutNetworkNoise,
   type RetryPolicy,
 } from './slack-connection.ts';
-import { YIELD_TO_FRONT_NICE, SlackFrontReceiver } from './slack-front.ts';
+import { SlackFrontReceiver } from './slack-front.ts';
 import { ReplayGuard } from './slack-replay.ts';
 import { ACTION_ID, DEFAULT_SCORES, clipSlack, decodeActionId, escapeSlack, markReaction, renderSlack, scoreSelect, splitSeenValue, type SlackMessage } from './slack-render.ts';
 
@@ -368,8 +368,9 @@ export interface SlackStartOverrides {
 export const prepareSlack: PrepareAdapter<SlackSettings> = async (settings, { log }) => {
   const apiUrl = settings.apiUrl;
   const checkedIds = await checkBotTokenEarly(settings.botToken, apiUrl ? { slackApiUrl: apiUrl } : {}, { log, logger: boltLogger(log), apiUrl });
-  // npm start: the bot's threads yield the cores to the HTTP front's acks (YIELD_TO_FRONT_NICE)
-  return (opts) => startSlack(opts, { checkedIds, yieldToFrontNice: YIELD_TO_FRONT_NICE });
+  // SLACK_YIELD_NICE (an operator's choice, off by default: see README): the bot's threads yield
+  // the cores to the HTTP front's acks
+  return (opts) => startSlack(opts, { checkedIds, ...(settings.yieldNice ? { yieldToFrontNice: settings.yieldNice } : {}) });
 };
 
 export async function startSlack(opts: AdapterStartOptions<SlackSettings>, overrides: SlackStartOverrides = {}): Promise<RunningAdapter> {
