@@ -8,6 +8,7 @@ import { Trainset } from '../../core/trainset.ts';
 import { HALF_STARS } from '../service-api.ts';
 import type { BuiltTrainsets, JobColumns } from '../trainer.ts';
 import { CoRating } from './co-rating.ts';
+import type { ChartOrder } from './charts.ts';
 import { communityOf } from './community.ts';
 
 /** The snapshot key: what a model was trained on, so a stale snapshot is never reused. */
@@ -46,6 +47,11 @@ export class Generation {
   private co: CoRating | undefined;
   private communityTs: Trainset | undefined;
   private communityCo: CoRating | undefined;
+  /**
+   * The community's chart order as the training worker computed it (./charts.ts chartOrderOf),
+   * for Charts to take; undefined when no worker did (Charts computes it then).
+   */
+  chartOrder: ChartOrder | undefined;
   private savedBiases: { main: Float64Array; community: Float64Array } | undefined;
   /**
    * How many forgets (that removed ratings) the service had seen when this generation's data was
@@ -125,6 +131,7 @@ export class Generation {
     gen.co = new CoRating(gen.ts, built.coRating);
     gen.communityTs = Trainset.fromParts(community, { users: communityUsers, items: communityItems });
     gen.communityCo = new CoRating(gen.communityTs, built.communityCoRating);
+    gen.chartOrder = built.chart;
     gen.columns = columns;
     gen.forgetEpoch = forgetEpoch;
     return gen;

@@ -4,6 +4,7 @@
  * looks every member and movie up exactly as one built in one step does.
  */
 import { describe, expect, it } from 'vitest';
+import { chartOrderOf } from '../../../src/bot/service/charts.ts';
 import { CoRating } from '../../../src/bot/service/co-rating.ts';
 import { communityOf } from '../../../src/bot/service/community.ts';
 import { Generation } from '../../../src/bot/service/generation.ts';
@@ -28,6 +29,7 @@ function builtFrom(columns: TrainColumns): { ts: Trainset; built: BuiltTrainsets
     community: community.toParts(),
     coRating: new CoRating(ts).residuals(),
     communityCoRating: new CoRating(community).residuals(),
+    chart: chartOrderOf(community),
   };
   return { ts, built };
 }
@@ -57,7 +59,7 @@ describe("a retrain taking over the worker's trainsets", () => {
     expect(gen.community.innerUser('member:1')).toBeUndefined();
     expect(gen.ts.innerUser('member:1')).toBe(ts.innerUser('member:1'));
     expect(gen.ts.byUser.values).toBe(built.trainset.byUser.values); // taken over, not copied
-    expect([gen.version, gen.fingerprint]).toEqual([7, 'fp']);
+    expect([gen.version, gen.fingerprint, gen.chartOrder]).toEqual([7, 'fp', built.chart]);
     expect(gen.communityCoRating.similarities(0, [1, 2])).toEqual(new CoRating(community).similarities(0, [1, 2]));
   });
 
