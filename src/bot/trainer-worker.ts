@@ -3,7 +3,7 @@
  * or read from the store itself (then sends them back, transferred, with the ratings version),
  * fits each algorithm, and posts each model as a snapshot with its buffer transferred, so the
  * main thread receives the learned arrays without a copy; then the trainset and the community's
- * (./service/community.ts) as parts, transferred too.
+ * (./service/community.ts) as parts, and the community's chart order, transferred too.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { encodeModel } from '../core/snapshot.ts';
@@ -11,6 +11,7 @@ import { Trainset } from '../core/trainset.ts';
 import { createForTraining } from './service/als-factors.ts';
 import { openStore } from '../store/store.ts';
 import { trainingCodes } from '../store/training-data.ts';
+import { chartOrderOf } from './service/charts.ts';
 import { CoRating } from './service/co-rating.ts';
 import { communityOf } from './service/community.ts';
 import { scaleOf } from './service/generation.ts';
@@ -60,6 +61,8 @@ if (job.sendTrainsets !== false) try {
     community: sendParts(community.toParts(), { users: ts.rawUserIds(), items: ts.rawItemIds() }),
     coRating: new CoRating(ts).residuals(),
     communityCoRating: new CoRating(community).residuals(),
+    // the chart order's per-movie passes and sorts, here rather than on the main thread
+    chart: chartOrderOf(community),
   };
   post({ kind: 'trainsets', sent }, buffersOf(sent));
 } catch (err) {
@@ -83,6 +86,7 @@ function readStore(path: string): ReadByWorker {
 /** Every distinct buffer behind the typed arrays handed over (each transferred once). */
 function buffersOf(b: SentTrainsets): ArrayBuffer[] {
   const arrays: ArrayBufferView[] = [b.coRating.zItem, b.coRating.zUser, b.communityCoRating.zItem, b.communityCoRating.zUser];
+  if (b.chart) arrays.push(b.chart.items, b.chart.scores, b.chart.counts, b.chart.means);
   for (const p of [b.trainset, b.community]) {
     for (const csr of [p.byUser, p.byItem]) arrays.push(csr.indptr, csr.indices, csr.values);
     if ('userAt' in p.ids) arrays.push(p.ids.userAt, p.ids.itemAt);

@@ -13,6 +13,7 @@ import type { Worker } from 'node:worker_threads';
 import { spawnTsWorker } from '../util/ts-worker.ts';
 import type { RatingScale, TrainsetParts } from '../core/trainset.ts';
 import type { CodedRatings } from '../store/columns.ts';
+import type { ChartOrder } from './service/charts.ts';
 import type { CoRatingResiduals } from './service/co-rating.ts';
 
 export interface TrainColumns {
@@ -59,6 +60,8 @@ export interface BuiltTrainsets {
   /** the co-rating residuals of each (./service/co-rating.ts): baselines over every rating */
   coRating: CoRatingResiduals;
   communityCoRating: CoRatingResiduals;
+  /** the community's chart order (./service/charts.ts chartOrderOf), computed beside its trainset */
+  chart?: ChartOrder;
 }
 
 /**
@@ -84,6 +87,7 @@ export interface SentTrainsets {
   community: SentParts;
   coRating: CoRatingResiduals;
   communityCoRating: CoRatingResiduals;
+  chart?: ChartOrder;
 }
 
 /** Messages from trainer-worker.ts. */
@@ -140,7 +144,7 @@ export function receiveTrainsets(sent: SentTrainsets, columns: JobColumns | unde
   const lists = columns && 'userCodes' in columns ? { users: columns.userIds, items: columns.itemIds } : undefined;
   const trainset = receiveParts(sent.trainset, lists);
   const community = receiveParts(sent.community, { users: trainset.userRaw, items: trainset.itemRaw });
-  return { trainset, community, coRating: sent.coRating, communityCoRating: sent.communityCoRating };
+  return { trainset, community, coRating: sent.coRating, communityCoRating: sent.communityCoRating, chart: sent.chart };
 }
 
 /** What a worker given `storePath` read: the models are fitted on exactly these columns. */

@@ -11,6 +11,7 @@ import { openStore } from '../../src/store/store.ts';
 import { trainingCodes } from '../../src/store/training-data.ts';
 import { tinyDataset } from '../store/fixtures.ts';
 import { CoRating } from '../../src/bot/service/co-rating.ts';
+import { chartOrderOf } from '../../src/bot/service/charts.ts';
 import { communityOf } from '../../src/bot/service/community.ts';
 import { Trainset } from '../../src/core/trainset.ts';
 import { decodeModel } from '../../src/core/snapshot.ts';
@@ -47,6 +48,8 @@ describe('the training worker', () => {
     const here = new CoRating(local);
     expect(co.similarities(0, [1, 2])).toEqual(here.similarities(0, [1, 2]));
     expect([...built.communityCoRating.zItem]).toEqual([...new CoRating(expected).residuals().zItem]);
+    // and the community's chart order, the one the main thread would compute
+    expect(built.chart).toEqual(chartOrderOf(expected));
     // the model decodes onto the handed-over trainset without a check that hashes everything
     const model = decodeModel(outcome.models[0].bytes, got, (n, p) => describeAlgorithm(n).create(p), { ownFreshSnapshot: true });
     const checked = decodeModel(outcome.models[0].bytes, local, (n, p) => describeAlgorithm(n).create(p));

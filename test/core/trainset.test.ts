@@ -110,6 +110,26 @@ describe('a trainset handed to another thread as parts', () => {
       new TrainsetError('trainset parts disagree: 4 ratings by user, 3 by item'),
     );
   });
+
+  it('takes id maps built beforehand (a slice at a time, elsewhere) and looks ids up in them', () => {
+    const parts = ts.toParts();
+    const users = new Map(parts.userRaw.map((id, u) => [id, u]));
+    const items = new Map(parts.itemRaw.map((id, i) => [id, i]));
+    const back = Trainset.fromParts(parts, { users, items });
+    expect(back.innerUser('bob')).toBe(1);
+    expect(back.innerItem('up')).toBe(2);
+    expect(back.innerItem('nope')).toBeUndefined();
+    expect(back.rawItemIds()).toEqual(ts.rawItemIds());
+  });
+
+  it('refuses id maps that do not cover the ids, saying how', () => {
+    const parts = ts.toParts();
+    const users = new Map(parts.userRaw.map((id, u) => [id, u]));
+    const items = new Map(parts.itemRaw.slice(1).map((id, i) => [id, i + 1]));
+    expect(() => Trainset.fromParts(parts, { users, items })).toThrow(
+      new TrainsetError('trainset id maps disagree: 3 users and 2 items mapped for 3 and 3 ids'),
+    );
+  });
 });
 
 describe('a trainset built from coded columns (the store hands codes, not a string per rating)', () => {

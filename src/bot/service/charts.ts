@@ -8,7 +8,8 @@
  * the catalogue once, not once per command (87,585 movies at ml-32m shape).
  */
 import { ParamError } from '../../core/algorithm.ts';
-import { popularityChart, weighted, type PopularityChart } from '../../core/popularity.ts';
+import { popularityChart, weighted, type ChartEntry as CoreChartEntry, type PopularityChart } from '../../core/popularity.ts';
+import type { Trainset } from '../../core/trainset.ts';
 import type { ChartEntry, RecommendResult, RecommendedMovie, TopChart } from '../service-api.ts';
 import type { Catalog } from './catalog.ts';
 import type { Generation } from './generation.ts';
@@ -30,8 +31,70 @@ export interface ChartRow {
   mean: number;
 }
 
+/**
+ * Every movie the community rated, in chart order, as arrays: the chart's qualifying movies
+ * first (the first `charted`), then the rest by the same weighted rating. A training worker
+ * computes it (chartOrderOf: it holds the community's trainset) and transfers it, so the main
+ * thread only makes the rows: at ml-32m shape (87,585 movies, 32 M ratings) the chart, the
+ * uncharted rows and their order took 107–114, 62 and ~60 ms of its CPU as three steps
+ * (bench/scale-serve.ts --swap-only, load 3.5).
+ */
+export interface ChartOrder {
+  /** the chart's vote-count threshold m and mean C (core's PopularityChart) */
+  m: number;
+  C: number;
+  /** how many of the first `items` are the chart's entries */
+  charted: number;
+  /** inner ids in the community's trainset, in chart order; the arrays below alongside */
+  items: Int32Array;
+  scores: Float64Array;
+  counts: Int32Array;
+  means: Float64Array;
+}
+
+/**
+ * The chart order of `community` (the generation's community trainset): the chart is core's
+ * popularityChart at DEFAULT_PERCENTILE; every other rated movie follows, scored by the chart's
+ * weighted rating (its mean when there is no chart), best first, then more ratings, then lower
+ * inner id.
+ */
+export function chartOrderOf(community: Trainset): ChartOrder {
+  const chart = popularityChart(community, { percentile: asCorePercentile(DEFAULT_PERCENTILE) });
+  const inChart = new Uint8Array(community.nItems);
+  for (const e of chart.entries) inChart[e.item] = 1;
+  const means = community.itemMeans();
+  const rest: CoreChartEntry[] = [];
+  for (let i = 0; i < community.nItems; i++) {
+    const v = community.itemDegree(i);
+    if (v === 0 || inChart[i]) continue;
+    const score = Number.isFinite(chart.m) ? weighted(v, means[i], chart.m, chart.C) : means[i];
+    rest.push({ item: i, score, count: v, mean: means[i] });
+  }
+  rest.sort((a, b) => b.score - a.score || b.count - a.count || a.item - b.item);
+  const n = chart.entries.length + rest.length;
+  const order: ChartOrder = {
+    m: chart.m,
+    C: chart.C,
+    charted: chart.entries.length,
+    items: new Int32Array(n),
+    scores: new Float64Array(n),
+    counts: new Int32Array(n),
+    means: new Float64Array(n),
+  };
+  let k = 0;
+  for (const e of [...chart.entries, ...rest]) {
+    order.items[k] = e.item;
+    order.scores[k] = e.score;
+    order.counts[k] = e.count;
+    order.means[k] = e.mean;
+    k++;
+  }
+  return order;
+}
+
 export class Charts {
   private readonly catalog: Catalog;
+  private readonly orderCache = new WeakMap<Generation, ChartOrder>();
   private readonly chartCache = new WeakMap<Generation, PopularityChart>();
   private readonly rankedCache = new WeakMap<Generation, ChartRow[]>();
   private readonly wrCache = new WeakMap<Generation, Map<string, number>>();
@@ -47,17 +110,16 @@ export class Charts {
   }
 
   /**
-   * The same as warm, in three steps a retrain runs one event-loop turn apart: at ml-32m shape
-   * (87,585 movies, 32 M ratings) the chart took ~80 ms, the uncharted movies' rows ~75 ms and
-   * their sort ~60 ms (one probe on a quiet machine), and all three in one step stalled a
-   * background retrain's swap for 660 ms (bench/scale-serve.ts).
+   * The same as warm, in steps a retrain runs one event-loop turn apart: the chart order (the
+   * training worker's, else computed here: ~230 ms of CPU at ml-32m shape), the chart's entries,
+   * and the rows of every rated movie (87,585 objects at ml-32m shape). All of it in one step
+   * stalled a background retrain's swap for 660 ms (bench/scale-serve.ts).
    */
   warmSteps(gen: Generation): Array<{ what: string; run: () => void }> {
-    let rest: ChartRow[] | undefined;
     return [
+      { what: 'the chart order', run: () => void this.order(gen) },
       { what: 'the chart', run: () => void this.chart(gen) },
-      { what: "the uncharted movies' rows", run: () => (rest = this.unchartedRows(gen)) },
-      { what: 'the chart order', run: () => void this.ranked(gen, rest) },
+      { what: "the chart order's rows", run: () => void this.ranked(gen) },
     ];
   }
 
@@ -108,33 +170,18 @@ export class Charts {
    * the rest by the same weighted rating, so a new member who has seen the whole chart still gets
    * suggestions.
    */
-  ranked(gen: Generation, uncharted?: ChartRow[]): readonly ChartRow[] {
+  ranked(gen: Generation): readonly ChartRow[] {
     let r = this.rankedCache.get(gen);
     if (!r) {
-      const chart = this.chart(gen);
+      const { items, scores, counts, means } = this.order(gen);
       const ts = gen.community;
-      const rest = uncharted ?? this.unchartedRows(gen);
-      rest.sort((a, b) => b.score - a.score || b.count - a.count || a.item - b.item);
-      r = [...chart.entries.map((e) => ({ ...e, movieId: ts.rawItem(e.item) })), ...rest];
+      r = new Array<ChartRow>(items.length);
+      for (let k = 0; k < items.length; k++) {
+        r[k] = { item: items[k], movieId: ts.rawItem(items[k]), score: scores[k], count: counts[k], mean: means[k] };
+      }
       this.rankedCache.set(gen, r);
     }
     return r;
-  }
-
-  /** Every rated movie outside the chart, scored by the chart's weighted rating; not yet in order. */
-  private unchartedRows(gen: Generation): ChartRow[] {
-    const chart = this.chart(gen);
-    const ts = gen.community;
-    const inChart = new Set(chart.entries.map((e) => e.item));
-    const means = ts.itemMeans();
-    const rest: ChartRow[] = [];
-    for (let i = 0; i < ts.nItems; i++) {
-      const v = ts.itemDegree(i);
-      if (v === 0 || inChart.has(i)) continue;
-      const score = Number.isFinite(chart.m) ? weighted(v, means[i], chart.m, chart.C) : means[i];
-      rest.push({ item: i, movieId: ts.rawItem(i), score, count: v, mean: means[i] });
-    }
-    return rest;
   }
 
   /** Raw movie id → weighted rating of every movie the community rated. */
@@ -178,13 +225,27 @@ export class Charts {
     return chart;
   }
 
+  /** The chart at DEFAULT_PERCENTILE: the chart order's first entries. */
   private chart(gen: Generation): PopularityChart {
     let c = this.chartCache.get(gen);
     if (!c) {
-      c = popularityChart(gen.community, { percentile: asCorePercentile(DEFAULT_PERCENTILE) });
+      const { m, C, charted, items, scores, counts, means } = this.order(gen);
+      const entries: CoreChartEntry[] = new Array<CoreChartEntry>(charted);
+      for (let k = 0; k < charted; k++) entries[k] = { item: items[k], score: scores[k], count: counts[k], mean: means[k] };
+      c = { m, C, entries };
       this.chartCache.set(gen, c);
     }
     return c;
+  }
+
+  /** The generation's chart order: the training worker's when it sent one, else computed here once. */
+  private order(gen: Generation): ChartOrder {
+    let o = this.orderCache.get(gen);
+    if (!o) {
+      o = gen.chartOrder ?? chartOrderOf(gen.community);
+      this.orderCache.set(gen, o);
+    }
+    return o;
   }
 }
 

@@ -8,6 +8,7 @@ import { Trainset } from '../../core/trainset.ts';
 import { HALF_STARS } from '../service-api.ts';
 import type { BuiltTrainsets, JobColumns } from '../trainer.ts';
 import { CoRating } from './co-rating.ts';
+import type { ChartOrder } from './charts.ts';
 import { communityOf } from './community.ts';
 
 /** The snapshot key: what a model was trained on, so a stale snapshot is never reused. */
@@ -31,6 +32,12 @@ export function scaleOf(columns: { ratings: Float32Array }): RatingScale {
   return [lo, hi];
 }
 
+/**
+ * Ids a retrain's take-over indexes per event-loop turn: ~50,000 Map sets take ~20–30 ms of CPU
+ * at load 3.5 (a sixth of the 288,533 ids at ml-32m shape in 115–135 ms).
+ */
+const IDS_PER_STEP = 50_000;
+
 export class Generation {
   readonly ts: Trainset;
   /** the store's ratingsVersion the trainset was read at */
@@ -40,8 +47,11 @@ export class Generation {
   private co: CoRating | undefined;
   private communityTs: Trainset | undefined;
   private communityCo: CoRating | undefined;
-  /** the community's trainset as the worker built it, taken over on first use (fromBuilt) */
-  private builtCommunity: Pick<BuiltTrainsets, 'community' | 'communityCoRating'> | undefined;
+  /**
+   * The community's chart order as the training worker computed it (./charts.ts chartOrderOf),
+   * for Charts to take; undefined when no worker did (Charts computes it then).
+   */
+  chartOrder: ChartOrder | undefined;
   private savedBiases: { main: Float64Array; community: Float64Array } | undefined;
   /**
    * How many forgets (that removed ratings) the service had seen when this generation's data was
@@ -73,15 +83,55 @@ export class Generation {
 
   /**
    * A generation over the trainsets a training worker built from `columns` (their arrays taken
-   * over, not copied): no rating is indexed again on the main thread. The community's is taken
-   * over on first use of `community`, so a retrain can do it one event-loop turn later: each
-   * take-over indexes every member's and movie's id in a Map (575,000 entries for both at ml-32m
-   * shape).
+   * over, not copied): no rating is indexed again on the main thread. The take-over all at once;
+   * a retrain runs takeOver's steps instead, a turn apart.
    */
   static fromBuilt(columns: JobColumns, built: BuiltTrainsets, version: number, fingerprint: string, forgetEpoch: number): Generation {
-    const gen = new Generation(Trainset.fromParts(built.trainset), version, fingerprint);
+    const steps = Generation.takeOver(columns, built, version, fingerprint, forgetEpoch);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /**
+   * fromBuilt in steps (each `next()` one step, the generation the last one's value), for a
+   * retrain to run an event-loop turn apart: the take-over indexes every member's and movie's id
+   * in a Map, for the trainset and the community's, and at ml-32m shape (200,948 members, 87,585
+   * movies) each trainset's Maps as one step held the loop 115–135 ms (bench/scale-serve.ts
+   * --swap-only, load 3.5). A step indexes at most `idsPerStep` ids. The community's Maps are the
+   * trainset's own when it has the very same ids in the same order (no member's rating left out
+   * of the aggregates): the same lookups, built and held once.
+   */
+  static *takeOver(
+    columns: JobColumns,
+    built: BuiltTrainsets,
+    version: number,
+    fingerprint: string,
+    forgetEpoch: number,
+    idsPerStep = IDS_PER_STEP,
+  ): Generator<void, Generation, void> {
+    const { trainset, community } = built;
+    // a step ends after each list too, so no step indexes more than idsPerStep ids
+    const users = yield* idIndexInSteps(trainset.userRaw, idsPerStep);
+    yield;
+    const items = yield* idIndexInSteps(trainset.itemRaw, idsPerStep);
+    yield;
+    let communityUsers = users;
+    if (!sameIds(community.userRaw, trainset.userRaw)) {
+      communityUsers = yield* idIndexInSteps(community.userRaw, idsPerStep);
+      yield;
+    }
+    let communityItems = items;
+    if (!sameIds(community.itemRaw, trainset.itemRaw)) {
+      communityItems = yield* idIndexInSteps(community.itemRaw, idsPerStep);
+      yield;
+    }
+    const gen = new Generation(Trainset.fromParts(trainset, { users, items }), version, fingerprint);
     gen.co = new CoRating(gen.ts, built.coRating);
-    gen.builtCommunity = { community: built.community, communityCoRating: built.communityCoRating };
+    gen.communityTs = Trainset.fromParts(community, { users: communityUsers, items: communityItems });
+    gen.communityCo = new CoRating(gen.communityTs, built.communityCoRating);
+    gen.chartOrder = built.chart;
     gen.columns = columns;
     gen.forgetEpoch = forgetEpoch;
     return gen;
@@ -111,11 +161,6 @@ export class Generation {
    * on first use (a second CSR).
    */
   get community(): Trainset {
-    if (!this.communityTs && this.builtCommunity) {
-      this.communityTs = Trainset.fromParts(this.builtCommunity.community);
-      this.communityCo = new CoRating(this.communityTs, this.builtCommunity.communityCoRating);
-      this.builtCommunity = undefined;
-    }
     this.communityTs ??= communityOf(this.ts);
     return this.communityTs;
   }
@@ -153,4 +198,23 @@ export class Generation {
   specs(): string[] {
     return [...this.models.keys()];
   }
+}
+
+/** Raw id → its position in `ids`, built at most `perStep` ids per generator step. */
+function* idIndexInSteps(ids: readonly string[], perStep: number): Generator<void, Map<string, number>, void> {
+  const index = new Map<string, number>();
+  let k = 0;
+  for (;;) {
+    const end = Math.min(ids.length, k + perStep);
+    for (; k < end; k++) index.set(ids[k], k);
+    if (k >= ids.length) return index;
+    yield;
+  }
+}
+
+/** Whether two id lists are the same ids in the same order (the community's usually are the trainset's). */
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
 }

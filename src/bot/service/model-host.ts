@@ -27,6 +27,7 @@
  * (Just over 400 lines: the queue, the generation swap and the forget epochs are one state
  * machine; split, each half would reach into the other's fields.)
  */
+import { readFileSync } from 'node:fs';
 import type { Algorithm } from '../../core/algorithm.ts';
 import { describeAlgorithm } from '../../core/registry.ts';
 import { scoreKindOf } from '../../core/rank.ts';
@@ -266,13 +267,23 @@ export class ModelHost {
         // the main thread's share, one step per event-loop turn so that commands interleave; the
         // worker's trainsets are taken over, so no step walks every rating here
         const longest = new LongestStep();
-        const gen = longest.time('take over the trainset', () =>
-          outcome.built
-            ? Generation.fromBuilt(columns, outcome.built, version, this.opts.fingerprint, forgetEpoch)
-            : Generation.fromColumns(columns, version, this.opts.fingerprint, forgetEpoch),
-        );
-        await nextTurn();
-        longest.time("take over the community's trainset", () => void gen.community);
+        let gen: Generation;
+        if (outcome.built) {
+          // the id Maps a slice per turn (Generation.takeOver: 115–135 ms as one step at ml-32m shape)
+          const steps = Generation.takeOver(columns, outcome.built, version, this.opts.fingerprint, forgetEpoch);
+          for (;;) {
+            const step = longest.time('take over the trainsets (a slice of ids)', () => steps.next());
+            if (step.done) {
+              gen = step.value;
+              break;
+            }
+            await nextTurn();
+          }
+        } else {
+          gen = longest.time('index the trainset (none from the worker)', () => Generation.fromColumns(columns, version, this.opts.fingerprint, forgetEpoch));
+          await nextTurn();
+          longest.time("index the community's trainset", () => void gen.community);
+        }
         for (const m of outcome.models) {
           await nextTurn();
           longest.time(`decode ${m.spec}`, () => this.decodeInto(gen, m.spec, m.bytes));
@@ -557,20 +568,23 @@ export class ModelHost {
 }
 
 /** How many of a retrain's slowest main-thread steps the log names. */
-const SLOW_STEPS_LOGGED = 5;
+const SLOW_STEPS_LOGGED = 8;
 
 /**
  * The longest of a job's steps on the main thread (each one event-loop turn), for the log; also
  * the few slowest, each with when it ended (performance.now(), the clock a bench's event-loop
- * watch uses), so a measured stall can be matched to the step that made it.
+ * watch uses), so a measured stall can be matched to the step that made it, and how long it was
+ * on a core (where Linux tells it): on a machine loaded past its cores a step's wall time is
+ * mostly waiting for one (131 of a 214 ms step at load 2.1 on 2 cores, bench/scale-serve.ts).
  */
 class LongestStep {
   what = '';
   ms = 0;
-  readonly slowest: Array<{ what: string; ms: number; endedAt: number }> = [];
+  readonly slowest: Array<{ what: string; ms: number; cpuMs?: number; endedAt: number }> = [];
 
   time<T>(what: string, step: () => T): T {
     const t0 = performance.now();
+    const cpu0 = threadCpuMs();
     try {
       return step();
     } finally {
@@ -580,16 +594,29 @@ class LongestStep {
         this.ms = ms;
         this.what = what;
       }
-      this.note(what, ms, endedAt);
+      this.note(what, ms, threadCpuMs() - cpu0, endedAt);
     }
   }
 
-  private note(what: string, ms: number, endedAt: number): void {
+  private note(what: string, ms: number, cpuMs: number, endedAt: number): void {
     const slow = this.slowest;
     if (slow.length === SLOW_STEPS_LOGGED && ms <= slow[slow.length - 1].ms) return;
-    slow.push({ what, ms: Math.round(ms), endedAt: Math.round(endedAt) });
+    slow.push({ what, ms: Math.round(ms), ...(Number.isFinite(cpuMs) ? { cpuMs: Math.round(cpuMs) } : {}), endedAt: Math.round(endedAt) });
     slow.sort((a, b) => b.ms - a.ms);
     if (slow.length > SLOW_STEPS_LOGGED) slow.pop();
+  }
+}
+
+/**
+ * This thread's time on a core so far, in ms: Linux's schedstat (updated at the scheduler's
+ * ticks, so a few ms coarse), NaN where there is none. A read costs microseconds, against steps
+ * of milliseconds.
+ */
+function threadCpuMs(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return NaN;
   }
 }
 

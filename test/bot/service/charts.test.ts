@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveService } from '../../../src/bot/service.ts';
-import { popularityChart } from '../../../src/core/popularity.ts';
+import { chartOrderOf } from '../../../src/bot/service/charts.ts';
+import { popularityChart, weighted } from '../../../src/core/popularity.ts';
 import { Trainset } from '../../../src/core/trainset.ts';
 import type { Store } from '../../../src/store/api.ts';
 import { freshStore, start } from './fixture.ts';
@@ -86,5 +87,56 @@ describe('/top and the popular picks', () => {
     for (const id of seen) expect(ids).not.toContain(id);
     const scores = picks.items.map((i) => i.score);
     expect(scores.slice(chart.length)).toEqual([...scores.slice(chart.length)].sort((a, b) => b - a));
+  });
+
+  it("after a retrain, whose worker computed the chart order, the chart and the popular picks are the same", async () => {
+    const newcomer = svc.member('console', 'newcomer');
+    const picks = () => svc.recommend(newcomer, { algo: 'popular', n: 100 }).items; // (each list has its own id)
+    const before = { top: svc.top({ n: 100 }), sciFi: svc.top({ genre: 'Sci-Fi', n: 100 }), picks: picks() };
+    expect(before.picks.length).toBeGreaterThan(before.top.entries.length);
+    await svc.retrain();
+    expect(svc.top({ n: 100 })).toEqual(before.top);
+    expect(svc.top({ genre: 'Sci-Fi', n: 100 })).toEqual(before.sciFi);
+    expect(picks()).toEqual(before.picks);
+  });
+});
+
+describe('the chart order (what the training worker computes for the main thread)', () => {
+  // ties on purpose: movies 'a' and 'b' have the same ratings, so the same score and count
+  const ts = Trainset.fromRatings(
+    [
+      ['1', 'a', 4], ['2', 'a', 3], ['1', 'b', 4], ['2', 'b', 3], ['3', 'c', 5], ['1', 'd', 2], ['2', 'd', 5], ['3', 'd', 4],
+      ['4', 'd', 1], ['4', 'e', 5], ['5', 'e', 5], ['5', 'f', 1],
+    ].map(([user, item, rating]) => ({ user: String(user), item: String(item), rating: Number(rating) })),
+    [0.5, 5],
+  );
+
+  it('is the chart at the 95th percentile, then every other rated movie by the same weighted rating', () => {
+    // what /top and the popular picks were built from before the worker computed it
+    const chart = popularityChart(ts, { percentile: 95 });
+    const means = ts.itemMeans();
+    const rest = [];
+    for (let i = 0; i < ts.nItems; i++) {
+      if (chart.entries.some((e) => e.item === i)) continue;
+      rest.push({ item: i, score: weighted(ts.itemDegree(i), means[i], chart.m, chart.C), count: ts.itemDegree(i), mean: means[i] });
+    }
+    rest.sort((a, b) => b.score - a.score || b.count - a.count || a.item - b.item);
+    const expected = [...chart.entries, ...rest];
+
+    const order = chartOrderOf(ts);
+    expect([order.m, order.C, order.charted]).toEqual([chart.m, chart.C, chart.entries.length]);
+    expect(order.charted).toBeGreaterThan(0);
+    expect([...order.items]).toEqual(expected.map((e) => e.item));
+    expect([...order.scores]).toEqual(expected.map((e) => e.score));
+    expect([...order.counts]).toEqual(expected.map((e) => e.count));
+    expect([...order.means]).toEqual(expected.map((e) => e.mean));
+    // the tie: same score and count, the lower inner id first
+    const [a, b] = [ts.innerItem('a')!, ts.innerItem('b')!];
+    expect([...order.items].indexOf(a) + 1).toBe([...order.items].indexOf(b));
+  });
+
+  it('crosses threads as it is (typed arrays and numbers)', () => {
+    const order = chartOrderOf(ts);
+    expect(structuredClone(order)).toEqual(order);
   });
 });

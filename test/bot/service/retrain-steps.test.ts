@@ -1,7 +1,8 @@
 /**
  * An operator sees a stall during a retrain and wants to know which of the retrain's main-thread
  * steps made it: the 'retrained' log line names the slowest few, each with how long it held the
- * thread and when it ended (on performance.now(), the clock a bench's event-loop watch reads).
+ * thread (and how much of that on a core) and when it ended (on performance.now(), the clock a
+ * bench's event-loop watch reads).
  */
 import { describe, expect, it } from 'vitest';
 import { captureLogger, freshStore, start } from './fixture.ts';
@@ -9,6 +10,7 @@ import { captureLogger, freshStore, start } from './fixture.ts';
 interface SlowStep {
   what: string;
   ms: number;
+  cpuMs?: number;
   endedAt: number;
 }
 
@@ -29,10 +31,12 @@ describe("a retrain's log", () => {
     const { longestStep, longestStepMs, slowSteps } = retrained[0];
 
     expect(slowSteps.length).toBeGreaterThan(0);
-    expect(slowSteps.length).toBeLessThanOrEqual(5);
+    expect(slowSteps.length).toBeLessThanOrEqual(8);
     expect(slowSteps[0]).toMatchObject({ what: longestStep, ms: Math.round(longestStepMs) });
     for (let k = 1; k < slowSteps.length; k++) expect(slowSteps[k].ms).toBeLessThanOrEqual(slowSteps[k - 1].ms);
     for (const step of slowSteps) {
+      // the time on a core, where Linux tells it (its scheduler's counters are a few ms coarse)
+      if (process.platform === 'linux') expect(step.cpuMs).toBeGreaterThanOrEqual(0);
       expect(step.endedAt).toBeGreaterThanOrEqual(Math.floor(from));
       expect(step.endedAt).toBeLessThanOrEqual(Math.ceil(to));
     }

@@ -1,0 +1,86 @@
+/**
+ * A retrain takes the training worker's trainsets over a slice of ids per event-loop turn (at
+ * ml-32m shape the id Maps as one step held the loop 115–135 ms): the generation it ends with
+ * looks every member and movie up exactly as one built in one step does.
+ */
+import { describe, expect, it } from 'vitest';
+import { chartOrderOf } from '../../../src/bot/service/charts.ts';
+import { CoRating } from '../../../src/bot/service/co-rating.ts';
+import { communityOf } from '../../../src/bot/service/community.ts';
+import { Generation } from '../../../src/bot/service/generation.ts';
+import type { BuiltTrainsets, TrainColumns } from '../../../src/bot/trainer.ts';
+import { Trainset } from '../../../src/core/trainset.ts';
+
+/** Five dataset users and, with `member`, one member whose two ratings the community leaves out. */
+function columnsOf(member: boolean): TrainColumns {
+  const rows: Array<[string, string, number]> = [
+    ['1', '10', 4], ['1', '20', 3], ['2', '10', 5], ['2', '30', 2], ['3', '20', 4], ['4', '10', 1], ['5', '40', 3],
+  ];
+  if (member) rows.splice(2, 0, ['member:1', '50', 5], ['member:1', '30', 4]);
+  return { users: rows.map((r) => r[0]), items: rows.map((r) => r[1]), ratings: Float32Array.from(rows, (r) => r[2]) };
+}
+
+/** What a training worker hands over for `columns` (trainer-worker.ts, without the thread). */
+function builtFrom(columns: TrainColumns): { ts: Trainset; built: BuiltTrainsets } {
+  const ts = Trainset.fromColumns(columns, [0.5, 5]);
+  const community = communityOf(ts);
+  const built: BuiltTrainsets = {
+    trainset: ts.toParts(),
+    community: community.toParts(),
+    coRating: new CoRating(ts).residuals(),
+    communityCoRating: new CoRating(community).residuals(),
+    chart: chartOrderOf(community),
+  };
+  return { ts, built };
+}
+
+/** Runs the take-over to its end, counting its steps. */
+function takeOver(columns: TrainColumns, built: BuiltTrainsets, idsPerStep: number): { gen: Generation; steps: number } {
+  const steps = Generation.takeOver(columns, built, 7, 'fp', 0, idsPerStep);
+  for (let n = 1; ; n++) {
+    const step = steps.next();
+    if (step.done) return { gen: step.value, steps: n };
+  }
+}
+
+describe("a retrain taking over the worker's trainsets", () => {
+  it('indexes at most a slice of ids per step, and every id is then found where it was', () => {
+    const columns = columnsOf(true);
+    const { ts, built } = builtFrom(columns);
+    const community = communityOf(ts);
+    expect(community.nUsers).toBe(ts.nUsers - 1); // the member is left out: the community has its own ids
+    const { gen, steps } = takeOver(columns, built, 2);
+    // a step per two ids of each list (members 6, movies 5, the community's 5 and 4), then the generation
+    expect(steps).toBe(3 + 3 + 3 + 2 + 1);
+    for (const id of ts.rawUserIds()) expect(gen.ts.innerUser(id)).toBe(ts.innerUser(id));
+    for (const id of ts.rawItemIds()) expect(gen.ts.innerItem(id)).toBe(ts.innerItem(id));
+    for (const id of ts.rawUserIds()) expect(gen.community.innerUser(id)).toBe(community.innerUser(id));
+    for (const id of ts.rawItemIds()) expect(gen.community.innerItem(id)).toBe(community.innerItem(id));
+    expect(gen.community.innerUser('member:1')).toBeUndefined();
+    expect(gen.ts.innerUser('member:1')).toBe(ts.innerUser('member:1'));
+    expect(gen.ts.byUser.values).toBe(built.trainset.byUser.values); // taken over, not copied
+    expect([gen.version, gen.fingerprint, gen.chartOrder]).toEqual([7, 'fp', built.chart]);
+    expect(gen.communityCoRating.similarities(0, [1, 2])).toEqual(new CoRating(community).similarities(0, [1, 2]));
+  });
+
+  it("shares the trainset's id maps with the community when no member's rating is left out", () => {
+    const columns = columnsOf(false);
+    const { ts, built } = builtFrom(columns);
+    const { gen, steps } = takeOver(columns, built, 2);
+    expect(steps).toBe(3 + 2 + 1); // the community's ids are not indexed again
+    for (const id of ts.rawUserIds()) expect(gen.community.innerUser(id)).toBe(ts.innerUser(id));
+    for (const id of ts.rawItemIds()) expect(gen.community.innerItem(id)).toBe(ts.innerItem(id));
+    expect(gen.community.innerItem('99')).toBeUndefined();
+  });
+
+  it('in one go (fromBuilt) is the same generation', () => {
+    const columns = columnsOf(true);
+    const { built } = builtFrom(columns);
+    const stepped = takeOver(columns, built, 2).gen;
+    const whole = Generation.fromBuilt(columns, built, 7, 'fp', 0);
+    for (const g of [stepped, whole]) expect(g.forgetEpoch).toBe(0);
+    expect(whole.ts.rawUserIds()).toEqual(stepped.ts.rawUserIds());
+    for (const id of whole.community.rawUserIds()) expect(whole.community.innerUser(id)).toBe(stepped.community.innerUser(id));
+    expect(whole.key('ease')).toBe(stepped.key('ease'));
+  });
+});
