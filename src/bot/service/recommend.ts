@@ -97,16 +97,24 @@ export class Recommender {
     const size = Math.min(STAND_IN_RATINGS, trained.items.length);
     const standIn: Profile = { items: trained.items.slice(0, size), ratings: trained.ratings.slice(0, size) };
     const minRatings = this.p.rarelyRated.minRatings;
-    const steps: WarmStep[] = gen.specs().map((spec) => ({
-      what: `the serving path of ${spec}`,
-      run: () => {
-        const model = gen.model(spec);
-        if (!model) return;
-        const picks = rankItems(model, standIn, { ...servingOptions(model, minRatings), n: 10 });
-        const explaining = scoreKindOf(model) === 'ranking' ? explainerOf(model) : undefined;
-        if (explaining && picks.length > 0) explaining.explain(standIn, picks[0].item, VOTERS_ASKED);
+    const steps: WarmStep[] = gen.specs().flatMap((spec) => [
+      {
+        // its own turn: svd's kernel and its 36 MB of padded factors, 19 ms of CPU at ml-32m
+        // shape, came out of a first list of 103–114 ms (77 ms left; bench/scale-serve.ts --swap-only)
+        what: `${spec}'s scoring kernel`,
+        run: () => gen.model(spec)?.prepareScoring(),
       },
-    }));
+      {
+        what: `the serving path of ${spec}`,
+        run: () => {
+          const model = gen.model(spec);
+          if (!model) return;
+          const picks = rankItems(model, standIn, { ...servingOptions(model, minRatings), n: 10 });
+          const explaining = scoreKindOf(model) === 'ranking' ? explainerOf(model) : undefined;
+          if (explaining && picks.length > 0) explaining.explain(standIn, picks[0].item, VOTERS_ASKED);
+        },
+      },
+    ]);
     // two steps, each its own event-loop turn: at ml-32m shape building the hybrid (its content
     // mapping over 87,585 movies) took 58 ms of CPU and its first list 31–50 ms, 229 ms of wall
     // as one step inside a retrain's swap (bench/scale-serve.ts, load 0.9–3.3)

@@ -236,13 +236,22 @@ export class Svd extends LearnedAlgorithm<SvdModel, FoldedSvd, SvdParams> {
       else out.fill(NaN, 0, n);
       return;
     }
-    this.scorer ??= new ItemDotScorer(m.q, n, this.f, this.kernel);
-    this.scorer.scoreInto(pu, po, out);
+    this.scoringKernel().scoreInto(pu, po, out);
     if (this.biased) {
       // same association as `combine`: ((μ + b_u) + b_i) + dot
       const base = ts.globalMean + bu;
       for (let i = 0; i < n; i++) out[i] = base + m.bi[i] + out[i];
     }
+  }
+
+  override prepareScoring(): void {
+    this.scoringKernel();
+  }
+
+  /** every item's dot product with a member's factors, built on first use */
+  private scoringKernel(): ItemDotScorer {
+    this.scorer ??= new ItemDotScorer(this.m.q, this.trainset.nItems, this.f, this.kernel);
+    return this.scorer;
   }
 
   private folded(p: Profile): FoldedSvd {
