@@ -34,6 +34,7 @@ import { openStore } from '../src/store/store.ts';
 import { trainingCodes } from '../src/store/training-data.ts';
 import type { BenchRow } from './types.ts';
 import { picker } from './measure.ts';
+import { threadClock } from '../src/util/thread-clock.ts';
 
 function argValue(argv: string[], name: string): string | undefined {
   const k = argv.indexOf(name);
@@ -180,12 +181,7 @@ export interface LoopSummary {
 
 /** The main thread's on-CPU and run-queue-wait time so far (zeros where there is no schedstat). */
 function schedOfMainThread(): { cpuMs: number; waitMs: number } {
-  try {
-    const [cpu, wait] = readFileSync(`/proc/${process.pid}/task/${process.pid}/schedstat`, 'utf8').split(' ').map(Number);
-    return { cpuMs: cpu / 1e6, waitMs: wait / 1e6 };
-  } catch {
-    return { cpuMs: 0, waitMs: 0 };
-  }
+  return threadClock(process.pid) ?? { cpuMs: 0, waitMs: 0 };
 }
 
 const GC_KINDS = new Map<number, string>([

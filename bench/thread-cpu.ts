@@ -7,6 +7,7 @@
  * (every 200 ms) while short-lived threads (a retrain's worker) run.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { threadClock } from '../src/util/thread-clock.ts';
 
 /** clock ticks per second of utime/stime (USER_HZ: 100 on every Linux build that matters) */
 const TICKS_PER_S = 100;
@@ -55,13 +56,9 @@ interface Snapshot {
   machine?: { busy: number; total: number };
 }
 
-/** ms a thread has waited on a run queue for a core, runnable but not running (schedstat's second field) */
+/** ms a thread has waited on a run queue for a core, runnable but not running */
 function runQueueWaitOf(tid: string): number | undefined {
-  try {
-    return Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
-  } catch {
-    return undefined;
-  }
+  return threadClock(tid)?.waitMs;
 }
 
 export class ThreadCpu {

@@ -24,10 +24,9 @@
  * decoding it recomputes them on the main thread (~1 s per start-up or retrain), so it is better
  * left to load lazily on first request.
  *
- * (Just over 400 lines: the queue, the generation swap and the forget epochs are one state
- * machine; split, each half would reach into the other's fields.)
+ * (Over 500 lines: the queue, the generation swap and the forget epochs are one state machine;
+ * split, each half would reach into the other's fields. The step timing is ./step-timer.ts.)
  */
-import { readFileSync } from 'node:fs';
 import type { Algorithm } from '../../core/algorithm.ts';
 import { describeAlgorithm } from '../../core/registry.ts';
 import { scoreKindOf } from '../../core/rank.ts';
@@ -38,6 +37,7 @@ import { trainInWorker, type JobColumns, type TrainHandle, type TrainOutcome, ty
 import { botAlgorithmNames, isModelAlgo } from './algorithm-names.ts';
 import { Generation, snapshotName } from './generation.ts';
 import type { ServiceLogger } from './options.ts';
+import { LongestStep, nextTurn } from './step-timer.ts';
 
 /**
  * The snapshot of the co-ratings' item biases (Generation.useSavedItemBiases), keyed like a
@@ -565,64 +565,6 @@ export class ModelHost {
       }
     }
   }
-}
-
-/** How many of a retrain's slowest main-thread steps the log names. */
-const SLOW_STEPS_LOGGED = 8;
-
-/**
- * The longest of a job's steps on the main thread (each one event-loop turn), for the log; also
- * the few slowest, each with when it ended (performance.now(), the clock a bench's event-loop
- * watch uses), so a measured stall can be matched to the step that made it, and how long it was
- * on a core (where Linux tells it): on a machine loaded past its cores a step's wall time is
- * mostly waiting for one (131 of a 214 ms step at load 2.1 on 2 cores, bench/scale-serve.ts).
- */
-class LongestStep {
-  what = '';
-  ms = 0;
-  readonly slowest: Array<{ what: string; ms: number; cpuMs?: number; endedAt: number }> = [];
-
-  time<T>(what: string, step: () => T): T {
-    const t0 = performance.now();
-    const cpu0 = threadCpuMs();
-    try {
-      return step();
-    } finally {
-      const endedAt = performance.now();
-      const ms = endedAt - t0;
-      if (ms > this.ms) {
-        this.ms = ms;
-        this.what = what;
-      }
-      this.note(what, ms, threadCpuMs() - cpu0, endedAt);
-    }
-  }
-
-  private note(what: string, ms: number, cpuMs: number, endedAt: number): void {
-    const slow = this.slowest;
-    if (slow.length === SLOW_STEPS_LOGGED && ms <= slow[slow.length - 1].ms) return;
-    slow.push({ what, ms: Math.round(ms), ...(Number.isFinite(cpuMs) ? { cpuMs: Math.round(cpuMs) } : {}), endedAt: Math.round(endedAt) });
-    slow.sort((a, b) => b.ms - a.ms);
-    if (slow.length > SLOW_STEPS_LOGGED) slow.pop();
-  }
-}
-
-/**
- * This thread's time on a core so far, in ms: Linux's schedstat (updated at the scheduler's
- * ticks, so a few ms coarse), NaN where there is none. A read costs microseconds, against steps
- * of milliseconds.
- */
-function threadCpuMs(): number {
-  try {
-    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
-  } catch {
-    return NaN;
-  }
-}
-
-/** Yields to the event loop, so that pending commands run between two steps of a long job. */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function createFromSnapshot(name: string, params: Record<string, unknown>): Algorithm {

@@ -1,0 +1,55 @@
+/**
+ * A long job's main-thread steps, one event-loop turn each: the turn between them, and the timing
+ * of each step for the log (a retrain's swap and warm-up, src/bot/service/model-host.ts).
+ */
+import { threadClock } from '../../util/thread-clock.ts';
+
+/** How many of a retrain's slowest main-thread steps the log names. */
+const SLOW_STEPS_LOGGED = 8;
+
+/**
+ * The longest of a job's steps on the main thread (each one event-loop turn), for the log; also
+ * the few slowest, each with when it ended (performance.now(), the clock a bench's event-loop
+ * watch uses), so a measured stall can be matched to the step that made it, and how long it was
+ * on a core (where Linux tells it): on a machine loaded past its cores a step's wall time is
+ * mostly waiting for one (131 of a 214 ms step at load 2.1 on 2 cores, bench/scale-serve.ts).
+ */
+export class LongestStep {
+  what = '';
+  ms = 0;
+  readonly slowest: Array<{ what: string; ms: number; cpuMs?: number; endedAt: number }> = [];
+
+  time<T>(what: string, step: () => T): T {
+    const t0 = performance.now();
+    const cpu0 = threadCpuMs();
+    try {
+      return step();
+    } finally {
+      const endedAt = performance.now();
+      const ms = endedAt - t0;
+      if (ms > this.ms) {
+        this.ms = ms;
+        this.what = what;
+      }
+      this.note(what, ms, threadCpuMs() - cpu0, endedAt);
+    }
+  }
+
+  private note(what: string, ms: number, cpuMs: number, endedAt: number): void {
+    const slow = this.slowest;
+    if (slow.length === SLOW_STEPS_LOGGED && ms <= slow[slow.length - 1].ms) return;
+    slow.push({ what, ms: Math.round(ms), ...(Number.isFinite(cpuMs) ? { cpuMs: Math.round(cpuMs) } : {}), endedAt: Math.round(endedAt) });
+    slow.sort((a, b) => b.ms - a.ms);
+    if (slow.length > SLOW_STEPS_LOGGED) slow.pop();
+  }
+}
+
+/** This thread's time on a core so far (ms), NaN where Linux's schedstat is not there. */
+function threadCpuMs(): number {
+  return threadClock()?.cpuMs ?? NaN;
+}
+
+/** Yields to the event loop, so that pending commands run between two steps of a long job. */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
