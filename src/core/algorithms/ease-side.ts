@@ -47,6 +47,13 @@
  * ml-100k 0.3317 vs 0.3298, +0.0019 [−0.0029, +0.0067], +56/−47, p = 0.43. No win (below α 30
  * alone on these seeds, +0.0062 / +0.0042): the tuning seeds' gains of 0.005–0.01 are the size of
  * the seed-to-seed noise, so the defaults stay cEASE's (diag keep, every feature, α 30).
+ *
+ * Five seeds are too few for gains this size (a paired SE of ~0.0024 on ml-100k), so one larger
+ * test, fixed here before it is run (2026-12-06 17:15 UTC): cEASE as defined above (`ease-side`,
+ * α 30, no other option; its seeds 0–4 and 10–14 were seen, seeds 20–39 never), against EASE on
+ * seeds 20–39, `npx tsx bench/hybrid-blend.ts <data> --seeds 20,…,39 ease ease-side`; a win is
+ * p < 0.05 (McNemar, paired over members) on both ml-latest-small and ml-100k, run once each.
+ * This is the third test of cEASE, so a win is weaker evidence than its p alone says.
  */
 import { defineParams, ParamError, resolveParams, type ParamsOf } from '../algorithm.ts';
 import { NotPositiveDefiniteError } from '../kernels/sym-inverse.ts';
