@@ -59,11 +59,16 @@ export const command = defineCommand({
   examples: ['/evaluate', '/evaluate ease,item-knn,svd', '/evaluate ease,ials protocol:temporal', '/evaluate ease,ials 3'],
   async *run(ctx, opts): AsyncGenerator<Progress | Reply> {
     const algos = opts.algos === undefined ? undefined : splitAlgorithms(opts.algos);
-    yield { progress: `Evaluating ${algos ? algos.join(', ') : 'the trained algorithms'}; the bot keeps answering meanwhile.` };
+    // said once the service has taken the request: a refused one (folds with another protocol, an
+    // unknown algorithm, one already running) gets its reason alone, with no "Evaluating…" before it
+    const started = `Evaluating ${algos ? algos.join(', ') : 'the trained algorithms'}; the bot keeps answering meanwhile.`;
+    let said = false;
     const outcome = yield* withProgress((emit) =>
-      ctx.service.evaluate({ algos, protocol: opts.protocol as EvaluationProtocol | undefined, folds: opts.folds, startedBy: ctx.member.displayName ?? ctx.userId }, (p) =>
-        emit({ progress: p.message, done: p.done, total: p.total }),
-      ),
+      ctx.service.evaluate({ algos, protocol: opts.protocol as EvaluationProtocol | undefined, folds: opts.folds, startedBy: ctx.member.displayName ?? ctx.userId }, (p) => {
+        if (!said) emit({ progress: started });
+        said = true;
+        emit({ progress: p.message, done: p.done, total: p.total });
+      }),
     );
     yield outcomeReply(outcome);
   },

@@ -229,6 +229,10 @@ describe.skipIf(!DATA)('Marquee on the console with ml-latest-small', () => {
     expect(answer).toMatch(/^baseline\s+0\.\d{4}\s+0\.\d{4}/m);
     expect(answer).toMatch(/^popular \(the chart\)\s+0\.\d{4}\s+0\.\d{4}/m);
     expect(root.progress()).toMatch(/^… Evaluating baseline; the bot keeps answering meanwhile\.\n… /);
+    // a request the service refuses gets its reason alone: no "Evaluating…" before it
+    const before = root.progress();
+    expect(await root.type('/evaluate baseline protocol:temporal folds:3')).toMatch(/^folds belong to the kfold protocol, not to temporal/);
+    expect(root.progress()).toBe(before);
     const chart = /\[image: .+\] saved to (.+\.png)$/m.exec(answer)![1];
     expect([...readFileSync(chart).subarray(1, 4)].map((b) => String.fromCharCode(b)).join('')).toBe('PNG');
     await root.end();
