@@ -123,6 +123,8 @@ export interface Store {
   importDataset(ds: LoadedDataset, onProgress?: (p: ImportProgress) => void): ImportResult;
   datasetInfo(): DatasetInfo | undefined;
   movies(): MovieRecord[];
+  /** every movie's id, in movies()' order, without building the records */
+  movieIds(): string[];
   movie(movieId: string): MovieRecord | undefined;
   /** dataset ratings in file order */
   datasetRatings(): RatingTable;

@@ -66,6 +66,8 @@ export interface CodedRatings {
   itemIds: string[];
   itemCodes: Int32Array;
   ratings: Float32Array;
+  /** catalogue movies no rating names (trainingCodes sets it; see core's CodedColumns) */
+  unratedItemIds?: string[];
 }
 
 /** The packed timestamps (seconds, NaN where the format has none) of `n` ratings. */

@@ -32,6 +32,7 @@ export function prepareStatements(db: Database.Database) {
     ),
     movie: db.prepare<[string], MovieRow>(`SELECT ${MOVIE_COLUMNS} FROM movies WHERE movie_id = ?`),
     movieExists: db.prepare<[string], number>('SELECT 1 FROM movies WHERE movie_id = ?').pluck(),
+    movieIds: db.prepare<[], string>('SELECT movie_id FROM movies ORDER BY position IS NULL, position, rowid').pluck(),
     clearDatasetRatings: db.prepare('DELETE FROM dataset_ratings'),
     putColumns: db.prepare<[PackedColumns]>(
       `INSERT OR REPLACE INTO dataset_columns

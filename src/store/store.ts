@@ -308,6 +308,10 @@ class SqliteStore implements Store {
     return this.st.movies.all().map(toMovie);
   }
 
+  movieIds(): string[] {
+    return this.st.movieIds.all();
+  }
+
   movie(movieId: string): MovieRecord | undefined {
     const row = this.st.movie.get(movieId);
     return row && toMovie(row);

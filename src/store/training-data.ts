@@ -32,7 +32,10 @@ export function parseMemberRawId(raw: string): number | undefined {
 /**
  * The same ratings as trainingColumns, in the same order, coded: each raw id once (members'
  * appended after the dataset's), typed arrays of codes. Cheap to read and to hand to a worker
- * thread; expandCodes gives the string columns back.
+ * thread; expandCodes gives the string columns back. `unratedItemIds` lists the catalogue's
+ * movies nobody has rated (movies.csv's releases newer than its ratings, or a film club's own), so
+ * the models know them and a content pick can name them (the yardstick's trainsets hold the
+ * whole catalogue the same way).
  */
 export function trainingCodes(store: Store): CodedRatings {
   const ds = store.datasetRatingCodes();
@@ -66,7 +69,9 @@ export function trainingCodes(store: Store): CodedRatings {
       ratings[nData + k] = r.rating;
     }
   }
-  return { userIds, userCodes, itemIds, itemCodes, ratings };
+  const rated = new Set(itemIds);
+  const unratedItemIds = store.movieIds().filter((id) => !rated.has(id));
+  return { userIds, userCodes, itemIds, itemCodes, ratings, unratedItemIds };
 }
 
 /**

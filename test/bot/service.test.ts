@@ -417,6 +417,32 @@ describe('the content model is saved and restored on restart', () => {
   });
 });
 
+describe('a new release nobody has rated yet', () => {
+  it("is in the models' catalogue, so the hybrid names it to a sci-fi fan as a content pick; no other list does", async () => {
+    const ds = reviewDataset();
+    const newest = Math.max(...ds.movies.map((m) => m.year ?? 0));
+    ds.movies.push({ movieId: '520', title: `Star Harbor (${newest})`, displayTitle: 'Star Harbor', year: newest, genres: ['Sci-Fi', 'Adventure'] });
+    const store = openStore(join(tmp, 'new-release.db'));
+    store.importDataset(ds);
+    const svc = await start(store);
+    await svc.ready;
+    const fan = svc.member('discord', 'release-fan');
+    for (const [id, r] of [['100', 5], ['101', 5], ['102', 4.5], ['103', 5], ['200', 1], ['201', 0.5]] as const) svc.rate(fan, id, r);
+    await until(() => svc.stats().contentModel === 'ready', 'the content model');
+    // (a trainset of rated movies alone did not know it, so no list could name it)
+    expect(svc.stats().generation.nItems).toBe(ds.movies.length);
+    const hybrid = svc.recommend(fan, { algo: 'hybrid', n: 30 });
+    const pick = hybrid.items.find((i) => i.movie.movieId === '520');
+    expect(pick?.reason).toMatch(/^shared: .*Sci-Fi.*; a content pick: new, nobody has rated it yet$/);
+    expect(hybrid.items.filter((i) => /a content pick/.test(i.reason))).toHaveLength(1);
+    for (const algo of [undefined, 'svd', 'knn-item']) {
+      expect(svc.recommend(fan, { algo, n: 20 }).items.map((i) => i.movie.movieId), String(algo)).not.toContain('520');
+    }
+    await svc.close();
+    store.close();
+  });
+});
+
 // ---- reviewer's defects: a catalogue with famous titles, near-twins and obscure movies ------------
 
 /** The taste camps plus: The Matrix, Heat and The Heat, two "Twin"s a year apart, a movie nobody

@@ -175,6 +175,21 @@ describe('a trainset built from coded columns (the store hands codes, not a stri
     expect(fromCodes.rawUserIds()).toEqual(['ann', 'bob', 'cat']);
   });
 
+  it("holds the catalogue's unrated movies after the rated ones, with no rating, so a content pick can name them", () => {
+    // 'dune' is a new release nobody has rated; 'heat' is rated, so listing it again changes nothing
+    const ts = Trainset.fromCoded({ ...coded, unratedItemIds: ['dune', 'heat'] }, [0.5, 5]);
+    const rated = Trainset.fromCoded(coded, [0.5, 5]);
+    expect(ts.rawItemIds()).toEqual([...rated.rawItemIds(), 'dune']);
+    const dune = ts.innerItem('dune')!;
+    expect(dune).toBe(3);
+    expect(ts.byItem.indptr[dune + 1] - ts.byItem.indptr[dune]).toBe(0);
+    // the rated movies' rows, the members and the mean are the same as without it
+    expect([...ts.byUser.indices]).toEqual([...rated.byUser.indices]);
+    expect([...ts.byItem.indptr.subarray(0, dune + 1)]).toEqual([...rated.byItem.indptr]);
+    expect(ts.globalMean).toBe(rated.globalMean);
+    expect(ts.nUsers).toBe(rated.nUsers);
+  });
+
   it('refuses a code outside its ids, columns of different lengths and a non-number rating', () => {
     expect(() => Trainset.fromCoded({ ...coded, itemCodes: Int32Array.from([2, 1, 3, 0]) })).toThrow(
       new TrainsetError('rating 2 has item code 3, outside the 3 item ids'),

@@ -82,6 +82,19 @@ describe('coded training data (what a retrain sends to the worker)', () => {
     store.close();
   });
 
+  it("names the catalogue's movies nobody has rated, in the catalogue's order, so the models know them", () => {
+    const store = openStore(':memory:');
+    const ds = tinyDataset();
+    ds.movies.push({ ...ds.movies[0], movieId: '5', title: 'Dune', displayTitle: 'Dune (2021)', year: 2021 });
+    store.importDataset(ds);
+    // every tiny movie is rated by the dataset but the new one; a member's rating takes it off the list
+    expect(trainingCodes(store).unratedItemIds).toEqual(['5']);
+    store.rate(store.member('discord', 'zoe').id, '5', 4, 100);
+    expect(trainingCodes(store).unratedItemIds).toEqual([]);
+    expect(trainingCodes(store).itemIds).toContain('5');
+    store.close();
+  });
+
   it('is empty for an empty store', () => {
     const store = openStore(':memory:');
     expect(expandCodes(trainingCodes(store))).toEqual({ users: [], items: [], ratings: new Float32Array(0) });

@@ -11,9 +11,12 @@ import { CoRating } from './co-rating.ts';
 import type { ChartOrder } from './charts.ts';
 import { communityOf } from './community.ts';
 
-/** The snapshot key: what a model was trained on, so a stale snapshot is never reused. */
+/**
+ * The snapshot key: what a model was trained on, so a stale snapshot is never reused. v2: the
+ * trainset holds the catalogue's unrated movies too (more items than a v1 model knows).
+ */
 export function snapshotKey(fingerprint: string, version: number, nRatings: number, spec: string): string {
-  return `marquee-model-v1|${fingerprint}|ratings-v${version}|n${nRatings}|${spec}`;
+  return `marquee-model-v2|${fingerprint}|ratings-v${version}|n${nRatings}|${spec}`;
 }
 
 export function snapshotName(spec: string): string {

@@ -324,7 +324,12 @@ export class Recommender {
         const b = cm.indexOf(movieId);
         const hit = taste.ok && b !== undefined ? cm.profileHit(taste.profile, b, parts.content[s.item]) : undefined;
         const count = gen.ts.itemDegree(s.item);
-        const few = count < minRatings ? `; a content pick: only ${count} rating${count === 1 ? '' : 's'} so far` : '; a content pick';
+        const few =
+          count === 0
+            ? '; a content pick: new, nobody has rated it yet'
+            : count < minRatings
+              ? `; a content pick: only ${count} rating${count === 1 ? '' : 's'} so far`
+              : '; a content pick';
         reason = reasonOf(hit?.terms ?? [], hit?.becauseOf) + few;
       } else if (explaining) {
         // a ranking base (ease by default): its score is no rating, so the reason is what voted for it

@@ -50,8 +50,12 @@ describe("a retrain taking over the worker's trainsets", () => {
     const community = communityOf(ts);
     expect(community.nUsers).toBe(ts.nUsers - 1); // the member is left out: the community has its own ids
     const { gen, steps } = takeOver(columns, built, 2);
-    // a step per two ids of each list (members 6, movies 5, the community's 5 and 4), then the generation
-    expect(steps).toBe(3 + 3 + 3 + 2 + 1);
+    // a step per two ids of each list (members 6, movies 5, the community's 5 and 5: it keeps the
+    // member's movie '50', with no rating, after the rated ones), then the generation
+    expect(community.nItems).toBe(ts.nItems);
+    expect(community.rawItemIds().at(-1)).toBe('50');
+    expect(community.byItem.indptr[community.nItems] - community.byItem.indptr[community.nItems - 1]).toBe(0);
+    expect(steps).toBe(3 + 3 + 3 + 3 + 1);
     for (const id of ts.rawUserIds()) expect(gen.ts.innerUser(id)).toBe(ts.innerUser(id));
     for (const id of ts.rawItemIds()) expect(gen.ts.innerItem(id)).toBe(ts.innerItem(id));
     for (const id of ts.rawUserIds()) expect(gen.community.innerUser(id)).toBe(community.innerUser(id));
