@@ -35,11 +35,12 @@ export interface CodedColumns {
   itemCodes: Int32Array;
   ratings: ArrayLike<number>;
   /**
-   * Items to hold with no rating, after the rated ones (in this order; ids a rating names are
-   * skipped): a film club's catalogue lists a release before anyone rates it, and a content model
-   * can recommend it only if the trainset knows it. Absent: only the rated items, as fromColumns.
+   * Every id of itemIds is an item, rated or not: those no code names come after the rated ones,
+   * in itemIds' order, with no rating. A film club's catalogue lists a release before anyone rates
+   * it, and a content model can recommend it only if the trainset knows it. Absent or false: only
+   * the rated items, as fromColumns.
    */
-  unratedItemIds?: readonly string[];
+  keepUnratedItems?: boolean;
 }
 
 export interface RawRating {
@@ -173,7 +174,7 @@ export class Trainset {
    * The same trainset as fromColumns over the expanded strings (same inner ids, same row order),
    * built from codes: ids are looked up once per distinct code, not once per rating. Codes that
    * name the same raw id (allowed, if odd) get the same inner id, as their strings would.
-   * `unratedItemIds` then adds items with no rating after the rated ones.
+   * `keepUnratedItems` then adds the ids no rating names, after the rated ones.
    */
   static fromCoded(cols: CodedColumns, scale: RatingScale = [1, 5]): Trainset {
     const n = cols.ratings.length;
@@ -196,10 +197,13 @@ export class Trainset {
     }
     const users = innerIdsOf(userCodes, cols.userIds, 'user');
     const items = innerIdsOf(itemCodes, cols.itemIds, 'item');
-    for (const id of cols.unratedItemIds ?? []) {
-      if (items.index.has(id)) continue;
-      items.index.set(id, items.raw.length);
-      items.raw.push(id);
+    if (cols.keepUnratedItems) {
+      for (let c = 0; c < cols.itemIds.length; c++) {
+        const id = cols.itemIds[c];
+        if (items.index.has(id)) continue;
+        items.index.set(id, items.raw.length);
+        items.raw.push(id);
+      }
     }
     const uOf = users.inner;
     const iOf = items.inner;

@@ -66,8 +66,8 @@ export interface CodedRatings {
   itemIds: string[];
   itemCodes: Int32Array;
   ratings: Float32Array;
-  /** catalogue movies no rating names (trainingCodes sets it; see core's CodedColumns) */
-  unratedItemIds?: string[];
+  /** itemIds ends with catalogue movies no code names, to be kept (trainingCodes; core's CodedColumns) */
+  keepUnratedItems?: boolean;
 }
 
 /** The packed timestamps (seconds, NaN where the format has none) of `n` ratings. */

@@ -32,10 +32,11 @@ export function parseMemberRawId(raw: string): number | undefined {
 /**
  * The same ratings as trainingColumns, in the same order, coded: each raw id once (members'
  * appended after the dataset's), typed arrays of codes. Cheap to read and to hand to a worker
- * thread; expandCodes gives the string columns back. `unratedItemIds` lists the catalogue's
- * movies nobody has rated (movies.csv's releases newer than its ratings, or a film club's own), so
- * the models know them and a content pick can name them (the yardstick's trainsets hold the
- * whole catalogue the same way).
+ * thread; expandCodes gives the string columns back. itemIds ends with the catalogue's movies
+ * nobody has rated (movies.csv's releases newer than its ratings), no code naming them, and
+ * `keepUnratedItems` asks the trainset to hold them, so the models know them and a content pick
+ * can name them (the yardstick's trainsets hold the whole catalogue the same way). They are in
+ * itemIds itself, so the training worker can send the trainset's movies as positions in it.
  */
 export function trainingCodes(store: Store): CodedRatings {
   const ds = store.datasetRatingCodes();
@@ -70,8 +71,8 @@ export function trainingCodes(store: Store): CodedRatings {
     }
   }
   const rated = new Set(itemIds);
-  const unratedItemIds = store.movieIds().filter((id) => !rated.has(id));
-  return { userIds, userCodes, itemIds, itemCodes, ratings, unratedItemIds };
+  for (const id of store.movieIds()) if (!rated.has(id)) itemIds.push(id);
+  return { userIds, userCodes, itemIds, itemCodes, ratings, keepUnratedItems: true };
 }
 
 /**

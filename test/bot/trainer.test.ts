@@ -96,8 +96,11 @@ describe('the training worker', () => {
 
     it("hands over trainsets whose ids are the columns' own, and a model that scores every member as the one fitted on the store's data", async () => {
       const store = openStore(join(dir, 'ids.db'));
-      store.importDataset(tinyDataset());
-      const movies = store.movies().map((m) => m.movieId);
+      // with a release nobody has rated: the trainset holds it, and its id travels as a position too
+      const ds = tinyDataset();
+      ds.movies.push({ ...ds.movies[0], movieId: '5', title: 'Dune (2021)', displayTitle: 'Dune', year: 2021 });
+      store.importDataset(ds);
+      const movies = store.movies().map((m) => m.movieId).filter((id) => id !== '5');
       for (const [k, name] of ['ann', 'bob', 'cy'].entries()) {
         const m = store.member('console', name);
         movies.slice(k, k + 4).forEach((movie, j) => store.rate(m.id, movie, 1 + ((j + k) % 5)));
@@ -109,6 +112,7 @@ describe('the training worker', () => {
       // the same members and movies under the same inner ids, the community's too
       expect(got.rawUserIds()).toEqual(local.rawUserIds());
       expect(got.rawItemIds()).toEqual(local.rawItemIds());
+      expect(got.rawItemIds().at(-1)).toBe('5');
       const community = Trainset.fromParts(outcome.built!.community);
       expect(community.rawUserIds()).toEqual(communityOf(local).rawUserIds());
       expect(community.rawItemIds()).toEqual(communityOf(local).rawItemIds());

@@ -176,8 +176,8 @@ describe('a trainset built from coded columns (the store hands codes, not a stri
   });
 
   it("holds the catalogue's unrated movies after the rated ones, with no rating, so a content pick can name them", () => {
-    // 'dune' is a new release nobody has rated; 'heat' is rated, so listing it again changes nothing
-    const ts = Trainset.fromCoded({ ...coded, unratedItemIds: ['dune', 'heat'] }, [0.5, 5]);
+    // 'dune' is a new release nobody has rated
+    const ts = Trainset.fromCoded({ ...coded, itemIds: [...coded.itemIds, 'dune'], keepUnratedItems: true }, [0.5, 5]);
     const rated = Trainset.fromCoded(coded, [0.5, 5]);
     expect(ts.rawItemIds()).toEqual([...rated.rawItemIds(), 'dune']);
     const dune = ts.innerItem('dune')!;

@@ -88,10 +88,15 @@ describe('coded training data (what a retrain sends to the worker)', () => {
     ds.movies.push({ ...ds.movies[0], movieId: '5', title: 'Dune', displayTitle: 'Dune (2021)', year: 2021 });
     store.importDataset(ds);
     // every tiny movie is rated by the dataset but the new one; a member's rating takes it off the list
-    expect(trainingCodes(store).unratedItemIds).toEqual(['5']);
+    const before = trainingCodes(store);
+    expect(before.itemIds).toEqual(['3', '1', '4', '2', '5']);
+    expect(before.keepUnratedItems).toBe(true);
+    expect(Array.from(before.itemCodes)).not.toContain(4);
+    expect(expandCodes(before).items).not.toContain('5');
     store.rate(store.member('discord', 'zoe').id, '5', 4, 100);
-    expect(trainingCodes(store).unratedItemIds).toEqual([]);
-    expect(trainingCodes(store).itemIds).toContain('5');
+    const after = trainingCodes(store);
+    expect(after.itemIds).toEqual(['3', '1', '4', '2', '5']);
+    expect(Array.from(after.itemCodes).at(-1)).toBe(4);
     store.close();
   });
 

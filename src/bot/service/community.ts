@@ -48,6 +48,5 @@ export function communityOf(ts: Trainset): Trainset {
   }
   // every movie of the trainset stays, rated or not, so the two id lists are usually one (and
   // their Maps built once: Generation.community)
-  const itemIds = ts.rawItemIds();
-  return Trainset.fromCoded({ userIds: ts.rawUserIds(), userCodes, itemIds, itemCodes, ratings, unratedItemIds: itemIds }, ts.scale);
+  return Trainset.fromCoded({ userIds: ts.rawUserIds(), userCodes, itemIds: ts.rawItemIds(), itemCodes, ratings, keepUnratedItems: true }, ts.scale);
 }
