@@ -20,6 +20,8 @@
  *   fuse:<spec>=<w>+<spec>=<w>…  Σ w·z(scores), each model z-scored over the member's candidates
  *                                (e.g. fuse:ease=0.7+ials=0.3)
  *   ease-rated:<w>               EASE whose member row counts a rating below 3.5 at weight w, not 1
+ *   switch:<T>:<light>|<heavy>   the light variant's list for a member with fewer than T training
+ *                                ratings, the heavy one's from T on (e.g. switch:50:ease|ease-side)
  *   ease-side[:name=value,…][@fields]  EASE with the content model's TF-IDF rows as side
  *                                information (src/core/algorithms/ease-side.ts), e.g.
  *                                ease-side:alpha=30 or ease-side:alpha=30@genres,tags, or
@@ -145,6 +147,18 @@ function prepare(variant: string, fitted: Fitted): Ready {
     const t0 = cpuSeconds();
     const algo = new EaseSide({ rows: cm.tfidf.matrix, rowOf: (id) => cm.indexOf(id) }, params).fit(ts);
     return served(algo, cpuSeconds() - t0);
+  }
+  if (spec.startsWith('switch:')) {
+    // switch:<T>:<light>|<heavy>: a member with fewer than T training ratings gets the light
+    // variant's list, from T on the heavy one's (a switching hybrid, Burke 2002), each list
+    // exactly as that variant serves it
+    const [, at, pair] = spec.split(/:(.*)/s)[1].match(/^(\d+):(.*)$/) ?? [];
+    const [light, heavy] = (pair ?? '').split('|');
+    const threshold = Number(at);
+    if (!light || !heavy || !(threshold >= 1)) throw new Error(`${spec}: write switch:<ratings>:<light variant>|<heavy variant>, e.g. switch:50:ease|ease-side`);
+    const l = prepare(light, fitted);
+    const h = prepare(heavy, fitted);
+    return { seconds: l.seconds + h.seconds, list: (p) => (p.items.length >= threshold ? h : l).list(p) };
   }
   if (spec.startsWith('fuse:')) {
     const parts = spec

@@ -54,6 +54,10 @@
  * seeds 20–39, `npx tsx bench/hybrid-blend.ts <data> --seeds 20,…,39 ease ease-side`; a win is
  * p < 0.05 (McNemar, paired over members) on both ml-latest-small and ml-100k, run once each.
  * This is the third test of cEASE, so a win is weaker evidence than its p alone says.
+ * Fixed next, before it is run (2026-12-06 17:25 UTC), from the profile-size curves of seeds 0–4
+ * (cEASE below EASE for members with up to 10 ratings on both sets, above from 50): the switch
+ * "EASE below 50 training ratings, cEASE from 50" against EASE on seeds 40–59, never run,
+ * `… --seeds 40,…,59 ease ease-side switch:50:ease|ease-side`, the same criterion.
  */
 import { defineParams, ParamError, resolveParams, type ParamsOf } from '../algorithm.ts';
 import { NotPositiveDefiniteError } from '../kernels/sym-inverse.ts';
