@@ -1,6 +1,7 @@
 /**
  * The algorithms that need the dataset's movies (the content model), which a registry spec cannot
- * carry, for the evaluation worker: `hybrid` (src/core/content/hybrid.ts) and `ease-side` (EASE
+ * carry (the registry knows ease-side's name and parameters and restores its snapshots, but its
+ * fit needs the rows), for the evaluation worker: `hybrid` (src/core/content/hybrid.ts) and `ease-side` (EASE
  * with the content model's rows as side information, src/core/algorithms/ease-side.ts). The CLI
  * passes this module by URL with the algorithm, the dataset folder and the spec's parameters in
  * the query (`?algo=<name>&data=<folder>&params=<json>`); a module URL, unlike a function,
