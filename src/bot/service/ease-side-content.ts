@@ -16,6 +16,7 @@
 import type { ItemFeatures } from '../../core/algorithms/ease-side.ts';
 import { ContentModel, type ContentMovie } from '../../core/content/model.ts';
 import { parseAlgorithmSpec } from '../../core/registry.ts';
+import type { MovieRecord } from '../../data/types.ts';
 import type { Store } from '../../store/api.ts';
 import { openStore } from '../../store/store.ts';
 import { contentMovieOf } from '../content-movies.ts';
@@ -59,16 +60,16 @@ export function contentFeaturesOf(job: Pick<TrainJob, 'content' | 'storePath'>):
     if (features) return features;
     const source = job.content ?? (job.storePath === undefined ? undefined : { storePath: job.storePath });
     if (!source) throw new Error("ease-side needs the catalogue's content rows, and this training job names no store or movies to build them from");
-    features = ContentModel.featureRows('movies' in source ? source.movies : storeMovies(source.storePath));
+    features = ContentModel.featureRows('movies' in source ? source.movies : readStoreMovies(source.storePath).map(contentMovieOf));
     return features;
   };
 }
 
-/** The store's movies as the content model reads them, through a read-only connection of our own. */
-function storeMovies(path: string): ContentMovie[] {
+/** A store file's movies, through a read-only connection of our own (another thread's, e.g. the training worker's). */
+export function readStoreMovies(path: string): MovieRecord[] {
   const store = openStore(path, { readOnly: true });
   try {
-    return store.movies().map(contentMovieOf);
+    return store.movies();
   } finally {
     store.close();
   }
