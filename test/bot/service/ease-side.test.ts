@@ -22,6 +22,8 @@ import type { Member, Store } from '../../../src/store/api.ts';
 import { openStore } from '../../../src/store/store.ts';
 import { trainingColumns } from '../../../src/store/training-data.ts';
 import { evaluationRunner } from '../../../src/cli/start.ts';
+import { canonicalSpec } from '../../../src/bot/service/algorithm-names.ts';
+import { loadConfig } from '../../../src/config.ts';
 import { freshStore, start, tasteDataset, tmp, until } from './fixture.ts';
 
 const ANN: Array<[string, number]> = [['100', 5], ['101', 4.5], ['102', 4], ['103', 5], ['200', 1.5], ['300', 3], ['104', 4.5]];
@@ -255,4 +257,17 @@ describe('/evaluate ease,ease-side', () => {
       store.close();
     }
   }, 120_000);
+});
+
+describe('MARQUEE_ALGORITHMS', () => {
+  // checked as src/cli/start.ts checks it: every spec through canonicalSpec
+  const load = (value: string) => loadConfig({ env: { MARQUEE_ALGORITHMS: value }, dotenvPath: null, checkAlgorithm: canonicalSpec });
+
+  it('may list ease-side with its parameters beside ease', () => {
+    expect(load('ease,ease-side:alpha=20,max_df=50').algorithms).toEqual(['ease', 'ease-side:alpha=20,max_df=50']);
+  });
+
+  it('refuses a bad ease-side parameter at start-up, naming it', () => {
+    expect(() => load('ease,ease-side:alpha=-1')).toThrow('Configuration error: MARQUEE_ALGORITHMS="ease,ease-side:alpha=-1": ease-side: parameter alpha must be at least 0, got -1');
+  });
 });
