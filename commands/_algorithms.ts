@@ -8,6 +8,8 @@ import { CONTENT_ALGOS } from '../src/bot/service/algorithm-names.ts';
 const GLOSSARY: Readonly<Record<string, string>> = {
   ease:
     'EASE (Steck, 2019): learns how much each movie you rated points to every other one, from what members watch together; ranks movies, no predicted stars',
+  'ease-side':
+    "EASE with side information (cEASE, Jeunen et al., 2020): EASE that also reads the movies' titles, genres and tags, so movies sharing them point to each other even when few members watched both; ranks movies, no predicted stars",
   ials: 'implicit ALS (Hu, Koren & Volinsky, 2008): hidden tastes learned from which movies members rated at all; ranks movies, no predicted stars',
   'item-knn':
     'item-kNN (Deshpande & Karypis, 2004): movies often watched by the same members as the ones you rated; ranks movies, no predicted stars',

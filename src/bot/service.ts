@@ -63,6 +63,8 @@ import { RarelyRated } from './service/rarely-rated.ts';
 import { MAX_N, Recommender, checkN } from './service/recommend.ts';
 import { Comparer } from './service/compare.ts';
 import { checkAlsFactors } from './service/als-factors.ts';
+import { withContentSource } from './service/ease-side-content.ts';
+import { trainInWorker } from './trainer.ts';
 
 export { DEFAULT_MAX_LAZY_MODELS, DEFAULT_MIN_RATINGS, type ServiceLogger, type ServiceOptions } from './service/options.ts';
 export {
@@ -144,7 +146,7 @@ export class LiveService implements MarqueeService {
       retrainAfter: opts.retrainAfter,
       retrainMinutes: opts.retrainMinutes,
       defaultSpec: () => this.defaultAlgorithm().algo,
-      trainer: opts.trainer,
+      trainer: withContentSource(opts.trainer ?? trainInWorker, this.store),
       warm: (gen) => [
         {
           what: 'the co-ratings',

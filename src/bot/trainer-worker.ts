@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { encodeModel } from '../core/snapshot.ts';
 import { Trainset } from '../core/trainset.ts';
 import { createForTraining } from './service/als-factors.ts';
+import { contentFeaturesOf } from './service/ease-side-content.ts';
 import { openStore } from '../store/store.ts';
 import { trainingCodes } from '../store/training-data.ts';
 import { chartOrderOf } from './service/charts.ts';
@@ -36,10 +37,11 @@ const ts = 'userCodes' in columns ? Trainset.fromCoded(columns, scale) : Trainse
 const buildMs = performance.now() - t0;
 // the trainset holds its own copy: the columns go back (the main thread keeps them for lazy fits)
 if (read) post({ kind: 'read', read }, [read.columns.userCodes.buffer, read.columns.itemCodes.buffer, read.columns.ratings.buffer] as ArrayBuffer[]);
+const features = contentFeaturesOf(job); // ease-side's content rows, built on first use
 for (const spec of job.specs) {
   try {
     const start = performance.now();
-    const algo = createForTraining(spec, job.alsFactors).fit(ts);
+    const algo = createForTraining(spec, job.alsFactors, features).fit(ts);
     const bytes = encodeModel(algo);
     const fitMs = performance.now() - start;
     // transfer only a buffer the bytes own entirely; a view into a larger buffer is copied

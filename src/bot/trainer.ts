@@ -15,6 +15,7 @@ import type { RatingScale, TrainsetParts } from '../core/trainset.ts';
 import type { CodedRatings } from '../store/columns.ts';
 import type { ChartOrder } from './service/charts.ts';
 import type { CoRatingResiduals } from './service/co-rating.ts';
+import type { ContentSource } from './service/ease-side-content.ts';
 
 export interface TrainColumns {
   users: string[];
@@ -42,6 +43,8 @@ export interface TrainJob {
   specs: string[];
   /** the Spark factor folder als-import reads (service/als-factors.ts) */
   alsFactors?: string;
+  /** where ease-side's content rows come from when not from `storePath` (service/ease-side-content.ts) */
+  content?: ContentSource;
   /**
    * whether the worker sends its trainsets after the fits (default true); of the workers that
    * share one job, only the first does

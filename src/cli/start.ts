@@ -25,7 +25,10 @@ import { AdapterStartError, type AdapterStartOptions, type PrepareAdapter, type 
 import { CommandDefinitionError } from '../bot/command.ts';
 import { memberCaused } from '../bot/errors.ts';
 import { formatTopNTable } from '../evaluation/table.ts';
-import { runEvaluation } from '../evaluation/run.ts';
+import { runEvaluation, type AlgorithmRef } from '../evaluation/run.ts';
+import { isEaseSide } from '../bot/service/ease-side-content.ts';
+import { parseAlgorithmSpec } from '../core/registry.ts';
+import { storeRef } from './hybrid-source.ts';
 import { createDispatcher, type Dispatcher } from '../bot/dispatch.ts';
 import { runConsole } from '../bot/adapters/console.ts';
 import { loadCommands } from '../../commands/index.ts';
@@ -326,6 +329,16 @@ async function drainForShutdown(
  * the floor), the plain-text table and the chart. The chart renderer is loaded on demand: vega, vega-lite and resvg cost ~0.5 s and
  * tens of MB at start-up; a chart that cannot be drawn is logged and left out.
  */
+/**
+ * What the evaluation worker runs for a spec: the registry's algorithm, or for ease-side the same
+ * fit the bot serves, with the content rows of the store's movies (./hybrid-source.ts storeRef).
+ */
+function algorithmRefOf(spec: string, catalogueStore: string | undefined): AlgorithmRef {
+  if (!isEaseSide(spec)) return spec;
+  if (catalogueStore === undefined) throw new Error(`${spec} needs the store file its movies are read from (catalogueStore), and the request names none`);
+  return storeRef(catalogueStore, parseAlgorithmSpec(spec).params, spec, 'ease-side');
+}
+
 export function evaluationRunner(): EvaluationRunner {
   return {
     async run(request, onStep, signal) {
@@ -338,7 +351,7 @@ export function evaluationRunner(): EvaluationRunner {
             name: request.dataset,
             ...(request.catalogue ? { catalogue: request.catalogue } : {}),
           },
-          algorithms: request.algorithms,
+          algorithms: request.algorithms.map((spec) => algorithmRefOf(spec, request.catalogueStore)),
           folds: request.folds,
           topn: { protocol: request.protocol, minItemRatings: request.minItemRatings },
         },

@@ -19,6 +19,7 @@ import { nmfDescriptor } from './algorithms/nmf.ts';
 import { coClusteringDescriptor } from './algorithms/co-clustering.ts';
 import { popularDescriptor } from './popularity.ts';
 import { easeDescriptor } from './algorithms/ease.ts';
+import { easeSideDescriptor } from './algorithms/ease-side.ts';
 import { ialsDescriptor } from './algorithms/ials.ts';
 import { itemKnnDescriptor } from './algorithms/item-knn.ts';
 import { pureSvdDescriptor } from './algorithms/pure-svd.ts';
@@ -38,6 +39,7 @@ const descriptors: readonly AlgorithmDescriptor[] = [
   coClusteringDescriptor,
   popularDescriptor,
   easeDescriptor,
+  easeSideDescriptor,
   ialsDescriptor,
   itemKnnDescriptor,
   pureSvdDescriptor,

@@ -89,10 +89,13 @@ export function estimateFit(spec: string, counts: DataCounts): SizeEstimate {
       const cellBytes = userBased ? 12 : 16;
       return { bytes: base + n * listSize * cellBytes + n * 8 * 4, what: `top-${listSize} neighbour lists of ${fmt(n)} ${who}`, instead };
     }
-    case 'ease': {
+    case 'ease':
+    case 'ease-side': {
       const m = Math.min(items, Number(p.max_items));
-      // B in float32 and the Gram matrix in float64 during the fit
-      return { bytes: base + m * m * 12, what: `a dense ${fmt(m)}² item matrix`, instead: 'ease with a smaller max_items (e.g. ease:max_items=6000) or item-knn' };
+      // B in float32 and the Gram matrix in float64 during the fit; ease-side adds its feature Gram
+      // matrix into that same G, except with knn, which ranks neighbours in a second float64 m × m
+      const cosines = Number(p.knn ?? 0) > 0 ? m * m * 8 : 0;
+      return { bytes: base + m * m * 12 + cosines, what: `a dense ${fmt(m)}² item matrix`, instead: 'ease with a smaller max_items (e.g. ease:max_items=6000) or item-knn' };
     }
     case 'item-knn':
       return { bytes: base + items * Number(p.k) * 8 + items * 16, what: `top-${String(p.k)} neighbour lists of ${fmt(items)} movies`, instead: 'ease' };

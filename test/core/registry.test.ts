@@ -8,7 +8,7 @@ describe('algorithms by name', () => {
   it("knows Surprise's family under stable kebab-case names", () => {
     expect(algorithmNames()).toEqual([
       'normal', 'baseline', 'knn-basic', 'knn-means', 'knn-zscore', 'knn-baseline',
-      'svd', 'svdpp', 'nmf', 'slope-one', 'co-clustering', 'popular', 'ease', 'ials', 'item-knn', 'pure-svd', 'als-import',
+      'svd', 'svdpp', 'nmf', 'slope-one', 'co-clustering', 'popular', 'ease', 'ease-side', 'ials', 'item-knn', 'pure-svd', 'als-import',
     ]);
   });
 

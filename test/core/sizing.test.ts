@@ -16,7 +16,7 @@ describe('the algorithms at MovieLens 32M shape on a 24 GB machine (12 GB for a 
   });
 
   it('the defaults and the scalable models train', () => {
-    for (const spec of ['ease', 'svd', 'item-knn', 'ials', 'knn-user', 'knn-item', 'svdpp', 'nmf', 'co-clustering', 'baseline']) {
+    for (const spec of ['ease', 'ease-side', 'svd', 'item-knn', 'ials', 'knn-user', 'knn-item', 'svdpp', 'nmf', 'co-clustering', 'baseline']) {
       expect(sizeRefusal(spec, ML32M, 12 * GB), spec).toBeUndefined();
     }
   });
@@ -26,6 +26,11 @@ describe('the algorithms at MovieLens 32M shape on a 24 GB machine (12 GB for a 
     const small = estimateFit('knn-user', { users: 15_000, items: 9_000, ratings: 1_000_000 });
     expect(small.what).toBe('a packed triangle of 112,492,500 similarities between 15,000 members');
     expect(small.bytes).toBeGreaterThan(112_492_500 * 4);
+  });
+
+  it("ease-side needs ease's memory (its feature Gram matrix goes into the same G), and a second m² with knn", () => {
+    expect(estimateFit('ease-side', ML32M)).toEqual(estimateFit('ease', ML32M));
+    expect(estimateFit('ease-side:knn=20', ML32M).bytes - estimateFit('ease', ML32M).bytes).toBe(6000 * 6000 * 8);
   });
 
   it('ease grows with max_items, not with the catalogue; too big a cap is refused with a smaller one named', () => {

@@ -3,7 +3,8 @@
  * spellings of them, and the two served by the content model. `popular` is a registry name, but
  * the bot serves it from the weighted-rating chart (./charts.ts), never as a trained model.
  */
-import { ALIASES, algorithmNames, parseAlgorithmSpec } from '../../core/registry.ts';
+import { resolveParams } from '../../core/algorithm.ts';
+import { ALIASES, algorithmNames, describeAlgorithm, parseAlgorithmSpec } from '../../core/registry.ts';
 
 /** Friendly spellings of registry algorithms. */
 export const FRIENDLY: Readonly<Record<string, string>> = {
@@ -37,7 +38,9 @@ export function canonicalSpec(spec: string): string {
   const rest = colon < 0 ? '' : text.slice(colon);
   const mapped = (FRIENDLY[name] ?? name) + rest;
   if (isContentAlgo(mapped)) return mapped;
-  parseAlgorithmSpec(mapped); // validates name and parameters
+  // validates the name and every parameter (unknown names, bad values: `ease-side:alpha=-1`)
+  const { name: base, params } = parseAlgorithmSpec(mapped);
+  resolveParams(base, describeAlgorithm(base).params, params);
   return mapped;
 }
 

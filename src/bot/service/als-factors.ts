@@ -7,6 +7,7 @@
 import type { Algorithm } from '../../core/algorithm.ts';
 import { ParamError } from '../../core/algorithm.ts';
 import { createAlsImport, type AlsFactors } from '../../core/algorithms/als-import.ts';
+import { EaseSide, type ItemFeatures } from '../../core/algorithms/ease-side.ts';
 import { createAlgorithm, parseAlgorithmSpec } from '../../core/registry.ts';
 import { readSparkAls, readSparkAlsParams, sparkAlsDigest, type SparkAlsRun } from '../../data/spark-factors.ts';
 import { memberRawId, parseMemberRawId } from '../../store/training-data.ts';
@@ -58,9 +59,17 @@ export function alsFactorsFrom(run: SparkAlsRun): AlsFactors {
   };
 }
 
-/** The algorithm a training job fits: als-import gets its factors from the folder, the rest from the registry. */
-export function createForTraining(spec: string, alsFactors: string | undefined): Algorithm {
+/**
+ * The algorithm a training job fits: als-import gets its factors from the folder, ease-side the
+ * movies' content rows (`features`, built on demand: ./ease-side-content.ts), the rest come from
+ * the registry.
+ */
+export function createForTraining(spec: string, alsFactors: string | undefined, features?: () => ItemFeatures): Algorithm {
   const algo = createAlgorithm(spec); // validates the spec (als-import takes no parameters)
+  if (algo instanceof EaseSide) {
+    if (!features) throw new Error("ease-side needs the catalogue's content rows, and the training job gave none");
+    return new EaseSide(features(), algo.params);
+  }
   if (algo.name !== ALS_IMPORT) return algo;
   if (alsFactors === undefined) throw new ParamError(NO_FOLDER);
   return createAlsImport(alsFactorsFrom(readSparkAls(alsFactors)));

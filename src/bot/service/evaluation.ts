@@ -14,6 +14,7 @@ import type { RatingScale } from '../../core/trainset.ts';
 import { canonicalSpec, isContentAlgo } from './algorithm-names.ts';
 import { isAlsImport } from './als-factors.ts';
 import { defaultAlgorithmFrom } from './default-algorithm.ts';
+import { isEaseSide } from './ease-side-content.ts';
 import { scaleOf } from './generation.ts';
 
 /** What the runner evaluates: the store's training columns, top-N lists of every tested member. */
@@ -37,6 +38,11 @@ export interface EvaluationRequest {
   catalogue?: string[];
   /** MARQUEE_MIN_RATINGS: the candidate filter /recommend serves with */
   minItemRatings: number;
+  /**
+   * the store file whose movies give ease-side its content rows, as the training worker reads
+   * them (./ease-side-content.ts): set when an ease-side spec is evaluated
+   */
+  catalogueStore?: string;
 }
 
 /**
@@ -137,6 +143,7 @@ export class Evaluations {
       throw new EvaluationRequestError(`folds belong to the kfold protocol, not to ${protocol}; leave folds out or choose kfold`);
     }
     const folds = opts.folds ?? DEFAULT_FOLDS;
+    const catalogueStore = algos.some(isEaseSide) ? this.catalogueStore(algos) : undefined;
     const columns = trainingColumns(this.store);
     const timed = TIMED.includes(protocol) ? withTimes(trainingTimestamps(this.store), protocol) : undefined;
     const catalogue = protocol === 'cutoff' ? this.store.movies().map((m) => m.movieId) : undefined;
@@ -152,7 +159,7 @@ export class Evaluations {
       const before = defaultAlgorithmFrom(this.store.lastEvaluation()?.report);
       onProgress({ done: 0, total, message: `ranking top-10 lists of ${algos.join(', ')} and the popularity chart on ${n} ratings (${protocol})` });
       const run = await runner.run(
-        { columns, scale: scaleOf(columns), dataset, algorithms: algos, protocol, folds, minItemRatings: this.minItemRatings, ...(timed ? { timestamps: timed } : {}), ...(catalogue ? { catalogue } : {}) },
+        { columns, scale: scaleOf(columns), dataset, algorithms: algos, protocol, folds, minItemRatings: this.minItemRatings, ...(timed ? { timestamps: timed } : {}), ...(catalogue ? { catalogue } : {}), ...(catalogueStore ? { catalogueStore } : {}) },
         (step) => {
           mine.done = Math.min(total, mine.done + 1);
           const hit = step.hitRate === undefined ? '' : `, HR@10 ${step.hitRate.toFixed(4)}`;
@@ -170,6 +177,16 @@ export class Evaluations {
       // held until the report is saved: the next evaluation starts from this one's result
       if (this.running === mine) this.running = undefined;
     }
+  }
+
+  /**
+   * The store file the evaluation worker reads ease-side's movies from; a refusal for an
+   * in-memory store, which no other thread can open.
+   */
+  private catalogueStore(algos: readonly string[]): string {
+    if (this.store.path !== ':memory:') return this.store.path;
+    const named = algos.filter(isEaseSide).join(', ');
+    throw new EvaluationRequestError(`${named} cannot be evaluated here: its content rows are read from the store file by the evaluation worker, and this bot's store is in memory; evaluate it with npm run evaluate -- --topn --algos ease-side on the dataset`);
   }
 
   /** Stops a running evaluation (the service is closing). */

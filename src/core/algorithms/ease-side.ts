@@ -73,7 +73,7 @@
  *   leave-one-out, by 0.003–0.008: content helps the members with many ratings, whom leave-one-out
  *   weighs most, and costs the members with ten or fewer, whom a chat bot mostly has.
  */
-import { defineParams, ParamError, resolveParams, type ParamsOf } from '../algorithm.ts';
+import { defineParams, ParamError, requireRatings, resolveParams, type AlgorithmDescriptor, type ParamsOf } from '../algorithm.ts';
 import { NotPositiveDefiniteError } from '../kernels/sym-inverse.ts';
 import type { SparseRows } from '../content/sparse.ts';
 import type { Trainset } from '../trainset.ts';
@@ -122,17 +122,32 @@ export interface ItemFeatures {
   rowOf(movieId: string): number | undefined;
 }
 
+/** A fit asked of an EaseSide made without the movies' features (the registry's, for restoring). */
+export class MissingFeaturesError extends Error {
+  override name = 'MissingFeaturesError';
+}
+
+/**
+ * `features` are needed by `fit` only: the fitted model is EASE's (B over the model's movies), so a
+ * snapshot restores without them (the registry's descriptor makes one with none).
+ */
 export class EaseSide extends Ease<EaseSideParams> {
   override readonly name: string = 'ease-side';
 
   constructor(
-    readonly features: ItemFeatures,
+    readonly features: ItemFeatures | undefined,
     given: Record<string, unknown> = {},
   ) {
     super(resolveParams('ease-side', easeSideParams, given));
   }
 
   override fit(ts: Trainset): this {
+    requireRatings(this.name, ts);
+    if (this.features === undefined) {
+      throw new MissingFeaturesError(
+        "ease-side fits with every movie's content row (its TF-IDF features), and none were given: create it with them (new EaseSide(features, params)); only a snapshot restores without",
+      );
+    }
     try {
       return super.fit(ts);
     } catch (e) {
@@ -148,7 +163,7 @@ export class EaseSide extends Ease<EaseSideParams> {
 
   protected override addToGram(ts: Trainset, cols: Int32Array, g: Float64Array): void {
     const { alpha, diag, max_df, knn, pop_power } = this.params;
-    if (alpha === 0) return;
+    if (alpha === 0 || this.features === undefined) return;
     const byFeature = dropCommonFeatures(featureColumns(this.features, ts, cols), max_df);
     if (pop_power !== 0) scaleByPopularity(byFeature, ts, cols, pop_power);
     const m = cols.length;
@@ -162,6 +177,17 @@ export class EaseSide extends Ease<EaseSideParams> {
     addNeighbourPairs(cosine, m, knn, alpha, g, diag === 'keep');
   }
 }
+
+export const easeSideDescriptor: AlgorithmDescriptor<EaseSide> = {
+  name: 'ease-side',
+  kind: 'ranking',
+  description:
+    "cEASE (Jeunen et al. 2020): EASE with the movies' TF-IDF content rows as side information, G = XᵀX + α·FᵀF + λI; its fit needs the catalogue's content rows (the bot's training worker and the CLI give them), a restored model does not",
+  params: easeSideParams,
+  create(given: Record<string, unknown> = {}): EaseSide {
+    return new EaseSide(undefined, given);
+  },
+};
 
 /** Scales movie c's entries (in place) by (ratings of c / the mean over cols)^power. */
 export function scaleByPopularity(byFeature: SparseRows, ts: Trainset, cols: Int32Array, power: number): void {
