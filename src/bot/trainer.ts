@@ -80,7 +80,9 @@ export type SentParts = Omit<TrainsetParts, 'userRaw' | 'itemRaw'> & {
 
 /**
  * BuiltTrainsets on the wire: the trainset's ids are positions in the job's columns' id lists
- * (coded columns) and the community's are the trainset's inner ids (see SentParts).
+ * (coded columns) and the community's are the trainset's inner ids (see SentParts). The main
+ * thread takes them over as they came (TrainOutcome.trainsets): receiveTrainsets resolves every
+ * id at once, Generation.takeOver a slice per event-loop turn.
  */
 export interface SentTrainsets {
   trainset: SentParts;
@@ -111,10 +113,32 @@ export function sendParts(parts: TrainsetParts, lists?: { users: readonly string
 
 /** The main thread's side: the parts with their id strings taken from the lists by reference. */
 export function receiveParts(sent: SentParts, lists?: { users: readonly string[]; items: readonly string[] }): TrainsetParts {
-  const { ids, ...rest } = sent;
-  if ('userRaw' in ids) return { ...rest, userRaw: ids.userRaw, itemRaw: ids.itemRaw };
-  if (!lists) throw new Error('the training worker sent its trainset ids as positions, but there is no id list to read them from');
-  return { ...rest, userRaw: pick(lists.users, ids.userAt, 'member'), itemRaw: pick(lists.items, ids.itemAt, 'movie') };
+  const { ids: _, ...rest } = sent;
+  return { ...rest, userRaw: pick(sentIds(sent, 'member', lists?.users)), itemRaw: pick(sentIds(sent, 'movie', lists?.items)) };
+}
+
+/** One side of a SentParts' ids: the strings themselves, or positions in `list` (a list the main thread holds). */
+export type SentIds = { what: 'member' | 'movie' } & ({ raw: string[] } | { at: Int32Array; list: readonly string[] });
+
+/** The members' or the movies' ids of `sent`; throws when they are positions and there is no `list` to read them from. */
+export function sentIds(sent: SentParts, what: 'member' | 'movie', list: readonly string[] | undefined): SentIds {
+  const { ids } = sent;
+  if ('userRaw' in ids) return { what, raw: what === 'member' ? ids.userRaw : ids.itemRaw };
+  if (!list) throw new Error('the training worker sent its trainset ids as positions, but there is no id list to read them from');
+  return { what, at: what === 'member' ? ids.userAt : ids.itemAt, list };
+}
+
+/** The `k`th id of `ids` (positions resolved); throws when a position is beyond its list. */
+export function sentIdAt(ids: SentIds, k: number): string {
+  if ('raw' in ids) return ids.raw[k];
+  const id = ids.list[ids.at[k]];
+  if (id === undefined) throw new Error(`the training worker sent ${ids.what} position ${ids.at[k]}, beyond the ${ids.list.length} ids it was given`);
+  return id;
+}
+
+/** How many ids `ids` holds. */
+export function sentIdCount(ids: SentIds): number {
+  return 'raw' in ids ? ids.raw.length : ids.at.length;
 }
 
 function positionsIn(ids: readonly string[], list: readonly string[], what: string): Int32Array {
@@ -129,13 +153,10 @@ function positionsIn(ids: readonly string[], list: readonly string[], what: stri
   return out;
 }
 
-function pick(list: readonly string[], at: Int32Array, what: string): string[] {
-  const out = new Array<string>(at.length);
-  for (let k = 0; k < at.length; k++) {
-    const id = list[at[k]];
-    if (id === undefined) throw new Error(`the training worker sent ${what} position ${at[k]}, beyond the ${list.length} ids it was given`);
-    out[k] = id;
-  }
+function pick(ids: SentIds): string[] {
+  if ('raw' in ids) return ids.raw;
+  const out = new Array<string>(ids.at.length);
+  for (let k = 0; k < out.length; k++) out[k] = sentIdAt(ids, k);
   return out;
 }
 
@@ -165,14 +186,21 @@ export interface TrainedModel {
 export interface TrainOutcome {
   models: TrainedModel[];
   failures: Array<{ spec: string; message: string }>;
-  /** the worker's trainsets (absent from trainers that do not send them, e.g. tests' fakes) */
-  built?: BuiltTrainsets;
+  /**
+   * the worker's trainsets as it sent them, ids as positions in `read`'s columns (or the job's):
+   * resolved by the caller (receiveTrainsets, or Generation.takeOver in steps), not in the message
+   * event (absent from trainers that do not send them, e.g. tests' fakes)
+   */
+  trainsets?: SentTrainsets;
   /** what the worker read, for a job with `storePath` */
   read?: ReadByWorker;
 }
 
 export interface TrainHandle {
-  /** settles when the worker has sent every model (or failed as a whole) */
+  /**
+   * settles when the worker has sent every model (or failed as a whole); never in the event-loop
+   * phase that received the worker's last messages, so what the caller does next is a turn apart
+   */
   done: Promise<TrainOutcome>;
   /** stops the worker; `done` rejects with a TrainCancelled error */
   cancel(): Promise<void>;
@@ -215,7 +243,7 @@ export function trainInWorker(job: TrainJob, onModel?: (m: TrainedModel) => void
   );
   const models: TrainedModel[] = [];
   const failures: Array<{ spec: string; message: string }> = [];
-  let built: BuiltTrainsets | undefined;
+  let trainsets: SentTrainsets | undefined;
   let read: ReadByWorker | undefined;
   let cancelled = false;
   let finished = false;
@@ -240,13 +268,10 @@ export function trainInWorker(job: TrainJob, onModel?: (m: TrainedModel) => void
         } else if (msg.kind === 'failed') {
           failures.push({ spec: msg.spec, message: msg.message });
         } else if (msg.kind === 'trainsets') {
-          try {
-            // a retrain's worker sent its read first (messages arrive in order); else the job's columns
-            built = receiveTrainsets(msg.sent, read?.columns ?? job.columns);
-          } catch (err) {
-            // the main thread then builds its own trainsets: slower, not wrong (as when none are sent)
-            console.error(`the training worker's trainsets were not taken over: ${err instanceof Error ? err.message : String(err)}`);
-          }
+          // kept as sent: resolving the 288,533 ids of the ml-32m shape here took 42–61 ms of CPU
+          // in this message's turn (with the take-over's first slices, a 144–263 ms stall on 2
+          // cores while V8's helper threads marked the heap; bench/scale-serve.ts --swap-only)
+          trainsets = msg.sent;
         } else if (msg.kind === 'read') {
           read = msg.read;
         } else {
@@ -257,7 +282,10 @@ export function trainInWorker(job: TrainJob, onModel?: (m: TrainedModel) => void
           const order = (spec: string): number => job.specs.indexOf(spec);
           models.sort((a, b) => order(a.spec) - order(b.spec));
           failures.sort((a, b) => order(a.spec) - order(b.spec));
-          resolve({ models, failures, built, read });
+          // in the check phase: the messages arrived in the poll phase, and a caller's first step
+          // after `done` would otherwise share their loop iteration (setImmediate from a message
+          // handler runs before the loop comes round to timers and I/O again)
+          setImmediate(() => resolve({ models, failures, trainsets, read }));
         }
       });
       worker.on('error', (err) => fail(err));
