@@ -198,8 +198,9 @@ export interface TrainOutcome {
 
 export interface TrainHandle {
   /**
-   * settles when the worker has sent every model (or failed as a whole); never in the event-loop
-   * phase that received the worker's last messages, so what the caller does next is a turn apart
+   * settles when the worker has sent every model (or failed as a whole), in the check phase after
+   * the poll phase that received the worker's last messages: a caller's next `setImmediate` then
+   * runs after timers and I/O have had their turn, not in the messages' loop iteration
    */
   done: Promise<TrainOutcome>;
   /** stops the worker; `done` rejects with a TrainCancelled error */
@@ -282,9 +283,8 @@ export function trainInWorker(job: TrainJob, onModel?: (m: TrainedModel) => void
           const order = (spec: string): number => job.specs.indexOf(spec);
           models.sort((a, b) => order(a.spec) - order(b.spec));
           failures.sort((a, b) => order(a.spec) - order(b.spec));
-          // in the check phase: the messages arrived in the poll phase, and a caller's first step
-          // after `done` would otherwise share their loop iteration (setImmediate from a message
-          // handler runs before the loop comes round to timers and I/O again)
+          // in the check phase: the messages arrived in the poll phase, and a caller's setImmediate
+          // from there would run in this same loop iteration, before timers and I/O come round
           setImmediate(() => resolve({ models, failures, trainsets, read }));
         }
       });
