@@ -94,7 +94,8 @@ export interface SentTrainsets {
 
 /** Messages from trainer-worker.ts. */
 export type TrainMessage =
-  | { kind: 'read'; read: ReadByWorker }
+  | { kind: 'read-ids'; side: 'member' | 'movie'; ids: string[] }
+  | { kind: 'read'; read: SentRead }
   | { kind: 'model'; spec: string; bytes: Uint8Array; fitMs: number }
   | { kind: 'failed'; spec: string; message: string }
   | { kind: 'trainsets'; sent: SentTrainsets }
@@ -166,6 +167,36 @@ export function receiveTrainsets(sent: SentTrainsets, columns: JobColumns | unde
   const trainset = receiveParts(sent.trainset, lists);
   const community = receiveParts(sent.community, { users: trainset.userRaw, items: trainset.itemRaw });
   return { trainset, community, coRating: sent.coRating, communityCoRating: sent.communityCoRating, chart: sent.chart };
+}
+
+/** A ReadByWorker on the wire: its id lists went ahead in 'read-ids' slices (postRead). */
+export type SentRead = Omit<ReadByWorker, 'columns'> & { columns: Omit<CodedRatings, 'userIds' | 'itemIds'> };
+
+/** Ids of a read per 'read-ids' message: ~4–7 ms of the main thread's CPU to deserialize 50,000 (a probe, quiet machine: 288,533 in 10–21 ms). */
+const READ_IDS_PER_MESSAGE = 50_000;
+
+/**
+ * The worker's side of a read going back to the main thread: the id lists in slices of
+ * `idsPerMessage`, each its own message `pauseMs` apart (so the main thread meets them in turns
+ * of their own), then the read itself, its arrays transferred. Structured clone makes every id
+ * string again on the receiving thread in the message event: the 288,533 ids of the ml-32m shape
+ * in one message took ~34 ms of the main thread's CPU in one turn, 113–168 ms of wall while
+ * V8's helper threads marked the heap (bench/scale-serve.ts --swap-only, load 1.5–1.9).
+ */
+export async function postRead(
+  post: (msg: TrainMessage, transfer?: ArrayBuffer[]) => void,
+  read: ReadByWorker,
+  idsPerMessage = READ_IDS_PER_MESSAGE,
+  pauseMs = 10,
+): Promise<void> {
+  const { userIds, itemIds, ...arrays } = read.columns;
+  for (const [side, ids] of [['member', userIds], ['movie', itemIds]] as const) {
+    for (let from = 0; from < ids.length; from += idsPerMessage) {
+      post({ kind: 'read-ids', side, ids: ids.slice(from, from + idsPerMessage) });
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  }
+  post({ kind: 'read', read: { ...read, columns: arrays } }, [arrays.userCodes.buffer, arrays.itemCodes.buffer, arrays.ratings.buffer] as ArrayBuffer[]);
 }
 
 /** What a worker given `storePath` read: the models are fitted on exactly these columns. */
@@ -246,6 +277,8 @@ export function trainInWorker(job: TrainJob, onModel?: (m: TrainedModel) => void
   const failures: Array<{ spec: string; message: string }> = [];
   let trainsets: SentTrainsets | undefined;
   let read: ReadByWorker | undefined;
+  // the read's id lists as their slices arrive (postRead), in order: messages on a port keep theirs
+  const readIds = { member: [] as string[], movie: [] as string[] };
   let cancelled = false;
   let finished = false;
   let running = workers.length;
@@ -273,8 +306,11 @@ export function trainInWorker(job: TrainJob, onModel?: (m: TrainedModel) => void
           // in this message's turn (with the take-over's first slices, a 144–263 ms stall on 2
           // cores while V8's helper threads marked the heap; bench/scale-serve.ts --swap-only)
           trainsets = msg.sent;
+        } else if (msg.kind === 'read-ids') {
+          const list = readIds[msg.side];
+          for (const id of msg.ids) list.push(id);
         } else if (msg.kind === 'read') {
-          read = msg.read;
+          read = { ...msg.read, columns: { ...msg.read.columns, userIds: readIds.member, itemIds: readIds.movie } };
         } else {
           workerDone = true;
           void worker.terminate();

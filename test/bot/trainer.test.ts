@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { receiveParts, receiveTrainsets, sendParts, trainInWorker } from '../../src/bot/trainer.ts';
+import { postRead, receiveParts, receiveTrainsets, sendParts, trainInWorker, type TrainMessage } from '../../src/bot/trainer.ts';
 import { openStore } from '../../src/store/store.ts';
 import { trainingCodes } from '../../src/store/training-data.ts';
 import { tinyDataset } from '../store/fixtures.ts';
@@ -65,6 +65,26 @@ describe('the training worker', () => {
     expect(receiveParts(sent, lists).itemRaw).toEqual(['30', '10']);
     expect(() => receiveParts(sent, { users: ['member:2'], items: lists.items })).toThrow(/member position 2, beyond the 1 ids/);
     expect(() => sendParts(ts.toParts(), { users: ['7'], items: lists.items })).toThrow(/member id member:2 .* not in the list/);
+  });
+
+  it('sends what it read with the id lists ahead in slices, a message each, and the arrays transferred last', async () => {
+    const read = {
+      columns: { userIds: ['1', '2', '3', 'member:1', 'member:2'], userCodes: Int32Array.of(0, 4), itemIds: ['10', '20'], itemCodes: Int32Array.of(1, 0), ratings: Float32Array.of(4, 2) },
+      version: 3,
+      readMs: 1,
+    };
+    const sent: Array<{ msg: TrainMessage; transfer: ArrayBuffer[] }> = [];
+    await postRead((msg, transfer = []) => sent.push({ msg, transfer }), read, 2, 0);
+    expect(sent.map(({ msg }) => (msg.kind === 'read-ids' ? `${msg.side}:${msg.ids.join(',')}` : msg.kind))).toEqual([
+      'member:1,2',
+      'member:3,member:1',
+      'member:member:2',
+      'movie:10,20',
+      'read',
+    ]);
+    const last = sent[sent.length - 1];
+    expect(last.msg.kind === 'read' && Object.keys(last.msg.read.columns).sort()).toEqual(['itemCodes', 'ratings', 'userCodes']);
+    expect(last.transfer).toEqual([read.columns.userCodes.buffer, read.columns.itemCodes.buffer, read.columns.ratings.buffer]);
   });
 
   describe('given the store file instead of the columns (a retrain)', () => {
