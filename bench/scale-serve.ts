@@ -5,7 +5,7 @@
  * Its own process so that the RSS is the service's alone, as an operator would read it (the
  * parent holds its own copy of the dataset for the offline measurements).
  *
- *   tsx bench/scale-serve.ts <marquee.db> <algorithms,…> [<extra,…>] [--restart-only] [--skip-retrain] [--swap-only]
+ *   tsx bench/scale-serve.ts <marquee.db> <algorithms,…> [<extra,…>] [--restart-only] [--skip-retrain] [--swap-only] [--threads]
  *
  * Rows go to stdout as one JSON array (the last line); progress goes to stderr. --restart-only:
  * start, report the restart and the RSS, stop (nothing rated, so the store is left as it was:
@@ -16,9 +16,16 @@
  * models it "trained" are the snapshots' bytes, so the take-over, decode, warm-up, swap and save
  * run as after a real fit. Nothing is rated first (the snapshots must fit the data read), so the
  * traffic meanwhile is the chart (a "because you liked" cost ~0.5 s of CPU each at ml-32m shape,
- * more than the retrain's steps), not personal lists.
+ * more than the retrain's steps), not personal lists. --threads (Linux): every thread of the process
+ * is sampled every 5 ms during the retrain (time on a core, time waiting for one), and the longest
+ * gaps are logged with what each thread did in them: on 2 cores the main thread of a stall can
+ * wait for V8's helper threads (nice 0) marking the heap, not for work of ours.
  */
-import { availableParallelism, loadavg } from 'node:os';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createService, type LiveService } from '../src/bot/service.ts';
 import type { Store } from '../src/store/api.ts';
 import { openStore } from '../src/store/store.ts';
@@ -94,6 +101,7 @@ export async function serveAtScale(
   restartOnly: boolean,
   skipRetrain = false,
   swapOnly = false,
+  threads = false,
 ): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const add = (name: string, value: number, unit: string, note?: string): void => {
@@ -113,7 +121,7 @@ export async function serveAtScale(
   }
   if (swapOnly) {
     const genre = svc.genres()[0];
-    await watchRetrain(svc, add, (k) => svc.top({ n: 10, genre: k % 2 === 0 ? undefined : genre }));
+    await watchRetrain(svc, add, (k) => svc.top({ n: 10, genre: k % 2 === 0 ? undefined : genre }), threads);
     await svc.close();
     return rows;
   }
@@ -136,7 +144,7 @@ export async function serveAtScale(
   add('rate() p95', p95(rateMs), 'ms', cpuNote('target < 10 ms', rateCpu));
   add('recommend() p95, default algorithm, right after a rating', p95(recMs), 'ms', cpuNote('target < 50 ms', recCpu));
 
-  if (!skipRetrain) await retrainStall(svc, members, add, pick);
+  if (!skipRetrain) await retrainStall(svc, members, add, pick, threads);
   await servedEach(svc, members, popular, algorithms, extra, add, pick);
   await svc.close();
   return rows;
@@ -149,14 +157,15 @@ type Member = ReturnType<LiveService['member']>;
  * A background retrain of the default set: the longest gap between 2 ms timer ticks (before the
  * lazy models join, so it measures what every start-up runs; theirs are minutes more).
  */
-async function retrainStall(svc: LiveService, members: Member[], add: Add, pick: (n: number) => number): Promise<void> {
-  await watchRetrain(svc, add, () => svc.recommend(members[pick(members.length)], { n: 10 }));
+async function retrainStall(svc: LiveService, members: Member[], add: Add, pick: (n: number) => number, threads: boolean): Promise<void> {
+  await watchRetrain(svc, add, () => svc.recommend(members[pick(members.length)], { n: 10 }), threads);
 }
 
 /** One background retrain while `ask` serves a request every 5 ms; the stall rows, the longest gaps logged. */
-async function watchRetrain(svc: LiveService, add: Add, ask: (k: number) => unknown): Promise<void> {
+async function watchRetrain(svc: LiveService, add: Add, ask: (k: number) => unknown, threads: boolean): Promise<void> {
   // the requests' own first-use work (caches, compiling) is not the retrain's
   for (let k = 0; k < 20; k++) ask(k);
+  const sampler = threads ? new ThreadSampler() : undefined;
   const watch = new LoopWatch();
   let retraining = true;
   const tRetrain = performance.now();
@@ -179,6 +188,10 @@ async function watchRetrain(svc: LiveService, add: Add, ask: (k: number) => unkn
   // matched by `endedAt` against the service's `slowSteps` in its 'retrained' line
   log(`longest gaps (ms, ended at performance.now()): ${JSON.stringify(watch.longestGaps(8))}`);
   log(`gaps with the most main-thread CPU: ${JSON.stringify(watch.longestGaps(8, 'on a core'))}`);
+  if (sampler) {
+    await sampler.stop();
+    for (const g of watch.longestGaps(3)) log(`threads in the ${g.ms} ms gap ended at ${g.endedAt}: ${sampler.describe(g.endedAt - g.ms, g.endedAt)}`);
+  }
   add('RSS of the serving process after the retrain', rssMb(), 'MB', 'target < 6000 MB; the old generation let go');
 }
 
@@ -213,6 +226,82 @@ async function servedEach(
 }
 
 /**
+ * The sampler --threads runs as a child process (the main thread cannot sample while it is the one
+ * held): every `period` ms, each thread's schedstat (ns on a core, ns waiting for one) and, when
+ * first seen or every second, its nice value; a line per thread that moved, "t tid cpuMs waitMs
+ * nice" (t on the epoch clock, ms).
+ */
+const SAMPLER = `
+const fs = require('node:fs');
+const [pid, out, period] = process.argv.slice(1);
+const prev = new Map(); const nice = new Map(); let lines = []; let n = 0;
+const flush = () => { if (lines.length) fs.appendFileSync(out, lines.join('\\n') + '\\n'); lines = []; };
+setInterval(() => {
+  const t = performance.timeOrigin + performance.now();
+  let tids; try { tids = fs.readdirSync('/proc/' + pid + '/task'); } catch { flush(); process.exit(0); }
+  n++;
+  for (const tid of tids) {
+    try {
+      const [cpu, wait] = fs.readFileSync('/proc/' + pid + '/task/' + tid + '/schedstat', 'utf8').split(' ').map(Number);
+      if (!nice.has(tid) || n % 200 === 0) { const st = fs.readFileSync('/proc/' + pid + '/task/' + tid + '/stat', 'utf8'); nice.set(tid, Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[16])); }
+      const p = prev.get(tid); prev.set(tid, [cpu, wait]);
+      if (p && (cpu > p[0] || wait > p[1])) lines.push(t.toFixed(1) + ' ' + tid + ' ' + ((cpu - p[0]) / 1e6).toFixed(2) + ' ' + ((wait - p[1]) / 1e6).toFixed(2) + ' ' + nice.get(tid));
+    } catch {}
+  }
+  if (lines.length > 500) flush();
+}, Number(period));
+process.on('SIGTERM', () => { flush(); process.exit(0); });
+`;
+
+/** Every thread of this process sampled by a child process (SAMPLER) until `stop`; `describe` tells a gap's share of each. */
+class ThreadSampler {
+  private readonly dir = mkdtempSync(join(tmpdir(), 'marquee-threads-'));
+  private readonly file = join(this.dir, 'samples.txt');
+  private readonly child = spawn(process.execPath, ['-e', SAMPLER, String(process.pid), this.file, '5'], { stdio: 'ignore' });
+  private samples: Array<{ t: number; tid: number; cpuMs: number; waitMs: number; nice: number }> = [];
+
+  async stop(): Promise<void> {
+    const exited = once(this.child, 'exit');
+    this.child.kill('SIGTERM');
+    await exited;
+    let text = '';
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } finally {
+      rmSync(this.dir, { recursive: true, force: true });
+    }
+    this.samples = text
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => {
+        const [t, tid, cpuMs, waitMs, nice] = l.split(' ').map(Number);
+        return { t, tid, cpuMs, waitMs, nice };
+      });
+  }
+
+  /**
+   * What each thread did from `from` to `to` (this process's performance.now()), to the sampling
+   * period: "main 87 on a core / 178 waiting; 22922 (nice 0) 79 / 173; …", busiest first.
+   */
+  describe(from: number, to: number): string {
+    const [t0, t1] = [performance.timeOrigin + from, performance.timeOrigin + to + 5];
+    const by = new Map<number, { cpuMs: number; waitMs: number; nice: number }>();
+    for (const s of this.samples) {
+      if (s.t <= t0 || s.t > t1) continue;
+      const x = by.get(s.tid) ?? { cpuMs: 0, waitMs: 0, nice: s.nice };
+      x.cpuMs += s.cpuMs;
+      x.waitMs += s.waitMs;
+      x.nice = s.nice;
+      by.set(s.tid, x);
+    }
+    const all = [...by.entries()].sort((a, b) => (a[0] === process.pid ? -1 : b[0] === process.pid ? 1 : b[1].cpuMs - a[1].cpuMs));
+    const ours = all.reduce((sum, [, x]) => sum + x.cpuMs, 0);
+    const parts = all.map(([tid, x]) => `${tid === process.pid ? 'main' : `${tid} (nice ${x.nice})`} ${x.cpuMs.toFixed(0)} on a core / ${x.waitMs.toFixed(0)} waiting`);
+    return `${parts.join('; ')} (all threads ${ours.toFixed(0)} ms on a core)`;
+  }
+}
+
+/**
  * A trainer for --swap-only: the real worker reads the store and builds the trainsets (no spec to
  * fit), and each model comes back as its snapshot's bytes, read before the retrain starts (the
  * snapshots were trained on this very data, so they decode onto the trainset the worker built).
@@ -237,13 +326,21 @@ function snapshotTrainer(store: Store, algorithms: readonly string[]): Trainer {
 const [path, algos, extraArg, ...flags] = process.argv.slice(2);
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('scale-serve.ts')) {
   if (!path || !algos) {
-    process.stderr.write('usage: tsx bench/scale-serve.ts <marquee.db> <algorithms,…> [<extra,…>|none] [--restart-only] [--skip-retrain] [--swap-only]\n');
+    process.stderr.write('usage: tsx bench/scale-serve.ts <marquee.db> <algorithms,…> [<extra,…>|none] [--restart-only] [--skip-retrain] [--swap-only] [--threads]\n');
     process.exit(2);
   }
   const store = openStore(path, { checkpointInBackground: true });
   if (!store.datasetInfo()) throw new Error(`${path} holds no dataset: bench/scale.ts imports one first`);
   const extra = (extraArg ?? 'none').split(',').filter((a) => a !== '' && a !== 'none');
-  const rows = await serveAtScale(store, algos.split(','), extra, flags.includes('--restart-only'), flags.includes('--skip-retrain'), flags.includes('--swap-only'));
+  const rows = await serveAtScale(
+    store,
+    algos.split(','),
+    extra,
+    flags.includes('--restart-only'),
+    flags.includes('--skip-retrain'),
+    flags.includes('--swap-only'),
+    flags.includes('--threads'),
+  );
   store.close();
   process.stdout.write(`${JSON.stringify(rows)}\n`);
 }

@@ -1,6 +1,7 @@
 /**
  * The training worker (started by trainer.ts): builds the trainset from the columns it was given
- * or read from the store itself (then sends them back, transferred, with the ratings version),
+ * or read from the store itself (then sends them back with the ratings version: the id lists in
+ * slices, a message each, the arrays transferred),
  * fits each algorithm, and posts each model as a snapshot with its buffer transferred, so the
  * main thread receives the learned arrays without a copy; then the trainset and the community's
  * (./service/community.ts) as parts, and the community's chart order, transferred too.
@@ -16,7 +17,7 @@ import { chartOrderOf } from './service/charts.ts';
 import { CoRating } from './service/co-rating.ts';
 import { communityOf } from './service/community.ts';
 import { scaleOf } from './service/generation.ts';
-import { sendParts, type JobColumns, type ReadByWorker, type SentTrainsets, type TrainJob, type TrainMessage } from './trainer.ts';
+import { postRead, sendParts, type JobColumns, type ReadByWorker, type SentTrainsets, type TrainJob, type TrainMessage } from './trainer.ts';
 import { lowerThisThreadPriority } from '../util/background-thread.ts';
 
 const port = parentPort;
@@ -36,7 +37,7 @@ const scale = job.scale ?? scaleOf(columns);
 const ts = 'userCodes' in columns ? Trainset.fromCoded(columns, scale) : Trainset.fromColumns(columns, scale);
 const buildMs = performance.now() - t0;
 // the trainset holds its own copy: the columns go back (the main thread keeps them for lazy fits)
-if (read) post({ kind: 'read', read }, [read.columns.userCodes.buffer, read.columns.itemCodes.buffer, read.columns.ratings.buffer] as ArrayBuffer[]);
+if (read) await postRead(post, read);
 const features = contentFeaturesOf(job); // ease-side's content rows, built on first use
 for (const spec of job.specs) {
   try {

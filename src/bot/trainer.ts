@@ -83,7 +83,9 @@ export type SentParts = Omit<TrainsetParts, 'userRaw' | 'itemRaw'> & {
 
 /**
  * BuiltTrainsets on the wire: the trainset's ids are positions in the job's columns' id lists
- * (coded columns) and the community's are the trainset's inner ids (see SentParts).
+ * (coded columns) and the community's are the trainset's inner ids (see SentParts). The main
+ * thread takes them over as they came (TrainOutcome.trainsets): receiveTrainsets resolves every
+ * id at once, Generation.takeOver a slice per event-loop turn.
  */
 export interface SentTrainsets {
   trainset: SentParts;
@@ -95,7 +97,8 @@ export interface SentTrainsets {
 
 /** Messages from trainer-worker.ts. */
 export type TrainMessage =
-  | { kind: 'read'; read: ReadByWorker }
+  | { kind: 'read-ids'; side: 'member' | 'movie'; ids: string[] }
+  | { kind: 'read'; read: SentRead }
   | { kind: 'model'; spec: string; bytes: Uint8Array; fitMs: number }
   | { kind: 'failed'; spec: string; message: string }
   | { kind: 'trainsets'; sent: SentTrainsets }
@@ -114,10 +117,32 @@ export function sendParts(parts: TrainsetParts, lists?: { users: readonly string
 
 /** The main thread's side: the parts with their id strings taken from the lists by reference. */
 export function receiveParts(sent: SentParts, lists?: { users: readonly string[]; items: readonly string[] }): TrainsetParts {
-  const { ids, ...rest } = sent;
-  if ('userRaw' in ids) return { ...rest, userRaw: ids.userRaw, itemRaw: ids.itemRaw };
-  if (!lists) throw new Error('the training worker sent its trainset ids as positions, but there is no id list to read them from');
-  return { ...rest, userRaw: pick(lists.users, ids.userAt, 'member'), itemRaw: pick(lists.items, ids.itemAt, 'movie') };
+  const { ids: _, ...rest } = sent;
+  return { ...rest, userRaw: pick(sentIds(sent, 'member', lists?.users)), itemRaw: pick(sentIds(sent, 'movie', lists?.items)) };
+}
+
+/** One side of a SentParts' ids: the strings themselves, or positions in `list` (a list the main thread holds). */
+export type SentIds = { what: 'member' | 'movie' } & ({ raw: string[] } | { at: Int32Array; list: readonly string[] });
+
+/** The members' or the movies' ids of `sent`; throws when they are positions and there is no `list` to read them from. */
+export function sentIds(sent: SentParts, what: 'member' | 'movie', list: readonly string[] | undefined): SentIds {
+  const { ids } = sent;
+  if ('userRaw' in ids) return { what, raw: what === 'member' ? ids.userRaw : ids.itemRaw };
+  if (!list) throw new Error('the training worker sent its trainset ids as positions, but there is no id list to read them from');
+  return { what, at: what === 'member' ? ids.userAt : ids.itemAt, list };
+}
+
+/** The `k`th id of `ids` (positions resolved); throws when a position is beyond its list. */
+export function sentIdAt(ids: SentIds, k: number): string {
+  if ('raw' in ids) return ids.raw[k];
+  const id = ids.list[ids.at[k]];
+  if (id === undefined) throw new Error(`the training worker sent ${ids.what} position ${ids.at[k]}, beyond the ${ids.list.length} ids it was given`);
+  return id;
+}
+
+/** How many ids `ids` holds. */
+export function sentIdCount(ids: SentIds): number {
+  return 'raw' in ids ? ids.raw.length : ids.at.length;
 }
 
 function positionsIn(ids: readonly string[], list: readonly string[], what: string): Int32Array {
@@ -132,13 +157,10 @@ function positionsIn(ids: readonly string[], list: readonly string[], what: stri
   return out;
 }
 
-function pick(list: readonly string[], at: Int32Array, what: string): string[] {
-  const out = new Array<string>(at.length);
-  for (let k = 0; k < at.length; k++) {
-    const id = list[at[k]];
-    if (id === undefined) throw new Error(`the training worker sent ${what} position ${at[k]}, beyond the ${list.length} ids it was given`);
-    out[k] = id;
-  }
+function pick(ids: SentIds): string[] {
+  if ('raw' in ids) return ids.raw;
+  const out = new Array<string>(ids.at.length);
+  for (let k = 0; k < out.length; k++) out[k] = sentIdAt(ids, k);
   return out;
 }
 
@@ -148,6 +170,36 @@ export function receiveTrainsets(sent: SentTrainsets, columns: JobColumns | unde
   const trainset = receiveParts(sent.trainset, lists);
   const community = receiveParts(sent.community, { users: trainset.userRaw, items: trainset.itemRaw });
   return { trainset, community, coRating: sent.coRating, communityCoRating: sent.communityCoRating, chart: sent.chart };
+}
+
+/** A ReadByWorker on the wire: its id lists went ahead in 'read-ids' slices (postRead). */
+export type SentRead = Omit<ReadByWorker, 'columns'> & { columns: Omit<CodedRatings, 'userIds' | 'itemIds'> };
+
+/** Ids of a read per 'read-ids' message: ~4–7 ms of the main thread's CPU to deserialize 50,000 (a probe, quiet machine: 288,533 in 10–21 ms). */
+const READ_IDS_PER_MESSAGE = 50_000;
+
+/**
+ * The worker's side of a read going back to the main thread: the id lists in slices of
+ * `idsPerMessage`, each its own message `pauseMs` apart (so the main thread meets them in turns
+ * of their own), then the read itself, its arrays transferred. Structured clone makes every id
+ * string again on the receiving thread in the message event: the 288,533 ids of the ml-32m shape
+ * in one message took ~34 ms of the main thread's CPU in one turn, 113–168 ms of wall while
+ * V8's helper threads marked the heap (bench/scale-serve.ts --swap-only, load 1.5–1.9).
+ */
+export async function postRead(
+  post: (msg: TrainMessage, transfer?: ArrayBuffer[]) => void,
+  read: ReadByWorker,
+  idsPerMessage = READ_IDS_PER_MESSAGE,
+  pauseMs = 10,
+): Promise<void> {
+  const { userIds, itemIds, ...arrays } = read.columns;
+  for (const [side, ids] of [['member', userIds], ['movie', itemIds]] as const) {
+    for (let from = 0; from < ids.length; from += idsPerMessage) {
+      post({ kind: 'read-ids', side, ids: ids.slice(from, from + idsPerMessage) });
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  }
+  post({ kind: 'read', read: { ...read, columns: arrays } }, [arrays.userCodes.buffer, arrays.itemCodes.buffer, arrays.ratings.buffer] as ArrayBuffer[]);
 }
 
 /** What a worker given `storePath` read: the models are fitted on exactly these columns. */
@@ -168,14 +220,22 @@ export interface TrainedModel {
 export interface TrainOutcome {
   models: TrainedModel[];
   failures: Array<{ spec: string; message: string }>;
-  /** the worker's trainsets (absent from trainers that do not send them, e.g. tests' fakes) */
-  built?: BuiltTrainsets;
+  /**
+   * the worker's trainsets as it sent them, ids as positions in `read`'s columns (or the job's):
+   * resolved by the caller (receiveTrainsets, or Generation.takeOver in steps), not in the message
+   * event (absent from trainers that do not send them, e.g. tests' fakes)
+   */
+  trainsets?: SentTrainsets;
   /** what the worker read, for a job with `storePath` */
   read?: ReadByWorker;
 }
 
 export interface TrainHandle {
-  /** settles when the worker has sent every model (or failed as a whole) */
+  /**
+   * settles when the worker has sent every model (or failed as a whole), in the check phase after
+   * the poll phase that received the worker's last messages: a caller's next `setImmediate` then
+   * runs after timers and I/O have had their turn, not in the messages' loop iteration
+   */
   done: Promise<TrainOutcome>;
   /** stops the worker; `done` rejects with a TrainCancelled error */
   cancel(): Promise<void>;
@@ -218,8 +278,10 @@ export function trainInWorker(job: TrainJob, onModel?: (m: TrainedModel) => void
   );
   const models: TrainedModel[] = [];
   const failures: Array<{ spec: string; message: string }> = [];
-  let built: BuiltTrainsets | undefined;
+  let trainsets: SentTrainsets | undefined;
   let read: ReadByWorker | undefined;
+  // the read's id lists as their slices arrive (postRead), in order: messages on a port keep theirs
+  const readIds = { member: [] as string[], movie: [] as string[] };
   let cancelled = false;
   let finished = false;
   let running = workers.length;
@@ -243,15 +305,15 @@ export function trainInWorker(job: TrainJob, onModel?: (m: TrainedModel) => void
         } else if (msg.kind === 'failed') {
           failures.push({ spec: msg.spec, message: msg.message });
         } else if (msg.kind === 'trainsets') {
-          try {
-            // a retrain's worker sent its read first (messages arrive in order); else the job's columns
-            built = receiveTrainsets(msg.sent, read?.columns ?? job.columns);
-          } catch (err) {
-            // the main thread then builds its own trainsets: slower, not wrong (as when none are sent)
-            console.error(`the training worker's trainsets were not taken over: ${err instanceof Error ? err.message : String(err)}`);
-          }
+          // kept as sent: resolving the 288,533 ids of the ml-32m shape here took 42–61 ms of CPU
+          // in this message's turn (with the take-over's first slices, a 144–263 ms stall on 2
+          // cores while V8's helper threads marked the heap; bench/scale-serve.ts --swap-only)
+          trainsets = msg.sent;
+        } else if (msg.kind === 'read-ids') {
+          const list = readIds[msg.side];
+          for (const id of msg.ids) list.push(id);
         } else if (msg.kind === 'read') {
-          read = msg.read;
+          read = { ...msg.read, columns: { ...msg.read.columns, userIds: readIds.member, itemIds: readIds.movie } };
         } else {
           workerDone = true;
           void worker.terminate();
@@ -260,7 +322,9 @@ export function trainInWorker(job: TrainJob, onModel?: (m: TrainedModel) => void
           const order = (spec: string): number => job.specs.indexOf(spec);
           models.sort((a, b) => order(a.spec) - order(b.spec));
           failures.sort((a, b) => order(a.spec) - order(b.spec));
-          resolve({ models, failures, built, read });
+          // in the check phase: the messages arrived in the poll phase, and a caller's setImmediate
+          // from there would run in this same loop iteration, before timers and I/O come round
+          setImmediate(() => resolve({ models, failures, trainsets, read }));
         }
       });
       worker.on('error', (err) => fail(err));

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { receiveParts, sendParts, trainInWorker } from '../../src/bot/trainer.ts';
+import { postRead, receiveParts, receiveTrainsets, sendParts, trainInWorker, type TrainMessage } from '../../src/bot/trainer.ts';
 import { openStore } from '../../src/store/store.ts';
 import { trainingCodes } from '../../src/store/training-data.ts';
 import { tinyDataset } from '../store/fixtures.ts';
@@ -35,7 +35,7 @@ describe('the training worker', () => {
     const outcome = await trainInWorker({ columns, scale: [0.5, 5], specs: ['baseline'] }).done;
     expect(outcome.failures).toEqual([]);
     const local = Trainset.fromColumns(columns, [0.5, 5]);
-    const built = outcome.built!;
+    const built = receiveTrainsets(outcome.trainsets!, columns);
     const got = Trainset.fromParts(built.trainset);
     expect([got.nUsers, got.nItems, got.nRatings, got.globalMean]).toEqual([local.nUsers, local.nItems, local.nRatings, local.globalMean]);
     expect([...got.byItem.indices]).toEqual([...local.byItem.indices]);
@@ -67,6 +67,26 @@ describe('the training worker', () => {
     expect(() => sendParts(ts.toParts(), { users: ['7'], items: lists.items })).toThrow(/member id member:2 .* not in the list/);
   });
 
+  it('sends what it read with the id lists ahead in slices, a message each, and the arrays transferred last', async () => {
+    const read = {
+      columns: { userIds: ['1', '2', '3', 'member:1', 'member:2'], userCodes: Int32Array.of(0, 4), itemIds: ['10', '20'], itemCodes: Int32Array.of(1, 0), ratings: Float32Array.of(4, 2) },
+      version: 3,
+      readMs: 1,
+    };
+    const sent: Array<{ msg: TrainMessage; transfer: ArrayBuffer[] }> = [];
+    await postRead((msg, transfer = []) => sent.push({ msg, transfer }), read, 2, 0);
+    expect(sent.map(({ msg }) => (msg.kind === 'read-ids' ? `${msg.side}:${msg.ids.join(',')}` : msg.kind))).toEqual([
+      'member:1,2',
+      'member:3,member:1',
+      'member:member:2',
+      'movie:10,20',
+      'read',
+    ]);
+    const last = sent[sent.length - 1];
+    expect(last.msg.kind === 'read' && Object.keys(last.msg.read.columns).sort()).toEqual(['itemCodes', 'ratings', 'userCodes']);
+    expect(last.transfer).toEqual([read.columns.userCodes.buffer, read.columns.itemCodes.buffer, read.columns.ratings.buffer]);
+  });
+
   describe('given the store file instead of the columns (a retrain)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'marquee-trainer-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -87,7 +107,7 @@ describe('the training worker', () => {
       expect([...read.columns.itemCodes]).toEqual([...here.itemCodes]);
       expect([...read.columns.ratings]).toEqual([...here.ratings]);
       // the member's rating is in what the model was fitted on
-      const got = Trainset.fromParts(outcome.built!.trainset);
+      const got = Trainset.fromParts(receiveTrainsets(outcome.trainsets!, read.columns).trainset);
       expect(got.nRatings).toBe(here.ratings.length);
       expect(got.innerUser(`member:${me.id}`)).toBeDefined();
       expect(outcome.models.map((m) => m.spec)).toEqual(['baseline']);
@@ -108,12 +128,13 @@ describe('the training worker', () => {
       const outcome = await trainInWorker({ storePath: store.path, specs: ['svd:n_epochs=3'] }).done;
       const here = trainingCodes(store);
       const local = Trainset.fromCoded(here, [0.5, 5]);
-      const got = Trainset.fromParts(outcome.built!.trainset);
+      const built = receiveTrainsets(outcome.trainsets!, outcome.read!.columns);
+      const got = Trainset.fromParts(built.trainset);
       // the same members and movies under the same inner ids, the community's too
       expect(got.rawUserIds()).toEqual(local.rawUserIds());
       expect(got.rawItemIds()).toEqual(local.rawItemIds());
       expect(got.rawItemIds().at(-1)).toBe('5');
-      const community = Trainset.fromParts(outcome.built!.community);
+      const community = Trainset.fromParts(built.community);
       expect(community.rawUserIds()).toEqual(communityOf(local).rawUserIds());
       expect(community.rawItemIds()).toEqual(communityOf(local).rawItemIds());
       // the swapped-in model (decoded onto the handed-over trainset) is the fitted one
@@ -151,8 +172,8 @@ describe('the training worker', () => {
     expect(together.failures).toEqual(alone.failures);
     expect(together.failures.map((f) => f.spec)).toEqual(['no-such-algorithm']);
     // the trainsets come once, from the first worker, the same as one worker sends
-    expect([...together.built!.trainset.byUser.indices]).toEqual([...alone.built!.trainset.byUser.indices]);
-    expect([...together.built!.community.byItem.values]).toEqual([...alone.built!.community.byItem.values]);
+    expect([...together.trainsets!.trainset.byUser.indices]).toEqual([...alone.trainsets!.trainset.byUser.indices]);
+    expect([...together.trainsets!.community.byItem.values]).toEqual([...alone.trainsets!.community.byItem.values]);
   });
 });
 

@@ -21,6 +21,13 @@ export const DEFAULT_PERCENTILE = 0.95;
 /** How many genre/decade/percentile charts a generation keeps: 20 genres × a few decades. */
 const FILTERED_CHARTS_KEPT = 64;
 
+/**
+ * Chart rows a retrain's warm-up makes per event-loop turn: all 87,585 of the ml-32m shape as one
+ * step took 66–105 ms of CPU (bench/scale-serve.ts --swap-only, load 0.8–1.4, while V8's helper
+ * threads marked the heap), so a quarter at a time.
+ */
+const ROWS_PER_STEP = 22_000;
+
 /** A movie in chart order. */
 export interface ChartRow {
   /** inner id in the generation's `community` trainset (not in `ts`) */
@@ -97,6 +104,8 @@ export class Charts {
   private readonly orderCache = new WeakMap<Generation, ChartOrder>();
   private readonly chartCache = new WeakMap<Generation, PopularityChart>();
   private readonly rankedCache = new WeakMap<Generation, ChartRow[]>();
+  /** rows made so far by warm-up steps, in chart order, until they are all in rankedCache */
+  private readonly rowsSoFar = new WeakMap<Generation, ChartRow[]>();
   private readonly wrCache = new WeakMap<Generation, Map<string, number>>();
   private readonly filteredCache = new WeakMap<Generation, Map<string, PopularityChart>>();
 
@@ -112,15 +121,20 @@ export class Charts {
   /**
    * The same as warm, in steps a retrain runs one event-loop turn apart: the chart order (the
    * training worker's, else computed here: ~230 ms of CPU at ml-32m shape), the chart's entries,
-   * and the rows of every rated movie (87,585 objects at ml-32m shape). All of it in one step
-   * stalled a background retrain's swap for 660 ms (bench/scale-serve.ts).
+   * and the rows of every rated movie (87,585 objects at ml-32m shape), `rowsPerStep` a step.
+   * All of it in one step stalled a background retrain's swap for 660 ms (bench/scale-serve.ts).
    */
-  warmSteps(gen: Generation): Array<{ what: string; run: () => void }> {
-    return [
+  warmSteps(gen: Generation, rowsPerStep = ROWS_PER_STEP): Array<{ what: string; run: () => void }> {
+    const steps = [
       { what: 'the chart order', run: () => void this.order(gen) },
       { what: 'the chart', run: () => void this.chart(gen) },
-      { what: "the chart order's rows", run: () => void this.ranked(gen) },
     ];
+    // a row per movie the community rated: at most its movies
+    const rows = Math.max(1, gen.community.nItems);
+    for (let end = rowsPerStep; end - rowsPerStep < rows; end += rowsPerStep) {
+      steps.push({ what: "the chart order's rows (a slice)", run: () => void this.rowsUpTo(gen, end) });
+    }
+    return steps;
   }
 
   /** `/top`: the chart, maybe of a genre or a decade, with what it took to get in. */
@@ -171,17 +185,27 @@ export class Charts {
    * suggestions.
    */
   ranked(gen: Generation): readonly ChartRow[] {
-    let r = this.rankedCache.get(gen);
-    if (!r) {
-      const { items, scores, counts, means } = this.order(gen);
-      const ts = gen.community;
-      r = new Array<ChartRow>(items.length);
-      for (let k = 0; k < items.length; k++) {
-        r[k] = { item: items[k], movieId: ts.rawItem(items[k]), score: scores[k], count: counts[k], mean: means[k] };
-      }
-      this.rankedCache.set(gen, r);
+    return this.rankedCache.get(gen) ?? this.rowsUpTo(gen, Infinity);
+  }
+
+  /** Makes the chart rows up to `end` (those the warm-up has not made yet); all of them once `end` reaches the last. */
+  private rowsUpTo(gen: Generation, end: number): ChartRow[] {
+    const done = this.rankedCache.get(gen);
+    if (done) return done;
+    const { items, scores, counts, means } = this.order(gen);
+    const ts = gen.community;
+    const rows = this.rowsSoFar.get(gen) ?? [];
+    const stop = Math.min(items.length, end);
+    for (let k = rows.length; k < stop; k++) {
+      rows.push({ item: items[k], movieId: ts.rawItem(items[k]), score: scores[k], count: counts[k], mean: means[k] });
     }
-    return r;
+    if (rows.length < items.length) {
+      this.rowsSoFar.set(gen, rows);
+    } else {
+      this.rowsSoFar.delete(gen);
+      this.rankedCache.set(gen, rows);
+    }
+    return rows;
   }
 
   /** Raw movie id → weighted rating of every movie the community rated. */

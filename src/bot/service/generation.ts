@@ -6,7 +6,7 @@ import type { Algorithm } from '../../core/algorithm.ts';
 import type { RatingScale } from '../../core/trainset.ts';
 import { Trainset } from '../../core/trainset.ts';
 import { HALF_STARS } from '../service-api.ts';
-import type { BuiltTrainsets, JobColumns } from '../trainer.ts';
+import { sendParts, sentIdAt, sentIdCount, sentIds, type BuiltTrainsets, type JobColumns, type SentIds, type SentTrainsets } from '../trainer.ts';
 import { CoRating } from './co-rating.ts';
 import type { ChartOrder } from './charts.ts';
 import { communityOf } from './community.ts';
@@ -36,10 +36,12 @@ export function scaleOf(columns: { ratings: Float32Array }): RatingScale {
 }
 
 /**
- * Ids a retrain's take-over indexes per event-loop turn: ~50,000 Map sets take ~20–30 ms of CPU
- * at load 3.5 (a sixth of the 288,533 ids at ml-32m shape in 115–135 ms).
+ * Ids a retrain's take-over resolves and indexes per event-loop turn. 50,000 Map sets took 14–31
+ * ms of CPU at ml-32m shape (bench/scale-serve.ts --swap-only, load 1.0–3.5), 46–48 ms of wall
+ * while V8's helper threads marked the heap on both cores; each id is now also read from the
+ * list the worker's position points into, so half as many a turn.
  */
-const IDS_PER_STEP = 50_000;
+const IDS_PER_STEP = 25_000;
 
 export class Generation {
   readonly ts: Trainset;
@@ -90,7 +92,8 @@ export class Generation {
    * a retrain runs takeOver's steps instead, a turn apart.
    */
   static fromBuilt(columns: JobColumns, built: BuiltTrainsets, version: number, fingerprint: string, forgetEpoch: number): Generation {
-    const steps = Generation.takeOver(columns, built, version, fingerprint, forgetEpoch);
+    const sent: SentTrainsets = { ...built, trainset: sendParts(built.trainset), community: sendParts(built.community) };
+    const steps = Generation.takeOver(columns, sent, version, fingerprint, forgetEpoch);
     for (;;) {
       const step = steps.next();
       if (step.done) return step.value;
@@ -98,43 +101,53 @@ export class Generation {
   }
 
   /**
-   * fromBuilt in steps (each `next()` one step, the generation the last one's value), for a
-   * retrain to run an event-loop turn apart: the take-over indexes every member's and movie's id
-   * in a Map, for the trainset and the community's, and at ml-32m shape (200,948 members, 87,585
-   * movies) each trainset's Maps as one step held the loop 115–135 ms (bench/scale-serve.ts
-   * --swap-only, load 3.5). A step indexes at most `idsPerStep` ids. The community's Maps are the
-   * trainset's own when it has the very same ids in the same order (no member's rating left out
-   * of the aggregates): the same lookups, built and held once.
+   * The trainsets as a training worker sent them (TrainOutcome.trainsets), taken over in steps
+   * (each `next()` one step, the generation the last one's value), for a retrain to run an
+   * event-loop turn apart: the take-over reads every member's and movie's id (the worker sends
+   * positions in `columns`' id lists, the community's in the trainset's) and indexes it in a Map,
+   * and at ml-32m shape (200,948 members, 87,585 movies) each trainset's Maps as one step held the
+   * loop 115–135 ms (bench/scale-serve.ts --swap-only, load 3.5), reading the ids 42–61 ms more.
+   * A step handles at most `idsPerStep` ids. The community's ids and Maps are the trainset's own
+   * when it has the very same ids in the same order (no member's rating left out of the
+   * aggregates): the same lookups, built and held once. Throws (from the step that meets it) on a
+   * position beyond its list: the worker did not build from these columns.
    */
   static *takeOver(
     columns: JobColumns,
-    built: BuiltTrainsets,
+    sent: SentTrainsets,
     version: number,
     fingerprint: string,
     forgetEpoch: number,
     idsPerStep = IDS_PER_STEP,
   ): Generator<void, Generation, void> {
-    const { trainset, community } = built;
-    // a step ends after each list too, so no step indexes more than idsPerStep ids
-    const users = yield* idIndexInSteps(trainset.userRaw, idsPerStep);
+    const { trainset, community } = sent;
+    const coded = 'userCodes' in columns ? columns : undefined;
+    // a step ends after each list too, so no step handles more than idsPerStep ids
+    const users = yield* idIndexInSteps(sentIds(trainset, 'member', coded?.userIds), idsPerStep);
     yield;
-    const items = yield* idIndexInSteps(trainset.itemRaw, idsPerStep);
+    const items = yield* idIndexInSteps(sentIds(trainset, 'movie', coded?.itemIds), idsPerStep);
     yield;
+    const communityUserIds = sentIds(community, 'member', users.raw);
     let communityUsers = users;
-    if (!sameIds(community.userRaw, trainset.userRaw)) {
-      communityUsers = yield* idIndexInSteps(community.userRaw, idsPerStep);
+    if (!sameIds(communityUserIds, users.raw)) {
+      communityUsers = yield* idIndexInSteps(communityUserIds, idsPerStep);
       yield;
     }
+    const communityItemIds = sentIds(community, 'movie', items.raw);
     let communityItems = items;
-    if (!sameIds(community.itemRaw, trainset.itemRaw)) {
-      communityItems = yield* idIndexInSteps(community.itemRaw, idsPerStep);
+    if (!sameIds(communityItemIds, items.raw)) {
+      communityItems = yield* idIndexInSteps(communityItemIds, idsPerStep);
       yield;
     }
-    const gen = new Generation(Trainset.fromParts(trainset, { users, items }), version, fingerprint);
-    gen.co = new CoRating(gen.ts, built.coRating);
-    gen.communityTs = Trainset.fromParts(community, { users: communityUsers, items: communityItems });
-    gen.communityCo = new CoRating(gen.communityTs, built.communityCoRating);
-    gen.chartOrder = built.chart;
+    const partsOf = (p: SentTrainsets['trainset'], u: IndexedIds, i: IndexedIds) => {
+      const { ids: _, ...arrays } = p;
+      return Trainset.fromParts({ ...arrays, userRaw: u.raw, itemRaw: i.raw }, { users: u.index, items: i.index });
+    };
+    const gen = new Generation(partsOf(trainset, users, items), version, fingerprint);
+    gen.co = new CoRating(gen.ts, sent.coRating);
+    gen.communityTs = partsOf(community, communityUsers, communityItems);
+    gen.communityCo = new CoRating(gen.communityTs, sent.communityCoRating);
+    gen.chartOrder = sent.chart;
     gen.columns = columns;
     gen.forgetEpoch = forgetEpoch;
     return gen;
@@ -203,21 +216,40 @@ export class Generation {
   }
 }
 
-/** Raw id → its position in `ids`, built at most `perStep` ids per generator step. */
-function* idIndexInSteps(ids: readonly string[], perStep: number): Generator<void, Map<string, number>, void> {
+/** A trainset's raw ids and raw id → position. */
+interface IndexedIds {
+  raw: string[];
+  index: Map<string, number>;
+}
+
+/** The ids as sent, read and indexed at most `perStep` per generator step. */
+function* idIndexInSteps(ids: SentIds, perStep: number): Generator<void, IndexedIds, void> {
+  const n = sentIdCount(ids);
+  const raw = 'raw' in ids ? ids.raw : new Array<string>(n);
   const index = new Map<string, number>();
   let k = 0;
   for (;;) {
-    const end = Math.min(ids.length, k + perStep);
-    for (; k < end; k++) index.set(ids[k], k);
-    if (k >= ids.length) return index;
+    const end = Math.min(n, k + perStep);
+    for (; k < end; k++) {
+      const id = sentIdAt(ids, k);
+      raw[k] = id;
+      index.set(id, k);
+    }
+    if (k >= n) return { raw, index };
     yield;
   }
 }
 
-/** Whether two id lists are the same ids in the same order (the community's usually are the trainset's). */
-function sameIds(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
-  return true;
+/**
+ * Whether the community's ids as sent are `trainset`'s, in the same order (they usually are): as
+ * positions in them, each its own; as strings, equal one by one.
+ */
+function sameIds(ids: SentIds, trainset: readonly string[]): boolean {
+  if (sentIdCount(ids) !== trainset.length) return false;
+  if ('raw' in ids) {
+    for (let k = 0; k < trainset.length; k++) if (ids.raw[k] !== trainset[k]) return false;
+    return true;
+  }
+  for (let k = 0; k < trainset.length; k++) if (ids.at[k] !== k) return false;
+  return ids.list === trainset;
 }

@@ -267,20 +267,27 @@ export class ModelHost {
         // the main thread's share, one step per event-loop turn so that commands interleave; the
         // worker's trainsets are taken over, so no step walks every rating here
         const longest = new LongestStep();
-        let gen: Generation;
-        if (outcome.built) {
-          // the id Maps a slice per turn (Generation.takeOver: 115–135 ms as one step at ml-32m shape)
-          const steps = Generation.takeOver(columns, outcome.built, version, this.opts.fingerprint, forgetEpoch);
-          for (;;) {
-            const step = longest.time('take over the trainsets (a slice of ids)', () => steps.next());
-            if (step.done) {
-              gen = step.value;
-              break;
+        let taken: Generation | undefined;
+        if (outcome.trainsets) {
+          // the ids and their Maps a slice per turn (Generation.takeOver: 115–135 ms as one step
+          // at ml-32m shape), the first a turn after the worker's last messages
+          const steps = Generation.takeOver(columns, outcome.trainsets, version, this.opts.fingerprint, forgetEpoch);
+          try {
+            for (;;) {
+              await nextTurn();
+              const step = longest.time('take over the trainsets (a slice of ids)', () => steps.next());
+              if (step.done) {
+                taken = step.value;
+                break;
+              }
             }
-            await nextTurn();
+          } catch (err) {
+            // the main thread then builds its own trainsets below: slower, not wrong
+            this.log.error({ err: err instanceof Error ? err.message : String(err) }, "the training worker's trainsets were not taken over");
           }
-        } else {
-          gen = longest.time('index the trainset (none from the worker)', () => Generation.fromColumns(columns, version, this.opts.fingerprint, forgetEpoch));
+        }
+        const gen = taken ?? longest.time('index the trainset (none from the worker)', () => Generation.fromColumns(columns, version, this.opts.fingerprint, forgetEpoch));
+        if (!taken) {
           await nextTurn();
           longest.time("index the community's trainset", () => void gen.community);
         }

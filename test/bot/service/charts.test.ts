@@ -5,7 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveService } from '../../../src/bot/service.ts';
-import { chartOrderOf } from '../../../src/bot/service/charts.ts';
+import { Catalog } from '../../../src/bot/service/catalog.ts';
+import { Charts, chartOrderOf } from '../../../src/bot/service/charts.ts';
+import { Generation } from '../../../src/bot/service/generation.ts';
 import { popularityChart, weighted } from '../../../src/core/popularity.ts';
 import { Trainset } from '../../../src/core/trainset.ts';
 import type { Store } from '../../../src/store/api.ts';
@@ -138,5 +140,29 @@ describe('the chart order (what the training worker computes for the main thread
   it('crosses threads as it is (typed arrays and numbers)', () => {
     const order = chartOrderOf(ts);
     expect(structuredClone(order)).toEqual(order);
+  });
+
+  it("is made into rows a slice per step of a retrain's warm-up, the same rows as all at once", () => {
+    const store = freshStore('chart-rows');
+    const gen = new Generation(ts, 1, 'fp');
+    const whole = new Charts(new Catalog(store)).ranked(gen);
+    expect(whole.map((r) => r.movieId)).toEqual([...chartOrderOf(gen.community).items].map((i) => gen.community.rawItem(i)));
+
+    const warmed = new Charts(new Catalog(store));
+    const steps = warmed.warmSteps(gen, 2);
+    // six movies, two rows a step
+    expect(steps.map((s) => s.what)).toEqual(['the chart order', 'the chart', ...Array<string>(3).fill("the chart order's rows (a slice)")]);
+    for (const step of steps) step.run();
+    expect(warmed.ranked(gen)).toEqual(whole);
+
+    // a request part-way through the warm-up gets every row, and the steps left change nothing
+    const early = new Charts(new Catalog(store));
+    const earlySteps = early.warmSteps(gen, 2);
+    for (const step of earlySteps.slice(0, 3)) step.run();
+    const asked = early.ranked(gen);
+    expect(asked).toEqual(whole);
+    for (const step of earlySteps.slice(3)) step.run();
+    expect(early.ranked(gen)).toBe(asked);
+    store.close();
   });
 });

@@ -5,6 +5,7 @@
  * bench's event-loop watch reads).
  */
 import { describe, expect, it } from 'vitest';
+import { trainInWorker, type Trainer } from '../../../src/bot/trainer.ts';
 import { captureLogger, freshStore, start } from './fixture.ts';
 
 interface SlowStep {
@@ -40,6 +41,42 @@ describe("a retrain's log", () => {
       expect(step.endedAt).toBeGreaterThanOrEqual(Math.floor(from));
       expect(step.endedAt).toBeLessThanOrEqual(Math.ceil(to));
     }
+    await svc.close();
+    store.close();
+  });
+
+  it("says so when the worker's trainsets do not fit what it read, and indexes the ratings itself", async () => {
+    // a worker whose trainset names a movie position beyond the list it read (a mismatch between threads)
+    let retraining = false;
+    const trainer: Trainer = (job, onModel) => {
+      const real = trainInWorker(job, onModel);
+      const done = real.done.then((outcome) => {
+        const ids = outcome.trainsets?.trainset.ids;
+        if (retraining && ids && 'itemAt' in ids) ids.itemAt[0] = 1_000_000;
+        return outcome;
+      });
+      return { done, cancel: () => real.cancel() };
+    };
+    const store = freshStore('retrain-mismatch');
+    const { logger, lines } = captureLogger();
+    const svc = await start(store, { algorithms: ['svd'], logger, trainer });
+    await svc.ready;
+    const me = svc.member('console', 'me');
+    for (const [id, r] of [['100', 5], ['101', 4.5], ['200', 2]] as const) svc.rate(me, id, r);
+    retraining = true;
+    await svc.retrain();
+
+    expect(lines).toContainEqual({
+      level: 'error',
+      msg: "the training worker's trainsets were not taken over",
+      obj: { err: expect.stringMatching(/movie position 1000000, beyond the \d+ ids it was given/) },
+    });
+    // the generation built on the main thread instead serves the member, the retrain logged as done
+    const retrained = lines.find((l) => l.msg === 'retrained')?.obj as { slowSteps: SlowStep[] } | undefined;
+    expect(retrained?.slowSteps.map((s) => s.what)).toContain('index the trainset (none from the worker)');
+    const res = svc.recommend(me, { algo: 'svd', n: 3 });
+    expect(res.algo).toBe('svd');
+    expect(res.items).toHaveLength(3);
     await svc.close();
     store.close();
   });
