@@ -35,6 +35,8 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { MessageChannel } from 'node:worker_threads';
 import { cpus, loadavg, setPriority } from 'node:os';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 import pino from 'pino';
 import { loadCommands } from '../commands/index.ts';
 import { startSlack } from '../src/bot/adapters/slack.ts';
@@ -304,14 +306,19 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     }
     const loadAtStart = loadavg()[0];
     const tcpAtStart = tcpCounters();
+    const gcSeen = gcWatch();
+    let rssPeakMb = process.memoryUsage.rss() / 1e6;
+    const rssPeakTimer = setInterval(() => (rssPeakMb = Math.max(rssPeakMb, process.memoryUsage.rss() / 1e6)), 100);
     const t0 = performance.now();
     cpu.begin(100);
     const answers = new MessageChannel();
     apiThread.postMessage({ kind: 'answers-to', port: answers.port1 } satisfies ToApi, [answers.port1]);
     client.postMessage({ kind: 'go', slackPort, apiPort, answers: answers.port2 }, [answers.port2]);
-    const { outcomes, lagMs: clientLag, lagAt: clientLagAt, timeOrigin: clientOrigin } = (await next('result')) as Extract<ClientMessage, { kind: 'result' }>;
+    const { outcomes, cpu: membersCpu, lagMs: clientLag, lagAt: clientLagAt, timeOrigin: clientOrigin } = (await next('result')) as Extract<ClientMessage, { kind: 'result' }>;
     const wallMs = performance.now() - t0;
     const cpuMs = cpu.end();
+    gcSeen.stop();
+    clearInterval(rssPeakTimer);
     lag.stop();
     retrainLag.stop();
     clearInterval(rssTimer);
@@ -322,14 +329,20 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     const api = (await counted) as Extract<ApiMessage, { kind: 'counts' }>;
     await apiThread.terminate();
 
-    add(`${mode}: load average (1 min) at the start / the end`, loadAtStart, '', `${loadavg()[0].toFixed(2)} at the end; ${cpus().length} cores`);
+    add(`${mode}: load average (1 min) at the start / the end`, loadAtStart, '', `${loadavg()[0].toFixed(2)} at the end; ${cpus().length} cores; node ${process.version} ${[...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ').trim() || '(no flags)'}`);
     report(mode, outcomes, wallMs, add);
+    reportEstimate(mode, outcomes, add);
+    if (membersCpu) {
+      const per = (ms: number) => `${((ms / Math.max(1, membersCpu.requests)) * 1000).toFixed(0)} µs a request`;
+      add(`${mode}: the members' thread CPU per request, sending and timing`, (membersCpu.sendMs / Math.max(1, membersCpu.requests)) * 1000, 'µs', `${membersCpu.sendMs.toFixed(0)} ms from the first send to the last response; signing and building before the burst ${membersCpu.prepareMs.toFixed(0)} ms (${per(membersCpu.prepareMs)})`);
+    }
     reportAckSides(mode, outcomes, clientLag, tcpAtStart, tcpCounters(), add);
     add(`${mode}: posts to the fake Web API (response_urls)`, api.requests, '', `on ${api.connections} connections`);
     reportAckSteps(mode, outcomes, { samples: clientLag, at: clientLagAt }, cpu, add);
     for (const [label, ms] of cpuMs) {
       if (ms > 0) add(`${mode}: CPU, ${label === 'later' ? 'threads started during the run (the retrain)' : label}`, ms / 1000, 's', `${((ms / outcomes.length) * 1000).toFixed(0)} µs per command; wall ${(wallMs / 1000).toFixed(1)} s`);
     }
+    reportGc(mode, gcSeen.entries, outcomes, clientOrigin - performance.timeOrigin, rssPeakMb, add);
     // every rating the member was told was stored is in the store, with the last score given
     const told = new Map<string, number>();
     for (const o of outcomes) {
@@ -369,6 +382,67 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     rmSync(tmp, { recursive: true, force: true });
   }
   return rows;
+}
+
+/** The main thread's garbage collections (kind, start on this thread's clock, duration) while watched. */
+function gcWatch(): { entries: Array<{ kind: number; start: number; ms: number }>; stop(): void } {
+  const entries: Array<{ kind: number; start: number; ms: number }> = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) entries.push({ kind: (e as { detail?: unknown } as { detail?: { kind?: number } }).detail?.kind ?? 0, start: e.startTime, ms: e.duration });
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return { entries, stop: () => observer.disconnect() };
+}
+
+/**
+ * The main thread's collections over the acks' window (the burst's first send to its last ack):
+ * scavenges (the young generation, V8's kind 1) and the rest, their count and pause; the young
+ * generation's size limit in effect (--max-semi-space-size, NODE_OPTIONS); the process's peak RSS.
+ * The collectors' parallel work on V8's platform threads is their CPU ("V8 and libuv helpers").
+ */
+function reportGc(
+  mode: string,
+  entries: Array<{ kind: number; start: number; ms: number }>,
+  outcomes: CommandOutcome[],
+  clientOffset: number,
+  rssPeakMb: number,
+  add: (name: string, value: number, unit: string, note?: string) => void,
+): void {
+  const sent = outcomes.map((o) => o.sentAt + clientOffset);
+  const from = minOf(sent);
+  const to = maxOf(outcomes.map((o, k) => sent[k] + o.ackMs).filter(Number.isFinite));
+  const inWindow = entries.filter((e) => e.start >= from && e.start <= to);
+  const scavenges = inWindow.filter((e) => e.kind === constants.NODE_PERFORMANCE_GC_MINOR);
+  const others = inWindow.filter((e) => e.kind !== constants.NODE_PERFORMANCE_GC_MINOR);
+  const sum = (xs: Array<{ ms: number }>) => xs.reduce((a, e) => a + e.ms, 0);
+  const newSpace = getHeapSpaceStatistics().find((sp) => sp.space_name === 'new_space');
+  add(
+    `${mode}: main thread GC over the acks' window`,
+    sum(inWindow),
+    'ms',
+    `${scavenges.length} scavenges ${sum(scavenges).toFixed(0)} ms (longest ${maxOf(scavenges.map((e) => e.ms), 0).toFixed(1)} ms), ${others.length} other ${sum(others).toFixed(0)} ms; over the whole run ${entries.length} collections ${sum(entries).toFixed(0)} ms; new space now ${((newSpace?.space_size ?? NaN) / 1e6).toFixed(1)} MB; window ${((to - from) / 1000).toFixed(2)} s`,
+  );
+  add(`${mode}: RSS peak during the run`, rssPeakMb, 'MB', 'sampled every 100 ms');
+}
+
+/**
+ * How honest the ack's estimate was: a queued ack says "the answer comes in about N s" and a
+ * refusal "try again in N s" (N: the front's expected wait, rounded up); the answers say what the
+ * wait in fact was. A refusal whose N is far above the answers of the commands around it turned a
+ * member away for nothing.
+ */
+function reportEstimate(mode: string, outcomes: CommandOutcome[], add: (name: string, value: number, unit: string, note?: string) => void): void {
+  const said = (o: CommandOutcome) => Number(/(?:about|in) (\d+) s/.exec(o.ackText)?.[1] ?? NaN);
+  const queued = outcomes.filter((o) => o.ackText.startsWith('⏳') && Number.isFinite(o.answerMs));
+  const refused = outcomes.filter((o) => o.ackText.startsWith('Marquee is busy'));
+  const over = queued.map((o) => o.answerMs / 1000 - said(o));
+  const answered = outcomes.filter((o) => Number.isFinite(o.answerMs) && !o.answer.startsWith('Marquee is busy'));
+  add(
+    `${mode}: the ack's estimate, largest wait it told`,
+    maxOf([...queued, ...refused].map(said), 0),
+    's',
+    `queued acks: ${queued.length}, answer − told p50 ${quantile(over, 0.5).toFixed(1)} s, max ${maxOf(over, 0).toFixed(1)} s; refusals: ${refused.length}${refused.length ? `, told "try again in" ${minOf(refused.map(said))}–${maxOf(refused.map(said))} s` : ''}; the slowest answer of a command run ${(maxOf(answered.map((o) => o.answerMs), 0) / 1000).toFixed(1)} s`,
+  );
 }
 
 /**
