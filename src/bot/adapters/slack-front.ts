@@ -10,12 +10,14 @@ import type { App, Receiver } from '@slack/bolt';
 import { setPriority } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { lowerOtherThreads, lowerThisThreadPriority } from '../../util/background-thread.ts';
+import { threadClock } from '../../util/thread-clock.ts';
 import { spawnTsWorker } from '../../util/ts-worker.ts';
 import { DEFAULT_MAX_WAIT_MS } from '../busy.ts';
 import type { BacklogReport } from './slack-busy-ack.ts';
 import type { FrontOptions, FromFront, ToFront, VerifiedRequest } from './slack-front-worker.ts';
 import type { Delivery, ReplayGuard, Verdict } from './slack-replay.ts';
 import { QueuePace } from './queue-pace.ts';
+import { FrontShare, waitWithoutFront } from './slack-front-share.ts';
 import { decodeSlackBody } from './slack-signature.ts';
 
 type Log = { warn(obj: object, msg: string): void; error(obj: object, msg: string): void; debug(obj: object, msg: string): void };
@@ -47,6 +49,8 @@ export const RUN_PER_TURN = 4;
  * commands answered per second in bench/load.ts (2-core machine).
  */
 const FIRST_GUESS_PER_REQUEST_MS = 3;
+/** how often, at most, the main thread's and the front's schedstat are read in a burst (ms; see drain) */
+const SHARE_SAMPLE_EVERY_MS = 50;
 /** how often a backlog that is not zero is told to the front again (ms; see report) */
 const REFRESH_MS = 100;
 /** at most one "turned away" warning this often (ms) */
@@ -96,6 +100,10 @@ export class SlackFrontReceiver implements Receiver {
   private received = 0;
   /** the main thread's wall time per request while there is a queue (see queue-pace.ts) */
   private readonly pace = new QueuePace(FIRST_GUESS_PER_REQUEST_MS);
+  /** how much of that wall time was a wait for a core the front's work held (see slack-front-share.ts) */
+  private readonly frontShare = new FrontShare();
+  /** the front thread's id for the kernel (Linux), to read its CPU time */
+  private frontTid?: number;
   /** requests the turn before this one ran, while the queue has not been empty since */
   private ranLastTurn?: number;
   private reported?: BacklogReport;
@@ -134,6 +142,7 @@ export class SlackFrontReceiver implements Receiver {
         if (m.type === 'listening') {
           listening = true;
           boundPort = m.port;
+          this.frontTid = m.tid;
           this.yieldToFront(m.tid);
           this.report();
           resolve({ port: m.port });
@@ -233,7 +242,9 @@ export class SlackFrontReceiver implements Receiver {
   private readonly drain = (): void => {
     // from one turn to the next, everything the main thread did meanwhile (the commands these
     // requests became, their answers, timers) is what a request costs while there is a queue
-    this.pace.turn(performance.now(), this.ranLastTurn ?? 0);
+    const now = performance.now();
+    this.pace.turn(now, this.ranLastTurn ?? 0);
+    if (now - this.frontShare.lastAt >= SHARE_SAMPLE_EVERY_MS) this.sampleShare(now);
     let ran = 0;
     do {
       this.run(this.queue.shift()!);
@@ -245,14 +256,32 @@ export class SlackFrontReceiver implements Receiver {
     } else {
       this.ranLastTurn = undefined;
       this.pace.idle();
+      this.frontShare.idle();
       this.draining = false;
     }
     this.report();
   };
 
-  /** How long a request arriving now would wait before its command runs (ms). */
+  /** The main thread's and the front's clocks now (a few µs: two schedstat reads; Linux only). */
+  private sampleShare(now: number): void {
+    if (this.frontTid === undefined) return;
+    const main = threadClock();
+    const front = threadClock(this.frontTid);
+    if (main && front) this.frontShare.sample({ t: now, main, frontCpuMs: front.cpuMs });
+  }
+
+  /**
+   * How long a request arriving now would wait before its command runs (ms): the queue at the
+   * main thread's recent pace, then the dispatcher's, less the part of that pace that was a wait
+   * for the core the front's own work held, which ends with the arrivals (slack-front-share.ts).
+   */
   expectedWaitMs(): number {
-    return this.queue.length * this.pace.perRequestMs + (this.opts.waitBeyondMs?.() ?? 0);
+    return waitWithoutFront(this.queue.length * this.pace.perRequestMs + (this.opts.waitBeyondMs?.() ?? 0), this.frontShare.withoutFront);
+  }
+
+  /** The main thread's time per request as the front should count the requests it handed over since. */
+  private perRequestMs(): number {
+    return waitWithoutFront(this.pace.perRequestMs, this.frontShare.withoutFront);
   }
 
   /**
@@ -265,7 +294,7 @@ export class SlackFrontReceiver implements Receiver {
     this.refreshTimer = undefined;
     const worker = this.worker;
     if (!worker) return;
-    const report: BacklogReport = { waitMs: this.expectedWaitMs(), perRequestMs: this.pace.perRequestMs, received: this.received };
+    const report: BacklogReport = { waitMs: this.expectedWaitMs(), perRequestMs: this.perRequestMs(), received: this.received };
     const last = this.reported;
     if (!last || last.received !== report.received || Math.abs(last.waitMs - report.waitMs) >= 50) {
       this.reported = report;
