@@ -156,6 +156,7 @@ function onData(this: CommandSocket, chunk: Buffer): void {
 
 function onEnd(this: CommandSocket): void {
   const k = this.index;
+  if (Number.isFinite(clock.closed[k])) return; // failed already
   clock.closed[k] = performance.now();
   clock.status[k] = statusOf(clock.response[k]);
   this.done?.(k);
