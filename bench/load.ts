@@ -546,6 +546,20 @@ function reportAckSteps(
   const to = maxOf(timed.map((o) => o.wall.ackSeen)) - performance.timeOrigin;
   const stalled = clientLag.samples.filter((_, k) => clientLag.at[k] - performance.timeOrigin >= from && clientLag.at[k] - performance.timeOrigin <= to);
   add(`${mode}: the members' loop stalled over the acks' window`, stalled.reduce((a, b) => a + b, 0), 'ms', `of ${(to - from).toFixed(0)} ms; longest ${maxOf(stalled, 0).toFixed(0)} ms`);
+  // when in the burst the accepts were late: a front that stalls at the start delays the first
+  // commands sent most, one that falls behind the arrivals the last ones
+  const sentFrom = minOf(timed.map((o) => o.wall.sent));
+  const span = maxOf(timed.map((o) => o.wall.sent)) - sentFrom;
+  const quarters = [0, 1, 2, 3].map((q) => {
+    const inQ = timed.filter((o) => Math.min(3, Math.floor(((o.wall.sent - sentFrom) / Math.max(span, 1)) * 4)) === q).map(steps[0][1]);
+    return `${q * 25}–${q * 25 + 25} %: p50 ${quantile(inQ, 0.5).toFixed(0)}, p99 ${quantile(inQ, 0.99).toFixed(0)} ms`;
+  });
+  add(`${mode}: ack step sent → accepted by when the command was sent (quarters of the sending)`, span, 'ms', quarters.join('; '));
+  const early = cpu.window(from, from + 500);
+  if (early) {
+    const parts = [...early.byLabel].filter(([, ms]) => ms > 0).map(([label, ms]) => `${label === 'later' ? 'retrain' : label} ${ms.toFixed(0)} ms (waited ${(early.waitByLabel.get(label) ?? NaN).toFixed(0)})`);
+    add(`${mode}: CPU in the burst's first ${((early.toMs - early.fromMs) / 1000).toFixed(2)} s, by thread`, early.machineBusyMs, 'ms', `machine busy of ${early.machineCapacityMs.toFixed(0)} ms; ${parts.join('; ')}`);
+  }
   const w = cpu.window(from, to);
   if (!w) return;
   const wallMs = w.toMs - w.fromMs;
