@@ -24,9 +24,9 @@
  * fixed lead, the fit time of a quiet retrain before, missed: the same fit took 23.8 s and then
  * 16.5 s at load average ~12.)
  * --yield-nice N: what npm start does with SLACK_YIELD_NICE=N once the Slack front listens
- * (src/bot/adapters/slack-front.ts, YIELD_TO_FRONT_NICE the value measured): every thread of the
- * bot but the front's at nice N (Linux); the members' and the fake Web API's threads, Slack's side,
- * stay at 0. Default 0, npm start's default: every thread left as it was.
+ * (src/bot/adapters/slack-front.ts): every thread of the bot but the front's at nice N (Linux);
+ * the members' and the fake Web API's threads, Slack's side, stay at 0. Default
+ * YIELD_TO_FRONT_NICE (5), npm start's default; 0: every thread left as it was.
  * --main-nice N: the main thread alone at nice N instead (an earlier experiment).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -40,6 +40,7 @@ import { getHeapSpaceStatistics } from 'node:v8';
 import pino from 'pino';
 import { loadCommands } from '../commands/index.ts';
 import { startSlack } from '../src/bot/adapters/slack.ts';
+import { YIELD_TO_FRONT_NICE } from '../src/bot/adapters/slack-front.ts';
 import { createDispatcher } from '../src/bot/dispatch.ts';
 import { createWorkQueue } from '../src/bot/work-queue.ts';
 import { createService } from '../src/bot/service.ts';
@@ -203,7 +204,7 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     return n;
   };
   const mainOnly = argValue(argv, '--main-nice') !== undefined;
-  const yieldNice = mainOnly ? niceArg('--main-nice', 0) : niceArg('--yield-nice', 0);
+  const yieldNice = mainOnly ? niceArg('--main-nice', 0) : niceArg('--yield-nice', YIELD_TO_FRONT_NICE);
   const algorithms = [...DEFAULTS.algorithms];
   const tmp = mkdtempSync(join(tmpdir(), `marquee-bench-${mode}-`));
   const rows: BenchRow[] = [];

@@ -23,22 +23,25 @@ import { decodeSlackBody } from './slack-signature.ts';
 type Log = { warn(obj: object, msg: string): void; error(obj: object, msg: string): void; debug(obj: object, msg: string): void };
 
 /**
- * A nice value every thread of the process but the front's may take once the front listens
- * (SlackFrontOptions.yieldToFrontNice; an operator sets it with SLACK_YIELD_NICE, see ./slack.ts,
- * off by default; `npm run bench -- --only load --yield-nice 5` measures it): the main thread,
- * V8's platform threads (every isolate's parallel GC and compiler jobs) and libuv's pool. Why one
- * would: in a burst on two cores the front's work is ~0.15 ms a request and its acks waited for a
- * core, not for work: schedstat gave the front 2.0–7.5 s of run-queue wait in 3.9–11.1 s ack
- * windows, while V8's four platform threads used 0.9–1.9 s of CPU there, more than the main thread
- * (0.24–0.8 s) or the front (0.45–0.77 s) (load average 10–15, 2026-12-06). At nice 5 such a
- * thread gets a third of a nice-0 thread's share when both want a core.
+ * The nice value every thread of the process but the front's takes once the front listens
+ * (SlackFrontOptions.yieldToFrontNice; npm start's default, SLACK_YIELD_NICE=0 turns it off, see
+ * ./slack.ts; `npm run bench -- --only load` measures it, `--yield-nice 0` without): the main
+ * thread, V8's platform threads (every isolate's parallel GC and compiler jobs) and libuv's pool.
+ * Why: in a burst on two cores the front's work is ~0.25 ms of CPU a request and its acks wait
+ * for a core, not for work: with the bench's members cheap (bench/load-client.ts) every ack's
+ * time is the front's loop reaching accept(), while V8's platform threads used 1.7–2.7 s of CPU in
+ * 2–3 s ack windows at nice 0, more than the main thread or the front. At nice 5 such a thread
+ * gets a third of a nice-0 thread's share when both want a core.
  *
- * Why it is off by default: on the quiet 2-core machine (load ~2, 2026-12-06, `npm run bench --
- * --only load`, seven runs at nice 5 and five at 0, interleaved) nice 5 lowered the ack p99
- * (0.56–1.60 s, five of seven ≤ 1.06 s, against 1.01–1.81 s) but the main thread, slowed while the
- * burst arrives, looked too slow to the busy estimate and the ack turned 200–1,271 slash commands
- * away "busy, try again" in five of seven bursts whose every answer came within 5.5 s; at 0 no
- * command was turned away. No ack was late (3 s) either way, so answering everyone wins.
+ * Measured on the 2-core machine (2026-12-06, 17:50–18:30 UTC, interleaved, runs in which other
+ * processes used under 0.5 s of CPU in the acks' window): at nice 5 ack p99 0.60–1.01 s (six of
+ * seven under 1 s), event-loop lag p99 during the retrain 35–50.3 ms (six of seven under 50), no
+ * command turned away; at 0 ack p99 0.79–2.13 s (one of nine under 1 s), lag 27–37 ms, none
+ * turned away. It used to be off because at nice 5 the ack turned 200–1,271 commands a burst away
+ * "busy" whose answers all came within 5.5 s: that was the busy estimate counting the main
+ * thread's wall time while the front held the core (./slack-front-share.ts); with it fixed none of
+ * 14 bursts at nice 5 refused one, where the old estimate refused 513, 0, 1,153 and 1,320 in the
+ * runs between them (the last two with other processes on the machine).
  */
 export const YIELD_TO_FRONT_NICE = 5;
 
