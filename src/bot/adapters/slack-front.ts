@@ -33,15 +33,16 @@ type Log = { warn(obj: object, msg: string): void; error(obj: object, msg: strin
  * 2–3 s ack windows at nice 0, more than the main thread or the front. At nice 5 such a thread
  * gets a third of a nice-0 thread's share when both want a core.
  *
- * Measured on the 2-core machine (2026-12-06, 17:50–18:30 UTC, interleaved, runs in which other
- * processes used under 0.5 s of CPU in the acks' window): at nice 5 ack p99 0.60–1.01 s (six of
- * seven under 1 s), event-loop lag p99 during the retrain 35–50.3 ms (six of seven under 50), no
- * command turned away; at 0 ack p99 0.79–2.13 s (one of nine under 1 s), lag 27–37 ms, none
- * turned away. It used to be off because at nice 5 the ack turned 200–1,271 commands a burst away
- * "busy" whose answers all came within 5.5 s: that was the busy estimate counting the main
- * thread's wall time while the front held the core (./slack-front-share.ts); with it fixed none of
- * 14 bursts at nice 5 refused one, where the old estimate refused 513, 0, 1,153 and 1,320 in the
- * runs between them (the last two with other processes on the machine).
+ * Measured on the 2-core machine, the final code, quiet (other processes under 0.25 s of CPU in
+ * the acks' window), interleaved, 2026-12-06 18:48–18:53 UTC, seven runs each: at nice 5 ack p99
+ * 0.23–0.74 s, event-loop lag p99 during the retrain 28–39 ms; at 0 ack p99 0.74–1.23 s (two of
+ * seven under 1 s), lag 25–32 ms; no ack later than 3 s, no command turned away, no rating lost
+ * at either. Earlier the same day (17:50–18:30, noisier): 0.60–1.01 s at 5, 0.79–2.13 s at 0; none
+ * turned away either. It used to be off because at nice 5 the ack turned 200–1,271 commands a
+ * burst away "busy" whose answers all came within 5.5 s: that was the busy estimate counting the
+ * main thread's wall time while the front held the core (./slack-front-share.ts); with it fixed
+ * none of 31 bursts at nice 5 refused one, where the old estimate refused 513, 0, 1,153 and 1,320
+ * in the runs between them (the last two with other processes on the machine).
  */
 export const YIELD_TO_FRONT_NICE = 5;
 
