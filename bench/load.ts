@@ -24,9 +24,9 @@
  * fixed lead, the fit time of a quiet retrain before, missed: the same fit took 23.8 s and then
  * 16.5 s at load average ~12.)
  * --yield-nice N: what npm start does with SLACK_YIELD_NICE=N once the Slack front listens
- * (src/bot/adapters/slack-front.ts, YIELD_TO_FRONT_NICE the value measured): every thread of the
- * bot but the front's at nice N (Linux); the members' and the fake Web API's threads, Slack's side,
- * stay at 0. Default 0, npm start's default: every thread left as it was.
+ * (src/bot/adapters/slack-front.ts): every thread of the bot but the front's at nice N (Linux);
+ * the members' and the fake Web API's threads, Slack's side, stay at 0. Default
+ * YIELD_TO_FRONT_NICE (5), npm start's default; 0: every thread left as it was.
  * --main-nice N: the main thread alone at nice N instead (an earlier experiment).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -35,9 +35,12 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { MessageChannel } from 'node:worker_threads';
 import { cpus, loadavg, setPriority } from 'node:os';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 import pino from 'pino';
 import { loadCommands } from '../commands/index.ts';
 import { startSlack } from '../src/bot/adapters/slack.ts';
+import { YIELD_TO_FRONT_NICE } from '../src/bot/adapters/slack-front.ts';
 import { createDispatcher } from '../src/bot/dispatch.ts';
 import { createWorkQueue } from '../src/bot/work-queue.ts';
 import { createService } from '../src/bot/service.ts';
@@ -201,7 +204,7 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     return n;
   };
   const mainOnly = argValue(argv, '--main-nice') !== undefined;
-  const yieldNice = mainOnly ? niceArg('--main-nice', 0) : niceArg('--yield-nice', 0);
+  const yieldNice = mainOnly ? niceArg('--main-nice', 0) : niceArg('--yield-nice', YIELD_TO_FRONT_NICE);
   const algorithms = [...DEFAULTS.algorithms];
   const tmp = mkdtempSync(join(tmpdir(), `marquee-bench-${mode}-`));
   const rows: BenchRow[] = [];
@@ -304,14 +307,19 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     }
     const loadAtStart = loadavg()[0];
     const tcpAtStart = tcpCounters();
+    const gcSeen = gcWatch();
+    let rssPeakMb = process.memoryUsage.rss() / 1e6;
+    const rssPeakTimer = setInterval(() => (rssPeakMb = Math.max(rssPeakMb, process.memoryUsage.rss() / 1e6)), 100);
     const t0 = performance.now();
     cpu.begin(100);
     const answers = new MessageChannel();
     apiThread.postMessage({ kind: 'answers-to', port: answers.port1 } satisfies ToApi, [answers.port1]);
     client.postMessage({ kind: 'go', slackPort, apiPort, answers: answers.port2 }, [answers.port2]);
-    const { outcomes, lagMs: clientLag, lagAt: clientLagAt, timeOrigin: clientOrigin } = (await next('result')) as Extract<ClientMessage, { kind: 'result' }>;
+    const { outcomes, cpu: membersCpu, lagMs: clientLag, lagAt: clientLagAt, timeOrigin: clientOrigin } = (await next('result')) as Extract<ClientMessage, { kind: 'result' }>;
     const wallMs = performance.now() - t0;
     const cpuMs = cpu.end();
+    gcSeen.stop();
+    clearInterval(rssPeakTimer);
     lag.stop();
     retrainLag.stop();
     clearInterval(rssTimer);
@@ -322,14 +330,20 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     const api = (await counted) as Extract<ApiMessage, { kind: 'counts' }>;
     await apiThread.terminate();
 
-    add(`${mode}: load average (1 min) at the start / the end`, loadAtStart, '', `${loadavg()[0].toFixed(2)} at the end; ${cpus().length} cores`);
+    add(`${mode}: load average (1 min) at the start / the end`, loadAtStart, '', `${loadavg()[0].toFixed(2)} at the end; ${cpus().length} cores; node ${process.version} ${[...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ').trim() || '(no flags)'}`);
     report(mode, outcomes, wallMs, add);
+    reportEstimate(mode, outcomes, add);
+    if (membersCpu) {
+      const per = (ms: number) => `${((ms / Math.max(1, membersCpu.requests)) * 1000).toFixed(0)} µs a request`;
+      add(`${mode}: the members' thread CPU per request, sending and timing`, (membersCpu.sendMs / Math.max(1, membersCpu.requests)) * 1000, 'µs', `${membersCpu.sendMs.toFixed(0)} ms from the first send to the last response; signing and building before the burst ${membersCpu.prepareMs.toFixed(0)} ms (${per(membersCpu.prepareMs)})`);
+    }
     reportAckSides(mode, outcomes, clientLag, tcpAtStart, tcpCounters(), add);
     add(`${mode}: posts to the fake Web API (response_urls)`, api.requests, '', `on ${api.connections} connections`);
     reportAckSteps(mode, outcomes, { samples: clientLag, at: clientLagAt }, cpu, add);
     for (const [label, ms] of cpuMs) {
       if (ms > 0) add(`${mode}: CPU, ${label === 'later' ? 'threads started during the run (the retrain)' : label}`, ms / 1000, 's', `${((ms / outcomes.length) * 1000).toFixed(0)} µs per command; wall ${(wallMs / 1000).toFixed(1)} s`);
     }
+    reportGc(mode, gcSeen.entries, outcomes, clientOrigin - performance.timeOrigin, rssPeakMb, add);
     // every rating the member was told was stored is in the store, with the last score given
     const told = new Map<string, number>();
     for (const o of outcomes) {
@@ -369,6 +383,67 @@ async function run(mode: 'load' | 'soak', argv: string[]): Promise<BenchRow[]> {
     rmSync(tmp, { recursive: true, force: true });
   }
   return rows;
+}
+
+/** The main thread's garbage collections (kind, start on this thread's clock, duration) while watched. */
+function gcWatch(): { entries: Array<{ kind: number; start: number; ms: number }>; stop(): void } {
+  const entries: Array<{ kind: number; start: number; ms: number }> = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) entries.push({ kind: (e as { detail?: unknown } as { detail?: { kind?: number } }).detail?.kind ?? 0, start: e.startTime, ms: e.duration });
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return { entries, stop: () => observer.disconnect() };
+}
+
+/**
+ * The main thread's collections over the acks' window (the burst's first send to its last ack):
+ * scavenges (the young generation, V8's kind 1) and the rest, their count and pause; the young
+ * generation's size limit in effect (--max-semi-space-size, NODE_OPTIONS); the process's peak RSS.
+ * The collectors' parallel work on V8's platform threads is their CPU ("V8 and libuv helpers").
+ */
+function reportGc(
+  mode: string,
+  entries: Array<{ kind: number; start: number; ms: number }>,
+  outcomes: CommandOutcome[],
+  clientOffset: number,
+  rssPeakMb: number,
+  add: (name: string, value: number, unit: string, note?: string) => void,
+): void {
+  const sent = outcomes.map((o) => o.sentAt + clientOffset);
+  const from = minOf(sent);
+  const to = maxOf(outcomes.map((o, k) => sent[k] + o.ackMs).filter(Number.isFinite));
+  const inWindow = entries.filter((e) => e.start >= from && e.start <= to);
+  const scavenges = inWindow.filter((e) => e.kind === constants.NODE_PERFORMANCE_GC_MINOR);
+  const others = inWindow.filter((e) => e.kind !== constants.NODE_PERFORMANCE_GC_MINOR);
+  const sum = (xs: Array<{ ms: number }>) => xs.reduce((a, e) => a + e.ms, 0);
+  const newSpace = getHeapSpaceStatistics().find((sp) => sp.space_name === 'new_space');
+  add(
+    `${mode}: main thread GC over the acks' window`,
+    sum(inWindow),
+    'ms',
+    `${scavenges.length} scavenges ${sum(scavenges).toFixed(0)} ms (longest ${maxOf(scavenges.map((e) => e.ms), 0).toFixed(1)} ms), ${others.length} other ${sum(others).toFixed(0)} ms; over the whole run ${entries.length} collections ${sum(entries).toFixed(0)} ms; new space now ${((newSpace?.space_size ?? NaN) / 1e6).toFixed(1)} MB; window ${((to - from) / 1000).toFixed(2)} s`,
+  );
+  add(`${mode}: RSS peak during the run`, rssPeakMb, 'MB', 'sampled every 100 ms');
+}
+
+/**
+ * How honest the ack's estimate was: a queued ack says "the answer comes in about N s" and a
+ * refusal "try again in N s" (N: the front's expected wait, rounded up); the answers say what the
+ * wait in fact was. A refusal whose N is far above the answers of the commands around it turned a
+ * member away for nothing.
+ */
+function reportEstimate(mode: string, outcomes: CommandOutcome[], add: (name: string, value: number, unit: string, note?: string) => void): void {
+  const said = (o: CommandOutcome) => Number(/(?:about|in) (\d+) s/.exec(o.ackText)?.[1] ?? NaN);
+  const queued = outcomes.filter((o) => o.ackText.startsWith('⏳') && Number.isFinite(o.answerMs));
+  const refused = outcomes.filter((o) => o.ackText.startsWith('Marquee is busy'));
+  const over = queued.map((o) => o.answerMs / 1000 - said(o));
+  const answered = outcomes.filter((o) => Number.isFinite(o.answerMs) && !o.answer.startsWith('Marquee is busy'));
+  add(
+    `${mode}: the ack's estimate, largest wait it told`,
+    maxOf([...queued, ...refused].map(said), 0),
+    's',
+    `queued acks: ${queued.length}, answer − told p50 ${quantile(over, 0.5).toFixed(1)} s, max ${maxOf(over, 0).toFixed(1)} s; refusals: ${refused.length}${refused.length ? `, told "try again in" ${minOf(refused.map(said))}–${maxOf(refused.map(said))} s` : ''}; the slowest answer of a command run ${(maxOf(answered.map((o) => o.answerMs), 0) / 1000).toFixed(1)} s`,
+  );
 }
 
 /**
@@ -472,6 +547,20 @@ function reportAckSteps(
   const to = maxOf(timed.map((o) => o.wall.ackSeen)) - performance.timeOrigin;
   const stalled = clientLag.samples.filter((_, k) => clientLag.at[k] - performance.timeOrigin >= from && clientLag.at[k] - performance.timeOrigin <= to);
   add(`${mode}: the members' loop stalled over the acks' window`, stalled.reduce((a, b) => a + b, 0), 'ms', `of ${(to - from).toFixed(0)} ms; longest ${maxOf(stalled, 0).toFixed(0)} ms`);
+  // when in the burst the accepts were late: a front that stalls at the start delays the first
+  // commands sent most, one that falls behind the arrivals the last ones
+  const sentFrom = minOf(timed.map((o) => o.wall.sent));
+  const span = maxOf(timed.map((o) => o.wall.sent)) - sentFrom;
+  const quarters = [0, 1, 2, 3].map((q) => {
+    const inQ = timed.filter((o) => Math.min(3, Math.floor(((o.wall.sent - sentFrom) / Math.max(span, 1)) * 4)) === q).map(steps[0][1]);
+    return `${q * 25}–${q * 25 + 25} %: p50 ${quantile(inQ, 0.5).toFixed(0)}, p99 ${quantile(inQ, 0.99).toFixed(0)} ms`;
+  });
+  add(`${mode}: ack step sent → accepted by when the command was sent (quarters of the sending)`, span, 'ms', quarters.join('; '));
+  const early = cpu.window(from, from + 500);
+  if (early) {
+    const parts = [...early.byLabel].filter(([, ms]) => ms > 0).map(([label, ms]) => `${label === 'later' ? 'retrain' : label} ${ms.toFixed(0)} ms (waited ${(early.waitByLabel.get(label) ?? NaN).toFixed(0)})`);
+    add(`${mode}: CPU in the burst's first ${((early.toMs - early.fromMs) / 1000).toFixed(2)} s, by thread`, early.machineBusyMs, 'ms', `machine busy of ${early.machineCapacityMs.toFixed(0)} ms; ${parts.join('; ')}`);
+  }
   const w = cpu.window(from, to);
   if (!w) return;
   const wallMs = w.toMs - w.fromMs;

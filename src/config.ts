@@ -29,7 +29,8 @@ export interface Config {
   /** apiUrl: SLACK_API_URL, the Web API base ending in /api/ (a proxy or a test double) */
   /**
    * yieldNice: SLACK_YIELD_NICE, the nice every thread of the bot but the HTTP front's takes once
-   * the front listens (Linux; 0, the default: left alone)
+   * the front listens (Linux; default 5, YIELD_TO_FRONT_NICE in src/bot/adapters/slack-front.ts,
+   * where its measurement is; 0: the priorities are left alone)
    */
   slack?: { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string; yieldNice?: number };
   /** MARQUEE_HEALTH_PORT: where /healthz and /metrics listen; undefined = not served */
@@ -236,7 +237,7 @@ function schema(checkAlgorithm?: (spec: string) => void) {
     }),
     DISCORD_API_URL: httpUrl('expected the http:// or https:// base of Discord\'s REST API, e.g. https://discord.com/api'),
     SLACK_API_URL: httpUrl('expected the http:// or https:// base of Slack\'s Web API, e.g. https://slack.com/api/'),
-    SLACK_YIELD_NICE: wholeNumber(0, 0, 19),
+    SLACK_YIELD_NICE: wholeNumber(5, 0, 19),
     MARQUEE_HEALTH_PORT: optional.transform((v, ctx) => {
       if (v === undefined) return undefined;
       const n = Number(v);

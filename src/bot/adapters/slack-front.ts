@@ -10,33 +10,39 @@ import type { App, Receiver } from '@slack/bolt';
 import { setPriority } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { lowerOtherThreads, lowerThisThreadPriority } from '../../util/background-thread.ts';
+import { threadClock } from '../../util/thread-clock.ts';
 import { spawnTsWorker } from '../../util/ts-worker.ts';
 import { DEFAULT_MAX_WAIT_MS } from '../busy.ts';
 import type { BacklogReport } from './slack-busy-ack.ts';
 import type { FrontOptions, FromFront, ToFront, VerifiedRequest } from './slack-front-worker.ts';
 import type { Delivery, ReplayGuard, Verdict } from './slack-replay.ts';
 import { QueuePace } from './queue-pace.ts';
+import { FrontShare, waitWithoutFront } from './slack-front-share.ts';
 import { decodeSlackBody } from './slack-signature.ts';
 
 type Log = { warn(obj: object, msg: string): void; error(obj: object, msg: string): void; debug(obj: object, msg: string): void };
 
 /**
- * A nice value every thread of the process but the front's may take once the front listens
- * (SlackFrontOptions.yieldToFrontNice; an operator sets it with SLACK_YIELD_NICE, see ./slack.ts,
- * off by default; `npm run bench -- --only load --yield-nice 5` measures it): the main thread,
- * V8's platform threads (every isolate's parallel GC and compiler jobs) and libuv's pool. Why one
- * would: in a burst on two cores the front's work is ~0.15 ms a request and its acks waited for a
- * core, not for work: schedstat gave the front 2.0–7.5 s of run-queue wait in 3.9–11.1 s ack
- * windows, while V8's four platform threads used 0.9–1.9 s of CPU there, more than the main thread
- * (0.24–0.8 s) or the front (0.45–0.77 s) (load average 10–15, 2026-12-06). At nice 5 such a
- * thread gets a third of a nice-0 thread's share when both want a core.
+ * The nice value every thread of the process but the front's takes once the front listens
+ * (SlackFrontOptions.yieldToFrontNice; npm start's default, SLACK_YIELD_NICE=0 turns it off, see
+ * ./slack.ts; `npm run bench -- --only load` measures it, `--yield-nice 0` without): the main
+ * thread, V8's platform threads (every isolate's parallel GC and compiler jobs) and libuv's pool.
+ * Why: in a burst on two cores the front's work is ~0.25 ms of CPU a request and its acks wait
+ * for a core, not for work: with the bench's members cheap (bench/load-client.ts) every ack's
+ * time is the front's loop reaching accept(), while V8's platform threads used 1.7–2.7 s of CPU in
+ * 2–3 s ack windows at nice 0, more than the main thread or the front. At nice 5 such a thread
+ * gets a third of a nice-0 thread's share when both want a core.
  *
- * Why it is off by default: on the quiet 2-core machine (load ~2, 2026-12-06, `npm run bench --
- * --only load`, seven runs at nice 5 and five at 0, interleaved) nice 5 lowered the ack p99
- * (0.56–1.60 s, five of seven ≤ 1.06 s, against 1.01–1.81 s) but the main thread, slowed while the
- * burst arrives, looked too slow to the busy estimate and the ack turned 200–1,271 slash commands
- * away "busy, try again" in five of seven bursts whose every answer came within 5.5 s; at 0 no
- * command was turned away. No ack was late (3 s) either way, so answering everyone wins.
+ * Measured on the 2-core machine, the final code, quiet (other processes under 0.25 s of CPU in
+ * the acks' window), interleaved, 2026-12-06 18:48–18:53 UTC, seven runs each: at nice 5 ack p99
+ * 0.23–0.74 s, event-loop lag p99 during the retrain 28–39 ms; at 0 ack p99 0.74–1.23 s (two of
+ * seven under 1 s), lag 25–32 ms; no ack later than 3 s, no command turned away, no rating lost
+ * at either. Earlier the same day (17:50–18:30, noisier): 0.60–1.01 s at 5, 0.79–2.13 s at 0; none
+ * turned away either. It used to be off because at nice 5 the ack turned 200–1,271 commands a
+ * burst away "busy" whose answers all came within 5.5 s: that was the busy estimate counting the
+ * main thread's wall time while the front held the core (./slack-front-share.ts); with it fixed
+ * none of 31 bursts at nice 5 refused one, where the old estimate refused 513, 0, 1,153 and 1,320
+ * in the runs between them (the last two with other processes on the machine).
  */
 export const YIELD_TO_FRONT_NICE = 5;
 
@@ -47,6 +53,8 @@ export const RUN_PER_TURN = 4;
  * commands answered per second in bench/load.ts (2-core machine).
  */
 const FIRST_GUESS_PER_REQUEST_MS = 3;
+/** how often, at most, the main thread's and the front's schedstat are read in a burst (ms; see drain) */
+const SHARE_SAMPLE_EVERY_MS = 50;
 /** how often a backlog that is not zero is told to the front again (ms; see report) */
 const REFRESH_MS = 100;
 /** at most one "turned away" warning this often (ms) */
@@ -96,6 +104,10 @@ export class SlackFrontReceiver implements Receiver {
   private received = 0;
   /** the main thread's wall time per request while there is a queue (see queue-pace.ts) */
   private readonly pace = new QueuePace(FIRST_GUESS_PER_REQUEST_MS);
+  /** how much of that wall time was a wait for a core the front's work held (see slack-front-share.ts) */
+  private readonly frontShare = new FrontShare();
+  /** the front thread's id for the kernel (Linux), to read its CPU time */
+  private frontTid?: number;
   /** requests the turn before this one ran, while the queue has not been empty since */
   private ranLastTurn?: number;
   private reported?: BacklogReport;
@@ -134,6 +146,7 @@ export class SlackFrontReceiver implements Receiver {
         if (m.type === 'listening') {
           listening = true;
           boundPort = m.port;
+          this.frontTid = m.tid;
           this.yieldToFront(m.tid);
           this.report();
           resolve({ port: m.port });
@@ -233,7 +246,9 @@ export class SlackFrontReceiver implements Receiver {
   private readonly drain = (): void => {
     // from one turn to the next, everything the main thread did meanwhile (the commands these
     // requests became, their answers, timers) is what a request costs while there is a queue
-    this.pace.turn(performance.now(), this.ranLastTurn ?? 0);
+    const now = performance.now();
+    this.pace.turn(now, this.ranLastTurn ?? 0);
+    if (now - this.frontShare.lastAt >= SHARE_SAMPLE_EVERY_MS) this.sampleShare(now);
     let ran = 0;
     do {
       this.run(this.queue.shift()!);
@@ -245,14 +260,32 @@ export class SlackFrontReceiver implements Receiver {
     } else {
       this.ranLastTurn = undefined;
       this.pace.idle();
+      this.frontShare.idle();
       this.draining = false;
     }
     this.report();
   };
 
-  /** How long a request arriving now would wait before its command runs (ms). */
+  /** The main thread's and the front's clocks now (a few µs: two schedstat reads; Linux only). */
+  private sampleShare(now: number): void {
+    if (this.frontTid === undefined) return;
+    const main = threadClock();
+    const front = threadClock(this.frontTid);
+    if (main && front) this.frontShare.sample({ t: now, main, frontCpuMs: front.cpuMs });
+  }
+
+  /**
+   * How long a request arriving now would wait before its command runs (ms): the queue at the
+   * main thread's recent pace, then the dispatcher's, less the part of that pace that was a wait
+   * for the core the front's own work held, which ends with the arrivals (slack-front-share.ts).
+   */
   expectedWaitMs(): number {
-    return this.queue.length * this.pace.perRequestMs + (this.opts.waitBeyondMs?.() ?? 0);
+    return waitWithoutFront(this.queue.length * this.pace.perRequestMs + (this.opts.waitBeyondMs?.() ?? 0), this.frontShare.withoutFront);
+  }
+
+  /** The main thread's time per request as the front should count the requests it handed over since. */
+  private perRequestMs(): number {
+    return waitWithoutFront(this.pace.perRequestMs, this.frontShare.withoutFront);
   }
 
   /**
@@ -265,7 +298,7 @@ export class SlackFrontReceiver implements Receiver {
     this.refreshTimer = undefined;
     const worker = this.worker;
     if (!worker) return;
-    const report: BacklogReport = { waitMs: this.expectedWaitMs(), perRequestMs: this.pace.perRequestMs, received: this.received };
+    const report: BacklogReport = { waitMs: this.expectedWaitMs(), perRequestMs: this.perRequestMs(), received: this.received };
     const last = this.reported;
     if (!last || last.received !== report.received || Math.abs(last.waitMs - report.waitMs) >= 50) {
       this.reported = report;

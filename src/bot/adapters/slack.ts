@@ -368,8 +368,8 @@ export interface SlackStartOverrides {
 export const prepareSlack: PrepareAdapter<SlackSettings> = async (settings, { log }) => {
   const apiUrl = settings.apiUrl;
   const checkedIds = await checkBotTokenEarly(settings.botToken, apiUrl ? { slackApiUrl: apiUrl } : {}, { log, logger: boltLogger(log), apiUrl });
-  // SLACK_YIELD_NICE (an operator's choice, off by default: see README): the bot's threads yield
-  // the cores to the HTTP front's acks
+  // SLACK_YIELD_NICE (5 by default, 0 turns it off: see YIELD_TO_FRONT_NICE in ./slack-front.ts):
+  // the bot's threads yield the cores to the HTTP front's acks
   return (opts) => startSlack(opts, { checkedIds, ...(settings.yieldNice ? { yieldToFrontNice: settings.yieldNice } : {}) });
 };
 
