@@ -11,6 +11,7 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { spawnTsWorker } from '../util/ts-worker.ts';
+import { BACKGROUND_NICE } from '../util/background-thread.ts';
 import type { RatingScale, TrainsetParts } from '../core/trainset.ts';
 import type { CodedRatings } from '../store/columns.ts';
 import type { ChartOrder } from './service/charts.ts';
@@ -274,7 +275,8 @@ export function trainInWorker(job: TrainJob, onModel?: (m: TrainedModel) => void
   const groups: string[][] = Array.from({ length: nWorkers }, () => []);
   job.specs.forEach((spec, k) => groups[k % nWorkers].push(spec));
   const workers: Worker[] = groups.map((specs, k) =>
-    spawnTsWorker(new URL('./trainer-worker.ts', import.meta.url), { job: { ...job, specs, sendTrainsets: k === 0 && job.sendTrainsets !== false } }),
+    // lowered before its first import (trainer-worker.ts lowers itself too, after its imports)
+    spawnTsWorker(new URL('./trainer-worker.ts', import.meta.url), { job: { ...job, specs, sendTrainsets: k === 0 && job.sendTrainsets !== false } }, [], { nice: BACKGROUND_NICE }),
   );
   const models: TrainedModel[] = [];
   const failures: Array<{ spec: string; message: string }> = [];

@@ -22,6 +22,23 @@ describe('lowerThisThreadPriority', () => {
     expect(getPriority(0)).toBe(before);
   });
 
+  it.runIf(process.platform === 'linux')('a background worker (the training worker) is lowered before its first import, not after', async () => {
+    const before = getPriority(0);
+    const first = async (opts: { nice?: number }): Promise<number> => {
+      const worker = spawnTsWorker(new URL('./nice-at-start.fixture.ts', import.meta.url), {}, [], opts);
+      const nice = await new Promise<number>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      await worker.terminate();
+      return nice;
+    };
+    expect(await first({ nice: BACKGROUND_NICE })).toBe(BACKGROUND_NICE);
+    // not asked: the worker starts at its parent's priority, as every other worker does
+    expect(await first({})).toBe(before);
+    expect(getPriority(0)).toBe(before);
+  });
+
   it('on macOS and Windows it changes nothing: there the call would lower the whole process', () => {
     const set = vi.fn();
     expect(lowerThisThreadPriority('darwin', set)).toBe(false);
