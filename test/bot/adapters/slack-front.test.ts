@@ -202,6 +202,12 @@ describe('SlackFrontReceiver', () => {
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     await new Promise((resolve) => child.once('exit', resolve));
     const said = JSON.parse(out) as { before: number; after: number; front: number; others: number[] };
+    if (said.before >= YIELD_TO_FRONT_NICE) {
+      // the tests themselves run niced at least that far (`nice -n 10 npm test`): nothing is lowered, nothing raised
+      expect(said.after).toBe(said.before);
+      expect(said.others.every((n) => n === said.before)).toBe(true);
+      return;
+    }
     expect(said.after).toBe(Math.max(said.before, YIELD_TO_FRONT_NICE));
     // the front's thread stays where it started; every other is at the yield's nice or lower
     expect(said.front).toBe(said.before);
