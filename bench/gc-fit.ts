@@ -17,8 +17,9 @@
  * whether V8 ran it for external memory (GC flag ALL_EXTERNAL_MEMORY, what V8 sets when
  * ArrayBuffers outgrow their limit). The cause V8 names is read with NODE_OPTIONS=--trace-gc: each
  * phase's start and end are printed to stdout as `gc-fit: <phase> start|end` between its lines.
- * Last: the main thread's live JS heap after a full collection and that collection's pause (the
- * length of a mark-compact over what the service holds), and, with --heap-snapshot, a snapshot.
+ * After the start and at the end: the main thread's live JS heap after a full collection and a
+ * second collection's pause (a mark-compact over what the service holds, all of it live); with
+ * --heap-snapshot, a snapshot at the end.
  * Rows go to stdout as one JSON array (the last line).
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -92,6 +93,16 @@ async function storeFor(source: string): Promise<{ store: Store; cleanup: () => 
 
 type Member = ReturnType<LiveService['member']>;
 
+/** The main thread's live JS heap after a full collection, and how long a second one took (all of it live). */
+function liveHeap(when: string, add: (name: string, value: number, unit: string, note?: string) => void, load: string): void {
+  gc();
+  const t = performance.now();
+  gc();
+  const pauseMs = performance.now() - t;
+  const heap = getHeapStatistics();
+  add(`main thread live JS heap ${when}`, heap.used_heap_size / 1e6, 'MB', `a full collection of it took ${pauseMs.toFixed(0)} ms; external ${(heap.external_memory / 1e6).toFixed(0)} MB; ${load}`);
+}
+
 export async function gcFit(argv: string[]): Promise<BenchRow[]> {
   const [source] = argv;
   if (!source) throw new Error('usage: tsx bench/gc-fit.ts <marquee.db | MovieLens folder> [--algorithms ease,svd] [--lists 1500] [--no-fit] [--heap-snapshot <file>]');
@@ -108,6 +119,7 @@ export async function gcFit(argv: string[]): Promise<BenchRow[]> {
   const svc = await createService({ store, algorithms, coldStart: 5, retrainAfter: 1_000_000, retrainMinutes: 10_080, logger: quietLog });
   await svc.ready;
   log(`ready (${load()})`);
+  liveHeap('after the start', add, load());
 
   const popular = svc.top({ n: 100 }).entries.map((e) => e.movie.movieId);
   const pick = picker(42);
@@ -153,12 +165,7 @@ export async function gcFit(argv: string[]): Promise<BenchRow[]> {
     add('lists during a retrain: mark-compacts', s1.markCompacts, '', `${s1.external} for external memory; ${s1.scavenges} scavenges; ${s1.totalMs.toFixed(0)} ms of GC; longest mark-compact ${s1.longestMajorMs.toFixed(0)} ms; ${fit.result} lists in ${((performance.now() - t) / 1000).toFixed(0)} s; ${load()}`);
   }
 
-  gc();
-  const t = performance.now();
-  gc();
-  const pauseMs = performance.now() - t;
-  const heap = getHeapStatistics();
-  add('main thread live JS heap after a full collection', heap.used_heap_size / 1e6, 'MB', `a forced full collection of it took ${pauseMs.toFixed(0)} ms; external ${(heap.external_memory / 1e6).toFixed(0)} MB; ${load()}`);
+  liveHeap('at the end', add, load());
   if (snapshotTo) {
     writeHeapSnapshot(snapshotTo);
     add('heap snapshot', statSync(snapshotTo).size / 1e6, 'MB', snapshotTo);
