@@ -5,6 +5,7 @@
  *
  *   npx tsx bench/gc-fit.ts <marquee.db | MovieLens folder> [--algorithms ease,svd] [--lists 1500]
  *                           [--no-fit] [--heap-snapshot <file>]
+ *   npx tsx bench/gc-fit.ts <marquee.db> --catalog-only
  *
  * A folder is imported into a store in a temporary folder first (ml-latest-small: seconds); a
  * store is served as it is (use a copy: members are added and rate). Then, the list every 5 ms as
@@ -20,6 +21,8 @@
  * After the start and at the end: the main thread's live JS heap after a full collection and a
  * second collection's pause (a mark-compact over what the service holds, all of it live); with
  * --heap-snapshot, a snapshot at the end.
+ * --catalog-only: no service, only the catalogue and its title index built from the store, and
+ * what each adds to the live heap (seconds, where a service at ml-32m shape takes minutes).
  * Rows go to stdout as one JSON array (the last line).
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -28,6 +31,7 @@ import { PerformanceObserver, constants as perf } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 import { createService, type LiveService } from '../src/bot/service.ts';
+import { Catalog } from '../src/bot/service/catalog.ts';
 import { loadDataset } from '../src/data/load.ts';
 import { openStore } from '../src/store/store.ts';
 import type { Store } from '../src/store/api.ts';
@@ -103,9 +107,35 @@ function liveHeap(when: string, add: (name: string, value: number, unit: string,
   add(`main thread live JS heap ${when}`, heap.used_heap_size / 1e6, 'MB', `a full collection of it took ${pauseMs.toFixed(0)} ms; external ${(heap.external_memory / 1e6).toFixed(0)} MB; ${load}`);
 }
 
+/** What the catalogue and its title index hold on the heap, each measured after a full collection. */
+function catalogHeap(path: string): BenchRow[] {
+  const store = openStore(path, { readOnly: true });
+  const live = (): number => {
+    gc();
+    gc();
+    return getHeapStatistics().used_heap_size / 1e6;
+  };
+  const h0 = live();
+  const catalog = new Catalog(store);
+  const h1 = live();
+  const t = performance.now();
+  const titles = catalog.titles;
+  const buildMs = performance.now() - t;
+  const h2 = live();
+  store.close();
+  const load = `load average ${loadavg()[0].toFixed(2)} on ${availableParallelism()} cores`;
+  const rows: BenchRow[] = [
+    { name: 'catalogue (movies by id)', value: h1 - h0, unit: 'MB', note: `${catalog.byId.size} movies; ${load}` },
+    { name: 'title index', value: h2 - h1, unit: 'MB', note: `${titles.size} titles, built in ${buildMs.toFixed(0)} ms; ${load}` },
+  ];
+  for (const r of rows) log(`${r.name}: ${r.value.toFixed(1)} ${r.unit} ${r.note ?? ''}`);
+  return rows;
+}
+
 export async function gcFit(argv: string[]): Promise<BenchRow[]> {
   const [source] = argv;
   if (!source) throw new Error('usage: tsx bench/gc-fit.ts <marquee.db | MovieLens folder> [--algorithms ease,svd] [--lists 1500] [--no-fit] [--heap-snapshot <file>]');
+  if (argv.includes('--catalog-only')) return catalogHeap(source);
   const algorithms = (argValue(argv, '--algorithms') ?? 'ease,svd').split(',');
   const lists = Number(argValue(argv, '--lists') ?? 1500);
   const snapshotTo = argValue(argv, '--heap-snapshot');
