@@ -137,16 +137,16 @@ function splitYear(query: string): { title: string; year: number | null } {
 export class TitleIndex {
   private readonly movies: readonly MovieRecord[];
   private readonly byId = new Map<string, number>();
-  private readonly exact = new Map<string, number[]>();
-  private readonly byKey = new Map<string, number[]>();
-  /** per movie: its keys and article-full normalised forms, for Jaro-Winkler */
-  private readonly fuzzyForms: string[][] = [];
+  private readonly exact = new Map<string, Postings>();
+  private readonly byKey = new Map<string, Postings>();
+  /** per movie: its keys and article-full normalised forms, for Jaro-Winkler (see Forms) */
+  private readonly fuzzyForms: Forms[] = [];
   /**
    * per movie: the same forms of its main title only ("Rome, Open City", not "Roma, città
    * aperta"), for the prefix rule: the first word of an alternate title is too weak a clue
    * ("roma" is not "Rome, Open City").
    */
-  private readonly mainForms: string[][] = [];
+  private readonly mainForms: Forms[] = [];
   /** trigram code → row of the postings below (CSR: trigramPtr/trigramMovies) */
   private readonly trigramIds = new Map<number, number>();
   private readonly alphabet: Alphabet = { ids: new Uint16Array(65536), size: 0 };
@@ -182,6 +182,14 @@ export class TitleIndex {
 
   constructor(movies: readonly MovieRecord[], popularity?: (movieId: string) => number) {
     this.movies = movies;
+    // every kept key, form and word once, however many titles share it (see Forms)
+    const held = new Map<string, string>();
+    const one = (s: string): string => {
+      const kept = held.get(s);
+      if (kept !== undefined) return kept;
+      held.set(s, s);
+      return s;
+    };
     const tok = new Map<string, number[]>();
     // Trigram postings from flat (trigram id, movie) pairs and a counting pass: far less garbage
     // than growing one array per trigram (≈ 400k pairs for 9,742 titles). `lastOwner` keeps a
@@ -210,7 +218,7 @@ export class TitleIndex {
     };
     movies.forEach((m, idx) => {
       this.byId.set(m.movieId, idx);
-      for (const e of new Set([m.title, movieLabel(m), m.displayTitle])) if (e) push(this.exact, exactKey(e), idx);
+      for (const e of new Set([m.title, movieLabel(m), m.displayTitle])) if (e) post(this.exact, one(exactKey(e)), idx);
       const keys = new Set<string>();
       const fuzzy = new Set<string>();
       const main = new Set<string>();
@@ -219,24 +227,25 @@ export class TitleIndex {
       const parsed = parseTitle(m.title);
       const mainNames = new Set([parsed.display, m.displayTitle].filter((f): f is string => Boolean(f && f.trim() !== '')));
       for (const form of forms) {
-        const k = titleKey(form);
+        const k = one(titleKey(form));
         if (k === '') continue;
         keys.add(k);
         fuzzy.add(k);
         const t = titleTokens(form);
-        fuzzy.add(t.join(' '));
+        const joined = one(t.join(' '));
+        fuzzy.add(joined);
         if (mainNames.has(form)) {
           main.add(k);
-          main.add(t.join(' '));
+          main.add(joined);
         }
-        for (const w of t) tokens.add(w);
+        for (const w of t) tokens.add(one(w));
       }
-      if (m.year !== null && m.year !== undefined) tokens.add(String(m.year));
-      for (const k of keys) push(this.byKey, k, idx);
+      if (m.year !== null && m.year !== undefined) tokens.add(one(String(m.year)));
+      for (const k of keys) post(this.byKey, k, idx);
       for (const f of fuzzy) forEachTrigram(f, this.alphabet, (code) => addTrigram(code, idx));
       for (const w of tokens) push(tok, w, idx);
-      this.fuzzyForms.push([...fuzzy]);
-      this.mainForms.push([...main]);
+      this.fuzzyForms.push(formsOf(fuzzy));
+      this.mainForms.push(formsOf(main));
       this.movieTokens.push([...tokens]);
     });
     this.trigramPtr = new Int32Array(counts.length + 1);
@@ -246,7 +255,7 @@ export class TitleIndex {
     for (let k = 0; k < triId.length; k++) this.trigramMovies[fill[triId[k]]++] = triOwner[k];
     for (const [w, list] of tok) this.tokenPostings.set(w, Int32Array.from(list));
     this.vocabulary = [...tok.keys()].sort();
-    const forms = this.fuzzyForms.flatMap((fs, i) => fs.map((f) => ({ f, i })));
+    const forms = this.fuzzyForms.flatMap((fs, i) => (typeof fs === 'string' ? [{ f: fs, i }] : fs.map((f) => ({ f, i }))));
     forms.sort((a, b) => (a.f < b.f ? -1 : a.f > b.f ? 1 : a.i - b.i));
     this.sortedForms = forms.map((x) => x.f);
     this.sortedFormOwners = Int32Array.from(forms, (x) => x.i);
@@ -291,21 +300,21 @@ export class TitleIndex {
       const movie = this.movie(idForm[1]);
       return movie ? { kind: 'found', movie, how: 'exact' } : { kind: 'unknown', suggestions: [] };
     }
-    const exact = this.exact.get(exactKey(q));
+    const exact = listOf(this.exact.get(exactKey(q)));
     if (exact) return this.answer(exact, 'exact');
 
     const { title, year } = splitYear(q);
     const titleKeyed = titleKey(title);
     if (year !== null) {
-      const sameKey = this.byKey.get(titleKeyed) ?? [];
+      const sameKey = listOf(this.byKey.get(titleKeyed)) ?? [];
       const withYear = sameKey.filter((i) => this.movies[i].year === year);
       if (withYear.length > 0) return this.answer(withYear, 'normalised');
     }
     // the whole query as a title ("1917", "Blade Runner 2049")
-    const whole = this.byKey.get(titleKey(q));
+    const whole = listOf(this.byKey.get(titleKey(q)));
     if (whole) return this.answer(whole, 'normalised');
     if (year !== null) {
-      const otherYears = this.byKey.get(titleKeyed);
+      const otherYears = listOf(this.byKey.get(titleKeyed));
       // the title exists, but not in that year: offer the years it does exist in
       if (otherYears) return { kind: 'unknown', suggestions: this.sortByPopularity(otherYears).slice(0, MAX_SUGGESTIONS) };
     }
@@ -466,7 +475,7 @@ export class TitleIndex {
     if (!postings) return out;
     for (const i of postings) {
       if (year !== null && this.movies[i].year !== year) continue;
-      if (this.mainForms[i].some((f) => f === key || f.startsWith(key + ' '))) out.push(i);
+      if (someForm(this.mainForms[i], (f) => f === key || f.startsWith(key + ' '))) out.push(i);
     }
     return out;
   }
@@ -508,7 +517,7 @@ export class TitleIndex {
     const pool = Array.from(Float64Array.from(order).sort().subarray(0, FUZZY_POOL), (key) => key % n);
     const scored = pool.map((i) => {
       let best = 0;
-      for (const f of this.fuzzyForms[i]) {
+      for (const f of formList(this.fuzzyForms[i])) {
         let s = jaroWinkler(key, f);
         if (full !== key) s = Math.max(s, jaroWinkler(full, f));
         // a typo in the first words of a longer title ("harry poter" → "Harry Potter and …"),
@@ -538,14 +547,48 @@ function push<K>(map: Map<K, number[]>, key: K, value: number): void {
   } else map.set(key, [value]);
 }
 
+/**
+ * The titles under one exact or normalised key: nearly always one title, held as its index, an
+ * array only for a key several titles share (remakes). A one-element array per key was two heap
+ * objects (the array and its elements) for each of ~3 keys per title, 87,585 titles at ml-32m
+ * shape: objects that every mark-compact of the main thread walks (issue 12).
+ */
+type Postings = number | number[];
+
+function post(map: Map<string, Postings>, key: string, value: number): void {
+  const got = map.get(key);
+  if (got === undefined) map.set(key, value);
+  else if (typeof got === 'number') {
+    if (got !== value) map.set(key, [got, value]);
+  } else if (got[got.length - 1] !== value) got.push(value);
+}
+
+function listOf(p: Postings | undefined): readonly number[] | undefined {
+  return p === undefined ? undefined : typeof p === 'number' ? [p] : p;
+}
+
+/** A title's forms: the form itself when it has one (most titles), else the list (see Postings). */
+type Forms = string | readonly string[];
+
+function formsOf(forms: ReadonlySet<string>): Forms {
+  return forms.size === 1 ? forms.values().next().value! : [...forms];
+}
+
+function formList(forms: Forms): readonly string[] {
+  return typeof forms === 'string' ? [forms] : forms;
+}
+
+function someForm(forms: Forms, test: (f: string) => boolean): boolean {
+  return typeof forms === 'string' ? test(forms) : forms.some(test);
+}
+
 function hasPrefixWord(words: readonly string[], prefix: string): boolean {
   for (const w of words) if (w.startsWith(prefix)) return true;
   return false;
 }
 
-function startsWithPhrase(forms: readonly string[], phrase: string): boolean {
-  for (const f of forms) if (f.startsWith(phrase)) return true;
-  return false;
+function startsWithPhrase(forms: Forms, phrase: string): boolean {
+  return someForm(forms, (f) => f.startsWith(phrase));
 }
 
 function lowerBound(sorted: readonly string[], s: string): number {

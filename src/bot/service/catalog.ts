@@ -3,6 +3,7 @@ import { ParamError } from '../../core/algorithm.ts';
 import type { MovieRecord } from '../../data/types.ts';
 import type { Store } from '../../store/api.ts';
 import { TitleIndex } from '../titles.ts';
+import { shareCatalogWords } from './catalog-sharing.ts';
 import type { Generation } from './generation.ts';
 
 export class Catalog {
@@ -15,6 +16,7 @@ export class Catalog {
   constructor(store: Store) {
     this.store = store;
     const movies = store.movies();
+    shareCatalogWords(movies);
     for (const m of movies) this.byId.set(m.movieId, m);
     this.genres = [...new Set(movies.flatMap((m) => m.genres))]
       .filter((g) => g !== '(no genres listed)')

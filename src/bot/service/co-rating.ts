@@ -56,6 +56,16 @@ export class CoRating {
   private readonly zUser: Float32Array;
   /** the raters of the last `others` similarities() was asked about (see there) */
   private lastRaters: RatersIndex | undefined;
+  /**
+   * The arrays of lastRaters, reused for the next `others`: made per set, they were ~7 MB of
+   * ArrayBuffers at ml-32m shape (two over 200,948 members, two over ~673,000 raters) each time
+   * the liked movies changed, i.e. nearly every list of a rating predictor, and V8 answers that
+   * much external memory with mark-compacts of the main thread (issue 12; bench/gc-fit.ts).
+   */
+  private raterPtr: Int32Array | undefined;
+  private raterFill: Int32Array | undefined;
+  private raterSlot = new Int32Array(0);
+  private raterZ = new Float32Array(0);
   /** scratch over items for neighbours() */
   private readonly num: Float64Array;
   private readonly sqA: Float64Array;
@@ -158,15 +168,23 @@ export class CoRating {
     const key = Array.from(others).join(',');
     if (this.lastRaters?.key === key) return this.lastRaters;
     const { indptr, indices } = this.ts.byItem;
-    const ptr = new Int32Array(this.ts.nUsers + 1);
+    const nUsers = this.ts.nUsers;
+    const ptr = (this.raterPtr ??= new Int32Array(nUsers + 1)).fill(0);
     for (let o = 0; o < others.length; o++) {
       const j = others[o];
       for (let k = indptr[j]; k < indptr[j + 1]; k++) ptr[indices[k] + 1]++;
     }
-    for (let u = 0; u < this.ts.nUsers; u++) ptr[u + 1] += ptr[u];
-    const fill = ptr.slice(0, this.ts.nUsers);
-    const slot = new Int32Array(ptr[this.ts.nUsers]);
-    const z = new Float32Array(slot.length);
+    for (let u = 0; u < nUsers; u++) ptr[u + 1] += ptr[u];
+    const fill = (this.raterFill ??= new Int32Array(nUsers));
+    fill.set(ptr.subarray(0, nUsers));
+    if (this.raterSlot.length < ptr[nUsers]) {
+      // a quarter more than asked, so that a slightly larger set next does not make them again
+      const room = Math.ceil(ptr[nUsers] * 1.25);
+      this.raterSlot = new Int32Array(room);
+      this.raterZ = new Float32Array(room);
+    }
+    const slot = this.raterSlot;
+    const z = this.raterZ;
     for (let o = 0; o < others.length; o++) {
       const j = others[o];
       for (let k = indptr[j]; k < indptr[j + 1]; k++) {

@@ -57,6 +57,8 @@ export class Ease<P extends EaseParams = EaseParams> extends ItemToItemModel<Eas
   readonly name: string = 'ease';
   /** which implementation ran the last fit's inverse (for benchmarks and tests) */
   lastKernel: DenseKernelUsed | undefined;
+  /** scoreAll's scratch (columnScratch) */
+  private acc: Float64Array | undefined;
 
   constructor(
     params: P,
@@ -115,7 +117,7 @@ export class Ease<P extends EaseParams = EaseParams> extends ItemToItemModel<Eas
     const { cols, pos, b } = this.m;
     const ts = this.trainset;
     const m = cols.length;
-    const acc = new Float64Array(m);
+    const acc = this.columnScratch(m);
     for (const j of distinctItems(p, ts.nItems)) {
       const cj = pos[j];
       if (cj < 0) continue;
@@ -135,9 +137,31 @@ export class Ease<P extends EaseParams = EaseParams> extends ItemToItemModel<Eas
     const m = cols.length;
     const ci = item >= 0 && item < pos.length ? pos[item] : -1;
     if (ci < 0) return [];
-    const rated = distinctItems(p, pos.length).filter((j) => pos[j] >= 0);
-    const w = Float64Array.from(rated, (j) => b[pos[j] * m + ci]);
+    // plain arrays, a few entries per rated movie: no ArrayBuffer per pick (see columnScratch)
+    const rated: number[] = [];
+    const w: number[] = [];
+    for (const j of distinctItems(p, pos.length)) {
+      if (pos[j] < 0) continue;
+      rated.push(j);
+      w.push(b[pos[j] * m + ci]);
+    }
     return topContributions(rated, w, n);
+  }
+
+  /**
+   * scoreAll's per-column sums, kept by the model and zeroed per call: a fresh Float64Array of
+   * the model's columns was 48 KB per /recommend list with the default 6,000, external memory
+   * to V8 (see distinctItems in implicit.ts for what that costs the main thread).
+   */
+  private columnScratch(m: number): Float64Array {
+    let acc = this.acc;
+    if (!acc || acc.length !== m) {
+      acc = new Float64Array(m);
+      this.acc = acc;
+    } else {
+      acc.fill(0);
+    }
+    return acc;
   }
 
   state(): ModelState {

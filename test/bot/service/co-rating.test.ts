@@ -67,6 +67,12 @@ describe('"because you rated …": how alike two movies are by who rated them bo
     const self = co.similarities(6, [1, 6]);
     expect(self[1]).toMatchObject({ item: 6, sim: 1 });
     expect(self[0].sim).toBeCloseTo(byHand(ts, 6, 1).sim, 12);
+    // its raters' arrays are kept from one set of liked movies to the next: a larger set, then
+    // a smaller one, each as a CoRating that never saw another set answers
+    const fresh = () => new CoRating(ts, co.residuals());
+    for (const liked of [[8, 10], [1, 2, 3, 5, 6, 7, 9, 11], [0, 4], [1, 2, 3, 5, 6, 7, 9, 11, 0]]) {
+      expect(co.similarities(10, liked)).toEqual(fresh().similarities(10, liked));
+    }
   });
 
   it('built again from the item biases of another start, holds the very same residuals', () => {

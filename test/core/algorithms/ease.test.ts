@@ -107,6 +107,23 @@ describe('EASE (Steck 2019)', () => {
     expect(Array.from(e.modelItems)).toEqual([0, 1]);
   });
 
+  it('scores each member from zero when lists follow one another (its sums are kept between calls)', () => {
+    const t = lowRankTrainset({ nUsers: 60, nItems: 40, rank: 2, density: 0.3, noise: 0.3, seed: 5 });
+    const params = easeDescriptor.create({ lambda: 10, min_ratings: 2 }).params;
+    const served = new Ease(params).fit(t);
+    const scoresOf = (model: Ease, u: number) => {
+      const out = new Float64Array(t.nItems);
+      model.scoreAll(t.profileOf(u), out);
+      return Array.from(out);
+    };
+    const first = scoresOf(served, 4);
+    const second = scoresOf(served, 21);
+    expect(scoresOf(served, 4)).toEqual(first);
+    // a model that never scored anyone else gives the very same numbers
+    expect(scoresOf(new Ease(params).fit(t), 21)).toEqual(second);
+    expect(second).not.toEqual(first);
+  });
+
   it('survives a snapshot with identical scores', () => {
     const t = lowRankTrainset({ nUsers: 60, nItems: 40, rank: 2, density: 0.3, noise: 0.3, seed: 3 });
     const e = easeDescriptor.create({ lambda: 10, min_ratings: 2 }).fit(t);
