@@ -23,6 +23,7 @@ import { createRequire } from 'node:module';
 import type { MovieRecord } from '../data/types.ts';
 import { normalizeTitle, parseTitle } from '../data/titles.ts';
 import type { TitleMatch, TitleMatchHow } from './service-api.ts';
+import { formList, formsOf, listOf, post, someForm, type Forms, type Postings } from './title-postings.ts';
 
 // natural ships CommonJS without per-file typings; the package root is slow to import and prints
 // to stdout, so the one submodule is required directly and typed here.
@@ -545,41 +546,6 @@ function push<K>(map: Map<K, number[]>, key: K, value: number): void {
   if (list) {
     if (list[list.length - 1] !== value) list.push(value);
   } else map.set(key, [value]);
-}
-
-/**
- * The titles under one exact or normalised key: nearly always one title, held as its index, an
- * array only for a key several titles share (remakes). A one-element array per key was two heap
- * objects (the array and its elements) for each of ~3 keys per title, 87,585 titles at ml-32m
- * shape: objects that every mark-compact of the main thread walks (issue 12).
- */
-type Postings = number | number[];
-
-function post(map: Map<string, Postings>, key: string, value: number): void {
-  const got = map.get(key);
-  if (got === undefined) map.set(key, value);
-  else if (typeof got === 'number') {
-    if (got !== value) map.set(key, [got, value]);
-  } else if (got[got.length - 1] !== value) got.push(value);
-}
-
-function listOf(p: Postings | undefined): readonly number[] | undefined {
-  return p === undefined ? undefined : typeof p === 'number' ? [p] : p;
-}
-
-/** A title's forms: the form itself when it has one (most titles), else the list (see Postings). */
-type Forms = string | readonly string[];
-
-function formsOf(forms: ReadonlySet<string>): Forms {
-  return forms.size === 1 ? forms.values().next().value! : [...forms];
-}
-
-function formList(forms: Forms): readonly string[] {
-  return typeof forms === 'string' ? [forms] : forms;
-}
-
-function someForm(forms: Forms, test: (f: string) => boolean): boolean {
-  return typeof forms === 'string' ? test(forms) : forms.some(test);
 }
 
 function hasPrefixWord(words: readonly string[], prefix: string): boolean {
