@@ -24,6 +24,7 @@ import type { MovieRecord } from '../data/types.ts';
 import { normalizeTitle, parseTitle } from '../data/titles.ts';
 import type { TitleMatch, TitleMatchHow } from './service-api.ts';
 import { formList, formsOf, listOf, post, someForm, type Forms, type Postings } from './title-postings.ts';
+import { stringPool } from '../util/string-pool.ts';
 
 // natural ships CommonJS without per-file typings; the package root is slow to import and prints
 // to stdout, so the one submodule is required directly and typed here.
@@ -184,13 +185,7 @@ export class TitleIndex {
   constructor(movies: readonly MovieRecord[], popularity?: (movieId: string) => number) {
     this.movies = movies;
     // every kept key, form and word once, however many titles share it (see Forms)
-    const held = new Map<string, string>();
-    const one = (s: string): string => {
-      const kept = held.get(s);
-      if (kept !== undefined) return kept;
-      held.set(s, s);
-      return s;
-    };
+    const one = stringPool();
     const tok = new Map<string, number[]>();
     // Trigram postings from flat (trigram id, movie) pairs and a counting pass: far less garbage
     // than growing one array per trigram (≈ 400k pairs for 9,742 titles). `lastOwner` keeps a

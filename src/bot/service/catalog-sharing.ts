@@ -7,6 +7,7 @@
  * live heap and a full collection's pause).
  */
 import type { MovieRecord } from '../../data/types.ts';
+import { stringPool } from '../../util/string-pool.ts';
 
 /**
  * Rewrites `movies` in place so that equal genre and tag strings are one string, and equal genre
@@ -14,13 +15,7 @@ import type { MovieRecord } from '../../data/types.ts';
  * through one of them). What each movie says is unchanged.
  */
 export function shareCatalogWords(movies: readonly MovieRecord[]): void {
-  const words = new Map<string, string>();
-  const word = (s: string): string => {
-    const kept = words.get(s);
-    if (kept !== undefined) return kept;
-    words.set(s, s);
-    return s;
-  };
+  const word = stringPool();
   const genreLists = new Map<string, string[]>();
   for (const m of movies) {
     const key = m.genres.join('\u0000');
