@@ -46,10 +46,13 @@ import { LongestStep, nextTurn } from './step-timer.ts';
  * dropped after a forget like the models.
  */
 const CO_RATING_SNAPSHOT = 'co-rating-item-biases';
-/** One step of warming a generation: what it builds (for the retrain's longest-step log line). */
+/**
+ * One step of warming a generation: what it builds (for the retrain's longest-step log line).
+ * `run` returns true while it has more to do: it is run again a turn later, until it does not.
+ */
 export interface WarmStep {
   what: string;
-  run: () => void;
+  run: () => boolean | void;
 }
 
 /** After a failed retrain, new ratings do not trigger another for this long (the timer still does). */
@@ -301,7 +304,7 @@ export class ModelHost {
         }
         await nextTurn();
         for (const step of this.opts.warm(gen)) {
-          longest.time(step.what, step.run);
+          while (longest.time(step.what, step.run) === true) await nextTurn();
           await nextTurn();
         }
         if (this.closed) return;

@@ -115,16 +115,22 @@ export class Recommender {
         },
       },
     ]);
-    // two steps, each its own event-loop turn: at ml-32m shape building the hybrid (its content
-    // mapping over 87,585 movies) took 58 ms of CPU and its first list 31–50 ms, 229 ms of wall
-    // as one step inside a retrain's swap (bench/scale-serve.ts, load 0.9–3.3)
+    // the hybrid's build a slice of movies per turn, then its first list in a turn of its own: at
+    // ml-32m shape the build (its content mapping over 87,585 movies) as one step was 58–87 ms of
+    // CPU, and with its first list 229 ms of wall inside a retrain's swap (bench/scale-serve.ts,
+    // load 0.9–3.3)
+    let building: Iterator<void, HybridAlgorithm> | undefined;
     steps.push(
       {
-        what: 'the hybrid over the default (its content mapping)',
+        what: 'the hybrid over the default (its content mapping, a slice)',
         run: () => {
-          const cm = this.p.content.model;
-          const base = gen.model(this.p.defaultSpec());
-          if (cm && base) hybridOver(cm, base, ts, minRatings, this.p.catalog);
+          if (!building) {
+            const cm = this.p.content.model;
+            const base = gen.model(this.p.defaultSpec());
+            if (!cm || !base) return false;
+            building = hybridBuild(cm, base, ts, minRatings, this.p.catalog);
+          }
+          return building.next().done !== true;
         },
       },
       {
@@ -140,9 +146,10 @@ export class Recommender {
       what: step.what,
       run: () => {
         try {
-          step.run();
+          return step.run();
         } catch (err) {
           failed(step.what, err);
+          return false;
         }
       },
     }));
@@ -391,13 +398,36 @@ const hybrids = new WeakMap<Algorithm, { content: ContentModel; hybrid: HybridAl
 
 /** The hybrid over a loaded model and the content model, built once per pair. */
 function hybridOver(cm: ContentModel, base: Algorithm, ts: Trainset, minRatings: number, catalog: Catalog): HybridAlgorithm {
+  const build = hybridBuild(cm, base, ts, minRatings, catalog, Infinity);
+  for (;;) {
+    const step = build.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * hybridOver in steps, `itemsPerStep` movies of its content mapping each (the warm-up's, one
+ * event-loop turn apart); its value is the hybrid, kept for hybridOver.
+ */
+function* hybridBuild(
+  cm: ContentModel,
+  base: Algorithm,
+  ts: Trainset,
+  minRatings: number,
+  catalog: Catalog,
+  itemsPerStep = HYBRID_ITEMS_PER_STEP,
+): Generator<void, HybridAlgorithm, undefined> {
   const known = hybrids.get(base);
   if (known && known.content === cm && known.hybrid.params.base_min_ratings === minRatings) return known.hybrid;
   // release years tell the hybrid which rarely rated movies are new releases it may list
-  const hybrid = new HybridAlgorithm(cm, base, { base_min_ratings: minRatings }, { yearOf: (id) => catalog.movie(id)?.year }).fit(ts);
+  const hybrid = new HybridAlgorithm(cm, base, { base_min_ratings: minRatings }, { yearOf: (id) => catalog.movie(id)?.year });
+  yield* hybrid.fitSteps(ts, itemsPerStep);
   hybrids.set(base, { content: cm, hybrid });
   return hybrid;
 }
+
+/** Movies of the hybrid's content mapping per warm-up step: ~1 µs each at ml-32m shape (87 ms for 87,585). */
+const HYBRID_ITEMS_PER_STEP = 20_000;
 
 /** Ratings of the warm-up's stand-in member: a member in chat has tens, and so does this one. */
 const STAND_IN_RATINGS = 20;

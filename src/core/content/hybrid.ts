@@ -247,11 +247,21 @@ export class HybridAlgorithm extends Algorithm<HybridParams> {
   }
 
   fit(ts: Trainset): this {
+    for (const _ of this.fitSteps(ts)) continue;
+    return this;
+  }
+
+  /**
+   * fit(ts) in steps: the content mapping `itemsPerStep` items between yields, where a caller may
+   * give its event loop a turn (the model is unchanged until the last step). At ml-32m shape the
+   * mapping of 87,585 movies took 87 ms of CPU as one step of a retrain's warm-up, the longest
+   * stall of that run (bench/scale-serve.ts, load 1.1–2.2).
+   */
+  *fitSteps(ts: Trainset, itemsPerStep = Infinity): Generator<void, void, undefined> {
     requireRatings(this.name, ts);
     // a base already fitted on this trainset (the service's loaded model) is reused, not refitted
     if (!(this.base.fitted && this.base.trainset === ts)) this.base.fit(ts);
-    this.attach(ts);
-    return this;
+    yield* this.attachSteps(ts, itemsPerStep);
   }
 
   /** Content weight for a profile of `size` ratings. */
@@ -394,14 +404,30 @@ export class HybridAlgorithm extends Algorithm<HybridParams> {
 
   /** Adopts the base's fitted trainset and maps its items onto content rows. */
   attach(ts: Trainset): void {
+    for (const _ of this.attachSteps(ts, Infinity)) continue;
+  }
+
+  /** attach(ts), `itemsPerStep` items between yields; the model takes the mapping at the end. */
+  private *attachSteps(ts: Trainset, itemsPerStep: number): Generator<void, void, undefined> {
     if (this.base.trainset !== ts) throw new ParamError('hybrid: the base model is fitted on another trainset');
-    this.lastParts = undefined;
-    const rowOf = new Int32Array(ts.nItems).fill(-1);
-    for (let i = 0; i < ts.nItems; i++) {
-      const id = ts.rawItem(i);
-      if (this.content.hasFeatures(id)) rowOf[i] = this.content.indexOf(id) ?? -1;
+    if (!(itemsPerStep >= 1)) throw new ParamError(`hybrid: itemsPerStep must be at least 1, got ${itemsPerStep}`);
+    const n = ts.nItems;
+    const rowOf = new Int32Array(n).fill(-1);
+    const years = new Float64Array(n).fill(NaN);
+    // release years only matter when new movies are picked by year (new_years ≥ 0)
+    const yearOf = this.params.new_years >= 0 ? this.catalogue?.yearOf : undefined;
+    for (let from = 0; from < n; from += itemsPerStep) {
+      const to = Math.min(n, from + itemsPerStep);
+      for (let i = from; i < to; i++) {
+        const id = ts.rawItem(i);
+        if (this.content.hasFeatures(id)) rowOf[i] = this.content.indexOf(id) ?? -1;
+        if (yearOf) {
+          const y = yearOf(id);
+          if (typeof y === 'number' && Number.isFinite(y)) years[i] = y;
+        }
+      }
+      yield;
     }
-    this.rowOf = rowOf;
     const minBase = Math.max(1, this.params.base_min_ratings);
     const wellRated = (id: string): boolean => {
       const j = ts.innerItem(id);
@@ -410,18 +436,25 @@ export class HybridAlgorithm extends Algorithm<HybridParams> {
     // only a new movie borrows (scoreAll lists no other movie outside the base's domain), so
     // only new movies get lenders: the swap's warm-up of this model was 234 ms with lenders for
     // every rarely rated movie, inside a Slack burst at ml-latest-small
-    this.newItem = this.newItems(ts, minBase);
-    const lender = new Int32Array(ts.nItems * LENDERS).fill(-1);
-    const lenderSimilarity = new Float64Array(ts.nItems * LENDERS);
-    for (let i = 0; i < ts.nItems; i++) {
-      if (rowOf[i] < 0 || !this.newItem[i]) continue;
-      // from the precomputed neighbour list only (pool = k): no scan of the catalogue per movie
-      const near = this.content.listedNeighbours(ts.rawItem(i), LENDERS, wellRated);
-      near.forEach((hit, k) => {
-        lender[i * LENDERS + k] = ts.innerItem(hit.id) ?? -1;
-        lenderSimilarity[i * LENDERS + k] = hit.score;
-      });
+    const newItem = this.newItems(ts, minBase, yearOf ? years : undefined);
+    const lender = new Int32Array(n * LENDERS).fill(-1);
+    const lenderSimilarity = new Float64Array(n * LENDERS);
+    for (let from = 0; from < n; from += itemsPerStep) {
+      const to = Math.min(n, from + itemsPerStep);
+      for (let i = from; i < to; i++) {
+        if (rowOf[i] < 0 || !newItem[i]) continue;
+        // from the precomputed neighbour list only (pool = k): no scan of the catalogue per movie
+        const near = this.content.listedNeighbours(ts.rawItem(i), LENDERS, wellRated);
+        near.forEach((hit, k) => {
+          lender[i * LENDERS + k] = ts.innerItem(hit.id) ?? -1;
+          lenderSimilarity[i * LENDERS + k] = hit.score;
+        });
+      }
+      if (to < n) yield;
     }
+    this.lastParts = undefined;
+    this.rowOf = rowOf;
+    this.newItem = newItem;
     this.lender = lender;
     this.lenderSimilarity = lenderSimilarity;
     this.ts = ts;
@@ -431,23 +464,17 @@ export class HybridAlgorithm extends Algorithm<HybridParams> {
    * The items below `minBase` training ratings that the content side may list: new releases,
    * released in the newest year of the rated movies or `new_years` before it. An old movie few
    * members rate is left out, as the candidate filter leaves it out of every other model's list.
-   * Without release years every movie nobody has rated counts as new.
+   * Without release years (`years` undefined) every movie nobody has rated counts as new.
    */
-  private newItems(ts: Trainset, minBase: number): Uint8Array {
+  private newItems(ts: Trainset, minBase: number, years: Float64Array | undefined): Uint8Array {
     const out = new Uint8Array(ts.nItems);
     const span = this.params.new_years;
-    const yearOf = this.catalogue?.yearOf;
-    if (span < 0 || !yearOf) {
+    if (span < 0 || !years) {
       for (let i = 0; i < ts.nItems; i++) if (ts.itemDegree(i) < minBase && (span < 0 || ts.itemDegree(i) === 0)) out[i] = 1;
       return out;
     }
-    const years = new Float64Array(ts.nItems);
     let newest = -Infinity;
-    for (let i = 0; i < ts.nItems; i++) {
-      const y = yearOf(ts.rawItem(i));
-      years[i] = typeof y === 'number' && Number.isFinite(y) ? y : NaN;
-      if (ts.itemDegree(i) > 0 && years[i] > newest) newest = years[i];
-    }
+    for (let i = 0; i < ts.nItems; i++) if (ts.itemDegree(i) > 0 && years[i] > newest) newest = years[i];
     for (let i = 0; i < ts.nItems; i++) if (ts.itemDegree(i) < minBase && years[i] >= newest - span) out[i] = 1;
     return out;
   }

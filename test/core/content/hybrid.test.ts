@@ -124,6 +124,30 @@ describe('hybrid: the best ranking model blended with content taste', () => {
     expect(Array.from(b)).toEqual(Array.from(a));
   });
 
+  it('fits in steps a few movies at a time, scoring nothing new until the last step, then as fit() does', () => {
+    const ease = createAlgorithm('ease').fit(ts);
+    const newbie = live([['f0', 5]]);
+    const whole = new Float64Array(ts.nItems);
+    new HybridAlgorithm(content, ease, {}, releaseYears).fit(ts).scoreAll(newbie, whole);
+
+    const stepped = new HybridAlgorithm(content, ease, {}, releaseYears);
+    const steps = stepped.fitSteps(ts, 4);
+    let yields = 0;
+    while (!steps.next().done) {
+      yields++;
+      // part-way, the model has not taken a half-made mapping: it is still unfitted
+      expect(stepped.fitted).toBe(false);
+    }
+    // 17 movies, 4 a step: 5 slices of the content mapping, then 4 of the new movies' look-alikes
+    expect(yields).toBe(9);
+    expect(stepped.fitted).toBe(true);
+    const got = new Float64Array(ts.nItems);
+    stepped.scoreAll(newbie, got);
+    expect(Array.from(got)).toEqual(Array.from(whole));
+    expect(ids(rankItems(stepped, newbie, { n: ts.nItems }))).toContain('new');
+    expect(() => stepped.fitSteps(ts, 0).next()).toThrow(/itemsPerStep must be at least 1, got 0/);
+  });
+
   it('refuses bad parameters with the accepted range', () => {
     const ease = createAlgorithm('ease');
     expect(() => new HybridAlgorithm(content, ease, { content_weight: 1.5 })).toThrow(ParamError);
