@@ -74,6 +74,17 @@ describe('popularityChart', () => {
     expect(chart.entries[0].score).toBeCloseTo(3.3276836158192085, 12);
   });
 
+  it('takes the item means a caller already holds, with the same chart, and refuses means of another size', () => {
+    const ts = smallTrainset();
+    const wanted = new Set(['2', '3', '4'].map((id) => ts.innerItem(id)));
+    const filter = (i: number) => wanted.has(i);
+    expect(popularityChart(ts, { filter, itemMeans: ts.itemMeans() })).toEqual(popularityChart(ts, { filter }));
+    // the means are read, not recomputed: other means give another chart
+    const doubled = ts.itemMeans().map((v) => v * 2);
+    expect(popularityChart(ts, { filter, itemMeans: doubled }).C).toBeCloseTo(22 / 3, 12);
+    expect(() => popularityChart(ts, { itemMeans: new Float64Array(1) })).toThrow(/itemMeans must hold one mean per item \(\d+\), got 1/);
+  });
+
   it('can be keyed by raw movie id', () => {
     const ts = smallTrainset();
     const wr = chartByRawId(ts, popularityChart(ts));

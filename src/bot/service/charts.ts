@@ -10,6 +10,7 @@
 import { ParamError } from '../../core/algorithm.ts';
 import { popularityChart, weighted, type ChartEntry as CoreChartEntry, type PopularityChart } from '../../core/popularity.ts';
 import type { Trainset } from '../../core/trainset.ts';
+import type { MovieRecord } from '../../data/types.ts';
 import type { ChartEntry, RecommendResult, RecommendedMovie, TopChart } from '../service-api.ts';
 import type { Catalog } from './catalog.ts';
 import type { Generation } from './generation.ts';
@@ -108,6 +109,8 @@ export class Charts {
   private readonly rowsSoFar = new WeakMap<Generation, ChartRow[]>();
   private readonly wrCache = new WeakMap<Generation, Map<string, number>>();
   private readonly filteredCache = new WeakMap<Generation, Map<string, PopularityChart>>();
+  /** what every genre or decade chart of a generation reads: the community's item means and movies */
+  private readonly filterBasis = new WeakMap<Generation, { means: Float64Array; movieAt: Array<MovieRecord | undefined> }>();
 
   constructor(catalog: Catalog) {
     this.catalog = catalog;
@@ -128,6 +131,7 @@ export class Charts {
     const steps = [
       { what: 'the chart order', run: () => void this.order(gen) },
       { what: 'the chart', run: () => void this.chart(gen) },
+      { what: 'what genre and decade charts read', run: () => void this.basisOf(gen) },
     ];
     // a row per movie the community rated: at most its movies
     const rows = Math.max(1, gen.community.nItems);
@@ -230,7 +234,7 @@ export class Charts {
     if (!chart) {
       // the community's ratings (see ./community.ts): a chart is an average per movie too
       const community = gen.community;
-      const movieAt = community.rawItemIds().map((id) => this.catalog.byId.get(id));
+      const { means, movieAt } = this.basisOf(gen);
       const filter =
         genre === undefined && from === undefined
           ? undefined
@@ -241,12 +245,31 @@ export class Charts {
               if (from !== undefined && (m.year === null || m.year < from || m.year >= from + 10)) return false;
               return true;
             };
-      chart = popularityChart(community, { filter, percentile: asCorePercentile(percentile) });
+      chart = popularityChart(community, { filter, percentile: asCorePercentile(percentile), itemMeans: means });
       // oldest out first: a Map iterates in insertion order
       if (kept.size >= FILTERED_CHARTS_KEPT) kept.delete(kept.keys().next().value as string);
       kept.set(key, chart);
     }
     return chart;
+  }
+
+  /**
+   * The community's item means, read off the chart order (it holds every rated movie's mean: no
+   * pass over the ratings), and its movies by inner id. Each filtered chart's first request after
+   * a retrain made both itself: ~90 ms of CPU at ml-32m shape, the longest event-loop gap of a
+   * retrain's swap (a CPU profile of bench/scale-serve.ts --swap-only, /top by genre as traffic).
+   */
+  private basisOf(gen: Generation): { means: Float64Array; movieAt: Array<MovieRecord | undefined> } {
+    let basis = this.filterBasis.get(gen);
+    if (!basis) {
+      const community = gen.community;
+      const { items, means: ordered } = this.order(gen);
+      const means = new Float64Array(community.nItems).fill(NaN);
+      for (let k = 0; k < items.length; k++) means[items[k]] = ordered[k];
+      basis = { means, movieAt: community.rawItemIds().map((id) => this.catalog.byId.get(id)) };
+      this.filterBasis.set(gen, basis);
+    }
+    return basis;
   }
 
   /** The chart at DEFAULT_PERCENTILE: the chart order's first entries. */
