@@ -157,6 +157,7 @@ export class LiveService implements MarqueeService {
         },
         ...this.charts.warmSteps(gen),
         ...this.recommender.warmSteps(gen, warmFailed),
+        { what: "the title index's order by the new rating counts", run: () => this.catalog.orderTitlesAhead(gen) },
       ],
       swapped: (gen) => this.catalog.rankTitlesBy(gen),
       refuse: (spec, ts) => sizeRefusal(spec, { users: ts.nUsers, items: ts.nItems, ratings: ts.nRatings }, modelMemoryBytes),

@@ -24,6 +24,7 @@ import type { MovieRecord } from '../data/types.ts';
 import { normalizeTitle, parseTitle } from '../data/titles.ts';
 import type { TitleMatch, TitleMatchHow } from './service-api.ts';
 import { formList, formsOf, listOf, post, someForm, type Forms, type Postings } from './title-postings.ts';
+import { titleOrder, type TitleOrder } from './title-order.ts';
 import { stringPool } from '../util/string-pool.ts';
 
 // natural ships CommonJS without per-file typings; the package root is slow to import and prints
@@ -272,15 +273,20 @@ export class TitleIndex {
 
   /** Popularity orders choices and suggestions (usually the number of ratings). */
   setPopularity(popularity: (movieId: string) => number): void {
-    this.movies.forEach((m, idx) => {
-      const p = popularity(m.movieId);
-      this.popularity[idx] = Number.isFinite(p) ? p : 0;
-    });
-    const order = byPopularityThenIndex(this.popularity);
-    this.byPopularity = order;
-    const rank = new Int32Array(order.length);
-    for (let k = 0; k < order.length; k++) rank[order[k]] = k;
-    this.rank = rank;
+    this.useOrder(this.orderBy(popularity));
+  }
+
+  /** What setPopularity would set, made apart: a retrain makes it in a warm-up step before its swap. */
+  orderBy(popularity: (movieId: string) => number): TitleOrder {
+    return titleOrder(this, this.movies, popularity);
+  }
+
+  /** Adopts an order orderBy made for this index (an order of another index is refused). */
+  useOrder(order: TitleOrder): void {
+    if (order.index !== this) throw new Error('a title order made for another title index');
+    this.popularity = order.popularity;
+    this.byPopularity = order.byPopularity;
+    this.rank = order.rank;
   }
 
   movie(movieId: string): MovieRecord | undefined {
@@ -565,30 +571,4 @@ function lowerBound(sorted: readonly string[], s: string): number {
 
 function truncate(s: string, max: number): string {
   return s.length <= max ? s : s.slice(0, max - 1) + '…';
-}
-
-/**
- * Indexes by popularity, most popular first, ties in index order. Whole counts (what a retrain
- * gives) are packed with their index into one exact float, most popular lowest, and sorted
- * without a comparator: at 87,585 titles ~11–16 ms against ~28 ms for the comparator sort (a
- * probe, load ~4 on 2 cores), a step of a retrain's swap. Other popularities: the comparator.
- */
-function byPopularityThenIndex(popularity: Float64Array): Int32Array {
-  const n = popularity.length;
-  const slots = 2 ** 21; // indexes below this; counts below 2^31: packed < 2^52, exact in a float
-  let whole = n <= slots;
-  for (let i = 0; i < n && whole; i++) {
-    const p = popularity[i];
-    whole = Number.isInteger(p) && p >= 0 && p < 2 ** 31;
-  }
-  if (!whole) {
-    const order = Int32Array.from({ length: n }, (_, i) => i);
-    return order.sort((a, b) => popularity[b] - popularity[a] || a - b);
-  }
-  const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = (2 ** 31 - 1 - popularity[i]) * slots + i;
-  keys.sort();
-  const order = new Int32Array(n);
-  for (let k = 0; k < n; k++) order[k] = keys[k] % slots;
-  return order;
 }

@@ -103,4 +103,16 @@ describe('autocomplete from the index answers as a walk over every title does', 
     flat.setPopularity((id) => (id === '5' ? 9 : 0));
     expect(flat.autocomplete('the m').map((c) => c.value)).toEqual(['5', '1', '2', '3', '4']);
   });
+
+  it('takes an order made ahead (a retrain makes it before its swap) only when it was made for this index', () => {
+    const index = new TitleIndex(catalog, () => 0);
+    const ahead = index.orderBy((id) => (id === '4' ? 3 : 0));
+    // made, not yet adopted: the choices keep their order
+    expect(index.autocomplete('the m').map((c) => c.value)).toEqual(['1', '2', '3', '4', '5']);
+    index.useOrder(ahead);
+    expect(index.autocomplete('the m').map((c) => c.value)).toEqual(['4', '1', '2', '3', '5']);
+    const other = new TitleIndex(catalog, () => 0);
+    expect(() => other.useOrder(ahead)).toThrow(/a title order made for another title index/);
+    expect(other.autocomplete('the m').map((c) => c.value)).toEqual(['1', '2', '3', '4', '5']);
+  });
 });

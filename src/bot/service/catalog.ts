@@ -2,6 +2,7 @@
 import { ParamError } from '../../core/algorithm.ts';
 import type { MovieRecord } from '../../data/types.ts';
 import type { Store } from '../../store/api.ts';
+import type { TitleOrder } from '../title-order.ts';
 import { TitleIndex } from '../titles.ts';
 import { shareCatalogWords } from './catalog-sharing.ts';
 import type { Generation } from './generation.ts';
@@ -12,6 +13,8 @@ export class Catalog {
   private readonly store: Store;
   private titleIndex: TitleIndex | undefined;
   private popularityOf: Generation | undefined;
+  /** the title order of a generation not yet swapped in (orderTitlesAhead) */
+  private ahead: { gen: Generation; order: TitleOrder } | undefined;
 
   constructor(store: Store) {
     this.store = store;
@@ -53,10 +56,25 @@ export class Catalog {
   /** Title choices are ordered by how many ratings each movie has in the current generation. */
   rankTitlesBy(gen: Generation): void {
     this.popularityOf = gen;
-    const ts = gen.ts;
-    this.titleIndex?.setPopularity((id) => {
-      const i = ts.innerItem(id);
-      return i === undefined ? 0 : ts.itemDegree(i);
-    });
+    const index = this.titleIndex;
+    const ready = this.ahead;
+    this.ahead = undefined;
+    if (!index) return;
+    // the order made ahead for this generation, if the index is still the one it was made for
+    index.useOrder(ready?.gen === gen && ready.order.index === index ? ready.order : index.orderBy(ratingCountsOf(gen)));
   }
+
+  /** The title order rankTitlesBy(gen) will adopt, made now: a retrain's warm-up step, before its swap. */
+  orderTitlesAhead(gen: Generation): void {
+    const index = this.titleIndex;
+    this.ahead = index ? { gen, order: index.orderBy(ratingCountsOf(gen)) } : undefined;
+  }
+}
+
+function ratingCountsOf(gen: Generation): (movieId: string) => number {
+  const ts = gen.ts;
+  return (id) => {
+    const i = ts.innerItem(id);
+    return i === undefined ? 0 : ts.itemDegree(i);
+  };
 }
