@@ -234,6 +234,8 @@ export class HybridAlgorithm extends Algorithm<HybridParams> {
   private lenderSimilarity: Float64Array = new Float64Array(0);
   /** 1 for an item below base_min_ratings that the content side may list (a new movie), else 0 */
   private newItem: Uint8Array = new Uint8Array(0);
+  /** the content side's scores by content row, kept between profiles (computeParts' scratch) */
+  private rowScores: Float64Array = new Float64Array(0);
   /** the last profile's parts (see parts()); cleared when the model is fitted or restored */
   private lastParts: { profile: Profile; parts: HybridParts } | undefined;
 
@@ -296,10 +298,16 @@ export class HybridAlgorithm extends Algorithm<HybridParams> {
     for (let k = 0; k < p.items.length; k++) rated.push({ movieId: ts.rawItem(p.items[k]), rating: watched ? top : p.ratings[k] });
     const taste = rated.length > 0 ? this.content.taste(rated, ts.scale) : undefined;
     if (taste?.ok) {
+      // scored in the content model's row order, then gathered: read in the trainset's order the
+      // rows come at random, 27–64 ms for 87,585 rows (1.57 M terms, ml-32m shape) against 7–15 ms
+      // in row order, the same numbers (a probe, load ~4 on 2 cores)
+      if (this.rowScores.length !== this.content.size) this.rowScores = new Float64Array(this.content.size);
+      const byRow = this.rowScores;
+      taste.profile.scoreAll(byRow);
       const rowOf = this.rowOf;
       for (let i = 0; i < ts.nItems; i++) {
         const b = rowOf[i];
-        if (b >= 0) content[i] = taste.profile.score(b);
+        if (b >= 0) content[i] = byRow[b];
       }
     }
     return { base, content, weight: this.weightFor(p.items.length) };
