@@ -1,7 +1,7 @@
 /**
  * The training worker (started by trainer.ts): builds the trainset from the columns it was given
  * or read from the store itself (then sends them back with the ratings version: the id lists in
- * slices, a message each, the arrays transferred),
+ * slices, a message each, less the dataset's ids the main thread holds, the arrays transferred),
  * fits each algorithm, and posts each model as a snapshot with its buffer transferred, so the
  * main thread receives the learned arrays without a copy; then the trainset and the community's
  * (./service/community.ts) as parts, and the community's chart order, transferred too.
@@ -37,7 +37,8 @@ const scale = job.scale ?? scaleOf(columns);
 const ts = 'userCodes' in columns ? Trainset.fromCoded(columns, scale) : Trainset.fromColumns(columns, scale);
 const buildMs = performance.now() - t0;
 // the trainset holds its own copy: the columns go back (the main thread keeps them for lazy fits)
-if (read) await postRead(post, read);
+// (without the dataset's ids when the main thread holds them: see postRead)
+if (read) await postRead(post, read, job.heldIds);
 const features = contentFeaturesOf(job); // ease-side's content rows, built on first use
 for (const spec of job.specs) {
   try {

@@ -13,7 +13,7 @@ import type { Worker } from 'node:worker_threads';
 import { spawnTsWorker } from '../util/ts-worker.ts';
 import { BACKGROUND_NICE } from '../util/background-thread.ts';
 import type { RatingScale, TrainsetParts } from '../core/trainset.ts';
-import type { CodedRatings } from '../store/columns.ts';
+import type { CodedRatings, DatasetIdPrefix } from '../store/columns.ts';
 import type { ChartOrder } from './service/charts.ts';
 import type { CoRatingResiduals } from './service/co-rating.ts';
 import type { ContentSource } from './service/ease-side-content.ts';
@@ -40,6 +40,12 @@ export interface TrainJob {
    * version, in one read transaction); what it read comes back in the outcome's `read`.
    */
   storePath?: string;
+  /**
+   * With `storePath`: the dataset ids the main thread already holds (its generation's
+   * `columns.dataset`). When the read's own `columns.dataset` is exactly this, the worker sends
+   * only the ids after them (postRead). Counts, not lists: this is workerData.
+   */
+  heldIds?: DatasetIdPrefix;
   /** algorithm specs for createAlgorithm, fitted in this order */
   specs: string[];
   /** the Spark factor folder als-import reads (service/als-factors.ts) */
@@ -173,8 +179,11 @@ export function receiveTrainsets(sent: SentTrainsets, columns: JobColumns | unde
   return { trainset, community, coRating: sent.coRating, communityCoRating: sent.communityCoRating, chart: sent.chart };
 }
 
-/** A ReadByWorker on the wire: its id lists went ahead in 'read-ids' slices (postRead). */
-export type SentRead = Omit<ReadByWorker, 'columns'> & { columns: Omit<CodedRatings, 'userIds' | 'itemIds'> };
+/**
+ * A ReadByWorker on the wire: its id lists went ahead in 'read-ids' slices (postRead), all of
+ * them, or (`idsFrom`) only those after the leading dataset ids the job said were held.
+ */
+export type SentRead = Omit<ReadByWorker, 'columns'> & { columns: Omit<CodedRatings, 'userIds' | 'itemIds'>; idsFrom?: DatasetIdPrefix };
 
 /** Ids of a read per 'read-ids' message: ~4–7 ms of the main thread's CPU to deserialize 50,000 (a probe, quiet machine: 288,533 in 10–21 ms). */
 const READ_IDS_PER_MESSAGE = 50_000;
@@ -185,22 +194,80 @@ const READ_IDS_PER_MESSAGE = 50_000;
  * of their own), then the read itself, its arrays transferred. Structured clone makes every id
  * string again on the receiving thread in the message event: the 288,533 ids of the ml-32m shape
  * in one message took ~34 ms of the main thread's CPU in one turn, 113–168 ms of wall while
- * V8's helper threads marked the heap (bench/scale-serve.ts --swap-only, load 1.5–1.9).
+ * V8's helper threads marked the heap (bench/scale-serve.ts --swap-only, load 1.5–1.9). In
+ * slices they still survived on the main heap, and the young-generation scavenges that copied
+ * them were 74 ms of the worst 101.4 ms stall of a retrain (bench/scale-serve.ts, load 1.1–2.2).
+ * Yet the dataset's ids never change between retrains: when `heldIds` (what the main thread
+ * holds, TrainJob.heldIds) is exactly the read's `columns.dataset`, only the ids after them go
+ * (members' and the unrated movies'), and the read says how many it left out (`idsFrom`).
  */
 export async function postRead(
   post: (msg: TrainMessage, transfer?: ArrayBuffer[]) => void,
   read: ReadByWorker,
+  heldIds?: DatasetIdPrefix,
   idsPerMessage = READ_IDS_PER_MESSAGE,
   pauseMs = 10,
 ): Promise<void> {
   const { userIds, itemIds, ...arrays } = read.columns;
-  for (const [side, ids] of [['member', userIds], ['movie', itemIds]] as const) {
-    for (let from = 0; from < ids.length; from += idsPerMessage) {
+  const idsFrom = heldIds && arrays.dataset && sameDatasetIds(heldIds, arrays.dataset) ? arrays.dataset : undefined;
+  const sides = [['member', userIds, idsFrom?.users ?? 0], ['movie', itemIds, idsFrom?.items ?? 0]] as const;
+  for (const [side, ids, first] of sides) {
+    for (let from = first; from < ids.length; from += idsPerMessage) {
       post({ kind: 'read-ids', side, ids: ids.slice(from, from + idsPerMessage) });
       await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
   }
-  post({ kind: 'read', read: { ...read, columns: arrays } }, [arrays.userCodes.buffer, arrays.itemCodes.buffer, arrays.ratings.buffer] as ArrayBuffer[]);
+  const sent: SentRead = { ...read, columns: arrays, ...(idsFrom ? { idsFrom } : {}) };
+  post({ kind: 'read', read: sent }, [arrays.userCodes.buffer, arrays.itemCodes.buffer, arrays.ratings.buffer] as ArrayBuffer[]);
+}
+
+/** Whether two dataset id prefixes are the same one: fingerprint and both counts. */
+export function sameDatasetIds(a: DatasetIdPrefix, b: DatasetIdPrefix): boolean {
+  return a.fingerprint === b.fingerprint && a.users === b.users && a.items === b.items;
+}
+
+/**
+ * A read whose leading dataset ids the worker left out (postRead with TrainJob.heldIds): the id
+ * lists are only the ids after `idsFrom`'s counts. wholeRead puts the held ids back in front.
+ */
+export interface ReadTail extends Omit<ReadByWorker, 'columns'> {
+  columns: Omit<CodedRatings, 'userIds' | 'itemIds'>;
+  idsFrom: DatasetIdPrefix;
+  userTail: string[];
+  itemTail: string[];
+}
+
+/**
+ * The whole read: `read` itself, or a ReadTail's ids after the leading ids of `held` (the columns
+ * whose `dataset` the job sent as heldIds). The trainset's ids are positions in these very lists,
+ * so a `held` that is not that dataset's, or is shorter, throws rather than misname anyone. The
+ * held strings are shared, not made again: copying the 288,533 held ids of the ml-32m shape and
+ * 6,000 new ones into the whole lists took 1.7–4.0 ms (medians of 10, a node probe of this loop,
+ * load 3.1–3.5 on 2 cores), where the slices of those ids took 74 ms of scavenges (postRead).
+ */
+export function wholeRead<R extends { columns: CodedRatings }>(read: R | ReadTail, held: JobColumns | undefined): R | ReadByWorker {
+  if (!isReadTail(read)) return read;
+  const { idsFrom, userTail, itemTail, ...rest } = read;
+  const lists = held && 'userCodes' in held ? held : undefined;
+  const fits = lists?.dataset && sameDatasetIds(lists.dataset, idsFrom) && lists.userIds.length >= idsFrom.users && lists.itemIds.length >= idsFrom.items;
+  if (!lists || !fits) {
+    const holds = lists?.dataset ? `${lists.dataset.users} + ${lists.dataset.items} ids of dataset ${lists.dataset.fingerprint}` : 'no dataset ids';
+    throw new Error(`the training worker left out ${idsFrom.users} + ${idsFrom.items} ids of dataset ${idsFrom.fingerprint}, but the held columns have ${holds}`);
+  }
+  return { ...rest, columns: { ...rest.columns, userIds: leadThen(lists.userIds, idsFrom.users, userTail), itemIds: leadThen(lists.itemIds, idsFrom.items, itemTail) } };
+}
+
+/** Whether `read` came without its leading dataset ids. */
+export function isReadTail(read: { columns: object } | ReadTail): read is ReadTail {
+  return 'idsFrom' in read;
+}
+
+/** The first `n` of `lead` followed by `tail`, in one new list (filled in place: slice + concat took ~1.5× as long). */
+function leadThen(lead: readonly string[], n: number, tail: readonly string[]): string[] {
+  const out = new Array<string>(n + tail.length);
+  for (let k = 0; k < n; k++) out[k] = lead[k];
+  for (let k = 0; k < tail.length; k++) out[n + k] = tail[k];
+  return out;
 }
 
 /** What a worker given `storePath` read: the models are fitted on exactly these columns. */
@@ -222,13 +289,13 @@ export interface TrainOutcome {
   models: TrainedModel[];
   failures: Array<{ spec: string; message: string }>;
   /**
-   * the worker's trainsets as it sent them, ids as positions in `read`'s columns (or the job's):
+   * the worker's trainsets as it sent them, ids as positions in `read`'s whole columns (or the job's):
    * resolved by the caller (receiveTrainsets, or Generation.takeOver in steps), not in the message
    * event (absent from trainers that do not send them, e.g. tests' fakes)
    */
   trainsets?: SentTrainsets;
-  /** what the worker read, for a job with `storePath` */
-  read?: ReadByWorker;
+  /** what the worker read, for a job with `storePath`: whole, or (job's `heldIds`) a ReadTail for wholeRead */
+  read?: ReadByWorker | ReadTail;
 }
 
 export interface TrainHandle {
@@ -281,7 +348,7 @@ export function trainInWorker(job: TrainJob, onModel?: (m: TrainedModel) => void
   const models: TrainedModel[] = [];
   const failures: Array<{ spec: string; message: string }> = [];
   let trainsets: SentTrainsets | undefined;
-  let read: ReadByWorker | undefined;
+  let read: ReadByWorker | ReadTail | undefined;
   // the read's id lists as their slices arrive (postRead), in order: messages on a port keep theirs
   const readIds = { member: [] as string[], movie: [] as string[] };
   let cancelled = false;
@@ -315,7 +382,11 @@ export function trainInWorker(job: TrainJob, onModel?: (m: TrainedModel) => void
           const list = readIds[msg.side];
           for (const id of msg.ids) list.push(id);
         } else if (msg.kind === 'read') {
-          read = { ...msg.read, columns: { ...msg.read.columns, userIds: readIds.member, itemIds: readIds.movie } };
+          // the lists as they came: a tail is made whole by the caller, who holds the leading ids
+          const { idsFrom, ...sent } = msg.read;
+          read = idsFrom
+            ? { ...sent, idsFrom, userTail: readIds.member, itemTail: readIds.movie }
+            : { ...sent, columns: { ...sent.columns, userIds: readIds.member, itemIds: readIds.movie } };
         } else {
           workerDone = true;
           void worker.terminate();

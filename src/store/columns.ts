@@ -68,6 +68,20 @@ export interface CodedRatings {
   ratings: Float32Array;
   /** itemIds ends with catalogue movies no code names, to be kept (trainingCodes; core's CodedColumns) */
   keepUnratedItems?: boolean;
+  /** the dataset's share of the id lists, when they start with a dataset's own ids (trainingCodes) */
+  dataset?: DatasetIdPrefix;
+}
+
+/**
+ * The first `users` ids of a CodedRatings' userIds and the first `items` of its itemIds are the
+ * dataset's own: the same, in the same order, for every read of the dataset with this fingerprint
+ * (the fingerprint hashes the packed id lists). A retrain's worker leaves them out of what it
+ * sends back when the main thread already holds them (bot/trainer.ts TrainJob.heldIds).
+ */
+export interface DatasetIdPrefix {
+  fingerprint: string;
+  users: number;
+  items: number;
 }
 
 /** The packed timestamps (seconds, NaN where the format has none) of `n` ratings. */

@@ -37,6 +37,7 @@ export function parseMemberRawId(raw: string): number | undefined {
  * `keepUnratedItems` asks the trainset to hold them, so the models know them and a content pick
  * can name them (the yardstick's trainsets hold the whole catalogue the same way). They are in
  * itemIds itself, so the training worker can send the trainset's movies as positions in it.
+ * `dataset` says how many ids of each list are the dataset's own (none when there is no dataset).
  */
 export function trainingCodes(store: Store): CodedRatings {
   const ds = store.datasetRatingCodes();
@@ -72,7 +73,10 @@ export function trainingCodes(store: Store): CodedRatings {
   }
   const rated = new Set(itemIds);
   for (const id of store.movieIds()) if (!rated.has(id)) itemIds.push(id);
-  return { userIds, userCodes, itemIds, itemCodes, ratings, keepUnratedItems: true };
+  const info = store.datasetInfo();
+  // the dataset's ids lead both lists, fixed for its fingerprint: a retrain need not send them again
+  const dataset = info && { fingerprint: info.fingerprint, users: ds.userIds.length, items: ds.itemIds.length };
+  return { userIds, userCodes, itemIds, itemCodes, ratings, keepUnratedItems: true, ...(dataset ? { dataset } : {}) };
 }
 
 /**

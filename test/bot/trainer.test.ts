@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { postRead, receiveParts, receiveTrainsets, sendParts, trainInWorker, type TrainMessage } from '../../src/bot/trainer.ts';
+import { isReadTail, postRead, receiveParts, receiveTrainsets, sendParts, trainInWorker, wholeRead, type TrainMessage, type TrainOutcome } from '../../src/bot/trainer.ts';
 import { openStore } from '../../src/store/store.ts';
 import { trainingCodes } from '../../src/store/training-data.ts';
 import { tinyDataset } from '../store/fixtures.ts';
@@ -74,7 +74,7 @@ describe('the training worker', () => {
       readMs: 1,
     };
     const sent: Array<{ msg: TrainMessage; transfer: ArrayBuffer[] }> = [];
-    await postRead((msg, transfer = []) => sent.push({ msg, transfer }), read, 2, 0);
+    await postRead((msg, transfer = []) => sent.push({ msg, transfer }), read, undefined, 2, 0);
     expect(sent.map(({ msg }) => (msg.kind === 'read-ids' ? `${msg.side}:${msg.ids.join(',')}` : msg.kind))).toEqual([
       'member:1,2',
       'member:3,member:1',
@@ -87,9 +87,83 @@ describe('the training worker', () => {
     expect(last.transfer).toEqual([read.columns.userCodes.buffer, read.columns.itemCodes.buffer, read.columns.ratings.buffer]);
   });
 
+  describe("given the dataset ids the main thread holds (a retrain's heldIds)", () => {
+    // three dataset users and two movies lead the lists; the members and a new release follow
+    const dataset = { fingerprint: 'abc', users: 3, items: 2 };
+    const readOf = () => ({
+      columns: {
+        userIds: ['1', '2', '3', 'member:1', 'member:2'],
+        userCodes: Int32Array.of(0, 4),
+        itemIds: ['10', '20', '30'],
+        itemCodes: Int32Array.of(1, 0),
+        ratings: Float32Array.of(4, 2),
+        keepUnratedItems: true,
+        dataset,
+      },
+      version: 3,
+      readMs: 1,
+    });
+    const postAll = async (heldIds: typeof dataset | undefined) => {
+      const sent: TrainMessage[] = [];
+      await postRead((msg) => sent.push(msg), readOf(), heldIds, 2, 0);
+      return sent;
+    };
+    const idsIn = (sent: TrainMessage[]) => sent.map((msg) => (msg.kind === 'read-ids' ? `${msg.side}:${msg.ids.join(',')}` : msg.kind));
+
+    it('sends only the ids after them, and says how many it left out', async () => {
+      const sent = await postAll({ fingerprint: 'abc', users: 3, items: 2 });
+      expect(idsIn(sent)).toEqual(['member:member:1,member:2', 'movie:30', 'read']);
+      const last = sent.at(-1)!;
+      expect(last.kind === 'read' && last.read.idsFrom).toEqual(dataset);
+      // the rest of the read goes as before, its dataset mark with it
+      expect(last.kind === 'read' && last.read.columns.dataset).toEqual(dataset);
+      expect(last.kind === 'read' && last.read.columns.keepUnratedItems).toBe(true);
+    });
+
+    it('sends every id when they are another dataset, or the same one counted otherwise', async () => {
+      for (const heldIds of [{ fingerprint: 'xyz', users: 3, items: 2 }, { fingerprint: 'abc', users: 2, items: 2 }, { fingerprint: 'abc', users: 3, items: 3 }, undefined]) {
+        const sent = await postAll(heldIds);
+        expect(idsIn(sent)).toEqual(['member:1,2', 'member:3,member:1', 'member:member:2', 'movie:10,20', 'movie:30', 'read']);
+        const last = sent.at(-1)!;
+        expect(last.kind === 'read' && 'idsFrom' in last.read).toBe(false);
+      }
+    });
+
+    it('sends every id when the read carries no dataset mark (an empty store)', async () => {
+      const read = readOf();
+      const { dataset: _, ...unmarked } = read.columns;
+      const sent: TrainMessage[] = [];
+      await postRead((msg) => sent.push(msg), { ...read, columns: unmarked }, dataset, 10, 0);
+      expect(idsIn(sent)).toEqual(['member:1,2,3,member:1,member:2', 'movie:10,20,30', 'read']);
+    });
+
+    it("is made whole on the main thread from the held columns' leading ids, and refuses columns that are not them", () => {
+      const read = readOf();
+      const held = { ...readOf().columns, userIds: ['1', '2', '3', 'member:1'], itemIds: ['10', '20'] };
+      const { userIds: _u, itemIds: _i, ...arrays } = read.columns;
+      const tail = { ...read, columns: arrays, idsFrom: dataset, userTail: ['member:1', 'member:2'], itemTail: ['30'] };
+      const whole = wholeRead(tail, held);
+      expect(whole.columns.userIds).toEqual(read.columns.userIds);
+      expect(whole.columns.itemIds).toEqual(read.columns.itemIds);
+      expect(whole.columns.dataset).toEqual(dataset);
+      expect(whole.columns.userCodes).toBe(read.columns.userCodes);
+      // a read that came whole is itself
+      expect(wholeRead(read, undefined)).toBe(read);
+      // never a generation over ids the worker did not build from
+      const other = { ...held, dataset: { ...dataset, fingerprint: 'xyz' } };
+      expect(() => wholeRead(tail, other)).toThrow(/left out 3 \+ 2 ids of dataset abc, but the held columns have 3 \+ 2 ids of dataset xyz/);
+      expect(() => wholeRead(tail, { ...held, userIds: ['1', '2'] })).toThrow(/left out 3 \+ 2 ids of dataset abc/);
+      const { dataset: _d, ...unmarked } = held;
+      expect(() => wholeRead(tail, unmarked)).toThrow(/the held columns have no dataset ids/);
+      expect(() => wholeRead(tail, undefined)).toThrow(/the held columns have no dataset ids/);
+    });
+  });
+
   describe('given the store file instead of the columns (a retrain)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'marquee-trainer-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    /** what the worker read, which (asked without heldIds) came whole */
+    const wholeOf = (outcome: TrainOutcome) => wholeRead(outcome.read!, undefined);
 
     it('reads the ratings itself, in one moment with their version, and sends them back with the model', async () => {
       const store = openStore(join(dir, 'read.db'));
@@ -99,7 +173,7 @@ describe('the training worker', () => {
       store.rate(me.id, someMovie, 4.5);
       const outcome = await trainInWorker({ storePath: store.path, specs: ['baseline'] }).done;
       expect(outcome.failures).toEqual([]);
-      const read = outcome.read!;
+      const read = wholeOf(outcome);
       expect(read.version).toBe(store.ratingsVersion());
       const here = trainingCodes(store);
       expect(read.columns.userIds).toEqual(here.userIds);
@@ -128,7 +202,7 @@ describe('the training worker', () => {
       const outcome = await trainInWorker({ storePath: store.path, specs: ['svd:n_epochs=3'] }).done;
       const here = trainingCodes(store);
       const local = Trainset.fromCoded(here, [0.5, 5]);
-      const built = receiveTrainsets(outcome.trainsets!, outcome.read!.columns);
+      const built = receiveTrainsets(outcome.trainsets!, wholeOf(outcome).columns);
       const got = Trainset.fromParts(built.trainset);
       // the same members and movies under the same inner ids, the community's too
       expect(got.rawUserIds()).toEqual(local.rawUserIds());
@@ -140,8 +214,34 @@ describe('the training worker', () => {
       // the swapped-in model (decoded onto the handed-over trainset) is the fitted one
       const create = (n: string, p: Record<string, unknown>) => describeAlgorithm(n).create(p);
       const swapped = decodeModel(outcome.models[0].bytes, got, create, { ownFreshSnapshot: true });
-      const checked = decodeModel(outcome.models[0].bytes, Trainset.fromCoded(outcome.read!.columns, got.scale), create);
+      const checked = decodeModel(outcome.models[0].bytes, Trainset.fromCoded(wholeOf(outcome).columns, got.scale), create);
       for (const u of local.rawUserIds()) for (const i of local.rawItemIds()) expect(swapped.predict(u, i).est).toBe(checked.predict(u, i).est);
+      store.close();
+    });
+
+    it("sends back only the ids after the dataset's when the main thread holds those, and the whole read is what it fitted on", async () => {
+      const store = openStore(join(dir, 'held.db'));
+      const ds = tinyDataset();
+      ds.movies.push({ ...ds.movies[0], movieId: '5', title: 'Dune (2021)', displayTitle: 'Dune', year: 2021 });
+      store.importDataset(ds);
+      const me = store.member('console', 'me');
+      store.rate(me.id, '1', 4.5);
+      const held = trainingCodes(store);
+      expect(held.dataset).toEqual({ fingerprint: store.datasetInfo()!.fingerprint, users: 3, items: 4 });
+      const outcome = await trainInWorker({ storePath: store.path, heldIds: held.dataset, specs: ['baseline'] }).done;
+      const read = outcome.read!;
+      expect(isReadTail(read) && read.idsFrom).toEqual(held.dataset);
+      // only the member and the release nobody has rated crossed
+      expect(isReadTail(read) && [read.userTail, read.itemTail]).toEqual([[`member:${me.id}`], ['5']]);
+      const whole = wholeRead(read, held);
+      expect(whole.columns.userIds).toEqual(held.userIds);
+      expect(whole.columns.itemIds).toEqual(held.itemIds);
+      // the leading ids are the held strings themselves, not copies
+      expect(whole.columns.userIds[0]).toBe(held.userIds[0]);
+      const got = Trainset.fromParts(receiveTrainsets(outcome.trainsets!, whole.columns).trainset);
+      const local = Trainset.fromCoded(held, [0.5, 5]);
+      expect(got.rawUserIds()).toEqual(local.rawUserIds());
+      expect(got.rawItemIds()).toEqual(local.rawItemIds());
       store.close();
     });
 

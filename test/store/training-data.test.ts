@@ -103,6 +103,39 @@ describe('coded training data (what a retrain sends to the worker)', () => {
   it('is empty for an empty store', () => {
     const store = openStore(':memory:');
     expect(expandCodes(trainingCodes(store))).toEqual({ users: [], items: [], ratings: new Float32Array(0) });
+    // no dataset, so no ids of one leading the lists
+    expect(trainingCodes(store).dataset).toBeUndefined();
+    store.close();
+  });
+
+  it("marks how many leading ids are the dataset's own, the same for every read until another dataset comes", () => {
+    const store = openStore(':memory:');
+    const ds = tinyDataset();
+    ds.movies.push({ ...ds.movies[0], movieId: '5', title: 'Dune', displayTitle: 'Dune (2021)', year: 2021 });
+    store.importDataset(ds);
+    const fingerprint = store.datasetInfo()!.fingerprint;
+    const before = trainingCodes(store);
+    expect(before.dataset).toEqual({ fingerprint, users: 3, items: 4 });
+    // members and their movies come after the mark; the lists' leading ids stay as they were
+    const zoe = store.member('discord', 'zoe');
+    store.rate(zoe.id, '5', 4, 100);
+    store.rate(zoe.id, '1', 2, 200);
+    const after = trainingCodes(store);
+    expect(after.dataset).toEqual(before.dataset);
+    expect(after.userIds.slice(0, 3)).toEqual(before.userIds.slice(0, 3));
+    expect(after.userIds.slice(3)).toEqual(['member:1']);
+    expect(after.itemIds.slice(0, 4)).toEqual(before.itemIds.slice(0, 4));
+    // another dataset: another fingerprint, its own counts
+    const bigger = tinyDataset();
+    bigger.ratings.users.push('11');
+    bigger.ratings.items.push('2');
+    bigger.ratings.ratings = Float32Array.from([...bigger.ratings.ratings, 3]);
+    bigger.ratings.timestamps = Float64Array.from([...bigger.ratings.timestamps, 500]);
+    store.importDataset(bigger);
+    const next = trainingCodes(store);
+    expect(next.dataset?.fingerprint).not.toBe(fingerprint);
+    expect(next.dataset).toEqual({ fingerprint: store.datasetInfo()!.fingerprint, users: 4, items: 4 });
+    expect(next.userIds.slice(0, 4)).toEqual(['7', '2', '9', '11']);
     store.close();
   });
 });

@@ -33,7 +33,7 @@ import { scoreKindOf } from '../../core/rank.ts';
 import { decodeModel } from '../../core/snapshot.ts';
 import type { Store } from '../../store/api.ts';
 import { trainingCodes } from '../../store/training-data.ts';
-import { trainInWorker, type JobColumns, type TrainHandle, type TrainOutcome, type Trainer } from '../trainer.ts';
+import { isReadTail, trainInWorker, wholeRead, type JobColumns, type TrainHandle, type TrainJob, type TrainOutcome, type Trainer } from '../trainer.ts';
 import { botAlgorithmNames, isModelAlgo } from './algorithm-names.ts';
 import { Generation, snapshotName } from './generation.ts';
 import type { ServiceLogger } from './options.ts';
@@ -257,19 +257,32 @@ export class ModelHost {
         const changesAtStart = this.changes;
         specs = [...this.active].filter((s) => !this.training.has(s));
         specs.forEach((s) => this.training.add(s));
+        // the dataset's ids this generation holds: the worker need not send them again (postRead)
+        const held = this.current.columns;
+        const heldIds = held && 'userCodes' in held ? held.dataset : undefined;
         const started = performance.now();
         await nextTurn();
-        const outcome = await this.runWorker(given ? { columns: given.columns } : { storePath: this.store.path }, specs);
+        const outcome = await this.runWorker(given ? { columns: given.columns } : { storePath: this.store.path, heldIds }, specs);
         const spawnMs = this.lastSpawnMs;
-        const read = given ?? outcome?.read;
-        if (outcome && !read) this.log.error({ algos: specs }, 'the training worker sent back no training data; the retrain is dropped');
-        if (!outcome || !read) this.retrainFailedAt = Date.now();
-        if (this.closed || !outcome || !read) return;
-        const { columns, version } = read;
+        const sent = given ?? outcome?.read;
+        if (outcome && !sent) this.log.error({ algos: specs }, 'the training worker sent back no training data; the retrain is dropped');
+        if (!outcome || !sent) this.retrainFailedAt = Date.now();
+        if (this.closed || !outcome || !sent) return;
         const fitted = performance.now();
         // the main thread's share, one step per event-loop turn so that commands interleave; the
         // worker's trainsets are taken over, so no step walks every rating here
         const longest = new LongestStep();
+        await nextTurn();
+        let read;
+        try {
+          read = longest.time("put the held dataset ids before the read's", () => wholeRead(sent, held));
+        } catch (err) {
+          // never a generation over ids the worker did not build from
+          this.log.error({ err: (err as Error).message }, 'the retrain is dropped');
+          this.retrainFailedAt = Date.now();
+          return;
+        }
+        const { columns, version } = read;
         let taken: Generation | undefined;
         if (outcome.trainsets) {
           // the ids and their Maps a slice per turn (Generation.takeOver: 115–135 ms as one step
@@ -331,6 +344,8 @@ export class ModelHost {
             // the main thread's steps, each one stall at most: read the columns, start the worker
             readMs: Math.round(started - readStarted),
             workerReadMs: outcome.read ? Math.round(outcome.read.readMs) : undefined,
+            // the read's ids the worker did not send back, this generation holding them (postRead)
+            idsHeld: isReadTail(sent) ? sent.idsFrom.users + sent.idsFrom.items : 0,
             spawnMs: Math.round(spawnMs),
             fitMs: Math.round(fitted - started),
             swapMs: Math.round(swappedAt - fitted),
@@ -527,7 +542,7 @@ export class ModelHost {
   }
 
   /** `source`: the columns to copy to the worker, or the store file it reads them from itself. */
-  private async runWorker(source: { columns: JobColumns } | { storePath: string }, specs: string[]): Promise<TrainOutcome | undefined> {
+  private async runWorker(source: { columns: JobColumns } | Pick<TrainJob, 'storePath' | 'heldIds'>, specs: string[]): Promise<TrainOutcome | undefined> {
     const t0 = performance.now();
     // the worker works out the rating scale (a pass over every rating, not the main thread's)
     const handle = this.trainer({ ...source, specs, alsFactors: this.opts.alsFactors });
