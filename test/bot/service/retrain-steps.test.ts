@@ -71,9 +71,9 @@ describe("a retrain's log", () => {
       msg: "the training worker's trainsets were not taken over",
       obj: { err: expect.stringMatching(/movie position 1000000, beyond the \d+ ids it was given/) },
     });
-    // the generation built on the main thread instead serves the member, the retrain logged as done
-    const retrained = lines.find((l) => l.msg === 'retrained')?.obj as { slowSteps: SlowStep[] } | undefined;
-    expect(retrained?.slowSteps.map((s) => s.what)).toContain('index the trainset (none from the worker)');
+    // the generation built on the main thread instead serves the member, the retrain logged as
+    // done (its steps here take a millisecond or two each, so which eight the log names is chance)
+    expect(lines.filter((l) => l.msg === 'retrained')).toHaveLength(1);
     const res = svc.recommend(me, { algo: 'svd', n: 3 });
     expect(res.algo).toBe('svd');
     expect(res.items).toHaveLength(3);
