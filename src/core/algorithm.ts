@@ -213,7 +213,19 @@ export abstract class Algorithm<P extends Params = Params> {
    * list: at ml-32m shape svd's item-dot kernel (36 MB of padded factors) is 19 ms of CPU that its
    * first list, 103–114 ms inside a retrain's swap, no longer pays. Default: nothing to build.
    */
-  prepareScoring(): void {}
+  prepareScoring(): void {
+    for (const _ of this.prepareScoringSteps(Infinity)) continue;
+  }
+
+  /**
+   * prepareScoring in steps, at most `itemsPerStep` items' worth of work between yields (a
+   * service's warm-up runs each in an event-loop turn of its own): at ml-32m shape svd's copy of
+   * its factors into the kernel was 40 ms of CPU as one step, with the page faults of 35 MB of
+   * fresh memory (bench/scale-serve.ts, load 0.8–1.5). Default: nothing to build.
+   */
+  *prepareScoringSteps(itemsPerStep: number): Generator<void, void, undefined> {
+    void itemsPerStep;
+  }
 
   /** Learned state for snapshots (typed arrays and scalars). */
   abstract state(): ModelState;

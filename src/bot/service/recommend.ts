@@ -97,24 +97,31 @@ export class Recommender {
     const size = Math.min(STAND_IN_RATINGS, trained.items.length);
     const standIn: Profile = { items: trained.items.slice(0, size), ratings: trained.ratings.slice(0, size) };
     const minRatings = this.p.rarelyRated.minRatings;
-    const steps: WarmStep[] = gen.specs().flatMap((spec) => [
-      {
-        // its own turn: svd's kernel and its 36 MB of padded factors, 19 ms of CPU at ml-32m
-        // shape, came out of a first list of 103–114 ms (77 ms left; bench/scale-serve.ts --swap-only)
-        what: `${spec}'s scoring kernel`,
-        run: () => gen.model(spec)?.prepareScoring(),
-      },
-      {
-        what: `the serving path of ${spec}`,
-        run: () => {
-          const model = gen.model(spec);
-          if (!model) return;
-          const picks = rankItems(model, standIn, { ...servingOptions(model, minRatings), n: 10 });
-          const explaining = scoreKindOf(model) === 'ranking' ? explainerOf(model) : undefined;
-          if (explaining && picks.length > 0) explaining.explain(standIn, picks[0].item, VOTERS_ASKED);
+    const steps: WarmStep[] = gen.specs().flatMap((spec) => {
+      let preparing: Iterator<void> | undefined;
+      return [
+        {
+          // turns of its own: svd's kernel and its 36 MB of padded factors, 19–40 ms of CPU at
+          // ml-32m shape, came out of a first list of 103–114 ms (77 ms left; bench/scale-serve.ts
+          // --swap-only), then in slices of KERNEL_ITEMS_PER_STEP
+          what: `${spec}'s scoring kernel (a slice)`,
+          run: () => {
+            preparing ??= gen.model(spec)?.prepareScoringSteps(KERNEL_ITEMS_PER_STEP);
+            return preparing !== undefined && preparing.next().done !== true;
+          },
         },
-      },
-    ]);
+        {
+          what: `the serving path of ${spec}`,
+          run: () => {
+            const model = gen.model(spec);
+            if (!model) return;
+            const picks = rankItems(model, standIn, { ...servingOptions(model, minRatings), n: 10 });
+            const explaining = scoreKindOf(model) === 'ranking' ? explainerOf(model) : undefined;
+            if (explaining && picks.length > 0) explaining.explain(standIn, picks[0].item, VOTERS_ASKED);
+          },
+        },
+      ];
+    });
     // the hybrid's build a slice of movies per turn, then its first list in a turn of its own: at
     // ml-32m shape the build (its content mapping over 87,585 movies) as one step was 58–87 ms of
     // CPU, and with its first list 229 ms of wall inside a retrain's swap (bench/scale-serve.ts,
@@ -425,6 +432,9 @@ function* hybridBuild(
   hybrids.set(base, { content: cm, hybrid });
   return hybrid;
 }
+
+/** Items whose factors a warm-up step copies into a scoring kernel: ~9 MB of svd's at 100 factors. */
+const KERNEL_ITEMS_PER_STEP = 22_000;
 
 /** Movies of the hybrid's content mapping per warm-up step: ~1 µs each at ml-32m shape (87 ms for 87,585). */
 const HYBRID_ITEMS_PER_STEP = 20_000;

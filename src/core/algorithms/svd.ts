@@ -13,6 +13,7 @@
  * unknown user or item is impossible (→ μ).
  */
 import {
+  ParamError,
   requireRatings,
   defineParams,
   resolveParams,
@@ -244,8 +245,10 @@ export class Svd extends LearnedAlgorithm<SvdModel, FoldedSvd, SvdParams> {
     }
   }
 
-  override prepareScoring(): void {
-    this.scoringKernel();
+  override *prepareScoringSteps(itemsPerStep: number): Generator<void, void, undefined> {
+    if (!(itemsPerStep >= 1)) throw new ParamError(`svd: itemsPerStep must be at least 1, got ${itemsPerStep}`);
+    this.scorer ??= new ItemDotScorer(this.m.q, this.trainset.nItems, this.f, this.kernel, { copyNow: false });
+    while (!this.scorer.copyRows(itemsPerStep)) yield;
   }
 
   /** every item's dot product with a member's factors, built on first use */

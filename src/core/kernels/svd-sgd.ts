@@ -106,12 +106,19 @@ export class ItemDotScorer {
   private readonly aQ: number = 0;
   private readonly aOut: number = 0;
   private readonly fPad: number;
+  /** items whose factors are in the kernel's memory so far (copyRows); all of them before scoring */
+  private copied = 0;
 
+  /**
+   * `copyNow` false leaves the copy of the factors into the kernel's memory to copyRows (a few
+   * rows per call) or to the first scoreInto.
+   */
   constructor(
     private readonly q: Float32Array,
     private readonly nItems: number,
     private readonly f: number,
     choice: KernelChoice = 'auto',
+    { copyNow = true }: { copyNow?: boolean } = {},
   ) {
     this.fPad = paddedFactors(f);
     let k = choice === 'ts' ? undefined : newKernelInstance();
@@ -121,7 +128,6 @@ export class ItemDotScorer {
       this.aP = arena.alloc(4 * this.fPad);
       this.aOut = arena.alloc(8 * nItems);
       if (arena.commit()) {
-        pad(q, nItems, f, this.fPad, arena.f32(this.aQ, nItems * this.fPad));
         this.arena = arena;
       } else {
         k = undefined;
@@ -129,16 +135,31 @@ export class ItemDotScorer {
     }
     if (!k && choice === 'wasm') throw new Error('the WebAssembly SGD kernel is not available');
     this.k = k;
+    if (!this.arena) this.copied = nItems;
+    if (copyNow) this.copyRows(nItems);
   }
 
   get kernel(): KernelUsed {
     return this.k ? 'wasm' : 'ts';
   }
 
+  /** Copies up to `rows` more items' factors into the kernel's memory; true once every item's are there. */
+  copyRows(rows: number): boolean {
+    const { arena, nItems, f, fPad } = this;
+    if (arena && this.copied < nItems) {
+      const from = this.copied;
+      const to = Math.min(nItems, from + Math.max(1, Math.floor(Math.min(rows, nItems))));
+      pad(this.q.subarray(from * f, to * f), to - from, f, fPad, arena.f32(this.aQ + 4 * from * fPad, (to - from) * fPad));
+      this.copied = to;
+    }
+    return this.copied === nItems;
+  }
+
   /** out[i] = p[po .. po+f) . q_i for every item. */
   scoreInto(p: Float32Array, po: number, out: Float64Array): void {
     const { f, nItems } = this;
     if (this.k && this.arena) {
+      this.copyRows(nItems);
       const pv = this.arena.f32(this.aP, this.fPad);
       pv.fill(0);
       pv.set(p.subarray(po, po + f));

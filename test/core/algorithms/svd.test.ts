@@ -154,6 +154,23 @@ describe('SVD (Surprise SVD)', () => {
     }
   });
 
+  it('prepares its scoring kernel in steps of a few items, then scores as without them', () => {
+    const fresh = svdDescriptor.create({ n_factors: 12 }).fit(small);
+    const want = new Float64Array(small.nItems);
+    fresh.scoreAll(small.profileOf(5), want);
+
+    const stepped = svdDescriptor.create({ n_factors: 12 }).fit(small);
+    const steps = stepped.prepareScoringSteps(8);
+    let yields = 0;
+    while (!steps.next().done) yields++;
+    // 30 items, 8 a step: the copy is done in the fourth, with a yield after each of the first three
+    expect(yields).toBe(3);
+    const got = new Float64Array(small.nItems);
+    stepped.scoreAll(small.profileOf(5), got);
+    expect(Array.from(got)).toEqual(Array.from(want));
+    expect(() => stepped.prepareScoringSteps(0).next()).toThrow(/itemsPerStep must be at least 1, got 0/);
+  });
+
   it('gives the same model with the TypeScript kernel as with WebAssembly', () => {
     const w = new Svd(svdDescriptor.create({ n_factors: 9 }).params, 'wasm').fit(small);
     const t = new Svd(svdDescriptor.create({ n_factors: 9 }).params, 'ts').fit(small);

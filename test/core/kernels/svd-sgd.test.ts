@@ -85,6 +85,29 @@ describe('SVD SGD kernel', () => {
     }
   });
 
+  it('copies the item factors a few rows at a time, or finishes the copy when asked to score first', () => {
+    for (const f of [5, 100]) {
+      const { p, q } = problem(f, 3);
+      const whole = new ItemDotScorer(q, ts.nItems, f, 'wasm');
+      const want = new Float64Array(ts.nItems);
+      whole.scoreInto(p, 0, want);
+
+      const sliced = new ItemDotScorer(q, ts.nItems, f, 'wasm', { copyNow: false });
+      let calls = 1;
+      while (!sliced.copyRows(7)) calls++;
+      expect(calls).toBe(Math.ceil(ts.nItems / 7));
+      const got = new Float64Array(ts.nItems);
+      sliced.scoreInto(p, 0, got);
+      expect(Array.from(got)).toEqual(Array.from(want));
+
+      // half copied, then asked for a member's scores: the rest is copied first
+      const early = new ItemDotScorer(q, ts.nItems, f, 'wasm', { copyNow: false });
+      early.copyRows(Math.floor(ts.nItems / 2));
+      early.scoreInto(p, 0, got);
+      expect(Array.from(got)).toEqual(Array.from(want));
+    }
+  });
+
   it('dotF32 is a float32 dot product', () => {
     const a = Float32Array.from([1, 2, 3, 4, 5]);
     const b = Float32Array.from([0.5, 0.25, 2, -1, 1]);
