@@ -165,7 +165,7 @@ describe('the chart order (what the training worker computes for the main thread
     expect(steps.map((s) => s.what)).toEqual([
       'the chart order',
       'the chart',
-      'what genre and decade charts read',
+      ...Array<string>(3).fill('what genre and decade charts read (a slice)'),
       ...Array<string>(3).fill("the chart order's rows (a slice)"),
     ]);
     for (const step of steps) step.run();
@@ -175,10 +175,29 @@ describe('the chart order (what the training worker computes for the main thread
     const early = new Charts(new Catalog(store));
     const earlySteps = early.warmSteps(gen, 2);
     for (const step of earlySteps.slice(0, 4)) step.run();
+    for (const step of earlySteps.slice(4, 6)) step.run();
     const asked = early.ranked(gen);
     expect(asked).toEqual(whole);
-    for (const step of earlySteps.slice(4)) step.run();
+    for (const step of earlySteps.slice(6)) step.run();
     expect(early.ranked(gen)).toBe(asked);
+    store.close();
+  });
+
+  it("looks the movies up for genre charts a slice per step; a genre chart asked half-way is the whole one's", () => {
+    const store = freshStore('chart-basis');
+    const d = store.datasetRatings();
+    const gen = new Generation(Trainset.fromColumns({ users: d.users, items: d.items, ratings: d.ratings }, [0.5, 5]), 1, 'fp');
+    const whole = new Charts(new Catalog(store)).top(gen, { genre: 'Sci-Fi', n: 10, percentile: 0.5 });
+    expect(whole.entries.length).toBeGreaterThan(3);
+
+    const early = new Charts(new Catalog(store));
+    const steps = early.warmSteps(gen, 8);
+    const slices = steps.filter((s) => s.what === 'what genre and decade charts read (a slice)');
+    expect(slices).toHaveLength(Math.ceil(gen.community.nItems / 8));
+    for (const step of [...steps.slice(0, 2), slices[0]]) step.run();
+    expect(early.top(gen, { genre: 'Sci-Fi', n: 10, percentile: 0.5 })).toEqual(whole);
+    for (const step of steps.slice(2)) step.run();
+    expect(early.top(gen, { genre: 'Sci-Fi', n: 10, percentile: 0.5 })).toEqual(whole);
     store.close();
   });
 });
