@@ -19,11 +19,30 @@ export interface TitleOrder {
 
 /** The order of `movies` (the positions of `index`) by `popularity`. */
 export function titleOrder(index: object, movies: readonly MovieRecord[], popularity: (movieId: string) => number): TitleOrder {
+  const steps = titleOrderSteps(index, movies, popularity, Infinity);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** titleOrder, `moviesPerStep` popularities looked up between yields, the sort after the last. */
+export function* titleOrderSteps(
+  index: object,
+  movies: readonly MovieRecord[],
+  popularity: (movieId: string) => number,
+  moviesPerStep: number,
+): Generator<void, TitleOrder, undefined> {
+  if (!(moviesPerStep >= 1)) throw new Error(`moviesPerStep must be at least 1, got ${moviesPerStep}`);
   const values = new Float64Array(movies.length);
-  movies.forEach((m, idx) => {
-    const p = popularity(m.movieId);
-    values[idx] = Number.isFinite(p) ? p : 0;
-  });
+  for (let from = 0; from < movies.length; from += moviesPerStep) {
+    const to = Math.min(movies.length, from + moviesPerStep);
+    for (let idx = from; idx < to; idx++) {
+      const p = popularity(movies[idx].movieId);
+      values[idx] = Number.isFinite(p) ? p : 0;
+    }
+    yield;
+  }
   const byPopularity = byPopularityThenIndex(values);
   const rank = new Int32Array(byPopularity.length);
   for (let k = 0; k < byPopularity.length; k++) rank[byPopularity[k]] = k;

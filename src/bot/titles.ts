@@ -24,7 +24,7 @@ import type { MovieRecord } from '../data/types.ts';
 import { normalizeTitle, parseTitle } from '../data/titles.ts';
 import type { TitleMatch, TitleMatchHow } from './service-api.ts';
 import { formList, formsOf, listOf, post, someForm, type Forms, type Postings } from './title-postings.ts';
-import { titleOrder, type TitleOrder } from './title-order.ts';
+import { titleOrder, titleOrderSteps, type TitleOrder } from './title-order.ts';
 import { stringPool } from '../util/string-pool.ts';
 
 // natural ships CommonJS without per-file typings; the package root is slow to import and prints
@@ -279,6 +279,11 @@ export class TitleIndex {
   /** What setPopularity would set, made apart: a retrain makes it in a warm-up step before its swap. */
   orderBy(popularity: (movieId: string) => number): TitleOrder {
     return titleOrder(this, this.movies, popularity);
+  }
+
+  /** orderBy in steps, `moviesPerStep` movies between yields. */
+  orderSteps(popularity: (movieId: string) => number, moviesPerStep: number): Generator<void, TitleOrder, undefined> {
+    return titleOrderSteps(this, this.movies, popularity, moviesPerStep);
   }
 
   /** Adopts an order orderBy made for this index (an order of another index is refused). */

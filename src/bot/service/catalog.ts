@@ -15,6 +15,8 @@ export class Catalog {
   private popularityOf: Generation | undefined;
   /** the title order of a generation not yet swapped in (orderTitlesAhead) */
   private ahead: { gen: Generation; order: TitleOrder } | undefined;
+  /** orderTitlesAhead's order in the making */
+  private making: { gen: Generation; steps: Generator<void, TitleOrder, undefined> } | undefined;
 
   constructor(store: Store) {
     this.store = store;
@@ -64,10 +66,19 @@ export class Catalog {
     index.useOrder(ready?.gen === gen && ready.order.index === index ? ready.order : index.orderBy(ratingCountsOf(gen)));
   }
 
-  /** The title order rankTitlesBy(gen) will adopt, made now: a retrain's warm-up step, before its swap. */
-  orderTitlesAhead(gen: Generation): void {
+  /**
+   * The title order rankTitlesBy(gen) will adopt, made now, `moviesPerStep` movies a call (a
+   * retrain's warm-up steps, before its swap): true while there is more to make.
+   */
+  orderTitlesAhead(gen: Generation, moviesPerStep = Infinity): boolean {
     const index = this.titleIndex;
-    this.ahead = index ? { gen, order: index.orderBy(ratingCountsOf(gen)) } : undefined;
+    if (!index) return false;
+    if (this.making?.gen !== gen) this.making = { gen, steps: index.orderSteps(ratingCountsOf(gen), moviesPerStep) };
+    const step = this.making.steps.next();
+    if (!step.done) return true;
+    this.ahead = { gen, order: step.value };
+    this.making = undefined;
+    return false;
   }
 }
 
