@@ -37,7 +37,7 @@ import { isReadTail, trainInWorker, wholeRead, type JobColumns, type TrainHandle
 import { botAlgorithmNames, isModelAlgo } from './algorithm-names.ts';
 import { Generation, snapshotName } from './generation.ts';
 import type { ServiceLogger } from './options.ts';
-import { LongestStep, nextTurn } from './step-timer.ts';
+import { LongestStep, nextTurn, restTurn } from './step-timer.ts';
 
 /**
  * The snapshot of the co-ratings' item biases (Generation.useSavedItemBiases), keyed like a
@@ -290,7 +290,7 @@ export class ModelHost {
           const steps = Generation.takeOver(columns, outcome.trainsets, version, this.opts.fingerprint, forgetEpoch);
           try {
             for (;;) {
-              await nextTurn();
+              await restTurn();
               const step = longest.time('take over the trainsets (a slice of ids)', () => steps.next());
               if (step.done) {
                 taken = step.value;
@@ -308,7 +308,7 @@ export class ModelHost {
           longest.time("index the community's trainset", () => void gen.community);
         }
         for (const m of outcome.models) {
-          await nextTurn();
+          await restTurn();
           longest.time(`decode ${m.spec}`, () => this.decodeInto(gen, m.spec, m.bytes));
         }
         for (const f of outcome.failures) {
@@ -317,8 +317,8 @@ export class ModelHost {
         }
         await nextTurn();
         for (const step of this.opts.warm(gen)) {
-          while (longest.time(step.what, step.run) === true) await nextTurn();
-          await nextTurn();
+          while (longest.time(step.what, step.run) === true) await restTurn();
+          await restTurn();
         }
         if (this.closed) return;
         if (this.forgets !== forgetEpoch) {
@@ -461,7 +461,7 @@ export class ModelHost {
     const steps = this.store.snapshotSaveSteps(snapshotName(spec), { key: gen.key(spec), blob: bytes });
     try {
       while (!longest.time(`save ${spec}`, () => steps.next()).done) {
-        await nextTurn();
+        await restTurn();
         if (!stillWanted()) return;
       }
     } catch (err) {
@@ -476,7 +476,7 @@ export class ModelHost {
     const steps = this.store.snapshotCleanupSteps();
     try {
       while (!longest.time('delete old snapshot parts', () => steps.next()).done) {
-        await nextTurn();
+        await restTurn();
         if (this.closed) return;
       }
     } catch (err) {

@@ -53,3 +53,18 @@ function threadCpuMs(): number {
 export function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/**
+ * Ms a retrain's main-thread steps leave the event loop idle between them (restTurn). Its steps
+ * allocate (decoded models, a kernel's 36 MB, id maps) and V8 then marks the heap: back to back,
+ * the main thread did that marking itself in allocation steps (50 ms in 243 steps inside one warm-up
+ * step, --trace-gc); a few idle ms between steps leave it to the concurrent marker on the other
+ * core. Swap-only retrains at ml-32m shape (bench/scale-serve.ts --swap-only, quiet machine, two
+ * runs each, interleaved): longest stall 71.6 and 64.5 ms resting 3 ms, 141.7 and 88.8 ms without.
+ */
+export const STEP_REST_MS = 3;
+
+/** Yields to the event loop and leaves it idle for `ms` when no command comes: see STEP_REST_MS. */
+export function restTurn(ms = STEP_REST_MS): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
