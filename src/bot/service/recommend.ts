@@ -115,7 +115,7 @@ export class Recommender {
           run: () => {
             const model = gen.model(spec);
             if (!model) return;
-            const picks = rankItems(model, standIn, { ...servingOptions(model, minRatings), n: 10 });
+            const picks = rankItems(model, standIn, { ...servingOptions(model, minRatings), ...this.scratch.for(model.trainset.nItems), n: 10 });
             const explaining = scoreKindOf(model) === 'ranking' ? explainerOf(model) : undefined;
             if (explaining && picks.length > 0) explaining.explain(standIn, picks[0].item, VOTERS_ASKED);
           },
@@ -145,7 +145,7 @@ export class Recommender {
         run: () => {
           const cm = this.p.content.model;
           const base = gen.model(this.p.defaultSpec());
-          if (cm && base) rankItems(hybridOver(cm, base, ts, minRatings, this.p.catalog), standIn, { n: 10 });
+          if (cm && base) rankItems(hybridOver(cm, base, ts, minRatings, this.p.catalog), standIn, { ...this.scratch.for(ts.nItems), n: 10 });
         },
       },
     );
