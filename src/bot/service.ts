@@ -202,7 +202,7 @@ export class LiveService implements MarqueeService {
     );
     this.ready = Promise.all([models, content]).then(() => {
       // each loaded model's first list is served once here, not by the first member (recommend.ts)
-      for (const step of this.recommender.warmSteps(this.models.gen, warmFailed)) while (step.run() === true) continue;
+      for (const step of this.recommender.warmSteps(this.models.gen, warmFailed)) while (step.run()) continue;
       this.readyMs = performance.now() - this.t0;
       this.log.info({ ms: Math.round(this.readyMs), models: this.models.gen.specs() }, 'models ready');
     });

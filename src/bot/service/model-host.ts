@@ -37,7 +37,7 @@ import { isReadTail, trainInWorker, wholeRead, type JobColumns, type TrainHandle
 import { botAlgorithmNames, isModelAlgo } from './algorithm-names.ts';
 import { Generation, snapshotName } from './generation.ts';
 import type { ServiceLogger } from './options.ts';
-import { LongestStep, nextTurn, restTurn } from './step-timer.ts';
+import { ALLOCATION_REST_MS, LongestStep, nextTurn, restTurn, runWarmSteps, type WarmStep } from './step-timer.ts';
 
 /**
  * The snapshot of the co-ratings' item biases (Generation.useSavedItemBiases), keyed like a
@@ -46,14 +46,7 @@ import { LongestStep, nextTurn, restTurn } from './step-timer.ts';
  * dropped after a forget like the models.
  */
 const CO_RATING_SNAPSHOT = 'co-rating-item-biases';
-/**
- * One step of warming a generation: what it builds (for the retrain's longest-step log line).
- * `run` returns true while it has more to do: it is run again a turn later, until it does not.
- */
-export interface WarmStep {
-  what: string;
-  run: () => boolean | void;
-}
+export type { WarmStep } from './step-timer.ts';
 
 /** After a failed retrain, new ratings do not trigger another for this long (the timer still does). */
 const RETRY_AFTER_FAILURE_MS = 60_000;
@@ -310,16 +303,15 @@ export class ModelHost {
         for (const m of outcome.models) {
           await restTurn();
           longest.time(`decode ${m.spec}`, () => this.decodeInto(gen, m.spec, m.bytes));
+          // the model's arrays are new external memory: see ALLOCATION_REST_MS
+          await restTurn(ALLOCATION_REST_MS);
         }
         for (const f of outcome.failures) {
           gen.failed.set(f.spec, f.message);
           this.log.error({ algo: f.spec, err: f.message }, 'retraining failed; the algorithm is unavailable until the next retrain');
         }
         await nextTurn();
-        for (const step of this.opts.warm(gen)) {
-          while (longest.time(step.what, step.run) === true) await restTurn();
-          await restTurn();
-        }
+        await runWarmSteps(this.opts.warm(gen), longest);
         if (this.closed) return;
         if (this.forgets !== forgetEpoch) {
           // a member was forgotten after this data was read: never serve or save it; start over

@@ -20,6 +20,7 @@ import type { MemberRatings } from './member-ratings.ts';
 import type { Generation } from './generation.ts';
 import type { ModelHost, ModelState, WarmStep } from './model-host.ts';
 import { RankScratch } from './rank-scratch.ts';
+import { ALLOCATION_REST_MS } from './step-timer.ts';
 import type { RarelyRated } from './rarely-rated.ts';
 import { becauseReason, contentReason, likedMovies, popularReason, rankingReason, sharedReason, supportReason, type LikedMovie } from './reasons.ts';
 
@@ -106,8 +107,11 @@ export class Recommender {
           // --swap-only), then in slices of KERNEL_ITEMS_PER_STEP
           what: `${spec}'s scoring kernel (a slice)`,
           run: () => {
+            const first = preparing === undefined;
             preparing ??= gen.model(spec)?.prepareScoringSteps(KERNEL_ITEMS_PER_STEP);
-            return preparing !== undefined && preparing.next().done !== true;
+            const more = preparing !== undefined && preparing.next().done !== true;
+            // the kernel's memory is new (its first step allocates it, the others copy): see ALLOCATION_REST_MS
+            return more && first ? ALLOCATION_REST_MS : more;
           },
         },
         {

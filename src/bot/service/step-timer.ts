@@ -64,7 +64,41 @@ export function nextTurn(): Promise<void> {
  */
 export const STEP_REST_MS = 3;
 
+/**
+ * Ms a retrain leaves the event loop idle after a step that brought tens of MB of new memory (a
+ * decoded model's arrays, a scoring kernel's 36 MB): V8 answers such memory with a marking of the
+ * whole heap (~170 MB at ml-32m shape). With the loop busy, the main thread did that marking
+ * itself in allocation steps, 100 ms in 387 steps inside the next warm-up step, svd's serving path,
+ * 201 ms long (--trace-gc of bench/scale-serve.ts --swap-only); with the loop idle, the concurrent
+ * marker does it on the other core. Swap-only runs, quiet machine: resting 50 ms after each decode
+ * and 100 ms after svd's kernel memory, every step under 53 ms (two runs); without, svd's serving
+ * path 69 and 126 ms.
+ */
+export const ALLOCATION_REST_MS = 100;
+
 /** Yields to the event loop and leaves it idle for `ms` when no command comes: see STEP_REST_MS. */
 export function restTurn(ms = STEP_REST_MS): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * One step of warming a generation: what it builds (for the retrain's longest-step log line).
+ * `run` returns true while it has more to do (or the ms to leave the loop idle first): it is run
+ * again a turn later, until it returns nothing or false.
+ */
+export interface WarmStep {
+  what: string;
+  run: () => boolean | number | void;
+}
+
+/** Runs warm-up steps in event-loop turns of their own, a step again as long as it asks (WarmStep), resting between them. */
+export async function runWarmSteps(steps: Iterable<WarmStep>, longest: LongestStep): Promise<void> {
+  for (const step of steps) {
+    for (;;) {
+      const again = longest.time(step.what, step.run);
+      if (again === undefined || again === false) break;
+      await restTurn(again === true ? undefined : again);
+    }
+    await restTurn();
+  }
 }

@@ -247,7 +247,10 @@ export class Svd extends LearnedAlgorithm<SvdModel, FoldedSvd, SvdParams> {
 
   override *prepareScoringSteps(itemsPerStep: number): Generator<void, void, undefined> {
     if (!(itemsPerStep >= 1)) throw new ParamError(`svd: itemsPerStep must be at least 1, got ${itemsPerStep}`);
-    this.scorer ??= new ItemDotScorer(this.m.q, this.trainset.nItems, this.f, this.kernel, { copyNow: false });
+    if (!this.scorer) {
+      this.scorer = new ItemDotScorer(this.m.q, this.trainset.nItems, this.f, this.kernel, { copyNow: false });
+      yield;
+    }
     while (!this.scorer.copyRows(itemsPerStep)) yield;
   }
 

@@ -8,12 +8,13 @@ import { ModelHost, type WarmStep } from '../../../src/bot/service/model-host.ts
 import { captureLogger, freshStore } from './fixture.ts';
 
 describe("a retrain's warm-up", () => {
-  it('runs a step that has more to do again, a turn later each time, before the swap', async () => {
+  it('runs a step that has more to do again, a turn later each time or after the pause it asks for, before the swap', async () => {
     const store = freshStore('warm-steps');
     const { logger } = captureLogger();
     const order: string[] = [];
     let turnsBetween = 0;
     let warming = false;
+    let timerFired = false;
     const warm = (): WarmStep[] => {
       if (!warming) return [];
       let slices = 0;
@@ -25,6 +26,19 @@ describe("a retrain's warm-up", () => {
             order.push(`slice ${++slices} after ${turnsBetween} turns`);
             setImmediate(() => turnsBetween++);
             return slices < 3;
+          },
+        },
+        {
+          what: 'a step that asks for an idle pause before its second half',
+          run: () => {
+            if (order.includes('halfway')) {
+              order.push(timerFired ? 'second half, after the timer' : 'second half, before the timer');
+              return false;
+            }
+            order.push('halfway');
+            // due well within the pause asked for: it fires while the loop is left idle
+            setTimeout(() => (timerFired = true), 5);
+            return 40;
           },
         },
         { what: 'what follows it', run: () => void order.push('next step') },
@@ -48,7 +62,15 @@ describe("a retrain's warm-up", () => {
     const before = host.gen;
     await host.retrain();
 
-    expect(order).toEqual(['slice 1 after 0 turns', 'slice 2 after 1 turns', 'slice 3 after 2 turns', 'next step', 'swap']);
+    expect(order).toEqual([
+      'slice 1 after 0 turns',
+      'slice 2 after 1 turns',
+      'slice 3 after 2 turns',
+      'halfway',
+      'second half, after the timer',
+      'next step',
+      'swap',
+    ]);
     expect(host.gen).not.toBe(before);
     await host.close();
     store.close();
