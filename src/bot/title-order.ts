@@ -5,6 +5,7 @@
  * ml-32m shape, bench/scale-serve.ts --swap-only).
  */
 import type { MovieRecord } from '../data/types.ts';
+import { runToEnd } from '../util/run-to-end.ts';
 
 export interface TitleOrder {
   /** the index it was made for (the order is by that index's movie positions) */
@@ -19,11 +20,7 @@ export interface TitleOrder {
 
 /** The order of `movies` (the positions of `index`) by `popularity`. */
 export function titleOrder(index: object, movies: readonly MovieRecord[], popularity: (movieId: string) => number): TitleOrder {
-  const steps = titleOrderSteps(index, movies, popularity, Infinity);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
+  return runToEnd(titleOrderSteps(index, movies, popularity, Infinity));
 }
 
 /** titleOrder, `moviesPerStep` popularities looked up between yields, the sort after the last. */

@@ -10,6 +10,7 @@ import { sendParts, sentIdAt, sentIdCount, sentIds, type BuiltTrainsets, type Jo
 import { CoRating } from './co-rating.ts';
 import type { ChartOrder } from './charts.ts';
 import { communityOf } from './community.ts';
+import { runToEnd } from '../../util/run-to-end.ts';
 
 /**
  * The snapshot key: what a model was trained on, so a stale snapshot is never reused. v2: the
@@ -93,11 +94,7 @@ export class Generation {
    */
   static fromBuilt(columns: JobColumns, built: BuiltTrainsets, version: number, fingerprint: string, forgetEpoch: number): Generation {
     const sent: SentTrainsets = { ...built, trainset: sendParts(built.trainset), community: sendParts(built.community) };
-    const steps = Generation.takeOver(columns, sent, version, fingerprint, forgetEpoch);
-    for (;;) {
-      const step = steps.next();
-      if (step.done) return step.value;
-    }
+    return runToEnd(Generation.takeOver(columns, sent, version, fingerprint, forgetEpoch));
   }
 
   /**

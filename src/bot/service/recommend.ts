@@ -23,6 +23,7 @@ import { RankScratch } from './rank-scratch.ts';
 import { ALLOCATION_REST_MS } from './step-timer.ts';
 import type { RarelyRated } from './rarely-rated.ts';
 import { becauseReason, contentReason, likedMovies, popularReason, rankingReason, sharedReason, supportReason, type LikedMovie } from './reasons.ts';
+import { runToEnd } from '../../util/run-to-end.ts';
 
 /** Popular movies considered when blending the chart with a new member's content profile. */
 const COLD_POOL = 200;
@@ -409,11 +410,7 @@ const hybrids = new WeakMap<Algorithm, { content: ContentModel; hybrid: HybridAl
 
 /** The hybrid over a loaded model and the content model, built once per pair. */
 function hybridOver(cm: ContentModel, base: Algorithm, ts: Trainset, minRatings: number, catalog: Catalog): HybridAlgorithm {
-  const build = hybridBuild(cm, base, ts, minRatings, catalog, Infinity);
-  for (;;) {
-    const step = build.next();
-    if (step.done) return step.value;
-  }
+  return runToEnd(hybridBuild(cm, base, ts, minRatings, catalog, Infinity));
 }
 
 /**
