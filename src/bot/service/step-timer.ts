@@ -72,7 +72,8 @@ export const STEP_REST_MS = 3;
  * 201 ms long (--trace-gc of bench/scale-serve.ts --swap-only); with the loop idle, the concurrent
  * marker does it on the other core. Swap-only runs, quiet machine: resting 50 ms after each decode
  * and 100 ms after svd's kernel memory, every step under 53 ms (two runs); without, svd's serving
- * path 69 and 126 ms.
+ * path 69 and 126 ms. Full retrains with 100 ms after each (bench/scale-serve.ts, three runs, load
+ * 1.3–2.9): longest stall 45.5, 52.1 and 46.8 ms, against 82.5, 137.0 and 129.6 ms before.
  */
 export const ALLOCATION_REST_MS = 100;
 
