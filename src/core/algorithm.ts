@@ -227,6 +227,11 @@ export abstract class Algorithm<P extends Params = Params> {
     void itemsPerStep;
   }
 
+  /** Bytes of new memory prepareScoring allocates (a kernel's copy of the factors); 0 when it builds nothing. */
+  scoringBytes(): number {
+    return 0;
+  }
+
   /** Learned state for snapshots (typed arrays and scalars). */
   abstract state(): ModelState;
 

@@ -37,7 +37,7 @@ import { isReadTail, trainInWorker, wholeRead, type JobColumns, type TrainHandle
 import { botAlgorithmNames, isModelAlgo } from './algorithm-names.ts';
 import { Generation, snapshotName } from './generation.ts';
 import type { ServiceLogger } from './options.ts';
-import { ALLOCATION_REST_MS, LongestStep, nextTurn, restTurn, runWarmSteps, type WarmStep } from './step-timer.ts';
+import { LongestStep, nextTurn, restAfterAllocating, restTurn, runWarmSteps, type WarmStep } from './step-timer.ts';
 
 /**
  * The snapshot of the co-ratings' item biases (Generation.useSavedItemBiases), keyed like a
@@ -304,7 +304,7 @@ export class ModelHost {
           await restTurn();
           longest.time(`decode ${m.spec}`, () => this.decodeInto(gen, m.spec, m.bytes));
           // the model's arrays are new external memory: see ALLOCATION_REST_MS
-          await restTurn(ALLOCATION_REST_MS);
+          await restTurn(restAfterAllocating(m.bytes.byteLength));
         }
         for (const f of outcome.failures) {
           gen.failed.set(f.spec, f.message);

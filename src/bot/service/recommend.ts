@@ -20,7 +20,7 @@ import type { MemberRatings } from './member-ratings.ts';
 import type { Generation } from './generation.ts';
 import type { ModelHost, ModelState, WarmStep } from './model-host.ts';
 import { RankScratch } from './rank-scratch.ts';
-import { ALLOCATION_REST_MS } from './step-timer.ts';
+import { restAfterAllocating } from './step-timer.ts';
 import type { RarelyRated } from './rarely-rated.ts';
 import { becauseReason, contentReason, likedMovies, popularReason, rankingReason, sharedReason, supportReason, type LikedMovie } from './reasons.ts';
 import { runToEnd } from '../../util/run-to-end.ts';
@@ -109,10 +109,12 @@ export class Recommender {
           what: `${spec}'s scoring kernel (a slice)`,
           run: () => {
             const first = preparing === undefined;
-            preparing ??= gen.model(spec)?.prepareScoringSteps(KERNEL_ITEMS_PER_STEP);
+            const model = gen.model(spec);
+            preparing ??= model?.prepareScoringSteps(KERNEL_ITEMS_PER_STEP);
             const more = preparing !== undefined && preparing.next().done !== true;
-            // the kernel's memory is new (its first step allocates it, the others copy): see ALLOCATION_REST_MS
-            return more && first ? ALLOCATION_REST_MS : more;
+            // the kernel's memory is new (its first step allocates it, the others copy): see
+            // ALLOCATION_REST_MS (a model that builds no kernel ends in its first step)
+            return more && first && model ? restAfterAllocating(model.scoringBytes()) : more;
           },
         },
         {

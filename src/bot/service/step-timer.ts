@@ -77,6 +77,14 @@ export const STEP_REST_MS = 3;
  */
 export const ALLOCATION_REST_MS = 100;
 
+/** What counts as tens of MB for ALLOCATION_REST_MS: below it (a small catalogue's models, a test's) there is no rest. */
+export const ALLOCATION_REST_ABOVE_BYTES = 16 * 1024 * 1024;
+
+/** The rest after a step that brought `bytes` of new memory: ALLOCATION_REST_MS from ALLOCATION_REST_ABOVE_BYTES, else the usual one. */
+export function restAfterAllocating(bytes: number): number {
+  return bytes >= ALLOCATION_REST_ABOVE_BYTES ? ALLOCATION_REST_MS : STEP_REST_MS;
+}
+
 /** Yields to the event loop and leaves it idle for `ms` when no command comes: see STEP_REST_MS. */
 export function restTurn(ms = STEP_REST_MS): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ModelHost, type WarmStep } from '../../../src/bot/service/model-host.ts';
+import { ALLOCATION_REST_MS, restAfterAllocating, STEP_REST_MS } from '../../../src/bot/service/step-timer.ts';
 import { captureLogger, freshStore } from './fixture.ts';
 
 describe("a retrain's warm-up", () => {
@@ -74,5 +75,12 @@ describe("a retrain's warm-up", () => {
     expect(host.gen).not.toBe(before);
     await host.close();
     store.close();
+  });
+
+  it('rests longer only after a step that brought tens of MB: a decoded ml-32m model, not a small catalogue\'s', () => {
+    // svd's kernel at ml-32m shape: 87,585 movies × (100 float32 factors + a float64 score)
+    expect(restAfterAllocating(87_585 * (4 * 100 + 8))).toBe(ALLOCATION_REST_MS);
+    // the same at ml-latest-small's 9,742 movies: 4 MB, the usual rest
+    expect(restAfterAllocating(9_742 * (4 * 100 + 8))).toBe(STEP_REST_MS);
   });
 });

@@ -170,6 +170,8 @@ describe('SVD (Surprise SVD)', () => {
     stepped.scoreAll(small.profileOf(5), got);
     expect(Array.from(got)).toEqual(Array.from(want));
     expect(() => stepped.prepareScoringSteps(0).next()).toThrow(/itemsPerStep must be at least 1, got 0/);
+    // what the kernel allocates: 12 factors as float32 and a float64 score, per item
+    expect(stepped.scoringBytes()).toBe(small.nItems * (4 * 12 + 8));
   });
 
   it('gives the same model with the TypeScript kernel as with WebAssembly', () => {
