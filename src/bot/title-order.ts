@@ -10,8 +10,6 @@ import { runToEnd } from '../util/run-to-end.ts';
 export interface TitleOrder {
   /** the index it was made for (the order is by that index's movie positions) */
   index: object;
-  /** per movie position: its popularity (0 when not finite) */
-  popularity: Float64Array;
   /** movie positions, most popular first, ties in position order */
   byPopularity: Int32Array;
   /** per movie position: its place in byPopularity, so popularity order is a numeric sort of places */
@@ -43,7 +41,7 @@ export function* titleOrderSteps(
   const byPopularity = byPopularityThenIndex(values);
   const rank = new Int32Array(byPopularity.length);
   for (let k = 0; k < byPopularity.length; k++) rank[byPopularity[k]] = k;
-  return { index, popularity: values, byPopularity, rank };
+  return { index, byPopularity, rank };
 }
 
 /**

@@ -168,7 +168,6 @@ export class TitleIndex {
    * shorter of a prefix's titles and a whole word's
    */
   private readonly vocabularyPostings: Int32Array;
-  private popularity: Float64Array;
   /** scratch for fuzzy lookups (zeroed after each use) */
   private readonly trigramCounts: Int32Array;
   /** scratch: the titles a fuzzy lookup touched, in the order first touched */
@@ -258,7 +257,6 @@ export class TitleIndex {
     this.sortedFormOwners = Int32Array.from(forms, (x) => x.i);
     this.vocabularyPostings = new Int32Array(this.vocabulary.length + 1);
     this.vocabulary.forEach((w, k) => (this.vocabularyPostings[k + 1] = this.vocabularyPostings[k] + (tok.get(w)?.length ?? 0)));
-    this.popularity = new Float64Array(movies.length);
     this.trigramCounts = new Int32Array(movies.length);
     this.touched = new Int32Array(movies.length);
     this.seenAt = new Int32Array(movies.length);
@@ -289,7 +287,6 @@ export class TitleIndex {
   /** Adopts an order orderBy made for this index (an order of another index is refused). */
   useOrder(order: TitleOrder): void {
     if (order.index !== this) throw new Error('a title order made for another title index');
-    this.popularity = order.popularity;
     this.byPopularity = order.byPopularity;
     this.rank = order.rank;
   }

@@ -27,7 +27,7 @@ import {
 } from '../algorithm.ts';
 import { LearnedAlgorithm } from './learned.ts';
 import { foldInSgd, type SgdFoldModel } from '../fold-in.ts';
-import { dotF32, ItemDotScorer, paddedFactors, svdSgd, type KernelChoice, type KernelUsed } from '../kernels/svd-sgd.ts';
+import { dotF32, ItemDotScorer, svdSgd, type KernelChoice, type KernelUsed } from '../kernels/svd-sgd.ts';
 import { Rng } from '../rng.ts';
 import { stateArray } from '../snapshot.ts';
 import type { Profile, Trainset } from '../trainset.ts';
@@ -255,8 +255,7 @@ export class Svd extends LearnedAlgorithm<SvdModel, FoldedSvd, SvdParams> {
   }
 
   override scoringBytes(): number {
-    // the kernel's padded float32 factors and its float64 scores, per item (ItemDotScorer)
-    return this.trainset.nItems * (4 * paddedFactors(this.f) + 8);
+    return ItemDotScorer.bytesFor(this.trainset.nItems, this.f);
   }
 
   /** every item's dot product with a member's factors, built on first use */

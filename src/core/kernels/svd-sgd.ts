@@ -143,6 +143,11 @@ export class ItemDotScorer {
     return this.k ? 'wasm' : 'ts';
   }
 
+  /** The kernel memory a scorer of `nItems` items with `f` factors allocates per item: padded float32 factors and a float64 score. */
+  static bytesFor(nItems: number, f: number): number {
+    return nItems * (4 * paddedFactors(f) + 8);
+  }
+
   /** Copies up to `rows` more items' factors into the kernel's memory; true once every item's are there. */
   copyRows(rows: number): boolean {
     const { arena, nItems, f, fPad } = this;
